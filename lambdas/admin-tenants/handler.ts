@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { requireOperator } from '../core/admin-auth.ts';
+import { getConfig, getStore } from '../core/deps.ts';
+import { InvalidRequest } from '../core/errors.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
+import { issuerOf } from '../core/issuer.ts';
+import { DEFAULT_TENANT_SETTINGS, PLANS, type Tenant } from '../core/store/tenants.ts';
+import { generateTenantId, tenantIdProblem } from '../core/tenant-id.ts';
+import { parseInput } from '../core/validation.ts';
+
+const CreateTenant = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  plan: z.enum(PLANS),
+  id: z.string().optional(),
+  settings: z
+    .strictObject({
+      rpId: z
+        .string()
+        .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, {
+          message: 'must be a lower-case host name',
+        })
+        .optional(),
+      signUpOpen: z.boolean().optional(),
+      refreshGraceSeconds: z.number().int().min(0).max(60).optional(),
+      accessTokenTtlSeconds: z.number().int().min(60).max(86_400).optional(),
+      idTokenTtlSeconds: z.number().int().min(60).max(86_400).optional(),
+      refreshTokenTtlSeconds: z.number().int().min(300).max(365 * 86_400).optional(),
+      sessionTtlSeconds: z.number().int().min(300).max(90 * 86_400).optional(),
+    })
+    .optional(),
+});
+
+/** POST /admin/tenants — the platform operator creates a tenant (an issuer). */
+export async function createTenant(req: HttpRequest): Promise<HttpResponse> {
+  const config = getConfig();
+  requireOperator(req, config);
+  if (req.json === undefined) throw new InvalidRequest('Send a JSON body: { "name", "plan" }.');
+  const input = parseInput(CreateTenant, req.json);
+  const id = input.id ?? generateTenantId();
+  const problem = tenantIdProblem(id);
+  if (problem) throw new InvalidRequest(`id: ${problem}`);
+
+  const tenant: Tenant = {
+    id,
+    name: input.name,
+    plan: input.plan,
+    settings: { ...DEFAULT_TENANT_SETTINGS, ...input.settings },
+    createdAt: new Date().toISOString(),
+  };
+  await getStore().tenants.createTenant(tenant);
+  const issuer = issuerOf(config, tenant.id);
+  return json(
+    201,
+    { ...tenant, issuer, discovery: `${issuer}/.well-known/openid-configuration` },
+    { Location: `${config.baseUrl}/admin/tenants/${tenant.id}` },
+  );
+}
+
+export const handler = createHandler(createTenant);

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Configuration, parsed once per process from the environment. Defaults sit next to what they mean.
+ * In AWS the CDK stack sets these on every function; in local mode local/main.ts sets them before handlers load.
+ */
+export type SignerMode = 'local' | 'kms';
+
+export interface Config {
+  /** DynamoDB table holding every entity (single-table design). TABLE_NAME, default `keyway`. */
+  readonly tableName: string;
+  /** Override endpoint for DynamoDB Local, LocalStack, ... DYNAMODB_ENDPOINT, default: the AWS regional endpoint. */
+  readonly dynamodbEndpoint: string | undefined;
+  readonly region: string;
+  /** Public base URL; a tenant's issuer is `${baseUrl}/${tenantId}`. BASE_URL, required. */
+  readonly baseUrl: string;
+  /** SHA-256 (hex) of the platform operator key: KEYWAY_ADMIN_KEY_SHA256, or derived from KEYWAY_ADMIN_KEY. */
+  readonly adminKeySha256: string | undefined;
+  readonly signer: SignerConfig;
+  /** Largest request body accepted, in bytes. BODY_LIMIT_BYTES, default 64 KiB. */
+  readonly bodyLimitBytes: number;
+}
+
+export type SignerConfig =
+  | { readonly mode: 'local'; readonly keyDir: string | undefined }
+  | { readonly mode: 'kms'; readonly keyId: string; readonly publishedKeyIds: readonly string[] };
+
+export class ConfigError extends Error {}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`Missing required environment variable ${name}`);
+  return value;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const baseUrl = required(env, 'BASE_URL').replace(/\/+$/, '');
+  try {
+    new URL(baseUrl);
+  } catch {
+    throw new ConfigError(`BASE_URL is not a URL: ${baseUrl}`);
+  }
+  const mode = (env.SIGNER_MODE ?? 'local') as SignerMode;
+  let signer: SignerConfig;
+  if (mode === 'local') signer = { mode, keyDir: env.LOCAL_KEY_DIR || undefined };
+  else if (mode === 'kms')
+    signer = { mode, keyId: required(env, 'SIGNING_KEY_ID'), publishedKeyIds: list(env.SIGNING_PUBLISHED_KEY_IDS) };
+  else throw new ConfigError(`SIGNER_MODE must be local or kms, not ${mode}`);
+
+  const adminKey = env.KEYWAY_ADMIN_KEY;
+  const adminKeySha256 =
+    env.KEYWAY_ADMIN_KEY_SHA256?.toLowerCase() ||
+    (adminKey ? createHash('sha256').update(adminKey).digest('hex') : undefined);
+
+  const bodyLimitBytes = Number(env.BODY_LIMIT_BYTES ?? 64 * 1024);
+  if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes <= 0) throw new ConfigError('BODY_LIMIT_BYTES must be > 0');
+
+  return {
+    tableName: env.TABLE_NAME || 'keyway',
+    dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-west-2',
+    baseUrl,
+    adminKeySha256,
+    signer,
+    bodyLimitBytes,
+  };
+}

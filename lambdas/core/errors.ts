@@ -1,0 +1,137 @@
+/**
+ * One error model. Each class is named after its stable code (the OAuth error code on protocol endpoints,
+ * RFC 6749 §5.2) and carries the HTTP status and a description that is safe to show a caller.
+ * One serializer (core/http/problem.ts) turns them into RFC 7807 problem details; anything that is not a
+ * KeywayError becomes a logged `server_error` with no detail leaked.
+ */
+export class KeywayError extends Error {
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = new.target.name;
+    this.headers = headers;
+  }
+}
+
+/** RFC 6749 §5.2 / §4.1.2.1 */
+export class InvalidRequest extends KeywayError {
+  constructor(detail: string) {
+    super(400, 'invalid_request', 'Invalid request', detail);
+  }
+}
+
+/**
+ * RFC 6749 §5.2: 401 with WWW-Authenticate when the client tried HTTP Basic (or no auth at all);
+ * the scheme advertised follows what the client attempted.
+ */
+export class InvalidClient extends KeywayError {
+  constructor(detail = 'Client authentication failed.', scheme: 'Basic' | 'Bearer' = 'Basic') {
+    super(401, 'invalid_client', 'Client authentication failed', detail, {
+      'WWW-Authenticate': `${scheme} realm="keyway", error="invalid_client"`,
+    });
+  }
+}
+
+export class InvalidGrant extends KeywayError {
+  constructor(detail: string) {
+    super(400, 'invalid_grant', 'Invalid grant', detail);
+  }
+}
+
+export class UnauthorizedClient extends KeywayError {
+  constructor(detail: string) {
+    super(400, 'unauthorized_client', 'Unauthorized client', detail);
+  }
+}
+
+export class UnsupportedGrantType extends KeywayError {
+  constructor(detail: string) {
+    super(400, 'unsupported_grant_type', 'Unsupported grant type', detail);
+  }
+}
+
+export class UnsupportedResponseType extends KeywayError {
+  constructor(detail: string) {
+    super(400, 'unsupported_response_type', 'Unsupported response type', detail);
+  }
+}
+
+export class InvalidScope extends KeywayError {
+  constructor(detail: string) {
+    super(400, 'invalid_scope', 'Invalid scope', detail);
+  }
+}
+
+export class AccessDenied extends KeywayError {
+  constructor(detail: string) {
+    super(403, 'access_denied', 'Access denied', detail);
+  }
+}
+
+export class LoginRequired extends KeywayError {
+  constructor(detail = 'The user is not signed in.') {
+    super(400, 'login_required', 'Login required', detail);
+  }
+}
+
+/** RFC 6750 §3.1: a bad bearer token is answered with 401 and WWW-Authenticate: Bearer error="invalid_token". */
+export class InvalidToken extends KeywayError {
+  constructor(detail = 'The access token is missing, expired, revoked or not valid for this issuer.') {
+    const quoted = detail.replaceAll('"', "'");
+    super(401, 'invalid_token', 'Invalid token', detail, {
+      'WWW-Authenticate': `Bearer realm="keyway", error="invalid_token", error_description="${quoted}"`,
+    });
+  }
+}
+
+/** Platform (non-OAuth) errors. */
+export class Unauthorized extends KeywayError {
+  constructor(detail = 'A valid API key is required.') {
+    super(401, 'unauthorized', 'Unauthorized', detail, { 'WWW-Authenticate': 'Bearer realm="keyway"' });
+  }
+}
+
+export class NotFound extends KeywayError {
+  constructor(detail = 'The requested resource does not exist.') {
+    super(404, 'not_found', 'Not found', detail);
+  }
+}
+
+export class MethodNotAllowed extends KeywayError {
+  constructor(allowed: readonly string[]) {
+    super(405, 'method_not_allowed', 'Method not allowed', `Allowed methods: ${allowed.join(', ')}.`, {
+      Allow: allowed.join(', '),
+    });
+  }
+}
+
+export class Conflict extends KeywayError {
+  constructor(detail: string) {
+    super(409, 'conflict', 'Conflict', detail);
+  }
+}
+
+export class PayloadTooLarge extends KeywayError {
+  constructor(limit: number) {
+    super(413, 'payload_too_large', 'Payload too large', `The request body exceeds ${limit} bytes.`);
+  }
+}
+
+export class UnsupportedMediaType extends KeywayError {
+  constructor(detail: string) {
+    super(415, 'unsupported_media_type', 'Unsupported media type', detail);
+  }
+}
+
+export class ServerError extends KeywayError {
+  constructor() {
+    super(500, 'server_error', 'Internal server error', 'An unexpected error occurred. Quote the traceId if you report it.');
+  }
+}

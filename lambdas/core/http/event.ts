@@ -1,0 +1,112 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from '../errors.ts';
+import type { HttpRequest, HttpResponse } from './types.ts';
+
+/** API Gateway REST (v1 proxy) event → HttpRequest. Throws typed errors on bad input (never a 500). */
+export function toHttpRequest(event: APIGatewayProxyEvent, bodyLimitBytes: number): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (values && values.length > 0 && headers[name.toLowerCase()] === undefined)
+      headers[name.toLowerCase()] = values.join(', ');
+  }
+
+  const query = singleValued(event.multiValueQueryStringParameters, event.queryStringParameters, 'query');
+
+  let raw: string | undefined;
+  if (event.body != null && event.body !== '') {
+    raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    if (Buffer.byteLength(raw, 'utf8') > bodyLimitBytes) throw new PayloadTooLarge(bodyLimitBytes);
+  }
+
+  let form: Record<string, string> = {};
+  let json: unknown;
+  if (raw !== undefined) {
+    const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type === 'application/x-www-form-urlencoded') {
+      form = parseForm(raw);
+    } else if (type === 'application/json' || type.endsWith('+json')) {
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        throw new InvalidRequest('The request body is not valid JSON.');
+      }
+    } else {
+      throw new UnsupportedMediaType('Send application/json or application/x-www-form-urlencoded.');
+    }
+  }
+
+  return {
+    method: event.httpMethod.toUpperCase(),
+    path: event.path,
+    params: Object.fromEntries(
+      Object.entries(event.pathParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+    ),
+    query,
+    headers,
+    cookies: parseCookies(headers.cookie),
+    form,
+    json,
+    traceId: event.requestContext?.requestId ?? 'unknown',
+    sourceIp: event.requestContext?.identity?.sourceIp ?? '',
+  };
+}
+
+function singleValued(
+  multi: Record<string, string[] | undefined> | null,
+  single: Record<string, string | undefined> | null,
+  where: string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (multi) {
+    for (const [name, values] of Object.entries(multi)) {
+      if (!values || values.length === 0) continue;
+      // RFC 6749 §3.1: parameters must not be included more than once.
+      if (values.length > 1) throw new InvalidRequest(`The ${where} parameter '${name}' is repeated.`);
+      out[name] = values[0]!;
+    }
+    return out;
+  }
+  for (const [name, value] of Object.entries(single ?? {})) if (value !== undefined) out[name] = value;
+  return out;
+}
+
+export function parseForm(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(raw)) {
+    if (Object.hasOwn(out, name)) throw new InvalidRequest(`The body parameter '${name}' is repeated.`);
+    out[name] = value;
+  }
+  return out;
+}
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const part of header.split(/;\s*/)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    if (Object.hasOwn(out, name)) continue; // first (most specific path) wins
+    try {
+      out[name] = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      // a malformed cookie is ignored rather than failing the request
+    }
+  }
+  return out;
+}
+
+export function toProxyResult(response: HttpResponse): APIGatewayProxyResult {
+  const result: APIGatewayProxyResult = {
+    statusCode: response.status,
+    headers: response.headers ?? {},
+    body: response.body ?? '',
+  };
+  if (response.cookies && response.cookies.length > 0) {
+    result.multiValueHeaders = { 'Set-Cookie': [...response.cookies] };
+  }
+  return result;
+}

@@ -1,0 +1,42 @@
+/** The transport-neutral request and response every endpoint core works with. */
+export interface HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Path parameters from the route template, e.g. `tenantId`. */
+  readonly params: Readonly<Record<string, string>>;
+  /** Query parameters; a parameter given twice is refused before this is built (RFC 6749 §3.1). */
+  readonly query: Readonly<Record<string, string>>;
+  /** Header names lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly cookies: Readonly<Record<string, string>>;
+  /** Parsed `application/x-www-form-urlencoded` body, else empty. */
+  readonly form: Readonly<Record<string, string>>;
+  /** Parsed `application/json` body, else undefined. */
+  readonly json: unknown;
+  readonly traceId: string;
+  readonly sourceIp: string;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  /** Set-Cookie values, one per cookie. */
+  readonly cookies?: readonly string[];
+  readonly body?: string;
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function html(status: number, body: string, headers: Record<string, string> = {}): HttpResponse {
+  return { status, headers: { 'Content-Type': 'text/html; charset=utf-8', ...headers }, body };
+}
+
+export function redirect(location: string, extra: Partial<HttpResponse> = {}): HttpResponse {
+  return { status: 302, ...extra, headers: { ...extra.headers, Location: location } };
+}

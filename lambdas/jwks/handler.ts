@@ -1,0 +1,16 @@
+import { getSigner, getStore } from '../core/deps.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
+import { requireTenant } from '../core/issuer.ts';
+
+/**
+ * GET {issuer}/.well-known/jwks.json — every key a validator should accept (current, next and previous
+ * generations during a rotation). Keys are read once per cold start, never per request.
+ */
+export async function getJwks(req: HttpRequest): Promise<HttpResponse> {
+  await requireTenant(req, getStore());
+  const jwks = await (await getSigner()).publicJwks();
+  return json(200, jwks, { 'Content-Type': 'application/jwk-set+json', 'Cache-Control': 'public, max-age=900' });
+}
+
+export const handler = createHandler(getJwks, { cors: { kind: 'public' } });

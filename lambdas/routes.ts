@@ -1,0 +1,55 @@
+/**
+ * The one route table. The local server (local/server.ts) and the CDK Api construct (lib/api.ts) are both
+ * built from it, so local mode and the cloud cannot drift. Each entry is one Lambda function.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'OPTIONS';
+
+export interface Route {
+  /** Stable id: names the Lambda function and its log group. */
+  readonly id: string;
+  readonly methods: readonly HttpMethod[];
+  /** API Gateway resource path; `{tenantId}` is the first segment of every issuer-scoped route. */
+  readonly path: string;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  /** What the function may do in AWS, granted where the function is created. */
+  readonly access: {
+    readonly table: 'none' | 'read' | 'write';
+    /** kms:Sign on the current signing key. */
+    readonly sign: boolean;
+    /** kms:GetPublicKey at cold start, to publish or verify with the public keys. */
+    readonly publicKeys: boolean;
+  };
+  /** The OpenID discovery field that advertises this endpoint, when it is one. */
+  readonly discoveryField?: string;
+}
+
+export const routes: readonly Route[] = [
+  {
+    id: 'admin-tenants',
+    methods: ['POST'],
+    path: '/admin/tenants',
+    entry: 'lambdas/admin-tenants/handler.ts',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'discovery',
+    methods: ['GET'],
+    path: '/{tenantId}/.well-known/openid-configuration',
+    entry: 'lambdas/discovery/handler.ts',
+    access: { table: 'read', sign: false, publicKeys: false },
+  },
+  {
+    id: 'jwks',
+    methods: ['GET'],
+    path: '/{tenantId}/.well-known/jwks.json',
+    entry: 'lambdas/jwks/handler.ts',
+    access: { table: 'read', sign: false, publicKeys: true },
+    discoveryField: 'jwks_uri',
+  },
+];
+
+/** `{base}/{tenantId}` + the route path after the tenant segment. */
+export function endpointUrl(issuer: string, route: Route): string {
+  return issuer + route.path.replace(/^\/\{tenantId\}/, '');
+}

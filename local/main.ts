@@ -1,0 +1,49 @@
+/**
+ * `npm start`: the whole provider on a laptop. Every endpoint's real Lambda handler behind one HTTP server,
+ * on DynamoDB Local (Java 17) and a local RS256 key. Environment: PORT, HOST, BASE_URL, DATA_DIR,
+ * DYNAMODB_ENDPOINT, KEYWAY_ADMIN_KEY (see README.md).
+ */
+import { startKeyway } from './app.ts';
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+const baseUrl = process.env.BASE_URL ?? `http://localhost:${port}`;
+const dataDir = process.env.DATA_DIR ?? '.keyway';
+
+console.log(`Keyway local mode — base URL ${baseUrl} (data: ${dataDir === ':memory:' ? 'in memory' : dataDir})`);
+const started = Date.now();
+try {
+  const keyway = await startKeyway({
+    host,
+    port,
+    baseUrl,
+    dataDir,
+    ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
+    ...(process.env.KEYWAY_ADMIN_KEY ? { adminKey: process.env.KEYWAY_ADMIN_KEY } : {}),
+    ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
+  });
+  if (keyway.adminKeyGenerated) {
+    console.log(`Operator key (KEYWAY_ADMIN_KEY), generated${dataDir === ':memory:' ? '' : ` and kept in ${dataDir}/admin-key`}:`);
+    console.log(`  ${keyway.adminKey}`);
+  } else if (!process.env.KEYWAY_ADMIN_KEY) {
+    console.log(`Operator key: in ${dataDir}/admin-key`);
+  }
+  console.log(`DynamoDB: ${keyway.dynamodbEndpoint}`);
+  console.log(`Create a tenant: curl -X POST ${keyway.baseUrl}/admin/tenants -H "Authorization: Bearer $KEY" \\`);
+  console.log(`  -H 'Content-Type: application/json' -d '{"name":"Acme","plan":"free","id":"acme"}'`);
+  console.log(`Keyway ready at ${keyway.baseUrl} (listening on ${keyway.url}, ${Date.now() - started} ms)`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    await keyway.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+} catch (error) {
+  console.error(`Keyway failed to start: ${(error as Error).message}`);
+  process.exit(1);
+}

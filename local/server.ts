@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, Handler } from 'aws-lambda';
+import { MethodNotAllowed, NotFound, PayloadTooLarge } from '../lambdas/core/errors.ts';
+import { problemResponse } from '../lambdas/core/http/problem.ts';
+import type { Route } from '../lambdas/routes.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** API Gateway REST APIs cap payloads at 10 MB; the handlers enforce their own, smaller limit. */
+const MAX_BODY = 10 * 1024 * 1024;
+
+type ProxyHandler = Handler<APIGatewayProxyEvent, APIGatewayProxyResult>;
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly segments: readonly string[];
+  readonly staticCount: number;
+}
+
+/** Extra requests the local server answers itself (the demo relying party); returns false to fall through. */
+export type LocalExtra = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export interface LocalHttpServer {
+  readonly server: Server;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+function compile(route: Route): CompiledRoute {
+  const segments = route.path.split('/').filter(Boolean);
+  return { route, segments, staticCount: segments.filter((s) => !s.startsWith('{')).length };
+}
+
+/** API Gateway matching: a static segment beats a `{param}` segment at the same level. */
+export function matchRoute(
+  compiled: readonly CompiledRoute[],
+  path: string,
+): { route: Route; params: Record<string, string> } | undefined {
+  const parts = path.split('/').filter(Boolean);
+  let best: { route: Route; params: Record<string, string>; score: number } | undefined;
+  for (const c of compiled) {
+    if (c.segments.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < parts.length && ok; i++) {
+      const seg = c.segments[i]!;
+      const part = parts[i]!;
+      if (seg.startsWith('{')) {
+        try {
+          params[seg.slice(1, -1)] = decodeURIComponent(part);
+        } catch {
+          ok = false;
+        }
+      } else ok = seg === part;
+    }
+    if (ok && (!best || c.staticCount > best.score)) best = { route: c.route, params, score: c.staticCount };
+  }
+  return best && { route: best.route, params: best.params };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new PayloadTooLarge(MAX_BODY);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Node request → API Gateway REST (v1 proxy) event, the same shape Lambda receives behind API Gateway. */
+export function toProxyEvent(
+  req: IncomingMessage,
+  url: URL,
+  route: Route,
+  params: Record<string, string>,
+  body: Buffer,
+): APIGatewayProxyEvent {
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const value = req.rawHeaders[i + 1]!;
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [name, value] of url.searchParams) {
+    query[name] = value;
+    (multiQuery[name] ??= []).push(value);
+  }
+  const hasQuery = url.searchParams.size > 0;
+  const requestId = randomUUID();
+  return {
+    resource: route.path,
+    path: url.pathname,
+    httpMethod: req.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: Object.keys(params).length > 0 ? params : null,
+    stageVariables: null,
+    body: body.length > 0 ? body.toString('utf8') : null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${req.httpVersion}`,
+      httpMethod: req.method ?? 'GET',
+      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null },
+      path: url.pathname,
+      stage: 'local',
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: route.id,
+      resourcePath: route.path,
+    } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+function lambdaContext(route: Route, requestId: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `keyway-${route.id}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:keyway-${route.id}`,
+    memoryLimitInMB: '512',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/keyway-${route.id}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function send(res: ServerResponse, result: APIGatewayProxyResult): void {
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, String(value));
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) res.setHeader(name, values.map(String));
+  res.statusCode = result.statusCode;
+  res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+function sendProblem(res: ServerResponse, error: NotFound | MethodNotAllowed | PayloadTooLarge): void {
+  const r = problemResponse(error, randomUUID(), false);
+  send(res, { statusCode: r.status, headers: { ...r.headers, 'Cache-Control': 'no-store' }, body: r.body ?? '' });
+}
+
+/** Serves every route's real Lambda handler, imported from its entry file, behind one HTTP server. */
+export async function startHttpServer(options: {
+  routes: readonly Route[];
+  host: string;
+  port: number;
+  extra?: LocalExtra;
+}): Promise<LocalHttpServer> {
+  const compiled = options.routes.map(compile);
+  const handlers = new Map<string, ProxyHandler>();
+  for (const route of options.routes) {
+    const mod = (await import(pathToFileURL(join(ROOT, route.entry)).href)) as { handler?: ProxyHandler };
+    if (typeof mod.handler !== 'function') throw new Error(`${route.entry} does not export a handler`);
+    handlers.set(route.id, mod.handler);
+  }
+
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://local');
+      if (options.extra && (await options.extra(req, res))) return;
+      const match = matchRoute(compiled, url.pathname);
+      if (!match) return sendProblem(res, new NotFound());
+      const method = (req.method ?? 'GET').toUpperCase();
+      if (!match.route.methods.includes(method as Route['methods'][number]))
+        return sendProblem(res, new MethodNotAllowed(match.route.methods));
+      const body = await readBody(req);
+      const event = toProxyEvent(req, url, match.route, match.params, body);
+      const handler = handlers.get(match.route.id)!;
+      const result = await handler(event, lambdaContext(match.route, event.requestContext.requestId), () => undefined);
+      if (!result) throw new Error(`${match.route.id} returned nothing`);
+      send(res, result);
+    } catch (error) {
+      if (error instanceof PayloadTooLarge) return sendProblem(res, error);
+      // Handlers turn their own errors into problem details; reaching here is a bug in the adapter itself.
+      console.error('local server error', error);
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.setHeader('Content-Type', 'application/problem+json');
+        res.end(JSON.stringify({ type: 'urn:keyway:error:server_error', title: 'Internal server error', status: 500 }));
+      } else res.end();
+    }
+  });
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(options.port, options.host, () => res());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    server,
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((res) => {
+        server.close(() => res());
+        server.closeAllConnections();
+      }),
+  };
+}
