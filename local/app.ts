@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseConfig } from '../lambdas/core/config.ts';
 import { overrideDeps } from '../lambdas/core/deps.ts';
+import { overrideSigner } from '../lambdas/core/signing.ts';
 import { LocalSigner } from '../lambdas/core/signer/local-signer.ts';
 import { ensureTable } from '../lambdas/core/store/schema.ts';
 import { Store } from '../lambdas/core/store/store.ts';
@@ -88,7 +89,8 @@ export async function startKeyway(options: LocalOptions): Promise<LocalKeyway> {
     stops.push(async () => client.destroy());
     await ensureTable(client, tableName);
     const store = new Store(new Table(doc, tableName, systemClock));
-    overrideDeps({ config, store, signer: await LocalSigner.open(dataDir) });
+    overrideDeps({ config, store });
+    overrideSigner(await LocalSigner.open(dataDir));
 
     return {
       url: http.url,

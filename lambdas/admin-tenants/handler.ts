@@ -49,11 +49,11 @@ export async function createTenant(req: HttpRequest): Promise<HttpResponse> {
     createdAt: new Date().toISOString(),
   };
   await getStore().tenants.createTenant(tenant);
-  const issuer = issuerOf(config, tenant.id);
+  const issuer = issuerOf(req, tenant.id);
   return json(
     201,
     { ...tenant, issuer, discovery: `${issuer}/.well-known/openid-configuration` },
-    { Location: `${config.baseUrl}/admin/tenants/${tenant.id}` },
+    { Location: `${req.baseUrl}/admin/tenants/${tenant.id}` },
   );
 }
 

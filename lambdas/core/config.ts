@@ -12,8 +12,12 @@ export interface Config {
   /** Override endpoint for DynamoDB Local, LocalStack, ... DYNAMODB_ENDPOINT, default: the AWS regional endpoint. */
   readonly dynamodbEndpoint: string | undefined;
   readonly region: string;
-  /** Public base URL; a tenant's issuer is `${baseUrl}/${tenantId}`. BASE_URL, required. */
-  readonly baseUrl: string;
+  /**
+   * Public base URL; a tenant's issuer is `${baseUrl}/${tenantId}`. BASE_URL; set it when a custom domain
+   * fronts the API. Unset (cloud only), it is API Gateway's own `https://{domainName}/{stage}` from the request
+   * context, which callers cannot influence.
+   */
+  readonly baseUrl: string | undefined;
   /** SHA-256 (hex) of the platform operator key: KEYWAY_ADMIN_KEY_SHA256, or derived from KEYWAY_ADMIN_KEY. */
   readonly adminKeySha256: string | undefined;
   readonly signer: SignerConfig;
@@ -41,12 +45,8 @@ function list(value: string | undefined): string[] {
 }
 
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const baseUrl = required(env, 'BASE_URL').replace(/\/+$/, '');
-  try {
-    new URL(baseUrl);
-  } catch {
-    throw new ConfigError(`BASE_URL is not a URL: ${baseUrl}`);
-  }
+  const baseUrl = env.BASE_URL ? env.BASE_URL.replace(/\/+$/, '') : undefined;
+  if (baseUrl && !URL.canParse(baseUrl)) throw new ConfigError(`BASE_URL is not a URL: ${baseUrl}`);
   const mode = (env.SIGNER_MODE ?? 'local') as SignerMode;
   let signer: SignerConfig;
   if (mode === 'local') signer = { mode, keyDir: env.LOCAL_KEY_DIR || undefined };

@@ -1,12 +1,11 @@
-import type { Config } from './config.ts';
 import { NotFound } from './errors.ts';
 import type { HttpRequest } from './http/types.ts';
 import type { Store } from './store/store.ts';
 import type { Tenant } from './store/tenants.ts';
 import { tenantIdProblem } from './tenant-id.ts';
 
-export function issuerOf(config: Config, tenantId: string): string {
-  return `${config.baseUrl}/${tenantId}`;
+export function issuerOf(req: HttpRequest, tenantId: string): string {
+  return `${req.baseUrl}/${tenantId}`;
 }
 
 /** Resolves the tenant named by the path; unknown (or malformed) tenants are a 404, never a 500. */

@@ -1,4 +1,4 @@
-import { getConfig, getStore } from '../core/deps.ts';
+import { getStore } from '../core/deps.ts';
 import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
@@ -7,7 +7,7 @@ import { providerMetadata } from './metadata.ts';
 /** GET {issuer}/.well-known/openid-configuration */
 export async function getOpenIdConfiguration(req: HttpRequest): Promise<HttpResponse> {
   const tenant = await requireTenant(req, getStore());
-  return json(200, providerMetadata(issuerOf(getConfig(), tenant.id)), { 'Cache-Control': 'public, max-age=900' });
+  return json(200, providerMetadata(issuerOf(req, tenant.id)), { 'Cache-Control': 'public, max-age=900' });
 }
 
 export const handler = createHandler(getOpenIdConfiguration, { cors: { kind: 'public' } });

@@ -1,4 +1,5 @@
-import { getSigner, getStore } from '../core/deps.ts';
+import { getStore } from '../core/deps.ts';
+import { getSigner } from '../core/signing.ts';
 import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';

@@ -3,7 +3,11 @@ import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from '../errors
 import type { HttpRequest, HttpResponse } from './types.ts';
 
 /** API Gateway REST (v1 proxy) event → HttpRequest. Throws typed errors on bad input (never a 500). */
-export function toHttpRequest(event: APIGatewayProxyEvent, bodyLimitBytes: number): HttpRequest {
+export function toHttpRequest(
+  event: APIGatewayProxyEvent,
+  options: { bodyLimitBytes: number; baseUrl: string | undefined },
+): HttpRequest {
+  const { bodyLimitBytes } = options;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
@@ -51,7 +55,15 @@ export function toHttpRequest(event: APIGatewayProxyEvent, bodyLimitBytes: numbe
     json,
     traceId: event.requestContext?.requestId ?? 'unknown',
     sourceIp: event.requestContext?.identity?.sourceIp ?? '',
+    baseUrl: options.baseUrl ?? apiGatewayBaseUrl(event),
   };
+}
+
+/** The API's own URL, from API Gateway's request context (not the client-supplied Host header). */
+function apiGatewayBaseUrl(event: APIGatewayProxyEvent): string {
+  const { domainName, stage } = event.requestContext ?? {};
+  if (!domainName) throw new Error('BASE_URL is unset and the request context has no domainName');
+  return stage && stage !== '$default' ? `https://${domainName}/${stage}` : `https://${domainName}`;
 }
 
 function singleValued(

@@ -74,7 +74,7 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
       const internal = state(request);
       internal.startedAt = Date.now();
       logger.appendKeys({ traceId: request.event.requestContext?.requestId });
-      const req = toHttpRequest(request.event, getConfig().bodyLimitBytes);
+      const req = toHttpRequest(request.event, getConfig());
       internal.req = req;
       (request.context as KeywayContext).keywayRequest = req;
       const origin = req.headers.origin;

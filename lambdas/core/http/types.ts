@@ -15,6 +15,8 @@ export interface HttpRequest {
   readonly json: unknown;
   readonly traceId: string;
   readonly sourceIp: string;
+  /** Public base of every issuer served by this deployment, without a trailing slash. */
+  readonly baseUrl: string;
 }
 
 export interface HttpResponse {
