@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { systemClock } from '../lambdas/core/clock.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
 import { overrideDeps } from '../lambdas/core/deps.ts';
-import { overrideSigner } from '../lambdas/core/signing.ts';
 import { LocalSigner } from '../lambdas/core/signer/local-signer.ts';
+import { overrideSigner } from '../lambdas/core/signing.ts';
 import { ensureTable } from '../lambdas/core/store/schema.ts';
 import { Store } from '../lambdas/core/store/store.ts';
 import { createDocumentClient, Table } from '../lambdas/core/store/table.ts';
-import { systemClock } from '../lambdas/core/clock.ts';
 import { routes } from '../lambdas/routes.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { startHttpServer } from './server.ts';

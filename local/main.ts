@@ -23,7 +23,9 @@ try {
     ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
   });
   if (keyway.adminKeyGenerated) {
-    console.log(`Operator key (KEYWAY_ADMIN_KEY), generated${dataDir === ':memory:' ? '' : ` and kept in ${dataDir}/admin-key`}:`);
+    console.log(
+      `Operator key (KEYWAY_ADMIN_KEY), generated${dataDir === ':memory:' ? '' : ` and kept in ${dataDir}/admin-key`}:`,
+    );
     console.log(`  ${keyway.adminKey}`);
   } else if (!process.env.KEYWAY_ADMIN_KEY) {
     console.log(`Operator key: in ${dataDir}/admin-key`);

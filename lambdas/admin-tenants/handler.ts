@@ -25,8 +25,18 @@ const CreateTenant = z.strictObject({
       refreshGraceSeconds: z.number().int().min(0).max(60).optional(),
       accessTokenTtlSeconds: z.number().int().min(60).max(86_400).optional(),
       idTokenTtlSeconds: z.number().int().min(60).max(86_400).optional(),
-      refreshTokenTtlSeconds: z.number().int().min(300).max(365 * 86_400).optional(),
-      sessionTtlSeconds: z.number().int().min(300).max(90 * 86_400).optional(),
+      refreshTokenTtlSeconds: z
+        .number()
+        .int()
+        .min(300)
+        .max(365 * 86_400)
+        .optional(),
+      sessionTtlSeconds: z
+        .number()
+        .int()
+        .min(300)
+        .max(90 * 86_400)
+        .optional(),
     })
     .optional(),
 });

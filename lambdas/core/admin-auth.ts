@@ -9,7 +9,8 @@ import type { HttpRequest } from './http/types.ts';
  */
 export function requireOperator(req: HttpRequest, config: Config): void {
   const match = /^Bearer ([\x21-\x7e]+)$/.exec(req.headers.authorization ?? '');
-  if (!match || !config.adminKeySha256) throw new Unauthorized('A valid operator key is required (Authorization: Bearer ...).');
+  if (!match || !config.adminKeySha256)
+    throw new Unauthorized('A valid operator key is required (Authorization: Bearer ...).');
   const presented = createHash('sha256').update(match[1]!).digest();
   const expected = Buffer.from(config.adminKeySha256, 'hex');
   if (expected.length !== presented.length || !timingSafeEqual(presented, expected))

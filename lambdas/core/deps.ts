@@ -25,7 +25,6 @@ export function getStore(): Store {
   return store;
 }
 
-
 /** For tests and the local server: replace what the environment would build. */
 export function overrideDeps(deps: { config?: Config; store?: Store }): void {
   if (deps.config) config = deps.config;

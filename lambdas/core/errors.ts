@@ -132,6 +132,11 @@ export class UnsupportedMediaType extends KeywayError {
 
 export class ServerError extends KeywayError {
   constructor() {
-    super(500, 'server_error', 'Internal server error', 'An unexpected error occurred. Quote the traceId if you report it.');
+    super(
+      500,
+      'server_error',
+      'Internal server error',
+      'An unexpected error occurred. Quote the traceId if you report it.',
+    );
   }
 }

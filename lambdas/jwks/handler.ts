@@ -1,8 +1,8 @@
 import { getStore } from '../core/deps.ts';
-import { getSigner } from '../core/signing.ts';
 import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
+import { getSigner } from '../core/signing.ts';
 
 /**
  * GET {issuer}/.well-known/jwks.json — every key a validator should accept (current, next and previous

@@ -3,8 +3,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { getConfig } from '../deps.ts';
 import { logger } from '../logger.ts';
-import { asKeywayError, problemResponse } from './problem.ts';
 import { toHttpRequest, toProxyResult } from './event.ts';
+import { asKeywayError, problemResponse } from './problem.ts';
 import type { HttpRequest, HttpResponse } from './types.ts';
 
 /** What a browser may read cross-origin. Never `*` together with credentials. */

@@ -62,5 +62,8 @@ export function isConditionFailed(error: unknown): boolean {
 /** A transaction cancelled because one of its conditions failed (not throttling or a conflict). */
 export function isTransactionConditionFailed(error: unknown): boolean {
   const e = error as { name?: string; CancellationReasons?: { Code?: string }[] } | undefined;
-  return e?.name === 'TransactionCanceledException' && !!e.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed');
+  return (
+    e?.name === 'TransactionCanceledException' &&
+    !!e.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')
+  );
 }

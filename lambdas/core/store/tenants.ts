@@ -1,7 +1,7 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Conflict } from '../errors.ts';
 import { keys } from './keys.ts';
-import { isConditionFailed, type Item, type Table } from './table.ts';
+import { type Item, isConditionFailed, type Table } from './table.ts';
 
 export const PLANS = ['free', 'pro', 'enterprise'] as const;
 export type Plan = (typeof PLANS)[number];

@@ -1,0 +1,45 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { Conflict } from '../../../lambdas/core/errors.ts';
+import { DEFAULT_TENANT_SETTINGS, type Tenant } from '../../../lambdas/core/store/tenants.ts';
+import { createTestStore, ManualClock } from '../../support/store.ts';
+
+const tenant = (id: string): Tenant => ({
+  id,
+  name: 'Acme',
+  plan: 'free',
+  settings: DEFAULT_TENANT_SETTINGS,
+  createdAt: new Date(0).toISOString(),
+});
+
+describe('tenant store', () => {
+  it('creates a tenant and finds it by id', async () => {
+    const { store } = await createTestStore();
+    await store.tenants.createTenant(tenant('acme'));
+    expect(await store.tenants.findTenant('acme')).toMatchObject({ id: 'acme', plan: 'free' });
+    expect(await store.tenants.findTenant('other')).toBeUndefined();
+  });
+
+  it('refuses a second tenant with the same id (conditional put), even when both race', async () => {
+    const { store } = await createTestStore();
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () => store.tenants.createTenant(tenant('race'))),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected')) expect(r.reason).toBeInstanceOf(Conflict);
+  });
+});
+
+describe('table TTL', () => {
+  it('treats an item past its ttl as absent even before DynamoDB deletes it', async () => {
+    const clock = new ManualClock();
+    const { table } = await createTestStore(clock);
+    const nowSeconds = Math.floor(clock.now() / 1000);
+    await table.doc.send(
+      new PutCommand({ TableName: table.name, Item: { pk: 'T#acme#X#1', sk: 'X', ttl: nowSeconds + 60 } }),
+    );
+    expect(await table.get({ pk: 'T#acme#X#1', sk: 'X' })).toBeDefined();
+    clock.advance(61);
+    expect(await table.get({ pk: 'T#acme#X#1', sk: 'X' })).toBeUndefined();
+  });
+});

@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { type LocalKeyway, startKeyway } from '../../local/app.ts';
+
+export const ADMIN_KEY = 'kw_admin_test_0123456789abcdef';
+
+/** The real local server (every route's real handler) on the run's DynamoDB Local, in a table of its own. */
+export async function startTestKeyway(): Promise<LocalKeyway> {
+  return startKeyway({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: ':memory:',
+    dynamodbEndpoint: inject('dynamodbEndpoint'),
+    tableName: `test-${randomBytes(6).toString('hex')}`,
+    adminKey: ADMIN_KEY,
+  });
+}
+
+export async function createTenant(keyway: LocalKeyway, body: Record<string, unknown>) {
+  const res = await fetch(`${keyway.url}/admin/tenants`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { res, body: (await res.json()) as Record<string, unknown> };
+}
