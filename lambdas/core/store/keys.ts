@@ -1,6 +1,7 @@
 /**
  * Every key the table uses, in one place. Every partition key starts with `T#{tenantId}` so no query can
  * cross tenants; the table of entities and access patterns is in docs/ARCHITECTURE.md.
+ * Secrets (codes, refresh tokens, session ids) appear in keys only as SHA-256 hashes.
  */
 const t = (tenantId: string) => `T#${tenantId}`;
 
@@ -8,4 +9,35 @@ export const keys = {
   tenant: (tenantId: string) => ({ pk: t(tenantId), sk: 'TENANT' }),
   /** GSI1 listing of all tenants for the platform operator. */
   tenantIndex: (tenantId: string) => ({ gsi1pk: 'TENANTS', gsi1sk: t(tenantId) }),
+
+  client: (tenantId: string, clientId: string) => ({ pk: t(tenantId), sk: `CLIENT#${clientId}` }),
+  /** A web origin some client of the tenant registered (CORS allow-list for token/userinfo/revoke). */
+  origin: (tenantId: string, origin: string) => ({ pk: t(tenantId), sk: `ORIGIN#${origin}` }),
+
+  user: (tenantId: string, userId: string) => ({ pk: `${t(tenantId)}#U#${userId}`, sk: 'USER' }),
+  /** Uniqueness claim on a (lower-cased) email address. */
+  email: (tenantId: string, email: string) => ({ pk: `${t(tenantId)}#EMAIL#${email}`, sk: 'EMAIL' }),
+  /** A passkey, keyed by credential id so lookups at sign-in are one GetItem and ids stay unique per tenant. */
+  passkey: (tenantId: string, credentialId: string) => ({ pk: `${t(tenantId)}#CRED#${credentialId}`, sk: 'CRED' }),
+  /** GSI1: a user's passkeys. */
+  passkeyIndex: (tenantId: string, userId: string, credentialId: string) => ({
+    gsi1pk: `${t(tenantId)}#U#${userId}`,
+    gsi1sk: `CRED#${credentialId}`,
+  }),
+  userPasskeysPrefix: (tenantId: string, userId: string) => ({ gsi1pk: `${t(tenantId)}#U#${userId}`, prefix: 'CRED#' }),
+  /** A WebAuthn challenge, single use. */
+  challenge: (tenantId: string, challengeId: string) => ({ pk: `${t(tenantId)}#CHAL#${challengeId}`, sk: 'CHAL' }),
+
+  /** A pending authorization request while the user signs in on the hosted pages. */
+  interaction: (tenantId: string, interactionId: string) => ({
+    pk: `${t(tenantId)}#INT#${interactionId}`,
+    sk: 'INT',
+  }),
+  session: (tenantId: string, sessionHash: string) => ({ pk: `${t(tenantId)}#SES#${sessionHash}`, sk: 'SES' }),
+  code: (tenantId: string, codeHash: string) => ({ pk: `${t(tenantId)}#CODE#${codeHash}`, sk: 'CODE' }),
+  /** A token family: everything issued from one authorization code. */
+  grant: (tenantId: string, grantId: string) => ({ pk: `${t(tenantId)}#GRANT#${grantId}`, sk: 'GRANT' }),
+  refreshToken: (tenantId: string, tokenHash: string) => ({ pk: `${t(tenantId)}#RT#${tokenHash}`, sk: 'RT' }),
+  /** An individually revoked access token (RFC 7009), kept until the token would have expired. */
+  revokedAccessToken: (tenantId: string, jti: string) => ({ pk: `${t(tenantId)}#JTI#${jti}`, sk: 'REVOKED' }),
 } as const;

@@ -1,0 +1,14 @@
+/**
+ * Builds the redirect back to the client (RFC 6749 §4.1.2 / §4.1.2.1) with `iss` (RFC 9207) and `state`.
+ * Only ever called with a redirect URI that was validated against the client's registration.
+ */
+export function authorizationResponseUrl(
+  redirectUri: string,
+  params: Record<string, string | undefined>,
+  issuer: string,
+): string {
+  const url = new URL(redirectUri);
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value);
+  url.searchParams.set('iss', issuer);
+  return url.toString();
+}

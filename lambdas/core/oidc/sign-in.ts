@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { epochSeconds } from '../clock.ts';
+import { safeEqual, sha256 } from '../crypto.ts';
+import { AccessDenied, InvalidRequest } from '../errors.ts';
+import type { HttpRequest } from '../http/types.ts';
+import { issuerOf } from '../issuer.ts';
+import type { Interaction } from '../store/interactions.ts';
+import type { Store } from '../store/store.ts';
+import type { Tenant } from '../store/tenants.ts';
+import { authorizationResponseUrl } from './authorization-response.ts';
+import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from './cookies.ts';
+
+/** Header the hosted pages send on every POST with the interaction's anti-CSRF token. */
+export const CSRF_HEADER = 'x-keyway-csrf';
+
+/** `amr` for a user-verified passkey (RFC 8176: hardware-bound key + user presence/verification). */
+export const PASSKEY_AMR = ['hwk', 'user'] as const;
+
+/**
+ * Loads the interaction a hosted page is working on. It must still be pending and belong to this browser
+ * (the browser-binding cookie set by authorize), so a sign-in link cannot be completed in another browser.
+ */
+export async function loadInteraction(
+  req: HttpRequest,
+  store: Store,
+  tenant: Tenant,
+  interactionId: string | undefined,
+): Promise<Interaction> {
+  if (!interactionId) throw new InvalidRequest('The sign-in request is missing; start again from the application.');
+  const interaction = await store.interactions.findInteraction(tenant.id, interactionId);
+  const browser = req.cookies[BROWSER_COOKIE];
+  if (!interaction || interaction.expiresAt <= epochSeconds(store.clock))
+    throw new InvalidRequest('This sign-in request has expired; start again from the application.');
+  if (!browser || !safeEqual(sha256(browser), interaction.browserHash))
+    throw new AccessDenied('This sign-in request was started in another browser.');
+  return interaction;
+}
+
+/** Like loadInteraction, for the pages' JSON POSTs: also requires the anti-CSRF header. */
+export async function loadInteractionForPost(
+  req: HttpRequest,
+  store: Store,
+  tenant: Tenant,
+  interactionId: string | undefined,
+): Promise<Interaction> {
+  const interaction = await loadInteraction(req, store, tenant, interactionId);
+  const csrf = req.headers[CSRF_HEADER];
+  if (!csrf || !safeEqual(csrf, interaction.csrf)) throw new AccessDenied('Missing or invalid anti-CSRF token.');
+  return interaction;
+}
+
+/**
+ * Issues an authorization code for `userId` and returns the client redirect that carries it. Shared by
+ * authorize (single sign-on from an existing session) and completeSignIn (after a passkey ceremony).
+ */
+export async function issueCodeRedirect(
+  req: HttpRequest,
+  store: Store,
+  tenant: Tenant,
+  request: Pick<Interaction, 'clientId' | 'redirectUri' | 'codeChallenge' | 'scope' | 'nonce' | 'state'>,
+  auth: { userId: string; authTime: number; amr: readonly string[] },
+): Promise<string> {
+  const code = await store.interactions.issueCode({
+    tenantId: tenant.id,
+    clientId: request.clientId,
+    redirectUri: request.redirectUri,
+    codeChallenge: request.codeChallenge,
+    scope: request.scope,
+    ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
+    userId: auth.userId,
+    authTime: auth.authTime,
+    amr: auth.amr,
+    grantId: randomUUID(),
+  });
+  return authorizationResponseUrl(request.redirectUri, { code, state: request.state }, issuerOf(req, tenant.id));
+}
+
+/**
+ * After a passkey ceremony verified `userId`: ends the interaction (exactly once), starts the tenant's SSO
+ * session and returns the client redirect (with the code) plus the cookies to set.
+ */
+export async function completeSignIn(
+  req: HttpRequest,
+  store: Store,
+  tenant: Tenant,
+  interaction: Interaction,
+  userId: string,
+): Promise<{ redirectTo: string; cookies: string[] }> {
+  if (!(await store.interactions.finishInteraction(tenant.id, interaction.id)))
+    throw new InvalidRequest('This sign-in request was already completed.');
+  const authTime = epochSeconds(store.clock);
+  const amr = [...PASSKEY_AMR];
+  const ttl = tenant.settings.sessionTtlSeconds;
+  const sid = await store.interactions.createSession({ tenantId: tenant.id, userId, authTime, amr }, ttl);
+  const redirectTo = await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
+  return {
+    redirectTo,
+    cookies: [serializeCookie(req, tenant.id, SESSION_COOKIE, sid, ttl)],
+  };
+}

@@ -1,0 +1,95 @@
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { Conflict } from '../errors.ts';
+import { keys } from './keys.ts';
+import { isTransactionConditionFailed, type Item, type Table } from './table.ts';
+
+export type GrantType = 'authorization_code' | 'refresh_token';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export interface Client {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris: readonly string[];
+  readonly grantTypes: readonly GrantType[];
+  readonly tokenEndpointAuthMethod: ClientAuthMethod;
+  /** Space-separated scopes the client may request. */
+  readonly scope: string;
+  /** SHA-256 (base64url) of the client secret; absent for public clients. */
+  readonly secretHash?: string;
+  /** `aud` of access tokens (the client's API); defaults to the client id. */
+  readonly audience?: string;
+  /** Web origins allowed to call token/userinfo/revoke from a browser (CORS). */
+  readonly allowedOrigins: readonly string[];
+  readonly issuedAt: number;
+}
+
+export class ClientRepository {
+  constructor(private readonly table: Table) {}
+
+  /** Registers a client and its CORS origins in one transaction; the client id is claimed conditionally. */
+  async createClient(client: Client): Promise<void> {
+    try {
+      await this.table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table.name,
+                Item: { ...keys.client(client.tenantId, client.clientId), type: 'client', ...client },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...client.allowedOrigins.map((origin) => ({
+              Put: {
+                TableName: this.table.name,
+                Item: { ...keys.origin(client.tenantId, origin), type: 'origin', origin },
+              },
+            })),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (isTransactionConditionFailed(error)) throw new Conflict(`The client id "${client.clientId}" is taken.`);
+      throw error;
+    }
+  }
+
+  async findClient(tenantId: string, clientId: string): Promise<Client | undefined> {
+    const item = await this.table.get(keys.client(tenantId, clientId));
+    return item ? toClient(item) : undefined;
+  }
+
+  /** CORS: was this exact origin registered by some client of the tenant? */
+  async isOriginAllowed(tenantId: string, origin: string): Promise<boolean> {
+    return (await this.table.get(keys.origin(tenantId, origin))) !== undefined;
+  }
+
+  /** Seeds a client only if absent (local demo); returns false when it already existed. */
+  async ensureClient(client: Client): Promise<boolean> {
+    try {
+      await this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: { ...keys.client(client.tenantId, client.clientId), type: 'client', ...client },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+    for (const origin of client.allowedOrigins) {
+      await this.table.doc.send(
+        new PutCommand({ TableName: this.table.name, Item: { ...keys.origin(client.tenantId, origin), type: 'origin', origin } }),
+      );
+    }
+    return true;
+  }
+}
+
+function toClient(item: Item): Client {
+  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
+  return rest as unknown as Client;
+}

@@ -1,0 +1,212 @@
+import { BatchGetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { epochSeconds } from '../clock.ts';
+import { sha256 } from '../crypto.ts';
+import { keys } from './keys.ts';
+import { isTransactionConditionFailed, type Item, type Table } from './table.ts';
+import { strip } from './interactions.ts';
+
+/** A token family: what one authorization code granted. Revoking it kills every token issued from it. */
+export interface Grant {
+  readonly tenantId: string;
+  readonly grantId: string;
+  readonly clientId: string;
+  readonly userId: string;
+  readonly scope: string;
+  readonly authTime: number;
+  readonly amr: readonly string[];
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly revokedAt?: number;
+  readonly revokedReason?: string;
+}
+
+export interface RefreshToken {
+  readonly tenantId: string;
+  readonly grantId: string;
+  readonly clientId: string;
+  readonly scope: string;
+  readonly state: 'active' | 'rotated';
+  readonly rotatedAt?: number;
+  readonly expiresAt: number;
+}
+
+export type RotateResult = 'rotated' | 'grace' | 'reused' | 'revoked';
+
+export class TokenRepository {
+  constructor(private readonly table: Table) {}
+
+  /** Creates the token family and, when granted, its first refresh token, atomically. */
+  async createGrant(grant: Grant, refreshToken?: { raw: string; token: RefreshToken }): Promise<void> {
+    await this.table.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.table.name,
+              Item: { ...keys.grant(grant.tenantId, grant.grantId), type: 'grant', ...grant, ttl: grant.expiresAt },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          ...(refreshToken ? [{ Put: this.refreshTokenPut(refreshToken.raw, refreshToken.token) }] : []),
+        ],
+      }),
+    );
+  }
+
+  private refreshTokenPut(raw: string, token: RefreshToken) {
+    return {
+      TableName: this.table.name,
+      Item: { ...keys.refreshToken(token.tenantId, sha256(raw)), type: 'refresh_token', ...token, ttl: token.expiresAt },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
+  }
+
+  /** One round trip: the refresh token and its family (the grant id is part of the token). */
+  async findRefreshToken(
+    tenantId: string,
+    raw: string,
+    grantId: string,
+  ): Promise<{ token?: RefreshToken; grant?: Grant }> {
+    const [tokenItem, grantItem] = await this.batchGet([keys.refreshToken(tenantId, sha256(raw)), keys.grant(tenantId, grantId)]);
+    return {
+      ...(tokenItem ? { token: strip<RefreshToken>(tokenItem) } : {}),
+      ...(grantItem ? { grant: strip<Grant>(grantItem) } : {}),
+    };
+  }
+
+  /**
+   * Rotates `oldRaw` into `next`. The transaction's conditions close the races:
+   * - the old token must still be `active` (two concurrent refreshes cannot both rotate it), or, for the
+   *   grace path, have been rotated at most `graceSeconds` ago;
+   * - the family must not be revoked (a reuse detected elsewhere wins over a late rotation).
+   */
+  async rotateRefreshToken(
+    tenantId: string,
+    oldRaw: string,
+    next: { raw: string; token: RefreshToken },
+    graceSeconds: number,
+  ): Promise<RotateResult> {
+    const now = epochSeconds(this.table.clock);
+    const oldKey = keys.refreshToken(tenantId, sha256(oldRaw));
+    const grantCheck = {
+      ConditionCheck: {
+        TableName: this.table.name,
+        Key: keys.grant(tenantId, next.token.grantId),
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
+      },
+    };
+    try {
+      await this.table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table.name,
+                Key: oldKey,
+                UpdateExpression: 'SET #state = :rotated, rotatedAt = :now',
+                ConditionExpression: '#state = :active AND #ttl > :now',
+                ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
+                ExpressionAttributeValues: { ':rotated': 'rotated', ':active': 'active', ':now': now },
+              },
+            },
+            { Put: this.refreshTokenPut(next.raw, next.token) },
+            grantCheck,
+          ],
+        }),
+      );
+      return 'rotated';
+    } catch (error) {
+      if (!isTransactionConditionFailed(error)) throw error;
+      if (reasonFailed(error, 2)) return 'revoked';
+    }
+    // The old token was already rotated: inside the grace window a fresh pair is issued (two tabs, a retry).
+    try {
+      await this.table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.table.name,
+                Key: oldKey,
+                ConditionExpression: '#state = :rotated AND rotatedAt >= :since',
+                ExpressionAttributeNames: { '#state': 'state' },
+                ExpressionAttributeValues: { ':rotated': 'rotated', ':since': now - graceSeconds },
+              },
+            },
+            { Put: this.refreshTokenPut(next.raw, next.token) },
+            grantCheck,
+          ],
+        }),
+      );
+      return 'grace';
+    } catch (error) {
+      if (!isTransactionConditionFailed(error)) throw error;
+      return reasonFailed(error, 2) ? 'revoked' : 'reused';
+    }
+  }
+
+  /** Revokes a whole token family (idempotent; the first reason is kept). */
+  async revokeGrant(tenantId: string, grantId: string, reason: string): Promise<void> {
+    await this.table.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.grant(tenantId, grantId),
+          UpdateExpression: 'SET revokedAt = :now, revokedReason = :reason',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
+          ExpressionAttributeValues: { ':now': epochSeconds(this.table.clock), ':reason': reason },
+        }),
+      )
+      .catch((error: Error) => {
+        if (error.name !== 'ConditionalCheckFailedException') throw error;
+      });
+  }
+
+  async revokeAccessToken(tenantId: string, jti: string, expiresAt: number): Promise<void> {
+    await this.table.doc.send(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: { ...keys.revokedAccessToken(tenantId, jti), type: 'revoked_access_token', ttl: expiresAt + 60 },
+      }),
+    );
+  }
+
+  /** One round trip: is the access token's family alive, and was the token itself revoked? */
+  async accessTokenStatus(tenantId: string, grantId: string, jti: string): Promise<{ active: boolean; grant?: Grant }> {
+    const [grantItem, revokedItem] = await this.batchGet([keys.grant(tenantId, grantId), keys.revokedAccessToken(tenantId, jti)]);
+    if (!grantItem || grantItem.revokedAt !== undefined || revokedItem) return { active: false };
+    return { active: true, grant: strip<Grant>(grantItem) };
+  }
+
+  async findGrant(tenantId: string, grantId: string): Promise<Grant | undefined> {
+    const item = await this.table.get(keys.grant(tenantId, grantId));
+    return item ? strip<Grant>(item) : undefined;
+  }
+
+  /** Strongly consistent BatchGetItem; returns live items in the order of `keyList`. */
+  private async batchGet(keyList: { pk: string; sk: string }[]): Promise<(Item | undefined)[]> {
+    const out = await this.table.doc.send(
+      new BatchGetCommand({ RequestItems: { [this.table.name]: { Keys: keyList, ConsistentRead: true } } }),
+    );
+    let items = out.Responses?.[this.table.name] ?? [];
+    let unprocessed = out.UnprocessedKeys?.[this.table.name]?.Keys;
+    for (let attempt = 0; unprocessed && unprocessed.length > 0 && attempt < 5; attempt++) {
+      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      const retry = await this.table.doc.send(
+        new BatchGetCommand({ RequestItems: { [this.table.name]: { Keys: unprocessed, ConsistentRead: true } } }),
+      );
+      items = items.concat(retry.Responses?.[this.table.name] ?? []);
+      unprocessed = retry.UnprocessedKeys?.[this.table.name]?.Keys;
+    }
+    if (unprocessed && unprocessed.length > 0) throw new Error('BatchGetItem left keys unprocessed');
+    return keyList.map((k) => {
+      const found = items.find((i) => i.pk === k.pk && i.sk === k.sk);
+      return this.table.isLive(found) ? found : undefined;
+    });
+  }
+}
+
+function reasonFailed(error: unknown, index: number): boolean {
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  return reasons?.[index]?.Code === 'ConditionalCheckFailed';
+}
