@@ -91,6 +91,15 @@ export class InvalidToken extends KeywayError {
   }
 }
 
+/** RFC 6750 §3.1: the token lacks the scope the resource needs. */
+export class InsufficientScope extends KeywayError {
+  constructor(scope: string) {
+    super(403, 'insufficient_scope', 'Insufficient scope', `The access token lacks the "${scope}" scope.`, {
+      'WWW-Authenticate': `Bearer realm="keyway", error="insufficient_scope", scope="${scope}"`,
+    });
+  }
+}
+
 /** Platform (non-OAuth) errors. */
 export class Unauthorized extends KeywayError {
   constructor(detail = 'A valid API key is required.') {

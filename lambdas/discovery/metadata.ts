@@ -1,8 +1,52 @@
+import { SUPPORTED_SCOPES } from '../core/oidc/scopes.ts';
 import { endpointUrl, routes } from '../routes.ts';
+
+const CLIENT_AUTH = ['client_secret_basic', 'client_secret_post', 'none'];
+
+/** What each endpoint adds to the metadata when (and only when) its route exists. */
+const CAPABILITIES: Record<string, Record<string, unknown>> = {
+  authorize: {
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    code_challenge_methods_supported: ['S256'],
+    scopes_supported: [...SUPPORTED_SCOPES],
+    prompt_values_supported: ['none', 'login', 'create', 'consent', 'select_account'],
+    authorization_response_iss_parameter_supported: true,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    claims_parameter_supported: false,
+  },
+  token: {
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_methods_supported: CLIENT_AUTH,
+  },
+  userinfo: {
+    claims_supported: [
+      'sub',
+      'iss',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'nonce',
+      'amr',
+      'at_hash',
+      'tenant_id',
+      'roles',
+      'email',
+      'email_verified',
+      'name',
+      'given_name',
+      'family_name',
+    ],
+  },
+  revoke: { revocation_endpoint_auth_methods_supported: CLIENT_AUTH },
+  introspect: { introspection_endpoint_auth_methods_supported: CLIENT_AUTH.filter((m) => m !== 'none') },
+};
 
 /**
  * OpenID Provider Metadata (OIDC Discovery 1.0 §3, RFC 8414 §2). Endpoint URLs come from the route table,
- * so only endpoints that exist are advertised; capabilities are listed next to the endpoint that implements them.
+ * so only endpoints that exist are advertised, each with the capabilities it implements.
  */
 export function providerMetadata(issuer: string): Record<string, unknown> {
   const metadata: Record<string, unknown> = {
@@ -12,6 +56,7 @@ export function providerMetadata(issuer: string): Record<string, unknown> {
   };
   for (const route of routes) {
     if (route.discoveryField) metadata[route.discoveryField] = endpointUrl(issuer, route);
+    Object.assign(metadata, CAPABILITIES[route.id]);
   }
   return metadata;
 }

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { requireOperator } from '../core/admin-auth.ts';
+import { epochSeconds, systemClock } from '../core/clock.ts';
+import { randomToken, sha256 } from '../core/crypto.ts';
+import { getConfig, getStore } from '../core/deps.ts';
+import { InvalidRequest, NotFound } from '../core/errors.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
+import { redirectUriProblem, webOrigins } from '../core/oidc/redirect-uris.ts';
+import { SUPPORTED_SCOPES } from '../core/oidc/scopes.ts';
+import type { Client } from '../core/store/clients.ts';
+import { tenantIdProblem } from '../core/tenant-id.ts';
+import { parseInput } from '../core/validation.ts';
+
+const redirectUri = z.string().superRefine((uri, ctx) => {
+  const problem = redirectUriProblem(uri);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${uri} ${problem}` });
+});
+
+/** RFC 7591 §2 client metadata (the subset Keyway implements) plus `audience` for access tokens. */
+const ClientMetadata = z.object({
+  redirect_uris: z.array(redirectUri).min(1).max(20),
+  post_logout_redirect_uris: z.array(redirectUri).max(20).default([]),
+  grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).default(['authorization_code']),
+  response_types: z.array(z.literal('code')).default(['code']),
+  token_endpoint_auth_method: z
+    .enum(['client_secret_basic', 'client_secret_post', 'none'])
+    .default('client_secret_basic'),
+  client_name: z.string().trim().min(1).max(100).optional(),
+  scope: z
+    .string()
+    .refine((s) => s.split(' ').every((x) => (SUPPORTED_SCOPES as readonly string[]).includes(x)), {
+      message: `scopes must be among: ${SUPPORTED_SCOPES.join(' ')}`,
+    })
+    .default(SUPPORTED_SCOPES.join(' ')),
+  audience: z.url().optional(),
+});
+
+/**
+ * POST /admin/tenants/{tenantId}/clients — registers a client (RFC 7591 request and response shapes).
+ * A confidential client's secret is returned once and stored only as a hash.
+ */
+export async function registerClient(req: HttpRequest): Promise<HttpResponse> {
+  requireOperator(req, getConfig());
+  const tenantId = req.params.tenantId ?? '';
+  const store = getStore();
+  if (tenantIdProblem(tenantId) || !(await store.tenants.findTenant(tenantId))) throw new NotFound('No such tenant.');
+  if (req.json === undefined) throw new InvalidRequest('Send the client metadata as a JSON body.');
+  const metadata = parseInput(ClientMetadata, req.json);
+  if (metadata.grant_types.includes('refresh_token') && !metadata.grant_types.includes('authorization_code'))
+    throw new InvalidRequest('grant_types: refresh_token needs authorization_code.');
+
+  const isPublic = metadata.token_endpoint_auth_method === 'none';
+  const secret = isPublic ? undefined : `kws_${randomToken(32)}`;
+  const issuedAt = epochSeconds(systemClock);
+  const client: Client = {
+    tenantId,
+    clientId: randomToken(16),
+    clientName: metadata.client_name ?? 'Unnamed client',
+    redirectUris: metadata.redirect_uris,
+    postLogoutRedirectUris: metadata.post_logout_redirect_uris,
+    grantTypes: metadata.grant_types,
+    tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
+    scope: metadata.scope,
+    ...(secret ? { secretHash: sha256(secret) } : {}),
+    ...(metadata.audience ? { audience: metadata.audience } : {}),
+    allowedOrigins: webOrigins(metadata.redirect_uris),
+    issuedAt,
+  };
+  await store.clients.createClient(client);
+  return json(201, {
+    client_id: client.clientId,
+    ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
+    client_id_issued_at: issuedAt,
+    client_name: client.clientName,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    grant_types: client.grantTypes,
+    response_types: metadata.response_types,
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    scope: client.scope,
+    ...(client.audience ? { audience: client.audience } : {}),
+  });
+}
+
+export const handler = createHandler(registerClient);

@@ -1,0 +1,86 @@
+import { epochSeconds } from '../core/clock.ts';
+import { randomToken, sha256 } from '../core/crypto.ts';
+import { getStore } from '../core/deps.ts';
+import { KeywayError, LoginRequired } from '../core/errors.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
+import { issuerOf } from '../core/issuer.ts';
+import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts';
+import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
+import { errorPage } from '../core/oidc/error-page.ts';
+import { matchesRegisteredRedirectUri } from '../core/oidc/redirect-uris.ts';
+import { issueCodeRedirect } from '../core/oidc/sign-in.ts';
+import { tenantIdProblem } from '../core/tenant-id.ts';
+import { validateAuthorizationRequest } from './checks.ts';
+
+const BROWSER_COOKIE_TTL = 24 * 3600;
+
+/**
+ * GET|POST {issuer}/authorize — RFC 6749 §4.1.1, OIDC Core §3.1.2. Until client and redirect URI are
+ * validated, errors are an HTML page (never a redirect: no open redirector). After that, errors go back to
+ * the client's redirect URI with `state` and `iss` (RFC 9207).
+ */
+export async function authorize(req: HttpRequest): Promise<HttpResponse> {
+  const params = req.method === 'POST' ? req.form : req.query;
+  const store = getStore();
+  const tenantId = req.params.tenantId ?? '';
+  const tenant = tenantIdProblem(tenantId) ? undefined : await store.tenants.findTenant(tenantId);
+  if (!tenant) return errorPage(404, 'Unknown sign-in service', 'This sign-in address does not exist.', req.traceId);
+  const client = params.client_id ? await store.clients.findClient(tenant.id, params.client_id) : undefined;
+  if (!client)
+    return errorPage(400, 'Unknown application', 'The application that sent you here is not registered.', req.traceId);
+  const redirectUri = params.redirect_uri;
+  if (!redirectUri || !matchesRegisteredRedirectUri(redirectUri, client.redirectUris))
+    return errorPage(400, 'Invalid redirect', 'The application sent an unregistered redirect_uri.', req.traceId);
+
+  const issuer = issuerOf(req, tenant.id);
+  const state = params.state;
+  try {
+    const valid = validateAuthorizationRequest(params, client);
+    const request = {
+      clientId: client.clientId,
+      redirectUri,
+      codeChallenge: valid.codeChallenge,
+      scope: valid.scope,
+      nonce: params.nonce,
+      state,
+    };
+
+    // Single sign-on from the tenant's session, unless the client forces a new ceremony.
+    const sid = req.cookies[SESSION_COOKIE];
+    const session = sid ? await store.interactions.findSession(tenant.id, sid) : undefined;
+    const now = epochSeconds(store.clock);
+    const fresh =
+      session !== undefined &&
+      session.expiresAt > now &&
+      valid.prompt !== 'login' &&
+      valid.prompt !== 'create' &&
+      (valid.maxAge === undefined || now - session.authTime <= valid.maxAge);
+    if (fresh) return redirect(await issueCodeRedirect(req, store, tenant, request, session));
+    if (valid.prompt === 'none') throw new LoginRequired();
+
+    // The browser-binding cookie is reused across tabs so parallel sign-ins in one browser both work.
+    const browser = req.cookies[BROWSER_COOKIE] ?? randomToken();
+    const interaction = await store.interactions.createInteraction({
+      tenantId: tenant.id,
+      ...request,
+      ...(valid.prompt ? { prompt: valid.prompt } : {}),
+      ...(valid.maxAge !== undefined ? { maxAge: valid.maxAge } : {}),
+      ...(params.login_hint ? { loginHint: params.login_hint.slice(0, 320) } : {}),
+      ...(params.ui_locales ? { uiLocales: params.ui_locales.slice(0, 100) } : {}),
+      browserHash: sha256(browser),
+    });
+    const page = valid.prompt === 'create' && tenant.settings.signUpOpen ? 'signup' : 'login';
+    return redirect(`${issuer}/${page}?interaction=${encodeURIComponent(interaction.id)}`, {
+      cookies: [serializeCookie(req, tenant.id, BROWSER_COOKIE, browser, BROWSER_COOKIE_TTL)],
+    });
+  } catch (error) {
+    if (!(error instanceof KeywayError) || error.status >= 500) throw error;
+    // RFC 6749 §4.1.2.1: the error travels back to the (validated) redirect URI.
+    return redirect(
+      authorizationResponseUrl(redirectUri, { error: error.code, error_description: error.detail, state }, issuer),
+    );
+  }
+}
+
+export const handler = createHandler(authorize);

@@ -1,0 +1,46 @@
+import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import type { Signer } from '../signer/signer.ts';
+import type { Store } from '../store/store.ts';
+import type { Grant } from '../store/tokens.ts';
+import { grantIdOfJti } from './token-minting.ts';
+
+export interface ActiveAccessToken {
+  readonly claims: JWTPayload & { client_id?: string; scope?: string; tenant_id?: string; jti: string };
+  readonly grant: Grant;
+}
+
+let keySet: { jwks: unknown; verify: ReturnType<typeof createLocalJWKSet> } | undefined;
+
+/** Our own tokens are verified against our own public keys, in memory: no network, no KMS call. */
+async function localKeySet(signer: Signer) {
+  const jwks = await signer.publicJwks();
+  if (keySet?.jwks !== jwks) keySet = { jwks, verify: createLocalJWKSet(jwks) };
+  return keySet.verify;
+}
+
+/**
+ * Verifies an access token issued by this tenant: RS256 signature by one of our keys, `typ: at+jwt`
+ * (RFC 9068 §4), issuer = this tenant (tokens of other tenants fail here), not expired, and — one
+ * BatchGetItem — its family not revoked and the token itself not revoked (RFC 7009).
+ */
+export async function verifyAccessToken(
+  token: string,
+  input: { signer: Signer; store: Store; issuer: string; tenantId: string; now: number },
+): Promise<ActiveAccessToken | undefined> {
+  let claims: ActiveAccessToken['claims'];
+  try {
+    const { payload } = await jwtVerify(token, await localKeySet(input.signer), {
+      issuer: input.issuer,
+      typ: 'at+jwt',
+      algorithms: ['RS256'],
+      currentDate: new Date(input.now * 1000),
+    });
+    claims = payload as ActiveAccessToken['claims'];
+  } catch {
+    return undefined;
+  }
+  const grantId = grantIdOfJti(claims.jti);
+  if (!grantId || claims.tenant_id !== input.tenantId) return undefined;
+  const status = await input.store.tokens.accessTokenStatus(input.tenantId, grantId, claims.jti);
+  return status.active && status.grant ? { claims, grant: status.grant } : undefined;
+}

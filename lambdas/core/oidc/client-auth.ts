@@ -1,0 +1,49 @@
+import { safeEqual, sha256 } from '../crypto.ts';
+import { InvalidClient, InvalidRequest } from '../errors.ts';
+import type { HttpRequest } from '../http/types.ts';
+import type { Client } from '../store/clients.ts';
+import type { Store } from '../store/store.ts';
+
+/** RFC 6749 §2.3.1: the Basic credentials are form-urlencoded before base64. */
+function parseBasic(header: string): { clientId: string; secret: string } | undefined {
+  const match = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    return {
+      clientId: decodeURIComponent(decoded.slice(0, colon).replaceAll('+', ' ')),
+      secret: decodeURIComponent(decoded.slice(colon + 1).replaceAll('+', ' ')),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Authenticates the client of a token/revoke/introspect request with exactly one method (RFC 6749 §2.3):
+ * client_secret_basic, client_secret_post, or none (public clients, identified by client_id only).
+ * The method must be the one the client registered. Every failure is the same 401 invalid_client.
+ */
+export async function authenticateClient(req: HttpRequest, store: Store, tenantId: string): Promise<Client> {
+  const authorization = req.headers.authorization;
+  const basic = authorization ? parseBasic(authorization) : undefined;
+  if (authorization && !basic && /^Basic /i.test(authorization)) throw new InvalidClient('Malformed Basic credentials.');
+  const bodySecret = req.form.client_secret;
+  const bodyId = req.form.client_id;
+  if (basic && (bodySecret !== undefined || (bodyId !== undefined && bodyId !== basic.clientId)))
+    throw new InvalidRequest('Use exactly one client authentication method (RFC 6749 §2.3).');
+
+  const method = basic ? 'client_secret_basic' : bodySecret !== undefined ? 'client_secret_post' : 'none';
+  const clientId = basic?.clientId ?? bodyId;
+  if (!clientId) throw new InvalidClient('Client authentication is required.');
+  const client = await store.clients.findClient(tenantId, clientId);
+  // The same answer for unknown clients, wrong secrets and wrong methods: nothing to probe.
+  if (!client || client.tokenEndpointAuthMethod !== method) throw new InvalidClient();
+  if (method !== 'none') {
+    const secret = basic?.secret ?? bodySecret ?? '';
+    if (!client.secretHash || !safeEqual(sha256(secret), client.secretHash)) throw new InvalidClient();
+  }
+  return client;
+}

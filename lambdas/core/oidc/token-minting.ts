@@ -1,0 +1,116 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { base64url } from 'jose';
+import type { Signer } from '../signer/signer.ts';
+import type { Client } from '../store/clients.ts';
+import type { Grant } from '../store/tokens.ts';
+import type { Tenant } from '../store/tenants.ts';
+import type { User } from '../store/users.ts';
+import { hasScope } from './scopes.ts';
+
+/** The access token's `jti` carries its family id, so one BatchGetItem answers "is it still valid?". */
+export function newJti(grantId: string): string {
+  return `${grantId}.${randomBytes(12).toString('base64url')}`;
+}
+
+export function grantIdOfJti(jti: unknown): string | undefined {
+  if (typeof jti !== 'string') return undefined;
+  const dot = jti.indexOf('.');
+  return dot > 0 ? jti.slice(0, dot) : undefined;
+}
+
+/** Refresh tokens are opaque: `{grantId}.{256 random bits}`; only their SHA-256 is stored. */
+export function newRefreshToken(grantId: string): string {
+  return `${grantId}.${randomBytes(32).toString('base64url')}`;
+}
+
+export function grantIdOfRefreshToken(token: string): string | undefined {
+  const match = /^([0-9a-f-]{36})\.[A-Za-z0-9_-]{43}$/.exec(token);
+  return match?.[1];
+}
+
+/** OIDC Core §3.1.3.6: left half of the SHA-256 of the access token, base64url. */
+export function atHash(accessToken: string): string {
+  const digest = createHash('sha256').update(accessToken, 'ascii').digest();
+  return base64url.encode(digest.subarray(0, digest.length / 2));
+}
+
+export function userClaims(user: User, scope: string): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  if (hasScope(scope, 'email')) {
+    claims.email = user.email;
+    claims.email_verified = user.emailVerified;
+  }
+  if (hasScope(scope, 'profile')) {
+    claims.given_name = user.givenName;
+    claims.family_name = user.familyName;
+    claims.name = `${user.givenName} ${user.familyName}`.trim();
+  }
+  return claims;
+}
+
+export interface TokenSet {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  id_token?: string;
+  refresh_token?: string;
+}
+
+/**
+ * Signs the access token (RFC 9068 JWT) and, when `openid` was granted, the ID token (OIDC Core §2).
+ * No ID-token signature is spent when the scope has no `openid`.
+ */
+export async function mintTokens(input: {
+  signer: Signer;
+  issuer: string;
+  tenant: Tenant;
+  client: Client;
+  grant: Grant;
+  user: User;
+  scope: string;
+  now: number;
+  nonce?: string | undefined;
+  refreshToken?: string | undefined;
+}): Promise<TokenSet> {
+  const { signer, issuer, tenant, client, grant, user, scope, now } = input;
+  const accessTtl = tenant.settings.accessTokenTtlSeconds;
+  const accessClaims: Record<string, unknown> = {
+    iss: issuer,
+    sub: user.userId,
+    aud: client.audience ?? client.clientId,
+    exp: now + accessTtl,
+    iat: now,
+    nbf: now,
+    jti: newJti(grant.grantId),
+    client_id: client.clientId,
+    scope,
+    tenant_id: tenant.id,
+    auth_time: grant.authTime,
+    roles: user.roles,
+  };
+  if (hasScope(scope, 'email')) accessClaims.email = user.email;
+  const accessToken = await signer.sign({ typ: 'at+jwt' }, accessClaims);
+
+  const tokens: TokenSet = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTtl, scope };
+  if (hasScope(scope, 'openid')) {
+    tokens.id_token = await signer.sign(
+      { typ: 'JWT' },
+      {
+        iss: issuer,
+        sub: user.userId,
+        aud: client.clientId,
+        exp: now + tenant.settings.idTokenTtlSeconds,
+        iat: now,
+        auth_time: grant.authTime,
+        ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+        amr: grant.amr,
+        at_hash: atHash(accessToken),
+        tenant_id: tenant.id,
+        ...userClaims(user, scope),
+      },
+    );
+  }
+  if (input.refreshToken) tokens.refresh_token = input.refreshToken;
+  return tokens;
+}

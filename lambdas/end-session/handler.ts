@@ -1,0 +1,80 @@
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { getStore } from '../core/deps.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { type HttpRequest, type HttpResponse, html, redirect } from '../core/http/types.ts';
+import { issuerOf } from '../core/issuer.ts';
+import { clearCookie, SESSION_COOKIE } from '../core/oidc/cookies.ts';
+import { errorPage, escapeHtml } from '../core/oidc/error-page.ts';
+import { getSigner } from '../core/signing.ts';
+import { tenantIdProblem } from '../core/tenant-id.ts';
+
+const PARAMS = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state', 'ui_locales'] as const;
+
+function page(title: string, body: string): HttpResponse {
+  return html(
+    200,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main>${body}</main></body></html>`,
+    { 'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'" },
+  );
+}
+
+/**
+ * GET|POST {issuer}/end-session — OpenID RP-Initiated Logout 1.0. A valid id_token_hint (our signature and
+ * issuer; expiry ignored, §2) ends the session at once; without one the user confirms. The post-logout
+ * redirect must be registered exactly for the client, else no redirect happens (no open redirector).
+ */
+export async function endSession(req: HttpRequest): Promise<HttpResponse> {
+  const params = req.method === 'POST' ? req.form : req.query;
+  const store = getStore();
+  const tenantId = req.params.tenantId ?? '';
+  const tenant = tenantIdProblem(tenantId) ? undefined : await store.tenants.findTenant(tenantId);
+  if (!tenant) return errorPage(404, 'Unknown sign-in service', 'This sign-out address does not exist.', req.traceId);
+  const issuer = issuerOf(req, tenant.id);
+
+  let hintClientId: string | undefined;
+  if (params.id_token_hint) {
+    try {
+      const jwks = createLocalJWKSet(await (await getSigner()).publicJwks());
+      const { payload } = await jwtVerify(params.id_token_hint, jwks, {
+        issuer,
+        algorithms: ['RS256'],
+        currentDate: new Date(0), // expired hints are fine (RP-Initiated Logout §2)
+        clockTolerance: Number.MAX_SAFE_INTEGER,
+      });
+      hintClientId = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
+    } catch {
+      return errorPage(400, 'Sign-out failed', 'The id_token_hint is not valid for this issuer.', req.traceId);
+    }
+  }
+  if (hintClientId && params.client_id && params.client_id !== hintClientId)
+    return errorPage(400, 'Sign-out failed', 'client_id does not match the id_token_hint.', req.traceId);
+  const clientId = hintClientId ?? params.client_id;
+  const client = clientId ? await store.clients.findClient(tenant.id, clientId) : undefined;
+  const postLogout = params.post_logout_redirect_uri;
+  if (postLogout && !client?.postLogoutRedirectUris.includes(postLogout))
+    return errorPage(400, 'Sign-out failed', 'post_logout_redirect_uri is not registered for this client.', req.traceId);
+
+  const sid = req.cookies[SESSION_COOKIE];
+  const session = sid ? await store.interactions.findSession(tenant.id, sid) : undefined;
+  const confirmed = hintClientId !== undefined || (req.method === 'POST' && params.confirm === 'yes');
+  if (session && !confirmed) {
+    const hidden = PARAMS.filter((n) => params[n] !== undefined)
+      .map((n) => `<input type="hidden" name="${n}" value="${escapeHtml(params[n]!)}">`)
+      .join('');
+    return page(
+      `Sign out of ${tenant.name}`,
+      `<h1>Sign out of ${escapeHtml(tenant.name)}?</h1><form method="post" action="${escapeHtml(`${issuer}/end-session`)}">${hidden}<input type="hidden" name="confirm" value="yes"><button type="submit">Sign out</button></form>`,
+    );
+  }
+  // The session cookie is SameSite=Lax, so a cross-site POST carries none and cannot end a session.
+  if (session && sid) await store.interactions.deleteSession(tenant.id, sid);
+  const cookies = [clearCookie(req, tenant.id, SESSION_COOKIE)];
+  if (postLogout) {
+    const url = new URL(postLogout);
+    if (params.state !== undefined) url.searchParams.set('state', params.state);
+    return redirect(url.toString(), { cookies });
+  }
+  return { ...page('Signed out', `<h1>You are signed out of ${escapeHtml(tenant.name)}.</h1>`), cookies };
+}
+
+export const handler = createHandler(endSession);

@@ -1,0 +1,123 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { LocalKeyway } from '../../local/app.ts';
+import { SESSION_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
+import { ADMIN_KEY, createTenant } from './keyway.ts';
+
+export const REDIRECT_URI = 'https://app.example.com/callback';
+
+export interface TestClient {
+  client_id: string;
+  client_secret?: string;
+}
+
+export async function registerClient(keyway: LocalKeyway, tenantId: string, metadata: Record<string, unknown> = {}) {
+  const res = await fetch(`${keyway.url}/admin/tenants/${tenantId}/clients`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      redirect_uris: [REDIRECT_URI],
+      post_logout_redirect_uris: ['https://app.example.com/bye'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      client_name: 'Test app',
+      ...metadata,
+    }),
+  });
+  if (res.status !== 201) throw new Error(`client registration failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as TestClient & Record<string, unknown>;
+}
+
+/** A tenant with one confidential client. */
+export async function setupTenant(keyway: LocalKeyway, settings: Record<string, unknown> = {}) {
+  const id = `t-${randomBytes(4).toString('hex')}`;
+  const { res } = await createTenant(keyway, { name: `Tenant ${id}`, plan: 'free', id, settings });
+  if (res.status !== 201) throw new Error(`tenant creation failed: ${res.status}`);
+  const client = await registerClient(keyway, id);
+  return { tenantId: id, issuer: `${keyway.baseUrl}/${id}`, client };
+}
+
+/** A user with a passkey and a live SSO session, created through the store; returns the session cookie. */
+export async function signedInUser(keyway: LocalKeyway, tenantId: string, email = `${randomUUID()}@example.com`) {
+  const userId = randomUUID();
+  const now = Math.floor(Date.now() / 1000);
+  await keyway.store.users.createUserWithPasskey(
+    { tenantId, userId, email, emailVerified: false, givenName: 'Ada', familyName: 'Lovelace', roles: ['user'], createdAt: now },
+    {
+      tenantId,
+      credentialId: randomBytes(16).toString('base64url'),
+      userId,
+      publicKey: randomBytes(77).toString('base64url'),
+      counter: 0,
+      deviceType: 'multiDevice',
+      backedUp: true,
+      createdAt: now,
+    },
+  );
+  const sid = await keyway.store.interactions.createSession({ tenantId, userId, authTime: now, amr: ['hwk', 'user'] }, 3600);
+  return { userId, email, cookie: `${SESSION_COOKIE}=${sid}` };
+}
+
+export function pkcePair() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export function basicAuth(client: TestClient): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret ?? '')}`).toString('base64')}`;
+}
+
+/** Runs authorize with an existing session (single sign-on) and returns the redirect it answers with. */
+export async function authorize(keyway: LocalKeyway, tenantId: string, params: Record<string, string>, cookie?: string) {
+  const url = new URL(`${keyway.url}/${tenantId}/authorize`);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+  const location = res.headers.get('location');
+  return { res, location: location ? new URL(location, keyway.url) : undefined };
+}
+
+/** A code minted through the real authorize endpoint (SSO path). */
+export async function getCode(
+  keyway: LocalKeyway,
+  ctx: { tenantId: string; client: TestClient },
+  cookie: string,
+  extra: Record<string, string> = {},
+) {
+  const { verifier, challenge } = pkcePair();
+  const { location } = await authorize(
+    keyway,
+    ctx.tenantId,
+    {
+      response_type: 'code',
+      client_id: ctx.client.client_id,
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid profile email offline_access',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'st',
+      nonce: 'n-1',
+      ...extra,
+    },
+    cookie,
+  );
+  const code = location?.searchParams.get('code');
+  if (!code) throw new Error(`no code in ${location}`);
+  return { code, verifier };
+}
+
+export async function tokenRequest(keyway: LocalKeyway, tenantId: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+  const res = await fetch(`${keyway.url}/${tenantId}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form),
+  });
+  return { res, body: (await res.json()) as Record<string, unknown> };
+}
+
+export async function redeem(keyway: LocalKeyway, ctx: { tenantId: string; client: TestClient }, code: string, verifier: string) {
+  return tokenRequest(
+    keyway,
+    ctx.tenantId,
+    { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier },
+    { Authorization: basicAuth(ctx.client) },
+  );
+}
