@@ -1,0 +1,243 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalKeyway } from '../../local/app.ts';
+import { startTestKeyway } from '../support/keyway.ts';
+import { authorize, pkcePair, REDIRECT_URI, registerClient, setupTenant, signedInUser } from '../support/oidc.ts';
+
+let keyway: LocalKeyway;
+let ctx: Awaited<ReturnType<typeof setupTenant>>;
+let user: Awaited<ReturnType<typeof signedInUser>>;
+const { challenge } = pkcePair();
+
+beforeAll(async () => {
+  keyway = await startTestKeyway();
+  ctx = await setupTenant(keyway);
+  user = await signedInUser(keyway, ctx.tenantId);
+});
+afterAll(async () => keyway?.stop());
+
+const base = () => ({
+  response_type: 'code',
+  client_id: ctx.client.client_id,
+  redirect_uri: REDIRECT_URI,
+  scope: 'openid email',
+  code_challenge: challenge,
+  code_challenge_method: 'S256',
+  state: 'xyz',
+});
+
+function without(params: Record<string, string>, name: string) {
+  const { [name]: _, ...rest } = params;
+  return rest;
+}
+
+async function expectRedirectError(params: Record<string, string>, error: string, cookie?: string) {
+  const { res, location } = await authorize(keyway, ctx.tenantId, params, cookie);
+  expect(res.status).toBe(302);
+  expect(location?.origin + location!.pathname).toBe(REDIRECT_URI);
+  expect(location?.searchParams.get('error')).toBe(error);
+  expect(location?.searchParams.get('state')).toBe('xyz');
+  expect(location?.searchParams.get('iss')).toBe(ctx.issuer);
+  expect(location?.searchParams.get('code')).toBeNull();
+}
+
+describe('authorize', () => {
+  it('SSO: with a session it redirects with code, state and iss (RFC 9207)', async () => {
+    const { res, location } = await authorize(keyway, ctx.tenantId, base(), user.cookie);
+    expect(res.status).toBe(302);
+    expect(location?.searchParams.get('code')).toBeTruthy();
+    expect(location?.searchParams.get('state')).toBe('xyz');
+    expect(location?.searchParams.get('iss')).toBe(ctx.issuer);
+  });
+
+  it('without a session it sends the browser to the hosted sign-in page and binds it with a cookie', async () => {
+    const { res, location } = await authorize(keyway, ctx.tenantId, base());
+    expect(res.status).toBe(302);
+    expect(location?.pathname).toBe(`/${ctx.tenantId}/login`);
+    expect(location?.searchParams.get('interaction')).toBeTruthy();
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^kw_browser=/);
+    expect(cookie).toContain(`Path=/${ctx.tenantId}`);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Lax');
+  });
+
+  it('prompt=create goes to the sign-up page; prompt=login ignores the session', async () => {
+    const create = await authorize(keyway, ctx.tenantId, { ...base(), prompt: 'create' }, user.cookie);
+    expect(create.location?.pathname).toBe(`/${ctx.tenantId}/signup`);
+    const login = await authorize(keyway, ctx.tenantId, { ...base(), prompt: 'login' }, user.cookie);
+    expect(login.location?.pathname).toBe(`/${ctx.tenantId}/login`);
+  });
+
+  it('max_age=0 forces a new ceremony; a generous max_age allows SSO', async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const strict = await authorize(keyway, ctx.tenantId, { ...base(), max_age: '0' }, user.cookie);
+    expect(strict.location?.pathname).toBe(`/${ctx.tenantId}/login`);
+    const lax = await authorize(keyway, ctx.tenantId, { ...base(), max_age: '3600' }, user.cookie);
+    expect(lax.location?.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('OIDC Core §3.1.2.6: prompt=none without a session answers login_required', async () => {
+    await expectRedirectError({ ...base(), prompt: 'none' }, 'login_required');
+  });
+
+  it('RFC 7636 §4.4.1 / OAuth 2.1: missing PKCE is invalid_request', async () => {
+    await expectRedirectError(without(base(), 'code_challenge'), 'invalid_request', user.cookie);
+  });
+
+  it('RFC 7636 §4.2: plain PKCE (or no method) is invalid_request', async () => {
+    await expectRedirectError({ ...base(), code_challenge_method: 'plain' }, 'invalid_request', user.cookie);
+    await expectRedirectError(without(base(), 'code_challenge_method'), 'invalid_request', user.cookie);
+  });
+
+  it('RFC 6749 §4.1.2.1: response types other than code are unsupported_response_type', async () => {
+    await expectRedirectError({ ...base(), response_type: 'token' }, 'unsupported_response_type', user.cookie);
+    await expectRedirectError({ ...base(), response_type: 'code id_token' }, 'unsupported_response_type', user.cookie);
+  });
+
+  it('RFC 6749 §3.3: unknown scopes are invalid_scope', async () => {
+    await expectRedirectError({ ...base(), scope: 'openid admin' }, 'invalid_scope', user.cookie);
+  });
+
+  it('OIDC Core §6: request objects are not supported', async () => {
+    await expectRedirectError({ ...base(), request: 'eyJ...' }, 'request_not_supported', user.cookie);
+  });
+
+  it('RFC 6749 §4.1.2.1: an unregistered redirect_uri gets an HTML error page, never a redirect', async () => {
+    for (const redirect of ['https://evil.example/callback', `${REDIRECT_URI}/extra`, `${REDIRECT_URI}?x=1`, 'https://APP.example.com/callback']) {
+      const { res } = await authorize(keyway, ctx.tenantId, { ...base(), redirect_uri: redirect, response_type: 'token' }, user.cookie);
+      expect(res.status, redirect).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    }
+  });
+
+  it('an unknown client or tenant gets an HTML error page', async () => {
+    const unknownClient = await authorize(keyway, ctx.tenantId, { ...base(), client_id: 'nope' });
+    expect(unknownClient.res.status).toBe(400);
+    expect(unknownClient.res.headers.get('location')).toBeNull();
+    const unknownTenant = await authorize(keyway, 'no-such-tenant', base());
+    expect(unknownTenant.res.status).toBe(404);
+  });
+
+  it('RFC 8252 §7.3: loopback IP redirect URIs may use any port; localhost and other hosts may not', async () => {
+    const native = await registerClient(keyway, ctx.tenantId, {
+      redirect_uris: ['http://127.0.0.1/cb', 'http://localhost:8080/cb'],
+      token_endpoint_auth_method: 'none',
+    });
+    const params = { ...base(), client_id: native.client_id };
+    const loopback = await authorize(keyway, ctx.tenantId, { ...params, redirect_uri: 'http://127.0.0.1:51234/cb' }, user.cookie);
+    expect(loopback.location?.searchParams.get('code')).toBeTruthy();
+    const localhostOtherPort = await authorize(keyway, ctx.tenantId, { ...params, redirect_uri: 'http://localhost:9999/cb' }, user.cookie);
+    expect(localhostOtherPort.res.status).toBe(400);
+  });
+
+  it('accepts POST with a form body (OIDC Core §3.1.2.1)', async () => {
+    const res = await fetch(`${keyway.url}/${ctx.tenantId}/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', cookie: user.cookie },
+      body: new URLSearchParams(base()),
+    });
+    expect(res.status).toBe(302);
+    expect(new URL(res.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+  });
+
+  it('a session of tenant A never signs anyone in to tenant B', async () => {
+    const other = await setupTenant(keyway);
+    const { res, location } = await authorize(
+      keyway,
+      other.tenantId,
+      { ...base(), client_id: other.client.client_id },
+      user.cookie,
+    );
+    expect(res.status).toBe(302);
+    expect(location?.pathname).toBe(`/${other.tenantId}/login`);
+  });
+});
+
+describe('client registration (RFC 7591)', () => {
+  it('refuses redirect URIs that are not https/loopback/private-use, or carry a fragment', async () => {
+    for (const uri of ['http://app.example.com/cb', 'https://app.example.com/cb#frag', 'javascript:alert(1)', 'relative/cb']) {
+      const res = await fetch(`${keyway.url}/admin/tenants/${ctx.tenantId}/clients`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer kw_admin_test_0123456789abcdef', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [uri] }),
+      });
+      expect(res.status, uri).toBe(400);
+    }
+  });
+
+  it('shows a confidential client its secret once', async () => {
+    const client = await registerClient(keyway, ctx.tenantId);
+    expect(client.client_secret).toMatch(/^kws_/);
+    expect(client.client_secret_expires_at).toBe(0);
+    expect(client.token_endpoint_auth_method).toBe('client_secret_basic');
+  });
+});
+
+describe('end_session (RP-Initiated Logout 1.0)', () => {
+  it('with a valid id_token_hint, ends the session and redirects to the registered URI with state', async () => {
+    const u = await signedInUser(keyway, ctx.tenantId);
+    const { getCode, redeem } = await import('../support/oidc.ts');
+    const { code, verifier } = await getCode(keyway, ctx, u.cookie);
+    const { body } = await redeem(keyway, ctx, code, verifier);
+    const url = new URL(`${keyway.url}/${ctx.tenantId}/end-session`);
+    url.searchParams.set('id_token_hint', body.id_token as string);
+    url.searchParams.set('post_logout_redirect_uri', 'https://app.example.com/bye');
+    url.searchParams.set('state', 's1');
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: u.cookie } });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('https://app.example.com/bye?state=s1');
+    expect(res.headers.get('set-cookie')).toMatch(/kw_session=;.*Max-Age=0/);
+    const after = await authorize(keyway, ctx.tenantId, base(), u.cookie);
+    expect(after.location?.pathname).toBe(`/${ctx.tenantId}/login`);
+  });
+
+  it('never redirects to an unregistered post_logout_redirect_uri', async () => {
+    const url = new URL(`${keyway.url}/${ctx.tenantId}/end-session`);
+    url.searchParams.set('client_id', ctx.client.client_id);
+    url.searchParams.set('post_logout_redirect_uri', 'https://evil.example/');
+    const res = await fetch(url, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+  });
+
+  it('without id_token_hint asks the user to confirm before ending the session', async () => {
+    const u = await signedInUser(keyway, ctx.tenantId);
+    const res = await fetch(`${keyway.url}/${ctx.tenantId}/end-session`, { headers: { cookie: u.cookie } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<form method="post"');
+    const still = await authorize(keyway, ctx.tenantId, base(), u.cookie);
+    expect(still.location?.searchParams.get('code')).toBeTruthy();
+    const confirm = await fetch(`${keyway.url}/${ctx.tenantId}/end-session`, {
+      method: 'POST',
+      headers: { cookie: u.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'confirm=yes',
+    });
+    expect(confirm.status).toBe(200);
+    const after = await authorize(keyway, ctx.tenantId, base(), u.cookie);
+    expect(after.location?.pathname).toBe(`/${ctx.tenantId}/login`);
+  });
+});
+
+describe('discovery lists every endpoint', () => {
+  it('advertises the OIDC core endpoints and capabilities', async () => {
+    const metadata = (await (await fetch(`${keyway.url}/${ctx.tenantId}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    for (const [field, path] of Object.entries({
+      authorization_endpoint: 'authorize',
+      token_endpoint: 'token',
+      userinfo_endpoint: 'userinfo',
+      revocation_endpoint: 'revoke',
+      introspection_endpoint: 'introspect',
+      end_session_endpoint: 'end-session',
+      jwks_uri: '.well-known/jwks.json',
+    }))
+      expect(metadata[field]).toBe(`${ctx.issuer}/${path}`);
+    expect(metadata).toMatchObject({
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      authorization_response_iss_parameter_supported: true,
+    });
+  });
+});
