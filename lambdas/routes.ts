@@ -102,6 +102,49 @@ export const routes: readonly Route[] = [
     access: { table: 'write', sign: false, publicKeys: true },
     discoveryField: 'end_session_endpoint',
   },
+  // Hosted passkey pages
+  {
+    id: 'login-page',
+    methods: ['GET'],
+    path: '/{tenantId}/login',
+    entry: 'lambdas/login-page/handler.ts',
+    access: { table: 'read', sign: false, publicKeys: false },
+  },
+  {
+    id: 'signup-page',
+    methods: ['GET'],
+    path: '/{tenantId}/signup',
+    entry: 'lambdas/signup-page/handler.ts',
+    access: { table: 'read', sign: false, publicKeys: false },
+  },
+  {
+    id: 'passkey-authentication-options',
+    methods: ['POST'],
+    path: '/{tenantId}/passkeys/authentication/options',
+    entry: 'lambdas/passkey-authentication-options/handler.ts',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'passkey-authentication-verify',
+    methods: ['POST'],
+    path: '/{tenantId}/passkeys/authentication/verify',
+    entry: 'lambdas/passkey-authentication-verify/handler.ts',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'passkey-registration-options',
+    methods: ['POST'],
+    path: '/{tenantId}/passkeys/registration/options',
+    entry: 'lambdas/passkey-registration-options/handler.ts',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'passkey-registration-verify',
+    methods: ['POST'],
+    path: '/{tenantId}/passkeys/registration/verify',
+    entry: 'lambdas/passkey-registration-verify/handler.ts',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
 ];
 
 /** `{base}/{tenantId}` + the route path after the tenant segment. */

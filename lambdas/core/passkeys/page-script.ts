@@ -1,0 +1,149 @@
+/**
+ * The hosted pages' browser code: plain JavaScript, no bundler, inlined with a per-response CSP nonce. It uses
+ * the browsers' own WebAuthn JSON helpers (`PublicKeyCredential.parse*OptionsFromJSON`, `credential.toJSON()`).
+ * Page data comes from `data-*` attributes on `#keyway` (HTML-escaped by the server), never from inline JS.
+ */
+export const PAGE_SCRIPT = String.raw`(() => {
+  'use strict';
+  const root = document.getElementById('keyway');
+  const { page, interaction, csrf, issuer } = root.dataset;
+  const alertBox = document.getElementById('alert');
+  const statusBox = document.getElementById('status');
+  const PKC = window.PublicKeyCredential;
+  const supported =
+    typeof PKC === 'function' &&
+    typeof PKC.parseRequestOptionsFromJSON === 'function' &&
+    typeof PKC.parseCreationOptionsFromJSON === 'function';
+
+  function showError(message) {
+    statusBox.textContent = '';
+    alertBox.textContent = message;
+  }
+  function setBusy(busy, message) {
+    for (const button of root.querySelectorAll('button')) button.disabled = busy;
+    statusBox.textContent = busy ? message : '';
+    if (busy) alertBox.textContent = '';
+  }
+  function describe(error) {
+    const name = error && error.name;
+    if (name === 'NotAllowedError') return 'The passkey request was cancelled or timed out. Try again when you are ready.';
+    if (name === 'InvalidStateError') return 'This device already holds a passkey for this account.';
+    if (name === 'SecurityError') return 'Passkeys cannot be used on this address.';
+    if (name === 'NotSupportedError') return 'This device cannot create or use a passkey of the required kind.';
+    return (error && error.keywayMessage) || 'Something went wrong. Try again.';
+  }
+
+  async function post(path, body) {
+    let res;
+    try {
+      res = await fetch(issuer + path, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'Content-Type': 'application/json', 'x-keyway-csrf': csrf },
+        body: JSON.stringify(Object.assign({ interaction }, body)),
+      });
+    } catch {
+      throw Object.assign(new Error('network'), { keywayMessage: 'The network request failed. Check your connection and try again.' });
+    }
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw Object.assign(new Error('http'), { keywayMessage: data.detail || 'Something went wrong. Try again.' });
+    return data;
+  }
+
+  function finish(data) {
+    const target = new URL(data.redirectTo);
+    if (target.protocol === 'javascript:' || target.protocol === 'data:') throw new Error('bad redirect');
+    statusBox.textContent = 'Signed in. Returning to the application…';
+    location.href = target.href;
+  }
+
+  if (!supported) {
+    for (const button of root.querySelectorAll('button')) button.disabled = true;
+    showError('This browser cannot use passkeys. Update it, or open this page in a current version of Chrome, Edge, Firefox or Safari.');
+    return;
+  }
+
+  if (page === 'login') {
+    const emailInput = document.getElementById('email');
+    /** The pending conditional (autofill) request; aborted before any modal request starts. */
+    let conditional = null;
+    const stopConditional = () => {
+      if (conditional) conditional.abort();
+      conditional = null;
+    };
+
+    async function startConditional() {
+      if (typeof PKC.isConditionalMediationAvailable !== 'function') return;
+      if (!(await PKC.isConditionalMediationAvailable().catch(() => false))) return;
+      const controller = new AbortController();
+      stopConditional();
+      conditional = controller;
+      let chosen = false;
+      try {
+        const { challengeId, options } = await post('/passkeys/authentication/options', {});
+        if (controller.signal.aborted) return;
+        const credential = await navigator.credentials.get({
+          publicKey: PKC.parseRequestOptionsFromJSON(options),
+          mediation: 'conditional',
+          signal: controller.signal,
+        });
+        if (controller.signal.aborted) return;
+        chosen = true;
+        if (conditional === controller) conditional = null;
+        setBusy(true, 'Signing in…');
+        finish(await post('/passkeys/authentication/verify', { challengeId, response: credential.toJSON() }));
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        if (conditional === controller) conditional = null;
+        setBusy(false);
+        showError(describe(error));
+        // Offer autofill again only after the user acted, so a failing options call cannot loop.
+        if (chosen) startConditional();
+      }
+    }
+
+    async function signIn(email) {
+      stopConditional();
+      setBusy(true, 'Waiting for your passkey…');
+      try {
+        const { challengeId, options } = await post('/passkeys/authentication/options', email ? { email } : {});
+        const credential = await navigator.credentials.get({ publicKey: PKC.parseRequestOptionsFromJSON(options) });
+        finish(await post('/passkeys/authentication/verify', { challengeId, response: credential.toJSON() }));
+      } catch (error) {
+        setBusy(false);
+        showError(describe(error));
+        startConditional();
+      }
+    }
+
+    document.getElementById('passkey-button').addEventListener('click', () => signIn());
+    document.getElementById('email-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      if (!event.target.reportValidity()) return;
+      signIn(emailInput.value.trim());
+    });
+    startConditional();
+  }
+
+  if (page === 'signup') {
+    const form = document.getElementById('signup-form');
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (!form.reportValidity()) return;
+      setBusy(true, 'Follow your browser’s prompt to create a passkey…');
+      try {
+        const { challengeId, options } = await post('/passkeys/registration/options', {
+          email: form.elements.email.value.trim(),
+          givenName: form.elements.givenName.value.trim(),
+          familyName: form.elements.familyName.value.trim(),
+        });
+        const credential = await navigator.credentials.create({ publicKey: PKC.parseCreationOptionsFromJSON(options) });
+        finish(await post('/passkeys/registration/verify', { challengeId, response: credential.toJSON() }));
+      } catch (error) {
+        setBusy(false);
+        showError(describe(error));
+      }
+    });
+  }
+})();
+`;

@@ -1,0 +1,182 @@
+import { randomToken } from '../crypto.ts';
+import { KeywayError } from '../errors.ts';
+import { type HttpResponse, html } from '../http/types.ts';
+import type { Interaction } from '../store/interactions.ts';
+import type { Tenant } from '../store/tenants.ts';
+import { PAGE_SCRIPT } from './page-script.ts';
+
+/**
+ * Server-rendered hosted pages. Every dynamic value is HTML-escaped; the only script and style are inline
+ * blocks carrying this response's CSP nonce, so nothing injected could run or restyle the page.
+ */
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function contentSecurityPolicy(nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src 'nonce-${nonce}'`,
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "img-src 'self' data:",
+  ].join('; ');
+}
+
+const STYLE = `
+:root { color-scheme: light dark; --accent: #2f5bea; --fg: #14171f; --muted: #5b6475; --bg: #f4f6fb; --card: #fff;
+  --line: #d7dce6; --danger: #b42318; --danger-bg: #fdecea; }
+@media (prefers-color-scheme: dark) { :root { --accent: #7c9cff; --fg: #e8ebf2; --muted: #a3acbd; --bg: #11141b;
+  --card: #1a1e27; --line: #323846; --danger: #ffb4ab; --danger-bg: #3b1512; } }
+* { box-sizing: border-box; }
+body { margin: 0; min-height: 100vh; display: grid; place-items: center; padding: 1.5rem; background: var(--bg);
+  color: var(--fg); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+main { width: 100%; max-width: 24rem; background: var(--card); border: 1px solid var(--line); border-radius: 12px;
+  padding: 2rem; box-shadow: 0 1px 3px rgb(0 0 0 / 8%); }
+.brand { margin: 0 0 .25rem; color: var(--muted); font-weight: 600; letter-spacing: .02em; }
+h1 { margin: 0 0 1.25rem; font-size: 1.5rem; line-height: 1.2; }
+label { display: block; margin: .75rem 0 .25rem; font-weight: 600; font-size: .95rem; }
+input { width: 100%; padding: .6rem .75rem; font: inherit; color: inherit; background: transparent;
+  border: 1px solid var(--line); border-radius: 8px; }
+button { width: 100%; margin-top: 1rem; padding: .7rem 1rem; font: inherit; font-weight: 600; border-radius: 8px;
+  cursor: pointer; border: 1px solid var(--accent); }
+button.primary { background: var(--accent); color: #fff; }
+button.secondary { background: transparent; color: var(--accent); }
+button:disabled { opacity: .6; cursor: progress; }
+:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.divider { display: flex; align-items: center; gap: .75rem; margin: 1.25rem 0 0; color: var(--muted); font-size: .9rem; }
+.divider::before, .divider::after { content: ""; flex: 1; border-top: 1px solid var(--line); }
+.alert { margin: 0 0 1rem; padding: .75rem; border-radius: 8px; color: var(--danger); background: var(--danger-bg); }
+.alert:empty, .status:empty { display: none; }
+.status { margin: 1rem 0 0; color: var(--muted); }
+.footer { margin: 1.5rem 0 0; color: var(--muted); font-size: .95rem; }
+a { color: var(--accent); }
+small { color: var(--muted); }
+`;
+
+interface PageParts {
+  readonly title: string;
+  readonly brand: string;
+  readonly heading: string;
+  readonly body: string;
+  /** `data-*` attributes on `#keyway`, read by the page script. Absent: a page without script. */
+  readonly data?: Record<string, string>;
+}
+
+function page(status: number, parts: PageParts): HttpResponse {
+  const nonce = randomToken(18);
+  const data = Object.entries(parts.data ?? {})
+    .map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`)
+    .join('');
+  const script = parts.data ? `\n<script nonce="${nonce}">${PAGE_SCRIPT}</script>` : '';
+  return html(
+    status,
+    `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(parts.title)}</title>
+<style nonce="${nonce}">${STYLE}</style>
+</head>
+<body>
+<main id="keyway"${data}>
+<p class="brand">${escapeHtml(parts.brand)}</p>
+<h1>${escapeHtml(parts.heading)}</h1>
+${parts.body}
+</main>${script}
+</body>
+</html>
+`,
+    { 'Content-Security-Policy': contentSecurityPolicy(nonce) },
+  );
+}
+
+const NOSCRIPT = '<noscript><p class="alert">Passkeys need JavaScript; turn it on for this page.</p></noscript>';
+const MESSAGES = '<div id="alert" class="alert" role="alert"></div>';
+const STATUS = '<p id="status" class="status" role="status"></p>';
+
+function pageData(issuer: string, interaction: Interaction, page: 'login' | 'signup'): Record<string, string> {
+  return { page, issuer, interaction: interaction.id, csrf: interaction.csrf };
+}
+
+/** `{issuer}/login`: discoverable passkey sign-in, passkey autofill on the email field, and email-first fallback. */
+export function renderSignInPage(issuer: string, tenant: Tenant, interaction: Interaction): HttpResponse {
+  const signUp = tenant.settings.signUpOpen
+    ? `New to ${escapeHtml(tenant.name)}? <a href="${escapeHtml(`${issuer}/signup?interaction=${encodeURIComponent(interaction.id)}`)}">Create account</a>`
+    : `Accounts for ${escapeHtml(tenant.name)} are created by an administrator.`;
+  return page(200, {
+    title: `Sign in · ${tenant.name}`,
+    brand: tenant.name,
+    heading: 'Sign in',
+    data: pageData(issuer, interaction, 'login'),
+    body: `${NOSCRIPT}
+${MESSAGES}
+<button id="passkey-button" class="primary" type="button">Sign in with a passkey</button>
+<p class="divider">or use your email</p>
+<form id="email-form">
+<label for="email">Email</label>
+<input id="email" name="email" type="email" required maxlength="254" autocomplete="username webauthn" spellcheck="false" autocapitalize="none" value="${escapeHtml(interaction.loginHint ?? '')}">
+<button class="secondary" type="submit">Continue</button>
+</form>
+${STATUS}
+<p class="footer">${signUp}</p>`,
+  });
+}
+
+/** `{issuer}/signup`: create an account and its first passkey. */
+export function renderSignUpPage(issuer: string, tenant: Tenant, interaction: Interaction): HttpResponse {
+  const field = (id: string, label: string, type: string, autocomplete: string, value = '') =>
+    `<label for="${id}">${label}</label>
+<input id="${id}" name="${id}" type="${type}" required maxlength="${type === 'email' ? 254 : 100}" autocomplete="${autocomplete}" value="${escapeHtml(value)}">`;
+  return page(200, {
+    title: `Create account · ${tenant.name}`,
+    brand: tenant.name,
+    heading: 'Create account',
+    data: pageData(issuer, interaction, 'signup'),
+    body: `${NOSCRIPT}
+${MESSAGES}
+<form id="signup-form">
+${field('email', 'Email', 'email', 'email', interaction.loginHint ?? '')}
+${field('givenName', 'Given name', 'text', 'given-name')}
+${field('familyName', 'Family name', 'text', 'family-name')}
+<button class="primary" type="submit">Create passkey</button>
+</form>
+${STATUS}
+<p class="footer">Already have a passkey? <a href="${escapeHtml(`${issuer}/login?interaction=${encodeURIComponent(interaction.id)}`)}">Sign in</a></p>`,
+  });
+}
+
+/** A friendly page for what a hosted page cannot continue from (expired request, another browser, closed sign-up). */
+export function renderErrorPage(
+  status: number,
+  heading: string,
+  message: string,
+  traceId: string,
+  brand = 'Keyway',
+): HttpResponse {
+  return page(status, {
+    title: heading,
+    brand,
+    heading,
+    body: `<p>${escapeHtml(message)}</p>
+<p><small>Reference: ${escapeHtml(traceId)}</small></p>`,
+  });
+}
+
+const HEADINGS: Record<string, string> = {
+  invalid_request: 'This sign-in cannot continue',
+  access_denied: 'This sign-in cannot continue',
+  not_found: 'Page not found',
+};
+
+/** Hosted pages answer typed errors with an HTML page rather than problem+json; anything else stays a 500. */
+export function renderPageError(error: unknown, traceId: string, brand?: string): HttpResponse {
+  if (!(error instanceof KeywayError)) throw error;
+  return renderErrorPage(error.status, HEADINGS[error.code] ?? error.title, error.detail, traceId, brand);
+}

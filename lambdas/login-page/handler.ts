@@ -1,0 +1,20 @@
+import { getStore } from '../core/deps.ts';
+import { createHandler } from '../core/http/handler.ts';
+import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
+import { issuerOf, requireTenant } from '../core/issuer.ts';
+import { loadInteraction } from '../core/oidc/sign-in.ts';
+import { renderPageError, renderSignInPage } from '../core/passkeys/pages.ts';
+
+/** GET {issuer}/login?interaction=… — the hosted passkey sign-in page authorize sends the browser to. */
+export async function showSignInPage(req: HttpRequest): Promise<HttpResponse> {
+  const store = getStore();
+  try {
+    const tenant = await requireTenant(req, store);
+    const interaction = await loadInteraction(req, store, tenant, req.query.interaction);
+    return renderSignInPage(issuerOf(req, tenant.id), tenant, interaction);
+  } catch (error) {
+    return renderPageError(error, req.traceId);
+  }
+}
+
+export const handler = createHandler(showSignInPage);

@@ -1,0 +1,28 @@
+import { getStore } from '../core/deps.ts';
+import { AccessDenied } from '../core/errors.ts';
+import { createHandler } from '../core/http/handler.ts';
+import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
+import { issuerOf, requireTenant } from '../core/issuer.ts';
+import { loadInteraction } from '../core/oidc/sign-in.ts';
+import { renderErrorPage, renderPageError, renderSignUpPage } from '../core/passkeys/pages.ts';
+import { requireSignUpOpen } from '../core/passkeys/registration.ts';
+
+/** GET {issuer}/signup?interaction=… — create an account and its first passkey (when the tenant allows it). */
+export async function showSignUpPage(req: HttpRequest): Promise<HttpResponse> {
+  const store = getStore();
+  try {
+    const tenant = await requireTenant(req, store);
+    const interaction = await loadInteraction(req, store, tenant, req.query.interaction);
+    try {
+      requireSignUpOpen(tenant);
+    } catch (error) {
+      if (!(error instanceof AccessDenied)) throw error;
+      return renderErrorPage(403, 'Sign-up is closed', error.detail, req.traceId, tenant.name);
+    }
+    return renderSignUpPage(issuerOf(req, tenant.id), tenant, interaction);
+  } catch (error) {
+    return renderPageError(error, req.traceId);
+  }
+}
+
+export const handler = createHandler(showSignUpPage);
