@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
  * Configuration, parsed once per process from the environment. Defaults sit next to what they mean.
  * In AWS the CDK stack sets these on every function; in local mode local/main.ts sets them before handlers load.
  */
-export type SignerMode = 'local' | 'kms';
+export type SignerMode = 'local' | 'kms' | 'kms-envelope';
 
 export interface Config {
   /** DynamoDB table holding every entity (single-table design). TABLE_NAME, default `keyway`. */
@@ -27,7 +27,16 @@ export interface Config {
 
 export type SignerConfig =
   | { readonly mode: 'local'; readonly keyDir: string | undefined }
-  | { readonly mode: 'kms'; readonly keyId: string; readonly publishedKeyIds: readonly string[] };
+  | { readonly mode: 'kms'; readonly keyId: string; readonly publishedKeyIds: readonly string[] }
+  | {
+      readonly mode: 'kms-envelope';
+      /** SIGNING_KEY_CIPHERTEXT: base64 PrivateKeyCiphertextBlob (scripts/generate-envelope-key.ts). */
+      readonly ciphertext: Uint8Array;
+      /** SIGNING_KEY_WRAPPING_KEY_ID: the symmetric KMS key Decrypt must use; optional (the blob names it). */
+      readonly wrappingKeyId: string | undefined;
+      /** SIGNING_PUBLISHED_PUBLIC_KEYS: comma-separated base64 DER SPKI of next/previous keys, for rotation. */
+      readonly publishedPublicKeys: readonly Uint8Array[];
+    };
 
 export class ConfigError extends Error {}
 
@@ -35,6 +44,11 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new ConfigError(`Missing required environment variable ${name}`);
   return value;
+}
+
+function base64(name: string, value: string): Uint8Array {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) throw new ConfigError(`${name} must be base64`);
+  return new Uint8Array(Buffer.from(value, 'base64'));
 }
 
 function list(value: string | undefined): string[] {
@@ -52,7 +66,16 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (mode === 'local') signer = { mode, keyDir: env.LOCAL_KEY_DIR || undefined };
   else if (mode === 'kms')
     signer = { mode, keyId: required(env, 'SIGNING_KEY_ID'), publishedKeyIds: list(env.SIGNING_PUBLISHED_KEY_IDS) };
-  else throw new ConfigError(`SIGNER_MODE must be local or kms, not ${mode}`);
+  else if (mode === 'kms-envelope')
+    signer = {
+      mode,
+      ciphertext: base64('SIGNING_KEY_CIPHERTEXT', required(env, 'SIGNING_KEY_CIPHERTEXT')),
+      wrappingKeyId: env.SIGNING_KEY_WRAPPING_KEY_ID || undefined,
+      publishedPublicKeys: list(env.SIGNING_PUBLISHED_PUBLIC_KEYS).map((k) =>
+        base64('SIGNING_PUBLISHED_PUBLIC_KEYS', k),
+      ),
+    };
+  else throw new ConfigError(`SIGNER_MODE must be local, kms or kms-envelope, not ${mode}`);
 
   const adminKey = env.KEYWAY_ADMIN_KEY;
   const adminKeySha256 =

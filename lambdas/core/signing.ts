@@ -21,6 +21,14 @@ async function loadSigner(config: Config): Promise<Signer> {
   }
   const { KMSClient } = await import('@aws-sdk/client-kms');
   const kms = new KMSClient({ region: config.region });
+  if (s.mode === 'kms-envelope') {
+    const { openKmsEnvelopeSigner } = await import('./signer/kms-envelope-signer.ts');
+    return openKmsEnvelopeSigner(kms, {
+      ciphertext: s.ciphertext,
+      wrappingKeyId: s.wrappingKeyId,
+      publishedPublicKeys: s.publishedPublicKeys,
+    });
+  }
   const { KmsSigner } = await import('./signer/kms-signer.ts');
   return KmsSigner.create(kms, s.keyId, s.publishedKeyIds);
 }
