@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { systemClock } from '../lambdas/core/clock.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
@@ -10,6 +11,7 @@ import { ensureTable } from '../lambdas/core/store/schema.ts';
 import { Store } from '../lambdas/core/store/store.ts';
 import { createDocumentClient, Table } from '../lambdas/core/store/table.ts';
 import { routes } from '../lambdas/routes.ts';
+import { demoRelyingParty, seedDemo } from './demo.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { startHttpServer } from './server.ts';
 
@@ -25,6 +27,8 @@ export interface LocalOptions {
   readonly dynamodbEndpoint?: string;
   readonly tableName?: string;
   readonly adminKey?: string;
+  /** Seed the playground tenant + demo client and serve the demo relying party at `/`. */
+  readonly demo?: boolean;
 }
 
 export interface LocalKeyway {
@@ -71,7 +75,14 @@ export async function startKeyway(options: LocalOptions): Promise<LocalKeyway> {
     const tableName = options.tableName ?? 'keyway';
     const admin = options.adminKey ? { key: options.adminKey, generated: false } : await loadOrCreateAdminKey(dataDir);
 
-    const http = await startHttpServer({ routes, host: options.host, port: options.port });
+    // The demo handler needs the base URL, which needs the port: resolve it lazily.
+    let extra: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
+    const http = await startHttpServer({
+      routes,
+      host: options.host,
+      port: options.port,
+      extra: (req, res) => (extra ? extra(req, res) : Promise.resolve(false)),
+    });
     stops.push(() => http.close());
     const port = new URL(http.url).port;
     const baseUrl = (options.baseUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
@@ -91,6 +102,10 @@ export async function startKeyway(options: LocalOptions): Promise<LocalKeyway> {
     const store = new Store(new Table(doc, tableName, systemClock));
     overrideDeps({ config, store });
     overrideSigner(await LocalSigner.open(dataDir));
+    if (options.demo) {
+      await seedDemo(store, baseUrl);
+      extra = demoRelyingParty(baseUrl);
+    }
 
     return {
       url: http.url,

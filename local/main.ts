@@ -18,6 +18,7 @@ try {
     port,
     baseUrl,
     dataDir,
+    demo: true,
     ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
     ...(process.env.KEYWAY_ADMIN_KEY ? { adminKey: process.env.KEYWAY_ADMIN_KEY } : {}),
     ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
@@ -33,6 +34,7 @@ try {
   console.log(`DynamoDB: ${keyway.dynamodbEndpoint}`);
   console.log(`Create a tenant: curl -X POST ${keyway.baseUrl}/admin/tenants -H "Authorization: Bearer $KEY" \\`);
   console.log(`  -H 'Content-Type: application/json' -d '{"name":"Acme","plan":"free","id":"acme"}'`);
+  console.log(`Demo app: ${keyway.baseUrl}/ (tenant "playground", passkey sign-in in one click)`);
   console.log(`Keyway ready at ${keyway.baseUrl} (listening on ${keyway.url}, ${Date.now() - started} ms)`);
 
   let stopping = false;

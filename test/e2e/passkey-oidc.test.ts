@@ -1,0 +1,191 @@
+import { createServer, type Server } from 'node:http';
+import * as oidc from 'openid-client';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalKeyway } from '../../local/app.ts';
+import { launchChromium, pageWithPasskeys } from '../support/browser.ts';
+import { createTenant, startTestKeyway } from '../support/keyway.ts';
+import { registerClient } from '../support/oidc.ts';
+
+/**
+ * The whole product as an integrator meets it: a certified OIDC client library (openid-client) against the
+ * local server, the user's part done in headless Chromium with a virtual platform authenticator.
+ */
+let keyway: LocalKeyway;
+let browser: Browser;
+let rp: Server;
+let rpUrl: string;
+let config: oidc.Configuration;
+const TENANT = 'e2e-acme';
+
+beforeAll(async () => {
+  keyway = await startTestKeyway();
+  // The relying party's callback: a real loopback server the browser lands on.
+  rp = createServer((_req, res) => res.end('relying party'));
+  await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
+  rpUrl = `http://127.0.0.1:${(rp.address() as { port: number }).port}`;
+  const { res } = await createTenant(keyway, { name: 'Acme Corp', plan: 'pro', id: TENANT });
+  expect(res.status).toBe(201);
+  const client = await registerClient(keyway, TENANT, {
+    redirect_uris: [`${rpUrl}/callback`],
+    post_logout_redirect_uris: [`${rpUrl}/signed-out`],
+  });
+  config = await oidc.discovery(
+    new URL(`${keyway.baseUrl}/${TENANT}`),
+    client.client_id,
+    undefined,
+    oidc.ClientSecretBasic(client.client_secret!),
+    { execute: [oidc.allowInsecureRequests] },
+  );
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  rp?.close();
+  await keyway?.stop();
+});
+
+async function startSignIn(extra: Record<string, string> = {}) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: `${rpUrl}/callback`,
+    scope: 'openid profile email offline_access',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...extra,
+  });
+  return { url, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce } };
+}
+
+describe('passkey sign-in through a certified OIDC client', () => {
+  it('signs up, signs out, signs in again with the same passkey → same sub; refresh, revoke, introspect', async () => {
+    const context = await browser.newContext();
+    const { page, credentials } = await pageWithPasskeys(context);
+
+    // 1. Sign up: the hosted page creates an account and a passkey.
+    const started = Date.now();
+    const first = await startSignIn();
+    await page.goto(first.url.href);
+    await expect(page.getByRole('heading').first()).toBeDefined();
+    await page
+      .getByRole('link', { name: 'Create account' })
+      .or(page.getByRole('button', { name: 'Create account' }))
+      .click();
+    await page.getByLabel('Email').fill('ada@example.com');
+    await page.getByLabel('Given name').fill('Ada');
+    await page.getByLabel('Family name').fill('Lovelace');
+    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await page.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
+    const signUpMs = Date.now() - started;
+    expect(await credentials()).toHaveLength(1);
+
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), first.checks);
+    const claims = tokens.claims()!;
+    expect(claims).toMatchObject({
+      email: 'ada@example.com',
+      given_name: 'Ada',
+      tenant_id: TENANT,
+      amr: ['hwk', 'user'],
+    });
+    const sub = claims.sub;
+    expect(new URL(page.url()).searchParams.get('iss')).toBe(`${keyway.baseUrl}/${TENANT}`);
+
+    // 2. A backend: userinfo, refresh (rotation), introspection.
+    const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, sub);
+    expect(userinfo).toMatchObject({ sub, email: 'ada@example.com', name: 'Ada Lovelace', roles: ['user'] });
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    expect((await oidc.tokenIntrospection(config, refreshed.access_token)).active).toBe(true);
+
+    // 3. Single sign-on: a second authorization needs no ceremony.
+    const sso = await startSignIn();
+    await page.goto(sso.url.href);
+    await page.waitForURL(`${rpUrl}/callback**`);
+    const ssoTokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), sso.checks);
+    expect(ssoTokens.claims()!.sub).toBe(sub);
+
+    // 4. Revoke the refreshed family, then sign out (RP-initiated logout).
+    await oidc.tokenRevocation(config, refreshed.refresh_token!);
+    expect((await oidc.tokenIntrospection(config, refreshed.access_token)).active).toBe(false);
+    const logout = oidc.buildEndSessionUrl(config, {
+      id_token_hint: ssoTokens.id_token!,
+      post_logout_redirect_uri: `${rpUrl}/signed-out`,
+      state: 'bye',
+    });
+    await page.goto(logout.href);
+    await page.waitForURL(`${rpUrl}/signed-out?state=bye`);
+
+    // 5a. Sign in again through passkey autofill (conditional UI): Chromium's virtual authenticator answers
+    // the conditional request by itself, as a user picking the passkey from the email field's autofill would.
+    const autofill = await startSignIn();
+    await page.goto(autofill.url.href);
+    await page.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
+    const autofillTokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), autofill.checks);
+    expect(autofillTokens.claims()!.sub).toBe(sub);
+
+    // 5b. And with the button (discoverable credential, no username) where the browser has no autofill.
+    await page.addInitScript(() => {
+      window.PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    });
+    const again = await startSignIn({ prompt: 'login' });
+    const signInStarted = Date.now();
+    await page.goto(again.url.href);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
+    const signInMs = Date.now() - signInStarted;
+    const againTokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), again.checks);
+    expect(againTokens.claims()!.sub).toBe(sub);
+    expect(againTokens.claims()!.auth_time).toBeGreaterThanOrEqual(claims.auth_time as number);
+    console.log(`e2e timings: sign-up ${signUpMs} ms, passkey sign-in ${signInMs} ms (browser + server, local)`);
+
+    // 6. prompt=login forces a new ceremony despite the fresh session.
+    const forced = await startSignIn({ prompt: 'login' });
+    await page.goto(forced.url.href);
+    await expect(page.getByRole('button', { name: 'Sign in with a passkey' }).isVisible()).resolves.toBe(true);
+    await context.close();
+  }, 120_000);
+
+  it('a passkey of one tenant is refused by another tenant on the same host', async () => {
+    const { res } = await createTenant(keyway, { name: 'Other Corp', plan: 'free', id: 'e2e-other' });
+    expect(res.status).toBe(201);
+    const otherClient = await registerClient(keyway, 'e2e-other', { redirect_uris: [`${rpUrl}/callback`] });
+    const other = await oidc.discovery(
+      new URL(`${keyway.baseUrl}/e2e-other`),
+      otherClient.client_id,
+      undefined,
+      oidc.ClientSecretBasic(otherClient.client_secret!),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const context = await browser.newContext();
+    const { page } = await pageWithPasskeys(context);
+    // Register a passkey with the first tenant in this browser's authenticator.
+    const signup = await startSignIn({ prompt: 'create' });
+    await page.goto(signup.url.href);
+    await page.getByLabel('Email').fill('grace@example.com');
+    await page.getByLabel('Given name').fill('Grace');
+    await page.getByLabel('Family name').fill('Hopper');
+    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await page.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
+
+    // The browser offers it to the other tenant (same RP ID), but the other tenant refuses it.
+    await page.addInitScript(() => {
+      window.PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    });
+    const url = oidc.buildAuthorizationUrl(other, {
+      redirect_uri: `${rpUrl}/callback`,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    await page.goto(url.href);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await expect(page.getByRole('alert').textContent({ timeout: 10_000 })).resolves.toMatch(/\S/);
+    expect(page.url()).not.toContain(`${rpUrl}/callback`);
+    await context.close();
+  }, 120_000);
+});

@@ -1,0 +1,221 @@
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tenant } from '../../lambdas/core/store/tenants.ts';
+import type { LocalKeyway } from '../../local/app.ts';
+import { startTestKeyway } from '../support/keyway.ts';
+import { FLAGS, type SoftAuthenticator } from '../support/soft-authenticator.ts';
+import {
+  ACCOUNT,
+  authenticatorFor,
+  createTenantWithClient,
+  type PendingSignIn,
+  postPage,
+  REDIRECT_URI,
+  signUp,
+  startInteraction,
+} from './fixtures.ts';
+
+let keyway: LocalKeyway;
+let tenant: Tenant;
+let authenticator: SoftAuthenticator;
+let credentialId: string;
+let userId: string;
+const email = 'grace.hopper@example.com';
+
+beforeAll(async () => {
+  keyway = await startTestKeyway();
+  tenant = await createTenantWithClient(keyway);
+  authenticator = authenticatorFor(keyway);
+  const signedUp = await signUp(keyway, tenant, authenticator, { ...ACCOUNT, email });
+  credentialId = signedUp.response.id;
+  userId = (await keyway.store.users.findUserIdByEmail(tenant.id, email))!;
+});
+afterAll(async () => keyway?.stop());
+
+const OPTIONS = '/passkeys/authentication/options';
+const VERIFY = '/passkeys/authentication/verify';
+
+async function requestOptions(pending: PendingSignIn, body: Record<string, unknown> = {}, at = tenant) {
+  const { res, body: answer } = await postPage(keyway, at, OPTIONS, pending, body);
+  expect(res.status).toBe(200);
+  return {
+    challengeId: answer.challengeId as string,
+    options: answer.options as PublicKeyCredentialRequestOptionsJSON,
+  };
+}
+
+describe('passkey sign-in', () => {
+  it('offers a discoverable-credential request (no allowCredentials) with user verification required', async () => {
+    const pending = await startInteraction(keyway, tenant);
+    const { options } = await requestOptions(pending);
+    expect(options.rpId).toBe('localhost');
+    expect(options.userVerification).toBe('required');
+    expect(options.allowCredentials ?? []).toEqual([]);
+  });
+
+  it('signs in with a registered passkey: code redirect, session cookie, counter advanced', async () => {
+    // Prepare
+    const pending = await startInteraction(keyway, tenant);
+    const { challengeId, options } = await requestOptions(pending);
+    const response = authenticator.get(options);
+    // Act
+    const { res, body } = await postPage(keyway, tenant, VERIFY, pending, { challengeId, response });
+    // Assess
+    expect(res.status).toBe(200);
+    const redirect = new URL(body.redirectTo as string);
+    expect(`${redirect.origin}${redirect.pathname}`).toBe(REDIRECT_URI);
+    expect(redirect.searchParams.get('code')).toBeTruthy();
+    expect(redirect.searchParams.get('iss')).toBe(`${keyway.baseUrl}/${tenant.id}`);
+    expect(res.headers.get('set-cookie')).toMatch(/^kw_session=[^;]+;/);
+    const passkey = await keyway.store.users.findPasskey(tenant.id, credentialId);
+    expect(passkey?.counter).toBe(authenticator.credentials[0]!.counter);
+    expect(passkey?.lastUsedAt).toBeGreaterThan(0);
+    expect(passkey?.userId).toBe(userId);
+  });
+
+  it('refuses a challenge presented a second time (single use)', async () => {
+    // Prepare
+    const pending = await startInteraction(keyway, tenant);
+    const { challengeId, options } = await requestOptions(pending);
+    await postPage(keyway, tenant, VERIFY, pending, {
+      challengeId,
+      response: authenticator.get(options, { flags: FLAGS.UP }),
+    });
+    // Act
+    const { res, body } = await postPage(keyway, tenant, VERIFY, pending, {
+      challengeId,
+      response: authenticator.get(options),
+    });
+    // Assess
+    expect(res.status).toBe(400);
+    expect(body).toMatchObject({ code: 'invalid_request' });
+  });
+
+  it('refuses a challenge that was issued for another interaction', async () => {
+    const first = await startInteraction(keyway, tenant);
+    const second = await startInteraction(keyway, tenant);
+    const { challengeId, options } = await requestOptions(first);
+    const { res } = await postPage(keyway, tenant, VERIFY, second, {
+      challengeId,
+      response: authenticator.get(options),
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it('refuses an assertion without user verification (UV flag clear)', async () => {
+    const pending = await startInteraction(keyway, tenant);
+    const { challengeId, options } = await requestOptions(pending);
+    const response = authenticator.get(options, { flags: FLAGS.UP });
+    const { res, body } = await postPage(keyway, tenant, VERIFY, pending, { challengeId, response });
+    expect(res.status).toBe(403);
+    expect(body).toMatchObject({ code: 'access_denied' });
+  });
+
+  it('refuses an assertion whose signature counter did not advance (cloned authenticator)', async () => {
+    const pending = await startInteraction(keyway, tenant);
+    const { challengeId, options } = await requestOptions(pending);
+    const stored = await keyway.store.users.findPasskey(tenant.id, credentialId);
+    const response = authenticator.get(options, { counter: stored!.counter });
+    const { res } = await postPage(keyway, tenant, VERIFY, pending, { challengeId, response });
+    expect(res.status).toBe(403);
+  });
+
+  it('lets only one of two concurrent assertions with the same stored counter through', async () => {
+    // Prepare
+    const a = await startInteraction(keyway, tenant);
+    const b = await startInteraction(keyway, tenant);
+    const oa = await requestOptions(a);
+    const ob = await requestOptions(b);
+    const ra = authenticator.get(oa.options);
+    const rb = authenticator.get(ob.options);
+    // Act
+    const results = await Promise.all([
+      postPage(keyway, tenant, VERIFY, a, { challengeId: oa.challengeId, response: ra }),
+      postPage(keyway, tenant, VERIFY, b, { challengeId: ob.challengeId, response: rb }),
+    ]);
+    // Assess
+    expect(results.map((r) => r.res.status).sort()).toEqual([200, 403]);
+  });
+
+  it('refuses a passkey registered with tenant A at tenant B, even on the same RP ID', async () => {
+    // Prepare
+    const other = await createTenantWithClient(keyway, {}, 'Other Inc');
+    const pending = await startInteraction(keyway, other);
+    const { challengeId, options } = await requestOptions(pending, {}, other);
+    expect(options.rpId).toBe('localhost');
+    const response = authenticator.get(options, { credentialId });
+    // Act
+    const { res, body } = await postPage(keyway, other, VERIFY, pending, { challengeId, response });
+    // Assess
+    expect(res.status).toBe(403);
+    expect(body).toMatchObject({ code: 'access_denied' });
+    expect(body.detail).toMatch(/not registered with Other Inc/);
+  });
+
+  it('refuses a user handle that does not match the passkey’s account', async () => {
+    const pending = await startInteraction(keyway, tenant);
+    const { challengeId, options } = await requestOptions(pending);
+    const response = authenticator.get(options);
+    response.response.userHandle = Buffer.from('00000000-0000-4000-8000-000000000000').toString('base64url');
+    const { res } = await postPage(keyway, tenant, VERIFY, pending, { challengeId, response });
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('email-first sign-in (no user enumeration)', () => {
+  it('gives the account’s credentials for a known email, case-insensitively', async () => {
+    const pending = await startInteraction(keyway, tenant);
+    const { options } = await requestOptions(pending, { email: 'Grace.Hopper@EXAMPLE.com' });
+    expect(options.allowCredentials).toEqual([{ id: credentialId, type: 'public-key', transports: ['internal'] }]);
+  });
+
+  it('answers an unknown email with the same shape: stable, plausible decoy credentials', async () => {
+    // Prepare
+    const pending = await startInteraction(keyway, tenant);
+    // Act
+    const known = await requestOptions(pending, { email });
+    const unknown = await requestOptions(pending, { email: 'nobody@example.com' });
+    const again = await requestOptions(await startInteraction(keyway, tenant), { email: 'nobody@example.com' });
+    // Assess
+    expect(Object.keys(unknown.options).sort()).toEqual(Object.keys(known.options).sort());
+    expect(unknown.options.allowCredentials!.length).toBeGreaterThan(0);
+    for (const credential of unknown.options.allowCredentials!) {
+      expect(Object.keys(credential).sort()).toEqual(['id', 'transports', 'type']);
+      expect(credential.type).toBe('public-key');
+      expect([16, 20, 32]).toContain(Buffer.from(credential.id, 'base64url').length);
+    }
+    expect(again.options.allowCredentials).toEqual(unknown.options.allowCredentials);
+    expect(unknown.options.allowCredentials).not.toEqual(known.options.allowCredentials);
+  });
+
+  it('takes similar time for known and unknown emails', async () => {
+    // Both paths make the same store reads; a loose bound only catches a path that skips or adds a round trip.
+    // Samples alternate so load on the machine affects both alike.
+    const pending = await startInteraction(keyway, tenant);
+    const timeOne = async (address: string) => {
+      const start = performance.now();
+      await requestOptions(pending, { email: address });
+      return performance.now() - start;
+    };
+    const known: number[] = [];
+    const unknown: number[] = [];
+    await timeOne(email); // warm up
+    for (let i = 0; i < 20; i++) {
+      known.push(await timeOne(email));
+      unknown.push(await timeOne('nobody-else@example.com'));
+    }
+    const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const [k, u] = [median(known), median(unknown)];
+    console.log(`known ${k.toFixed(1)} unknown ${u.toFixed(1)}`);
+    expect(Math.abs(k - u), `known ${k.toFixed(1)} ms, unknown ${u.toFixed(1)} ms`).toBeLessThan(
+      Math.max(k, u) * 0.5 + 5,
+    );
+  });
+
+  it('refuses a malformed email with 400 (format only, never existence)', async () => {
+    const pending = await startInteraction(keyway, tenant);
+    const { res, body } = await postPage(keyway, tenant, OPTIONS, pending, { email: 'grace' });
+    expect(res.status).toBe(400);
+    expect(body).toMatchObject({ code: 'invalid_request' });
+  });
+});
