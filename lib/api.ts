@@ -1,0 +1,207 @@
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { Route } from '../lambdas/routes.ts';
+import { KeywayFunction } from './keyway-function.ts';
+import { ProblemResponses } from './problem-responses.ts';
+import type { SigningKeys } from './signing-keys.ts';
+
+/** Issuer-scoped routes sit under the tenant segment; they go through the tenant authorizer and its usage plan. */
+export function isTenantScoped(route: Route): boolean {
+  return route.path.startsWith('/{tenantId}');
+}
+
+/** Operator routes (`/admin/...`) check the platform operator key themselves; only they receive its hash. */
+export function isOperatorRoute(route: Route): boolean {
+  return route.path === '/admin' || route.path.startsWith('/admin/');
+}
+
+export interface Throttle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export interface ApiProps {
+  /** The shared route table (lambdas/routes.ts): one function per entry, one method per entry method. */
+  readonly routes: readonly Route[];
+  readonly table: dynamodb.Table;
+  readonly signingKeys: SigningKeys;
+  /** Authorizer for issuer-scoped routes; returns the tenant's API key for usage plans. */
+  readonly tenantAuthorizer: apigw.IAuthorizer;
+  /**
+   * Public base URL when a custom domain fronts the API (`BASE_URL`).
+   * @default - handlers derive `https://{domainName}/{stage}` from the request context
+   */
+  readonly baseUrl?: string;
+  /** Hex SHA-256 of the platform operator key, given to operator routes only. Empty refuses everyone. */
+  readonly adminKeySha256: string;
+  /**
+   * Turns off the execute-api hostname (when a custom domain is the only way in, so there is one issuer).
+   * @default false
+   */
+  readonly disableExecuteApiEndpoint?: boolean;
+  /** @default 'prod' */
+  readonly stageName?: string;
+  /**
+   * Stage-level throttle for operator routes (they are not in any usage plan).
+   * @default 5 requests/s, burst 10
+   */
+  readonly operatorThrottle?: Throttle;
+}
+
+/**
+ * The REST API, generated from the route table: one NodejsFunction per route, granted exactly what its
+ * `access` says, wired to one method per HTTP method (OPTIONS included: handlers answer CORS preflights).
+ */
+export class Api extends Construct {
+  readonly restApi: apigw.RestApi;
+  readonly stage: apigw.Stage;
+  readonly functions: ReadonlyMap<string, KeywayFunction>;
+  readonly methods: ReadonlyMap<string, readonly apigw.Method[]>;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    const stageName = props.stageName ?? 'prod';
+    const operatorThrottle = props.operatorThrottle ?? { rateLimit: 5, burstLimit: 10 };
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const methodOptions: Record<string, apigw.MethodDeploymentOptions> = {};
+    for (const route of props.routes.filter(isOperatorRoute)) {
+      for (const method of route.methods) {
+        methodOptions[`${route.path}/${method}`] = {
+          throttlingRateLimit: operatorThrottle.rateLimit,
+          throttlingBurstLimit: operatorThrottle.burstLimit,
+        };
+      }
+    }
+
+    this.restApi = new apigw.RestApi(this, 'RestApi', {
+      description: 'Keyway multi-tenant OpenID Connect provider',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // OIDC clients cannot send x-api-key: the tenant authorizer supplies the key that picks the usage plan.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
+      disableExecuteApiEndpoint: props.disableExecuteApiEndpoint ?? false,
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        // Never log request/response bodies: they carry codes, tokens and passkey assertions.
+        dataTraceEnabled: false,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            method: '$context.httpMethod',
+            resource: '$context.resourcePath',
+            status: '$context.status',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            tenant: '$context.authorizer.tenantId',
+            plan: '$context.authorizer.plan',
+            error: '$context.error.responseType',
+            waf: '$context.wafResponseCode',
+            xray: '$context.xrayTraceId',
+          }),
+        ),
+        methodOptions,
+      },
+    });
+    this.stage = this.restApi.deploymentStage;
+    new ProblemResponses(this, 'ProblemResponses', { api: this.restApi });
+
+    const functions = new Map<string, KeywayFunction>();
+    const methods = new Map<string, apigw.Method[]>();
+    for (const route of props.routes) {
+      const fn = this.createRouteFunction(route, props);
+      functions.set(route.id, fn);
+      const resource = this.restApi.root.resourceForPath(route.path);
+      const integration = new apigw.LambdaIntegration(fn.function, { proxy: true, allowTestInvoke: false });
+      const options: apigw.MethodOptions = isTenantScoped(route)
+        ? {
+            authorizer: props.tenantAuthorizer,
+            authorizationType: apigw.AuthorizationType.CUSTOM,
+            apiKeyRequired: true,
+          }
+        : { authorizationType: apigw.AuthorizationType.NONE };
+      methods.set(
+        route.id,
+        route.methods.map((method) => resource.addMethod(method, integration, options)),
+      );
+      if (!isTenantScoped(route)) {
+        for (const method of methods.get(route.id) ?? []) {
+          Validations.of(method).acknowledge({
+            id: 'AwsSolutions-APIG4',
+            reason:
+              'Operator route: the handler requires the platform operator key (Bearer, compared by SHA-256 in constant time); API Gateway has no authorizer type for a static operator key, and the stage throttles the route.',
+          });
+        }
+      }
+    }
+    this.functions = functions;
+    this.methods = methods;
+
+    Validations.of(this.restApi).acknowledge(
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Each handler validates its own input (zod schemas, RFC 6749 parameter rules) and answers with OAuth/problem+json errors; API Gateway request validation would answer first with a different error format.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Keyway is itself the identity provider. OAuth/OIDC endpoints are public by RFC 6749/OpenID Connect Core and authenticate clients themselves (client authentication, PKCE, passkeys); tenant routes use the Lambda REQUEST authorizer for usage plans.',
+      },
+    );
+    Validations.of(this.restApi).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        "API Gateway's account-level CloudWatch role (needed for execution logging, AwsSolutions-APIG6) uses the AWS managed policy built for exactly that service role.",
+    });
+  }
+
+  /** One function per route, granted exactly its `access`, here where it is created. */
+  private createRouteFunction(route: Route, props: ApiProps): KeywayFunction {
+    const { access } = route;
+    const environment: Record<string, string> = {
+      // Every route gets the KMS signer settings so a route that should not sign fails closed (AccessDenied)
+      // instead of ever falling back to a local key.
+      ...props.signingKeys.environment,
+    };
+    if (access.table !== 'none') environment.TABLE_NAME = props.table.tableName;
+    if (props.baseUrl) environment.BASE_URL = props.baseUrl;
+    if (isOperatorRoute(route)) environment.KEYWAY_ADMIN_KEY_SHA256 = props.adminKeySha256;
+
+    const fn = new KeywayFunction(this, `Route-${route.id}`, {
+      entry: route.entry,
+      description: `Keyway ${route.methods.join('/')} ${route.path}`,
+      // Signing routes do WebAuthn/JWT work and a KMS round trip per request: more memory is more CPU.
+      memorySize: access.sign ? 1024 : 512,
+      timeout: Duration.seconds(10),
+      environment,
+    });
+
+    if (access.table === 'read') props.table.grantReadData(fn.role);
+    if (access.table === 'write') props.table.grantReadWriteData(fn.role);
+    if (access.sign) props.signingKeys.grantSign(fn.role);
+    // The KMS signer fetches the current and published public keys at cold start, signing or not.
+    if (access.sign || access.publicKeys) props.signingKeys.grantPublicKeys(fn.role);
+
+    if (access.table !== 'none') {
+      Validations.of(fn.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(props.table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
+        reason: 'Queries on the table GSI (gsi1); the wildcard is the index path of this one table, not other tables.',
+      });
+    }
+    return fn;
+  }
+}

@@ -1,0 +1,143 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** Repository root: route entries in lambdas/routes.ts are relative to it. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * One runtime for every function. Node 22 is the LTS Lambda runtime the handlers are tested on; moving to a newer
+ * one is this constant plus `ESBUILD_TARGET`.
+ */
+export const RUNTIME = lambda.Runtime.NODEJS_22_X;
+export const ESBUILD_TARGET = 'node22';
+
+/**
+ * ESM output needs `require` for the few CommonJS dependencies that call it at run time; esbuild cannot rewrite
+ * those calls, so the bundle defines one.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __keywayCreateRequire } from 'node:module'; const require = __keywayCreateRequire(import.meta.url);";
+
+/** The esbuild settings shared by CDK bundling and the bundle-content test, so they cannot drift. */
+export const BUNDLE_SETTINGS = {
+  target: ESBUILD_TARGET,
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  /**
+   * The SDK is bundled, not taken from the runtime: the version is then the one in package-lock.json, and only
+   * the clients a handler imports end up in its bundle (checked by test/infra/bundles.test.ts).
+   */
+  external: [] as string[],
+} as const;
+
+export interface KeywayFunctionProps {
+  /** Handler module relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /**
+   * Memory in MB. Lambda allocates CPU in proportion, so this also sets how fast crypto and JSON work runs.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Kept well under API Gateway's 29 s integration timeout so a stuck call fails as a function error we alarm on.
+   * @default 10 seconds
+   */
+  readonly timeout?: Duration;
+  readonly environment?: Readonly<Record<string, string>>;
+  /** @default - unreserved */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * How long the function's logs are kept.
+   * @default one month
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A Node.js function with Keyway's runtime defaults: arm64, ESM bundle built by local esbuild (never Docker),
+ * minified with source maps, active X-Ray tracing, its own log group with retention, and its own role that can
+ * write only to that log group. Whatever else it may do is granted by the construct that creates it.
+ */
+export class KeywayFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: KeywayFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      // Logs are audit evidence for an identity provider: a teardown keeps them until retention expires them.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // An explicit role instead of the AWSLambdaBasicExecutionRole managed policy, which may write to any log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (Keyway)`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        POWERTOOLS_SERVICE_NAME: 'keyway',
+        LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        target: BUNDLE_SETTINGS.target,
+        mainFields: [...BUNDLE_SETTINGS.mainFields],
+        banner: BUNDLE_SETTINGS.banner,
+        externalModules: [...BUNDLE_SETTINGS.external],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
+      },
+    });
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) support no resource-level permissions.',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Pinned to Node.js 22, a supported LTS Lambda runtime, so the runtime matches the esbuild target the bundles are built and tested for; upgrading is the RUNTIME constant in lib/keyway-function.ts.',
+    });
+  }
+}

@@ -1,0 +1,109 @@
+import { Annotations, CfnOutput, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { Route } from '../lambdas/routes.ts';
+import { Api } from './api.ts';
+import { ApiKeyProvisioner } from './api-key-provisioner.ts';
+import type { KeywayConfig } from './config.ts';
+import { CustomDomain } from './custom-domain.ts';
+import { Monitoring } from './monitoring.ts';
+import { SigningKeys } from './signing-keys.ts';
+import { Table } from './table.ts';
+import { TenantAuthorizer } from './tenant-authorizer.ts';
+import { UsagePlans } from './usage-plans.ts';
+import { Waf } from './waf.ts';
+
+export interface KeywayStackProps extends StackProps {
+  /** Region label from context (`us`, `au`, `eu`); picks the custom domain and alarm topic. */
+  readonly label: string;
+  readonly config: KeywayConfig;
+  readonly routes: readonly Route[];
+}
+
+/**
+ * One self-contained regional Keyway: its own table, signing keys, API, usage plans and alarms. Nothing is
+ * shared or replicated across regions, so tenant data, codes, sessions and token families stay in their region.
+ * The stack only composes; each concern is its own construct.
+ */
+export class KeywayStack extends Stack {
+  constructor(scope: Construct, id: string, props: KeywayStackProps) {
+    super(scope, id, props);
+    const { config, routes, label } = props;
+    const domain = config.customDomains[label];
+
+    const table = new Table(this, 'Table');
+    const signingKeys = new SigningKeys(this, 'SigningKeys', {
+      current: config.signing.current,
+      published: config.signing.published,
+    });
+    const tenantAuthorizer = new TenantAuthorizer(this, 'TenantAuthorizer', { table: table.table });
+    const api = new Api(this, 'Api', {
+      routes,
+      table: table.table,
+      signingKeys,
+      tenantAuthorizer: tenantAuthorizer.authorizer,
+      adminKeySha256: config.adminKeySha256,
+      ...(domain ? { baseUrl: `https://${domain.domainName}`, disableExecuteApiEndpoint: true } : {}),
+    });
+    const usagePlans = new UsagePlans(this, 'UsagePlans', { api, routes, plans: config.plans });
+    const provisioner = new ApiKeyProvisioner(this, 'ApiKeyProvisioner', { table: table.table, usagePlans });
+
+    const customDomain = domain
+      ? new CustomDomain(this, 'CustomDomain', { api: api.restApi, stage: api.stage, domain })
+      : undefined;
+
+    if (config.waf.enabled) {
+      new Waf(this, 'Waf', {
+        stage: api.stage,
+        routes,
+        limitPerIp: config.waf.limitPerIp,
+        windowSeconds: config.waf.windowSeconds,
+        exemptRouteIds: config.waf.exemptRouteIds,
+      });
+    } else {
+      Validations.of(api.stage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason: 'WAF switched off in cdk.json context (waf.enabled=false) by the operator for this deployment.',
+      });
+    }
+
+    const routeFunctions = [...api.functions.values()];
+    const kmsRouteIds = new Set(routes.filter((r) => r.access.sign || r.access.publicKeys).map((r) => r.id));
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      api: api.restApi,
+      stage: api.stage,
+      table: table.table,
+      requestFunctions: [...routeFunctions, tenantAuthorizer.handler],
+      kmsFunctions: [...api.functions].filter(([id]) => kmsRouteIds.has(id)).map(([, fn]) => fn),
+      streamConsumer: provisioner.handler,
+      deadLetterQueues: [provisioner.deadLetterQueue],
+      ...(config.alarmTopicArns[label] ? { alarmTopicArn: config.alarmTopicArns[label] } : {}),
+    });
+
+    if (!config.adminKeySha256) {
+      Annotations.of(this).addWarningV2(
+        'keyway:no-operator-key',
+        'adminKeySha256 is empty: the admin API refuses every request. Deploy with -c adminKeySha256=... (docs/DEPLOY.md).',
+      );
+    }
+
+    new CfnOutput(this, 'IssuerBaseUrl', {
+      description: 'A tenant issuer is {IssuerBaseUrl}/{tenantId}',
+      value:
+        customDomain?.baseUrl ??
+        Fn.join('', [
+          'https://',
+          api.restApi.restApiId,
+          '.execute-api.',
+          this.region,
+          '.',
+          this.urlSuffix,
+          '/',
+          api.stage.stageName,
+        ]),
+    });
+    new CfnOutput(this, 'TableName', { value: table.table.tableName });
+    new CfnOutput(this, 'SigningKeyArn', { value: signingKeys.current.keyArn });
+    new CfnOutput(this, 'Dashboard', { value: monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'ProvisionerFailureQueue', { value: provisioner.deadLetterQueue.queueUrl });
+  }
+}

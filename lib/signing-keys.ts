@@ -1,0 +1,125 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+export interface SigningKeysProps {
+  /** Generation that signs tokens now (one KMS key per generation name). */
+  readonly current: string;
+  /**
+   * Generations whose public keys are published in JWKS besides the current one: the next key (published before it
+   * signs) and the previous key (kept until every token it signed has expired). See docs/DEPLOY.md, key rotation.
+   * @default - none
+   */
+  readonly published?: readonly string[];
+  /**
+   * Alias prefix; each generation gets `{aliasPrefix}/signing-{generation}`.
+   * @default 'alias/keyway'
+   */
+  readonly aliasPrefix?: string;
+}
+
+/**
+ * What the account root may do with a signing key: administer it (policy, aliases, tags, enable/disable, deletion)
+ * and read its public half. Deliberately absent: kms:Sign, kms:Verify and kms:CreateGrant. Because the root
+ * principal is not allowed kms:Sign here, no IAM policy in the account can grant it either; the only way to sign is
+ * to be named in the key policy, which `grantSign` does for each signing function's role.
+ */
+export const ROOT_ADMIN_ACTIONS = [
+  'kms:DescribeKey',
+  'kms:GetKeyPolicy',
+  'kms:PutKeyPolicy',
+  'kms:GetPublicKey',
+  'kms:GetKeyRotationStatus',
+  'kms:ListKeyPolicies',
+  'kms:ListResourceTags',
+  'kms:ListGrants',
+  'kms:RevokeGrant',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:EnableKey',
+  'kms:DisableKey',
+  'kms:UpdateKeyDescription',
+  'kms:CreateAlias',
+  'kms:UpdateAlias',
+  'kms:DeleteAlias',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+] as const;
+
+/**
+ * The token-signing keys: KMS RSA_2048 SIGN_VERIFY, one key and alias per generation. The private halves never
+ * leave KMS; only roles passed to `grantSign` can sign, only with the current generation.
+ */
+export class SigningKeys extends Construct {
+  readonly current: kms.Key;
+  /** Next/previous generations, published in JWKS but never used to sign. */
+  readonly published: readonly kms.Key[];
+
+  constructor(scope: Construct, id: string, props: SigningKeysProps) {
+    super(scope, id);
+    const aliasPrefix = props.aliasPrefix ?? 'alias/keyway';
+    const published = [...new Set(props.published ?? [])].filter((g) => g !== props.current);
+    const create = (generation: string) => {
+      const key = new kms.Key(this, `Key-${generation}`, {
+        description: `Keyway token signing key, generation ${generation}`,
+        keySpec: kms.KeySpec.RSA_2048,
+        keyUsage: kms.KeyUsage.SIGN_VERIFY,
+        // Supplying the policy stops CDK from adding its default `kms:*` for the account root.
+        policy: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'AccountRootAdministersButCannotSign',
+              principals: [new iam.AccountRootPrincipal()],
+              actions: [...ROOT_ADMIN_ACTIONS],
+              resources: ['*'],
+            }),
+          ],
+        }),
+        // Tokens signed by a key stop verifying the moment it is gone; deleting one is a deliberate manual step.
+        removalPolicy: RemovalPolicy.RETAIN,
+        pendingWindow: Duration.days(30),
+      });
+      key.addAlias(`${aliasPrefix}/signing-${generation}`);
+      return key;
+    };
+    this.current = create(props.current);
+    this.published = published.map(create);
+  }
+
+  /** Every key whose public half is published in JWKS, current first. */
+  get all(): readonly kms.Key[] {
+    return [this.current, ...this.published];
+  }
+
+  /** Environment the KMS signer reads (lambdas/core/config.ts). */
+  get environment(): Record<string, string> {
+    return {
+      SIGNER_MODE: 'kms',
+      SIGNING_KEY_ID: this.current.keyArn,
+      SIGNING_PUBLISHED_KEY_IDS: this.published.map((k) => k.keyArn).join(','),
+    };
+  }
+
+  /**
+   * kms:Sign on the current key. It must be in the key policy (the root statement cannot delegate it); the same
+   * permission also goes on the role so the role's own policy documents what it can do.
+   */
+  grantSign(role: iam.IRole): void {
+    this.current.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [role],
+        actions: ['kms:Sign'],
+        resources: ['*'],
+      }),
+    );
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Sign'], resources: [this.current.keyArn] }));
+  }
+
+  /** kms:GetPublicKey on every published generation, called once per cold start (its quota is small). */
+  grantPublicKeys(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['kms:GetPublicKey'], resources: this.all.map((k) => k.keyArn) }),
+    );
+  }
+}

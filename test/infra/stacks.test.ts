@@ -1,0 +1,389 @@
+import type { CfnElement, Stack } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { TABLE_SCHEMA } from '../../lambdas/core/store/schema.ts';
+import { PLANS } from '../../lambdas/core/store/tenants.ts';
+import { routes } from '../../lambdas/routes.ts';
+import { type Api, isTenantScoped } from '../../lib/api.ts';
+import type { PlanConfig } from '../../lib/config.ts';
+import type { TenantAuthorizer } from '../../lib/tenant-authorizer.ts';
+import { CDK_CONTEXT, synthesize } from './app.ts';
+
+// One synthesis of the real app for the whole file (bundling skipped; see bundles.test.ts).
+const synth = synthesize();
+const template = synth.template('us');
+const stack = synth.stack('us');
+const api = stack.node.findChild('Api') as Api;
+const plans = CDK_CONTEXT.plans as Record<string, PlanConfig>;
+
+type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Principal?: unknown };
+
+const logicalId = (construct: IConstruct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Every action allowed by the identity policies attached to a role. */
+function roleActions(t: Template, roleId: string): Set<string> {
+  const actions = new Set<string>();
+  for (const policy of Object.values(t.findResources('AWS::IAM::Policy'))) {
+    const roles = (policy.Properties.Roles as { Ref: string }[]).map((r) => r.Ref);
+    if (!roles.includes(roleId)) continue;
+    for (const s of policy.Properties.PolicyDocument.Statement as Statement[]) {
+      if (s.Effect === 'Allow') for (const a of asArray(s.Action)) actions.add(a);
+    }
+  }
+  return actions;
+}
+
+function keyPolicy(t: Template): Statement[] {
+  const keys = Object.values(t.findResources('AWS::KMS::Key'));
+  expect(keys).toHaveLength(1);
+  return keys[0]!.Properties.KeyPolicy.Statement as Statement[];
+}
+
+describe('regional stacks', () => {
+  it('synthesizes one self-contained stack per region in cdk.json, each with an explicit region', () => {
+    const regions = CDK_CONTEXT.regions as Record<string, string>;
+    expect(Object.keys(regions)).toEqual(['us', 'au', 'eu']);
+    for (const [label, region] of Object.entries(regions)) {
+      const s: Stack = synth.stack(label);
+      expect(s.region).toBe(region);
+      // Each region has its own table, key and API: nothing is imported from another stack.
+      const t = synth.template(label);
+      t.resourceCountIs('AWS::DynamoDB::Table', 1);
+      t.resourceCountIs('AWS::KMS::Key', 1);
+      t.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+      expect(JSON.stringify(t.toJSON())).not.toContain('Fn::ImportValue');
+    }
+  });
+
+  it(`synthesizes in reasonable time (${synth.seconds.toFixed(1)} s for three stacks, no bundling)`, () => {
+    expect(synth.seconds).toBeLessThan(60);
+  });
+});
+
+describe('functions', () => {
+  it('has exactly one Lambda per route plus the tenant authorizer and the usage-plan provisioner', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const expected = [
+      ...routes.map((r) => logicalId(api.functions.get(r.id)!.function)),
+      logicalId((stack.node.findChild('TenantAuthorizer') as TenantAuthorizer).handler.function),
+      logicalId(
+        (stack.node.findChild('ApiKeyProvisioner').node.findChild('Handler') as IConstruct).node.findChild('Function'),
+      ),
+    ];
+    expect(Object.keys(functions).sort()).toEqual(expected.sort());
+  });
+
+  it('runs every function on Node 22, arm64, with X-Ray tracing and its own log group with retention', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+    for (const fn of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Handler).toBe('index.handler');
+      const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+      expect(logGroups[logGroupId]?.Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it('sets memory and timeout deliberately: more memory for signing routes, timeouts under API Gateway 29 s', () => {
+    for (const route of routes) {
+      const fn = template.toJSON().Resources[logicalId(api.functions.get(route.id)!.function)];
+      expect(fn.Properties.MemorySize).toBe(route.access.sign ? 1024 : 512);
+      expect(fn.Properties.Timeout).toBeLessThan(29);
+    }
+  });
+
+  it('gives each route the signer settings, TABLE_NAME only when it uses the table, the operator key hash only on /admin', () => {
+    for (const route of routes) {
+      const fn = template.toJSON().Resources[logicalId(api.functions.get(route.id)!.function)];
+      const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+      expect(env.SIGNER_MODE).toBe('kms');
+      expect(env.SIGNING_KEY_ID).toBeDefined();
+      expect('TABLE_NAME' in env).toBe(route.access.table !== 'none');
+      expect('KEYWAY_ADMIN_KEY_SHA256' in env).toBe(route.path.startsWith('/admin/'));
+      expect('BASE_URL' in env).toBe(false); // no custom domain in the default context
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('keyway');
+    }
+  });
+});
+
+describe('signing key', () => {
+  it('is an RSA_2048 SIGN_VERIFY KMS key, retained on delete, with an alias per generation', () => {
+    template.hasResource('AWS::KMS::Key', {
+      Properties: { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/keyway/signing-k1' });
+  });
+
+  it('does not let the account root sign (no kms:Sign, kms:*, or kms:CreateGrant), but lets it administer the key', () => {
+    const root = keyPolicy(template).filter((s) => JSON.stringify(s.Principal).includes(':root'));
+    expect(root).toHaveLength(1);
+    const actions = asArray(root[0]!.Action);
+    expect(actions).toEqual(expect.arrayContaining(['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey']));
+    for (const forbidden of ['kms:*', 'kms:Sign', 'kms:Verify', 'kms:CreateGrant', 'kms:Create*', 'kms:Get*'])
+      expect(actions).not.toContain(forbidden);
+  });
+
+  it('names exactly the roles of routes with access.sign in the key policy for kms:Sign', () => {
+    const signers = keyPolicy(template)
+      .filter((s) => s.Effect === 'Allow' && asArray(s.Action).some((a) => a === 'kms:Sign' || a === 'kms:*'))
+      .flatMap((s) => asArray((s.Principal as { AWS: unknown }).AWS))
+      .map((p) => (p as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0])
+      .sort();
+    const expected = routes.filter((r) => r.access.sign).map((r) => logicalId(api.functions.get(r.id)!.role));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(signers).toEqual(expected.sort());
+  });
+
+  it('grants kms:Sign only to signing routes and kms:GetPublicKey only to routes that sign or publish keys', () => {
+    const roles = Object.keys(template.findResources('AWS::IAM::Role'));
+    const routeRoles = new Map(routes.map((r) => [logicalId(api.functions.get(r.id)!.role), r]));
+    for (const roleId of roles) {
+      const route = routeRoles.get(roleId);
+      const actions = roleActions(template, roleId);
+      expect(actions.has('kms:Sign'), roleId).toBe(route?.access.sign === true);
+      expect(actions.has('kms:GetPublicKey'), roleId).toBe(!!route && (route.access.sign || route.access.publicKeys));
+      expect(
+        [...actions].some((a) => a === 'kms:*' || a === '*'),
+        roleId,
+      ).toBe(false);
+    }
+  });
+});
+
+describe('table access', () => {
+  const writes = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+  it('matches each route access: none → no DynamoDB action, read → no write action, write → writes', () => {
+    for (const route of routes) {
+      const actions = [...roleActions(template, logicalId(api.functions.get(route.id)!.role))];
+      const dynamo = actions.filter((a) => a.startsWith('dynamodb:'));
+      if (route.access.table === 'none') expect(dynamo, route.id).toEqual([]);
+      if (route.access.table === 'read') {
+        expect(dynamo, route.id).toContain('dynamodb:GetItem');
+        expect(
+          dynamo.filter((a) => writes.includes(a)),
+          route.id,
+        ).toEqual([]);
+      }
+      if (route.access.table === 'write') expect(dynamo, route.id).toEqual(expect.arrayContaining(writes));
+    }
+  });
+
+  it('lets the tenant authorizer do nothing but GetItem on the table', () => {
+    const authorizer = stack.node.findChild('TenantAuthorizer') as TenantAuthorizer;
+    const actions = [...roleActions(template, logicalId(authorizer.handler.role))];
+    expect(actions.filter((a) => !a.startsWith('logs:') && !a.startsWith('xray:'))).toEqual(['dynamodb:GetItem']);
+  });
+
+  it('is on-demand with PITR, TTL, deletion protection, encryption and retained on delete, shaped by TABLE_SCHEMA', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: TABLE_SCHEMA.ttlAttribute, Enabled: true },
+        DeletionProtectionEnabled: true,
+        SSESpecification: { SSEEnabled: true },
+        KeySchema: [
+          { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [Match.objectLike({ IndexName: TABLE_SCHEMA.gsi1.name })],
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+});
+
+describe('usage plans without client API keys', () => {
+  it('takes the API key from the authorizer, never from an x-api-key header', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+  });
+
+  it('puts every issuer-scoped method behind the REQUEST authorizer cached by request path, with a key required', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      IdentitySource: 'context.path',
+      AuthorizerResultTtlInSeconds: 300,
+    });
+    for (const route of routes) {
+      for (const method of api.methods.get(route.id)!) {
+        const props = template.toJSON().Resources[logicalId(method)].Properties;
+        if (isTenantScoped(route)) {
+          expect(props.AuthorizationType, route.id).toBe('CUSTOM');
+          expect(props.ApiKeyRequired, route.id).toBe(true);
+        } else {
+          expect(props.AuthorizationType, route.id).toBe('NONE');
+          expect(props.ApiKeyRequired ?? false, route.id).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('has one usage plan per plan with the rate, burst, quota and token/authorize overrides from cdk.json', () => {
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', PLANS.length);
+    for (const plan of PLANS) {
+      const config = plans[plan]!;
+      const overrides: Record<string, unknown> = {};
+      for (const [routeId, t] of Object.entries(config.methods)) {
+        const route = routes.find((r) => r.id === routeId);
+        for (const method of route?.methods.filter((m) => m !== 'OPTIONS') ?? [])
+          overrides[`${route!.path}/${method}`] = { RateLimit: t.rate, BurstLimit: t.burst };
+      }
+      expect(Object.keys(overrides)).toEqual(
+        expect.arrayContaining(['/{tenantId}/token/POST', '/{tenantId}/authorize/GET']),
+      );
+      template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+        UsagePlanName: `keyway-${plan}`,
+        Throttle: { RateLimit: config.rate, BurstLimit: config.burst },
+        Quota: { Limit: config.quota.limit, Period: config.quota.period },
+        ApiStages: [Match.objectLike({ Throttle: overrides })],
+      });
+    }
+  });
+
+  it('feeds the provisioner from the table stream, tenant items only, one at a time, with a failure queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 1,
+      StartingPosition: 'TRIM_HORIZON',
+      FilterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify({ dynamodb: { Keys: { pk: { S: [{ prefix: 'T#' }] }, sk: { S: ['TENANT'] } } } }) },
+        ],
+      },
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('usage-plan provisioner'),
+      ReservedConcurrentExecutions: 1,
+    });
+  });
+});
+
+describe('edge', () => {
+  it("answers API Gateway's own errors as problem+json (429 on throttling, 404 for an unknown tenant)", () => {
+    for (const [type, status] of [
+      ['THROTTLED', '429'],
+      ['QUOTA_EXCEEDED', '429'],
+      ['ACCESS_DENIED', '404'],
+      ['AUTHORIZER_FAILURE', '503'],
+    ]) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: status,
+        ResponseParameters: Match.objectLike({
+          'gatewayresponse.header.Content-Type': "'application/problem+json'",
+        }),
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"traceId":"\\$context.requestId"') },
+      });
+    }
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: type });
+    }
+  });
+
+  it('puts a regional WAF web ACL with a per-IP rate-based rule on the stage, exempting back-channel routes', () => {
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      Rules: [
+        Match.objectLike({
+          Statement: {
+            RateBasedStatement: Match.objectLike({
+              AggregateKeyType: 'IP',
+              Limit: 3000,
+              ScopeDownStatement: Match.anyValue(),
+            }),
+          },
+          Action: { Block: { CustomResponse: Match.objectLike({ ResponseCode: 429 }) } },
+        }),
+      ],
+    });
+    template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+  });
+
+  it('logs access as JSON and execution errors, never request bodies', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: true,
+      AccessLogSetting: Match.objectLike({ Format: Match.stringLikeRegexp('requestId') }),
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', DataTraceEnabled: false, LoggingLevel: 'ERROR' }),
+      ]),
+    });
+  });
+});
+
+describe('monitoring', () => {
+  const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+  const described = (pattern: RegExp) => alarms().filter((a) => pattern.test(a.Properties.AlarmDescription ?? ''));
+
+  it('alarms on 5xx rate, p99 latency, KMS throttling, provisioning lag and failed provisioning records', () => {
+    expect(described(/5xx/)).toHaveLength(1);
+    expect(described(/p99/)).toHaveLength(1);
+    expect(described(/KMS throttled/)).toHaveLength(1);
+    expect(described(/provisioned late/)).toHaveLength(1);
+    expect(described(/Records failed/)).toHaveLength(1);
+    expect(described(/DynamoDB throttled/)).toHaveLength(1);
+  });
+
+  it('alarms on throttles of every request-serving function', () => {
+    expect(described(/Lambda throttled/)).toHaveLength(routes.length + 1);
+  });
+
+  it('counts KMS ThrottlingException in the logs of every function that calls KMS', () => {
+    const kmsRoutes = routes.filter((r) => r.access.sign || r.access.publicKeys);
+    template.resourceCountIs('AWS::Logs::MetricFilter', kmsRoutes.length);
+    template.hasResourceProperties('AWS::Logs::MetricFilter', { FilterPattern: '"ThrottlingException"' });
+  });
+
+  it('has a dashboard', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('options from context', () => {
+  const custom = synthesize({
+    regions: { us: 'us-west-2' },
+    waf: { enabled: false },
+    customDomains: {
+      us: {
+        domainName: 'id.us.example.com',
+        certificateArn: 'arn:aws:acm:us-west-2:111111111111:certificate/abc',
+        hostedZoneId: 'Z123',
+        hostedZoneName: 'example.com',
+      },
+    },
+    adminKeySha256: 'a'.repeat(64),
+  });
+  const t = custom.template('us');
+  const customApi = custom.stack('us').node.findChild('Api') as Api;
+
+  it('serves a custom domain at the root with TLS 1.2, sets BASE_URL and turns off the execute-api hostname', () => {
+    t.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'id.us.example.com',
+      SecurityPolicy: 'TLS_1_2',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+    t.resourceCountIs('AWS::ApiGateway::BasePathMapping', 1);
+    t.resourceCountIs('AWS::Route53::RecordSet', 1);
+    t.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: true });
+    const fnId = custom
+      .stack('us')
+      .getLogicalId(customApi.functions.get('discovery')!.function.node.defaultChild as CfnElement);
+    expect(t.toJSON().Resources[fnId].Properties.Environment.Variables.BASE_URL).toBe('https://id.us.example.com');
+  });
+
+  it('leaves WAF out when waf.enabled is false', () => {
+    t.resourceCountIs('AWS::WAFv2::WebACL', 0);
+  });
+
+  it('gives the operator key hash from context to operator routes', () => {
+    const fnId = custom
+      .stack('us')
+      .getLogicalId(customApi.functions.get('admin-tenants')!.function.node.defaultChild as CfnElement);
+    expect(t.toJSON().Resources[fnId].Properties.Environment.Variables.KEYWAY_ADMIN_KEY_SHA256).toBe('a'.repeat(64));
+  });
+});
