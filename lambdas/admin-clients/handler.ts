@@ -21,7 +21,10 @@ const redirectUri = z.string().superRefine((uri, ctx) => {
 const ClientMetadata = z.object({
   redirect_uris: z.array(redirectUri).min(1).max(20),
   post_logout_redirect_uris: z.array(redirectUri).max(20).default([]),
-  grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).default(['authorization_code']),
+  grant_types: z
+    .array(z.enum(['authorization_code', 'refresh_token']))
+    .min(1)
+    .default(['authorization_code']),
   response_types: z.array(z.literal('code')).default(['code']),
   token_endpoint_auth_method: z
     .enum(['client_secret_basic', 'client_secret_post', 'none'])

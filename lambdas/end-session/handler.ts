@@ -52,7 +52,12 @@ export async function endSession(req: HttpRequest): Promise<HttpResponse> {
   const client = clientId ? await store.clients.findClient(tenant.id, clientId) : undefined;
   const postLogout = params.post_logout_redirect_uri;
   if (postLogout && !client?.postLogoutRedirectUris.includes(postLogout))
-    return errorPage(400, 'Sign-out failed', 'post_logout_redirect_uri is not registered for this client.', req.traceId);
+    return errorPage(
+      400,
+      'Sign-out failed',
+      'post_logout_redirect_uri is not registered for this client.',
+      req.traceId,
+    );
 
   const sid = req.cookies[SESSION_COOKIE];
   const session = sid ? await store.interactions.findSession(tenant.id, sid) : undefined;

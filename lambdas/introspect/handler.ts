@@ -21,7 +21,12 @@ export async function introspect(req: HttpRequest): Promise<HttpResponse> {
   const token = req.form.token;
   if (!token) throw new InvalidRequest('The token parameter is required.');
   const issuer = issuerOf(req, tenant.id);
-  const found = await findActiveToken(token, req.form.token_type_hint, { store, signer: await getSigner(), tenant, issuer });
+  const found = await findActiveToken(token, req.form.token_type_hint, {
+    store,
+    signer: await getSigner(),
+    tenant,
+    issuer,
+  });
 
   if (found.kind === 'access_token') {
     const c = found.active.claims;

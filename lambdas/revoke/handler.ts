@@ -26,7 +26,8 @@ export async function revoke(req: HttpRequest): Promise<HttpResponse> {
     issuer: issuerOf(req, tenant.id),
   });
   if (ownedBy(found, client)) {
-    if (found.kind === 'refresh_token') await store.tokens.revokeGrant(tenant.id, found.grant.grantId, 'revoked by client');
+    if (found.kind === 'refresh_token')
+      await store.tokens.revokeGrant(tenant.id, found.grant.grantId, 'revoked by client');
     if (found.kind === 'access_token') {
       const { jti, exp } = found.active.claims;
       await store.tokens.revokeAccessToken(tenant.id, jti, exp ?? 0);

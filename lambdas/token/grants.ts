@@ -4,12 +4,7 @@ import type { HttpRequest } from '../core/http/types.ts';
 import { issuerOf } from '../core/issuer.ts';
 import { checkPkce } from '../core/oidc/pkce.ts';
 import { hasScope, narrowScope } from '../core/oidc/scopes.ts';
-import {
-  grantIdOfRefreshToken,
-  mintTokens,
-  newRefreshToken,
-  type TokenSet,
-} from '../core/oidc/token-minting.ts';
+import { grantIdOfRefreshToken, mintTokens, newRefreshToken, type TokenSet } from '../core/oidc/token-minting.ts';
 import type { Signer } from '../core/signer/signer.ts';
 import type { Client } from '../core/store/clients.ts';
 import type { Store } from '../core/store/store.ts';
@@ -62,7 +57,8 @@ export async function exchangeAuthorizationCode(ctx: GrantContext): Promise<Toke
   const now = epochSeconds(store.clock);
   if (code.clientId !== client.clientId) throw new InvalidGrant('The authorization code was issued to another client.');
   if (code.expiresAt <= now) throw new InvalidGrant('The authorization code is invalid or expired.');
-  if (code.redirectUri !== redirectUri) throw new InvalidGrant('redirect_uri does not match the authorization request.');
+  if (code.redirectUri !== redirectUri)
+    throw new InvalidGrant('redirect_uri does not match the authorization request.');
   checkPkce(verifier, code.codeChallenge);
 
   const user = await store.users.findUser(tenant.id, code.userId);
@@ -110,7 +106,8 @@ export async function refreshTokens(ctx: GrantContext): Promise<TokenSet> {
   if (!token || !grant || token.expiresAt <= now) throw new InvalidGrant('The refresh token is invalid or expired.');
   if (token.clientId !== client.clientId) throw new InvalidGrant('The refresh token was issued to another client.');
   if (grant.revokedAt !== undefined) throw new InvalidGrant('The refresh token has been revoked.');
-  if (!client.grantTypes.includes('refresh_token')) throw new UnauthorizedClient('The client may not use refresh tokens.');
+  if (!client.grantTypes.includes('refresh_token'))
+    throw new UnauthorizedClient('The client may not use refresh tokens.');
 
   const scope = narrowScope(req.form.scope, token.scope);
   const next = refreshTokenFor(ctx, grant, token.scope, now);

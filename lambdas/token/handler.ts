@@ -22,7 +22,8 @@ export async function token(req: HttpRequest): Promise<HttpResponse> {
   const client = await authenticateClient(req, store, tenant.id);
   const grantType = req.form.grant_type;
   if (!grantType) throw new InvalidRequest('The grant_type parameter is required.');
-  if (!Object.hasOwn(GRANTS, grantType)) throw new UnsupportedGrantType(`The grant type "${grantType}" is not supported.`);
+  if (!Object.hasOwn(GRANTS, grantType))
+    throw new UnsupportedGrantType(`The grant type "${grantType}" is not supported.`);
   if (!client.grantTypes.includes(grantType as GrantType))
     throw new UnauthorizedClient(`The client is not registered for the ${grantType} grant.`);
   const tokens = await GRANTS[grantType as GrantType]({ req, store, signer: await getSigner(), tenant, client });

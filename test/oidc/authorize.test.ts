@@ -103,8 +103,18 @@ describe('authorize', () => {
   });
 
   it('RFC 6749 §4.1.2.1: an unregistered redirect_uri gets an HTML error page, never a redirect', async () => {
-    for (const redirect of ['https://evil.example/callback', `${REDIRECT_URI}/extra`, `${REDIRECT_URI}?x=1`, 'https://APP.example.com/callback']) {
-      const { res } = await authorize(keyway, ctx.tenantId, { ...base(), redirect_uri: redirect, response_type: 'token' }, user.cookie);
+    for (const redirect of [
+      'https://evil.example/callback',
+      `${REDIRECT_URI}/extra`,
+      `${REDIRECT_URI}?x=1`,
+      'https://APP.example.com/callback',
+    ]) {
+      const { res } = await authorize(
+        keyway,
+        ctx.tenantId,
+        { ...base(), redirect_uri: redirect, response_type: 'token' },
+        user.cookie,
+      );
       expect(res.status, redirect).toBe(400);
       expect(res.headers.get('location')).toBeNull();
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
@@ -125,9 +135,19 @@ describe('authorize', () => {
       token_endpoint_auth_method: 'none',
     });
     const params = { ...base(), client_id: native.client_id };
-    const loopback = await authorize(keyway, ctx.tenantId, { ...params, redirect_uri: 'http://127.0.0.1:51234/cb' }, user.cookie);
+    const loopback = await authorize(
+      keyway,
+      ctx.tenantId,
+      { ...params, redirect_uri: 'http://127.0.0.1:51234/cb' },
+      user.cookie,
+    );
     expect(loopback.location?.searchParams.get('code')).toBeTruthy();
-    const localhostOtherPort = await authorize(keyway, ctx.tenantId, { ...params, redirect_uri: 'http://localhost:9999/cb' }, user.cookie);
+    const localhostOtherPort = await authorize(
+      keyway,
+      ctx.tenantId,
+      { ...params, redirect_uri: 'http://localhost:9999/cb' },
+      user.cookie,
+    );
     expect(localhostOtherPort.res.status).toBe(400);
   });
 
@@ -157,7 +177,12 @@ describe('authorize', () => {
 
 describe('client registration (RFC 7591)', () => {
   it('refuses redirect URIs that are not https/loopback/private-use, or carry a fragment', async () => {
-    for (const uri of ['http://app.example.com/cb', 'https://app.example.com/cb#frag', 'javascript:alert(1)', 'relative/cb']) {
+    for (const uri of [
+      'http://app.example.com/cb',
+      'https://app.example.com/cb#frag',
+      'javascript:alert(1)',
+      'relative/cb',
+    ]) {
       const res = await fetch(`${keyway.url}/admin/tenants/${ctx.tenantId}/clients`, {
         method: 'POST',
         headers: { Authorization: 'Bearer kw_admin_test_0123456789abcdef', 'Content-Type': 'application/json' },
@@ -222,7 +247,9 @@ describe('end_session (RP-Initiated Logout 1.0)', () => {
 
 describe('discovery lists every endpoint', () => {
   it('advertises the OIDC core endpoints and capabilities', async () => {
-    const metadata = (await (await fetch(`${keyway.url}/${ctx.tenantId}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const metadata = (await (
+      await fetch(`${keyway.url}/${ctx.tenantId}/.well-known/openid-configuration`)
+    ).json()) as Record<string, unknown>;
     for (const [field, path] of Object.entries({
       authorization_endpoint: 'authorize',
       token_endpoint: 'token',

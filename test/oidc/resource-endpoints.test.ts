@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKeyway } from '../../local/app.ts';
 import { startTestKeyway } from '../support/keyway.ts';
-import { basicAuth, getCode, redeem, registerClient, setupTenant, signedInUser, tokenRequest } from '../support/oidc.ts';
+import {
+  basicAuth,
+  getCode,
+  redeem,
+  registerClient,
+  setupTenant,
+  signedInUser,
+  tokenRequest,
+} from '../support/oidc.ts';
 
 let keyway: LocalKeyway;
 let ctx: Awaited<ReturnType<typeof setupTenant>>;
@@ -29,7 +37,9 @@ const post = (path: string, form: Record<string, string>, headers: Record<string
 describe('userinfo (OIDC Core §5.3)', () => {
   it('returns claims per granted scope, by GET and POST', async () => {
     const t = await tokens();
-    const get = await fetch(`${keyway.url}/${ctx.tenantId}/userinfo`, { headers: { Authorization: `Bearer ${t.access_token}` } });
+    const get = await fetch(`${keyway.url}/${ctx.tenantId}/userinfo`, {
+      headers: { Authorization: `Bearer ${t.access_token}` },
+    });
     expect(get.status).toBe(200);
     expect(await get.json()).toEqual({
       sub: user.userId,
@@ -83,31 +93,62 @@ describe('userinfo (OIDC Core §5.3)', () => {
 describe('revocation (RFC 7009)', () => {
   it('revoking a refresh token revokes its family; unknown tokens still get 200', async () => {
     const t = await tokens();
-    const res = await post(`${ctx.tenantId}/revoke`, { token: t.refresh_token!, token_type_hint: 'refresh_token' }, { Authorization: basicAuth(ctx.client) });
+    const res = await post(
+      `${ctx.tenantId}/revoke`,
+      { token: t.refresh_token!, token_type_hint: 'refresh_token' },
+      { Authorization: basicAuth(ctx.client) },
+    );
     expect(res.status).toBe(200);
-    const refresh = await tokenRequest(keyway, ctx.tenantId, { grant_type: 'refresh_token', refresh_token: t.refresh_token! }, { Authorization: basicAuth(ctx.client) });
+    const refresh = await tokenRequest(
+      keyway,
+      ctx.tenantId,
+      { grant_type: 'refresh_token', refresh_token: t.refresh_token! },
+      { Authorization: basicAuth(ctx.client) },
+    );
     expect(refresh.body.error).toBe('invalid_grant');
-    const userinfo = await fetch(`${keyway.url}/${ctx.tenantId}/userinfo`, { headers: { Authorization: `Bearer ${t.access_token}` } });
+    const userinfo = await fetch(`${keyway.url}/${ctx.tenantId}/userinfo`, {
+      headers: { Authorization: `Bearer ${t.access_token}` },
+    });
     expect(userinfo.status).toBe(401);
-    expect((await post(`${ctx.tenantId}/revoke`, { token: 'unknown' }, { Authorization: basicAuth(ctx.client) })).status).toBe(200);
+    expect(
+      (await post(`${ctx.tenantId}/revoke`, { token: 'unknown' }, { Authorization: basicAuth(ctx.client) })).status,
+    ).toBe(200);
   });
 
   it('revokes an access token even with a wrong token_type_hint (§2.1: hint not trusted)', async () => {
     const t = await tokens();
-    const res = await post(`${ctx.tenantId}/revoke`, { token: t.access_token!, token_type_hint: 'refresh_token' }, { Authorization: basicAuth(ctx.client) });
+    const res = await post(
+      `${ctx.tenantId}/revoke`,
+      { token: t.access_token!, token_type_hint: 'refresh_token' },
+      { Authorization: basicAuth(ctx.client) },
+    );
     expect(res.status).toBe(200);
-    const userinfo = await fetch(`${keyway.url}/${ctx.tenantId}/userinfo`, { headers: { Authorization: `Bearer ${t.access_token}` } });
+    const userinfo = await fetch(`${keyway.url}/${ctx.tenantId}/userinfo`, {
+      headers: { Authorization: `Bearer ${t.access_token}` },
+    });
     expect(userinfo.status).toBe(401);
     // The refresh token of the same family is untouched.
-    const refresh = await tokenRequest(keyway, ctx.tenantId, { grant_type: 'refresh_token', refresh_token: t.refresh_token! }, { Authorization: basicAuth(ctx.client) });
+    const refresh = await tokenRequest(
+      keyway,
+      ctx.tenantId,
+      { grant_type: 'refresh_token', refresh_token: t.refresh_token! },
+      { Authorization: basicAuth(ctx.client) },
+    );
     expect(refresh.res.status).toBe(200);
   });
 
-  it('§2.1: a client cannot revoke another client\'s token', async () => {
+  it("§2.1: a client cannot revoke another client's token", async () => {
     const t = await tokens();
     const other = await registerClient(keyway, ctx.tenantId);
-    expect((await post(`${ctx.tenantId}/revoke`, { token: t.refresh_token! }, { Authorization: basicAuth(other) })).status).toBe(200);
-    const refresh = await tokenRequest(keyway, ctx.tenantId, { grant_type: 'refresh_token', refresh_token: t.refresh_token! }, { Authorization: basicAuth(ctx.client) });
+    expect(
+      (await post(`${ctx.tenantId}/revoke`, { token: t.refresh_token! }, { Authorization: basicAuth(other) })).status,
+    ).toBe(200);
+    const refresh = await tokenRequest(
+      keyway,
+      ctx.tenantId,
+      { grant_type: 'refresh_token', refresh_token: t.refresh_token! },
+      { Authorization: basicAuth(ctx.client) },
+    );
     expect(refresh.res.status).toBe(200);
   });
 
@@ -121,7 +162,10 @@ describe('introspection (RFC 7662)', () => {
   it('§2.2: active tokens with their claims; revoked, foreign and unknown tokens are {active:false}', async () => {
     const t = await tokens();
     const introspect = async (token: string, client = ctx.client, tenantId = ctx.tenantId) =>
-      (await (await post(`${tenantId}/introspect`, { token }, { Authorization: basicAuth(client) })).json()) as Record<string, unknown>;
+      (await (await post(`${tenantId}/introspect`, { token }, { Authorization: basicAuth(client) })).json()) as Record<
+        string,
+        unknown
+      >;
     expect(await introspect(t.access_token!)).toMatchObject({
       active: true,
       sub: user.userId,

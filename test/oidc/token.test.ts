@@ -1,10 +1,10 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalKeyway } from '../../local/app.ts';
 import { sha256 } from '../../lambdas/core/crypto.ts';
 import { atHash } from '../../lambdas/core/oidc/token-minting.ts';
 import { keys } from '../../lambdas/core/store/keys.ts';
+import type { LocalKeyway } from '../../local/app.ts';
 import { startTestKeyway } from '../support/keyway.ts';
 import {
   basicAuth,
@@ -107,7 +107,12 @@ describe('authorization_code grant', () => {
     const { body } = await tokenRequest(
       keyway,
       ctx.tenantId,
-      { grant_type: 'authorization_code', code, redirect_uri: 'https://app.example.com/other', code_verifier: verifier },
+      {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'https://app.example.com/other',
+        code_verifier: verifier,
+      },
       { Authorization: basicAuth(ctx.client) },
     );
     expect(body.error).toBe('invalid_grant');
@@ -119,7 +124,10 @@ describe('authorization_code grant', () => {
     expect(first.res.status).toBe(200);
     const second = await redeem(keyway, ctx, code, verifier);
     expect(second.res.status).toBe(400);
-    expect(second.body).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/already used/) });
+    expect(second.body).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringMatching(/already used/),
+    });
     const userinfo = await fetch(`${keyway.url}/${ctx.tenantId}/userinfo`, {
       headers: { Authorization: `Bearer ${first.body.access_token}` },
     });
@@ -235,7 +243,12 @@ describe('client authentication (RFC 6749 §2.3, §5.2)', () => {
   });
 
   it('unsupported grant types get unsupported_grant_type', async () => {
-    const { body } = await tokenRequest(keyway, ctx.tenantId, { grant_type: 'password' }, { Authorization: basicAuth(ctx.client) });
+    const { body } = await tokenRequest(
+      keyway,
+      ctx.tenantId,
+      { grant_type: 'password' },
+      { Authorization: basicAuth(ctx.client) },
+    );
     expect(body.error).toBe('unsupported_grant_type');
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { LocalKeyway } from '../../local/app.ts';
 import { SESSION_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
+import type { LocalKeyway } from '../../local/app.ts';
 import { ADMIN_KEY, createTenant } from './keyway.ts';
 
 export const REDIRECT_URI = 'https://app.example.com/callback';
@@ -41,7 +41,16 @@ export async function signedInUser(keyway: LocalKeyway, tenantId: string, email 
   const userId = randomUUID();
   const now = Math.floor(Date.now() / 1000);
   await keyway.store.users.createUserWithPasskey(
-    { tenantId, userId, email, emailVerified: false, givenName: 'Ada', familyName: 'Lovelace', roles: ['user'], createdAt: now },
+    {
+      tenantId,
+      userId,
+      email,
+      emailVerified: false,
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+      roles: ['user'],
+      createdAt: now,
+    },
     {
       tenantId,
       credentialId: randomBytes(16).toString('base64url'),
@@ -53,7 +62,10 @@ export async function signedInUser(keyway: LocalKeyway, tenantId: string, email 
       createdAt: now,
     },
   );
-  const sid = await keyway.store.interactions.createSession({ tenantId, userId, authTime: now, amr: ['hwk', 'user'] }, 3600);
+  const sid = await keyway.store.interactions.createSession(
+    { tenantId, userId, authTime: now, amr: ['hwk', 'user'] },
+    3600,
+  );
   return { userId, email, cookie: `${SESSION_COOKIE}=${sid}` };
 }
 
@@ -67,7 +79,12 @@ export function basicAuth(client: TestClient): string {
 }
 
 /** Runs authorize with an existing session (single sign-on) and returns the redirect it answers with. */
-export async function authorize(keyway: LocalKeyway, tenantId: string, params: Record<string, string>, cookie?: string) {
+export async function authorize(
+  keyway: LocalKeyway,
+  tenantId: string,
+  params: Record<string, string>,
+  cookie?: string,
+) {
   const url = new URL(`${keyway.url}/${tenantId}/authorize`);
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   const res = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} });
@@ -104,7 +121,12 @@ export async function getCode(
   return { code, verifier };
 }
 
-export async function tokenRequest(keyway: LocalKeyway, tenantId: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+export async function tokenRequest(
+  keyway: LocalKeyway,
+  tenantId: string,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${keyway.url}/${tenantId}/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
@@ -113,7 +135,12 @@ export async function tokenRequest(keyway: LocalKeyway, tenantId: string, form: 
   return { res, body: (await res.json()) as Record<string, unknown> };
 }
 
-export async function redeem(keyway: LocalKeyway, ctx: { tenantId: string; client: TestClient }, code: string, verifier: string) {
+export async function redeem(
+  keyway: LocalKeyway,
+  ctx: { tenantId: string; client: TestClient },
+  code: string,
+  verifier: string,
+) {
   return tokenRequest(
     keyway,
     ctx.tenantId,

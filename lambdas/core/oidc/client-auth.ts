@@ -29,7 +29,8 @@ function parseBasic(header: string): { clientId: string; secret: string } | unde
 export async function authenticateClient(req: HttpRequest, store: Store, tenantId: string): Promise<Client> {
   const authorization = req.headers.authorization;
   const basic = authorization ? parseBasic(authorization) : undefined;
-  if (authorization && !basic && /^Basic /i.test(authorization)) throw new InvalidClient('Malformed Basic credentials.');
+  if (authorization && !basic && /^Basic /i.test(authorization))
+    throw new InvalidClient('Malformed Basic credentials.');
   const bodySecret = req.form.client_secret;
   const bodyId = req.form.client_id;
   if (basic && (bodySecret !== undefined || (bodyId !== undefined && bodyId !== basic.clientId)))

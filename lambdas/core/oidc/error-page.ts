@@ -1,4 +1,4 @@
-import { html, type HttpResponse } from '../http/types.ts';
+import { type HttpResponse, html } from '../http/types.ts';
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -16,7 +16,8 @@ export function redirectUriProblem(uri: string): string | undefined {
   }
   if (url.hash || uri.includes('#')) return 'must not contain a fragment';
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:') return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'must use https (http only on loopback)';
+  if (url.protocol === 'http:')
+    return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'must use https (http only on loopback)';
   if (/^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) return undefined;
   return 'must be https, http on loopback, or a private-use scheme such as com.example.app:/callback';
 }

@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { base64url } from 'jose';
 import type { Signer } from '../signer/signer.ts';
 import type { Client } from '../store/clients.ts';
-import type { Grant } from '../store/tokens.ts';
 import type { Tenant } from '../store/tenants.ts';
+import type { Grant } from '../store/tokens.ts';
 import type { User } from '../store/users.ts';
 import { hasScope } from './scopes.ts';
 

@@ -1,7 +1,7 @@
 import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Conflict } from '../errors.ts';
 import { keys } from './keys.ts';
-import { isTransactionConditionFailed, type Item, type Table } from './table.ts';
+import { type Item, isTransactionConditionFailed, type Table } from './table.ts';
 
 export type GrantType = 'authorization_code' | 'refresh_token';
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -82,7 +82,10 @@ export class ClientRepository {
     }
     for (const origin of client.allowedOrigins) {
       await this.table.doc.send(
-        new PutCommand({ TableName: this.table.name, Item: { ...keys.origin(client.tenantId, origin), type: 'origin', origin } }),
+        new PutCommand({
+          TableName: this.table.name,
+          Item: { ...keys.origin(client.tenantId, origin), type: 'origin', origin },
+        }),
       );
     }
     return true;

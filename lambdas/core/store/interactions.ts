@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { randomToken, sha256 } from '../crypto.ts';
 import { keys } from './keys.ts';
-import { isConditionFailed, type Item, type Table } from './table.ts';
+import { type Item, isConditionFailed, type Table } from './table.ts';
 
 /** A validated authorization request waiting for the user to sign in on the hosted pages. */
 export interface Interaction {
@@ -64,11 +64,14 @@ const CODE_RECORD_TTL = 15 * 60;
 export class InteractionRepository {
   constructor(private readonly table: Table) {}
 
-  async createInteraction(
-    interaction: Omit<Interaction, 'id' | 'csrf' | 'expiresAt'>,
-  ): Promise<Interaction> {
+  async createInteraction(interaction: Omit<Interaction, 'id' | 'csrf' | 'expiresAt'>): Promise<Interaction> {
     const now = epochSeconds(this.table.clock);
-    const full: Interaction = { ...interaction, id: randomToken(18), csrf: randomToken(18), expiresAt: now + INTERACTION_TTL };
+    const full: Interaction = {
+      ...interaction,
+      id: randomToken(18),
+      csrf: randomToken(18),
+      expiresAt: now + INTERACTION_TTL,
+    };
     await this.table.doc.send(
       new PutCommand({
         TableName: this.table.name,
@@ -110,7 +113,13 @@ export class InteractionRepository {
     await this.table.doc.send(
       new PutCommand({
         TableName: this.table.name,
-        Item: { ...keys.session(session.tenantId, sha256(sid)), type: 'session', ...session, expiresAt, ttl: expiresAt },
+        Item: {
+          ...keys.session(session.tenantId, sha256(sid)),
+          type: 'session',
+          ...session,
+          expiresAt,
+          ttl: expiresAt,
+        },
       }),
     );
     return sid;
@@ -122,7 +131,9 @@ export class InteractionRepository {
   }
 
   async deleteSession(tenantId: string, sid: string): Promise<void> {
-    await this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: keys.session(tenantId, sha256(sid)) }));
+    await this.table.doc.send(
+      new DeleteCommand({ TableName: this.table.name, Key: keys.session(tenantId, sha256(sid)) }),
+    );
   }
 
   /** Returns the raw code for the redirect; only its hash is stored. */

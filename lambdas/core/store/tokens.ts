@@ -1,9 +1,9 @@
 import { BatchGetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
-import { keys } from './keys.ts';
-import { isTransactionConditionFailed, type Item, type Table } from './table.ts';
 import { strip } from './interactions.ts';
+import { keys } from './keys.ts';
+import { type Item, isTransactionConditionFailed, type Table } from './table.ts';
 
 /** A token family: what one authorization code granted. Revoking it kills every token issued from it. */
 export interface Grant {
@@ -56,7 +56,12 @@ export class TokenRepository {
   private refreshTokenPut(raw: string, token: RefreshToken) {
     return {
       TableName: this.table.name,
-      Item: { ...keys.refreshToken(token.tenantId, sha256(raw)), type: 'refresh_token', ...token, ttl: token.expiresAt },
+      Item: {
+        ...keys.refreshToken(token.tenantId, sha256(raw)),
+        type: 'refresh_token',
+        ...token,
+        ttl: token.expiresAt,
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     };
   }
@@ -67,7 +72,10 @@ export class TokenRepository {
     raw: string,
     grantId: string,
   ): Promise<{ token?: RefreshToken; grant?: Grant }> {
-    const [tokenItem, grantItem] = await this.batchGet([keys.refreshToken(tenantId, sha256(raw)), keys.grant(tenantId, grantId)]);
+    const [tokenItem, grantItem] = await this.batchGet([
+      keys.refreshToken(tenantId, sha256(raw)),
+      keys.grant(tenantId, grantId),
+    ]);
     return {
       ...(tokenItem ? { token: strip<RefreshToken>(tokenItem) } : {}),
       ...(grantItem ? { grant: strip<Grant>(grantItem) } : {}),
@@ -173,7 +181,10 @@ export class TokenRepository {
 
   /** One round trip: is the access token's family alive, and was the token itself revoked? */
   async accessTokenStatus(tenantId: string, grantId: string, jti: string): Promise<{ active: boolean; grant?: Grant }> {
-    const [grantItem, revokedItem] = await this.batchGet([keys.grant(tenantId, grantId), keys.revokedAccessToken(tenantId, jti)]);
+    const [grantItem, revokedItem] = await this.batchGet([
+      keys.grant(tenantId, grantId),
+      keys.revokedAccessToken(tenantId, jti),
+    ]);
     if (!grantItem || grantItem.revokedAt !== undefined || revokedItem) return { active: false };
     return { active: true, grant: strip<Grant>(grantItem) };
   }

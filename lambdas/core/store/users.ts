@@ -1,9 +1,9 @@
 import { DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { randomToken } from '../crypto.ts';
-import { TABLE_SCHEMA } from './schema.ts';
-import { keys } from './keys.ts';
 import { strip } from './interactions.ts';
+import { keys } from './keys.ts';
+import { TABLE_SCHEMA } from './schema.ts';
 import { isConditionFailed, isTransactionConditionFailed, type Table } from './table.ts';
 
 export const BUILT_IN_ROLES = ['owner', 'admin', 'user'] as const;
