@@ -120,14 +120,16 @@ describe('passkey sign-in', () => {
     expect(res.status).toBe(403);
   });
 
-  it('lets only one of two concurrent assertions with the same stored counter through', async () => {
-    // Prepare
+  it('lets only one of two concurrent assertions carrying the same signature counter through', async () => {
+    // Prepare: a cloned authenticator (same counter in both assertions). Whichever order the two verifications
+    // interleave in, exactly one may win: sequentially the counter check refuses the second, concurrently the
+    // conditional counter update does. (Two assertions with increasing counters may both succeed sequentially.)
     const a = await startInteraction(keyway, tenant);
     const b = await startInteraction(keyway, tenant);
     const oa = await requestOptions(a);
     const ob = await requestOptions(b);
-    const ra = authenticator.get(oa.options);
-    const rb = authenticator.get(ob.options);
+    const ra = authenticator.get(oa.options, { counter: 1000 });
+    const rb = authenticator.get(ob.options, { counter: 1000 });
     // Act
     const results = await Promise.all([
       postPage(keyway, tenant, VERIFY, a, { challengeId: oa.challengeId, response: ra }),
