@@ -36,7 +36,7 @@ export async function seedDemo(store: Store, baseUrl: string): Promise<void> {
         if (error.name !== 'Conflict') throw error;
       });
   }
-  await store.clients.ensureClient({
+  await store.clients.putSeededClient({
     tenantId: DEMO_TENANT_ID,
     clientId: DEMO_CLIENT_ID,
     clientName: 'Keyway demo app',

@@ -1,4 +1,4 @@
-import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Conflict } from '../errors.ts';
 import { keys } from './keys.ts';
 import { type Item, isTransactionConditionFailed, type Table } from './table.ts';
@@ -66,29 +66,29 @@ export class ClientRepository {
     return (await this.table.get(keys.origin(tenantId, origin))) !== undefined;
   }
 
-  /** Seeds a client only if absent (local demo); returns false when it already existed. */
-  async ensureClient(client: Client): Promise<boolean> {
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: { ...keys.client(client.tenantId, client.clientId), type: 'client', ...client },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
-    for (const origin of client.allowedOrigins) {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: { ...keys.origin(client.tenantId, origin), type: 'origin', origin },
-        }),
-      );
-    }
-    return true;
+  /**
+   * Writes a client that local mode seeds (the demo app), replacing an earlier seed, with its CORS origins in the
+   * same transaction: the seed follows BASE_URL when local mode restarts on another port or host.
+   */
+  async putSeededClient(client: Client): Promise<void> {
+    await this.table.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.table.name,
+              Item: { ...keys.client(client.tenantId, client.clientId), type: 'client', ...client },
+            },
+          },
+          ...client.allowedOrigins.map((origin) => ({
+            Put: {
+              TableName: this.table.name,
+              Item: { ...keys.origin(client.tenantId, origin), type: 'origin', origin },
+            },
+          })),
+        ],
+      }),
+    );
   }
 }
 
