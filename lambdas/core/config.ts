@@ -32,6 +32,8 @@ export type SignerConfig =
       readonly mode: 'kms-envelope';
       /** SIGNING_KEY_CIPHERTEXT: base64 PrivateKeyCiphertextBlob (scripts/generate-envelope-key.ts). */
       readonly ciphertext: Uint8Array;
+      /** SIGNING_PUBLIC_KEY: base64 DER SPKI of the same key pair; JWKS and verification need no KMS call. */
+      readonly publicKey: Uint8Array;
       /** SIGNING_KEY_WRAPPING_KEY_ID: the symmetric KMS key Decrypt must use; optional (the blob names it). */
       readonly wrappingKeyId: string | undefined;
       /** SIGNING_PUBLISHED_PUBLIC_KEYS: comma-separated base64 DER SPKI of next/previous keys, for rotation. */
@@ -47,7 +49,8 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 }
 
 function base64(name: string, value: string): Uint8Array {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) throw new ConfigError(`${name} must be base64`);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || value.length % 4 !== 0)
+    throw new ConfigError(`${name} must be base64 (standard alphabet, padded, no whitespace)`);
   return new Uint8Array(Buffer.from(value, 'base64'));
 }
 
@@ -70,6 +73,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signer = {
       mode,
       ciphertext: base64('SIGNING_KEY_CIPHERTEXT', required(env, 'SIGNING_KEY_CIPHERTEXT')),
+      publicKey: base64('SIGNING_PUBLIC_KEY', required(env, 'SIGNING_PUBLIC_KEY')),
       wrappingKeyId: env.SIGNING_KEY_WRAPPING_KEY_ID || undefined,
       publishedPublicKeys: list(env.SIGNING_PUBLISHED_PUBLIC_KEYS).map((k) =>
         base64('SIGNING_PUBLISHED_PUBLIC_KEYS', k),

@@ -22,9 +22,10 @@ async function loadSigner(config: Config): Promise<Signer> {
   const { KMSClient } = await import('@aws-sdk/client-kms');
   const kms = new KMSClient({ region: config.region });
   if (s.mode === 'kms-envelope') {
-    const { openKmsEnvelopeSigner } = await import('./signer/kms-envelope-signer.ts');
-    return openKmsEnvelopeSigner(kms, {
+    const { KmsEnvelopeSigner } = await import('./signer/kms-envelope-signer.ts');
+    return KmsEnvelopeSigner.create(kms, {
       ciphertext: s.ciphertext,
+      publicKey: s.publicKey,
       wrappingKeyId: s.wrappingKeyId,
       publishedPublicKeys: s.publishedPublicKeys,
     });

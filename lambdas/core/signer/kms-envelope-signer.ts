@@ -1,7 +1,6 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
 import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { LocalSigner } from './local-signer.ts';
-import type { Signer } from './signer.ts';
+import { compactJws, type PublicJwk, type Signer, toPublicJwk } from './signer.ts';
 
 /**
  * Bound into the ciphertext by scripts/generate-envelope-key.ts and required again by Decrypt, so the wrapping
@@ -12,6 +11,8 @@ export const ENVELOPE_ENCRYPTION_CONTEXT: Readonly<Record<string, string>> = { p
 export interface EnvelopeKey {
   /** `PrivateKeyCiphertextBlob` of KMS GenerateDataKeyPairWithoutPlaintext (RSA_2048): PKCS#8 DER, encrypted. */
   readonly ciphertext: Uint8Array;
+  /** DER SPKI of the same key pair (`PublicKey` of the same call): JWKS is served from it without any KMS call. */
+  readonly publicKey: Uint8Array;
   /** The symmetric KMS key that wrapped it. Optional for Decrypt, but pinning it refuses a blob from another key. */
   readonly wrappingKeyId?: string | undefined;
   /** DER SPKI public keys of next/previous generations, published in JWKS during a rotation. */
@@ -20,35 +21,102 @@ export interface EnvelopeKey {
 
 /**
  * `kms-envelope` signing mode: the RSA private key exists at rest only encrypted under a KMS symmetric key.
- * One KMS Decrypt per cold start unwraps it; every signature after that is computed in this process.
+ * The first signature in an execution environment unwraps it with one KMS Decrypt; every signature after that is
+ * computed in this process. Publishing and verifying need only the public keys, so functions that never sign
+ * (JWKS, userinfo, introspection) never call KMS and need no kms:Decrypt; if one did try to sign, its Decrypt
+ * would be refused (fail closed).
  *
  * The trade-off, plainly: the private key is in Lambda memory for the life of the execution environment, so
  * code execution inside a signing function (or a memory disclosure bug) could exfiltrate it, and a stolen key
  * stays valid until rotated, whereas in `kms` mode an attacker can only sign while they hold the role.
  * In exchange, signing costs no KMS request, so the shared regional KMS RSA quota no longer caps sign-ins.
  */
-export async function openKmsEnvelopeSigner(kms: KMSClient, key: EnvelopeKey): Promise<Signer> {
-  const out = await kms.send(
-    new DecryptCommand({
-      CiphertextBlob: key.ciphertext,
-      EncryptionContext: { ...ENVELOPE_ENCRYPTION_CONTEXT },
-      ...(key.wrappingKeyId ? { KeyId: key.wrappingKeyId } : {}),
-    }),
-  );
-  if (!out.Plaintext) throw new Error('KMS Decrypt returned no plaintext for the signing key');
+export class KmsEnvelopeSigner implements Signer {
+  private privateKey: Promise<KeyObject> | undefined;
+
+  private constructor(
+    private readonly kms: KMSClient,
+    private readonly key: EnvelopeKey,
+    private readonly current: PublicJwk,
+    private readonly jwks: { keys: PublicJwk[] },
+  ) {}
+
+  /** Parses the public keys only; no KMS call happens until the first signature. */
+  static async create(kms: KMSClient, key: EnvelopeKey): Promise<KmsEnvelopeSigner> {
+    const current = await toPublicJwk(rsaPublicKey(key.publicKey, 'SIGNING_PUBLIC_KEY'));
+    const others = await Promise.all(
+      (key.publishedPublicKeys ?? []).map((der) => toPublicJwk(rsaPublicKey(der, 'SIGNING_PUBLISHED_PUBLIC_KEYS'))),
+    );
+    const keys = [current, ...others.filter((k) => k.kid !== current.kid)];
+    return new KmsEnvelopeSigner(kms, key, current, { keys });
+  }
+
+  sign(header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+    return compactJws(header, payload, this.current.kid, async (input) => sign('sha256', input, await this.unwrap()));
+  }
+
+  async publicJwks(): Promise<{ keys: PublicJwk[] }> {
+    return this.jwks;
+  }
+
+  /** One Decrypt per execution environment, shared by concurrent first signatures; a failure is retried next time. */
+  private unwrap(): Promise<KeyObject> {
+    this.privateKey ??= unwrapPrivateKey(this.kms, this.key, this.current.kid).catch((error: unknown) => {
+      this.privateKey = undefined;
+      throw error;
+    });
+    return this.privateKey;
+  }
+}
+
+async function unwrapPrivateKey(kms: KMSClient, key: EnvelopeKey, expectedKid: string): Promise<KeyObject> {
+  let plaintext: Uint8Array | undefined;
+  try {
+    const out = await kms.send(
+      new DecryptCommand({
+        CiphertextBlob: key.ciphertext,
+        EncryptionContext: { ...ENVELOPE_ENCRYPTION_CONTEXT },
+        ...(key.wrappingKeyId ? { KeyId: key.wrappingKeyId } : {}),
+      }),
+    );
+    plaintext = out.Plaintext;
+  } catch (error) {
+    const { name, message } = error as Error;
+    throw new Error(`KMS Decrypt of the envelope signing key (SIGNING_KEY_CIPHERTEXT) failed: ${name}: ${message}`, {
+      cause: error,
+    });
+  }
+  if (!plaintext?.byteLength) throw new Error('KMS Decrypt returned no plaintext for the envelope signing key');
+
   let privateKey: KeyObject;
   try {
-    const der = Buffer.from(out.Plaintext.buffer, out.Plaintext.byteOffset, out.Plaintext.byteLength); // a view, no copy
+    const der = Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength); // a view, no copy
     privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } catch (error) {
+    throw new Error('the decrypted envelope signing key is not a PKCS#8 DER private key', { cause: error });
   } finally {
     // The KeyObject keeps its own copy; do not leave the DER lying in the SDK's buffer.
-    out.Plaintext.fill(0);
+    plaintext.fill(0);
   }
-  const details = privateKey.asymmetricKeyDetails;
-  if (privateKey.asymmetricKeyType !== 'rsa' || details?.modulusLength !== 2048)
+  if (privateKey.asymmetricKeyType !== 'rsa' || privateKey.asymmetricKeyDetails?.modulusLength !== 2048)
     throw new Error('the envelope signing key must be RSA_2048');
-  const published = (key.publishedPublicKeys ?? []).map((der) =>
-    createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }),
-  );
-  return LocalSigner.fromKeys(privateKey, published);
+  const { kid } = await toPublicJwk(createPublicKey(privateKey));
+  if (kid !== expectedKid)
+    throw new Error(
+      `SIGNING_KEY_CIPHERTEXT holds the private half of key ${kid}, not of SIGNING_PUBLIC_KEY (${expectedKid}): ` +
+        'the two must come from the same generate-envelope-key run',
+    );
+  return privateKey;
+}
+
+function rsaPublicKey(der: Uint8Array, name: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' });
+  } catch (error) {
+    throw new Error(`${name} must be a base64 DER SubjectPublicKeyInfo`, { cause: error });
+  }
+  if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+    throw new Error(`${name} must be an RSA public key of at least 2048 bits`);
+  return key;
 }
