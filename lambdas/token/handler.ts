@@ -7,6 +7,7 @@ import { authenticateClient } from '../core/oidc/client-auth.ts';
 import { tenantOriginsCors } from '../core/oidc/cors.ts';
 import { getSigner } from '../core/signing.ts';
 import type { GrantType } from '../core/store/clients.ts';
+import { tenantIdProblem } from '../core/tenant-id.ts';
 import { exchangeAuthorizationCode, type GrantContext, refreshTokens } from './grants.ts';
 
 const GRANTS: Record<GrantType, (ctx: GrantContext) => Promise<unknown>> = {
@@ -17,9 +18,14 @@ const GRANTS: Record<GrantType, (ctx: GrantContext) => Promise<unknown>> = {
 /** POST {issuer}/token — RFC 6749 §3.2. */
 export async function token(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
+  // The tenant and the client are independent reads: start both, so they cost one DynamoDB round trip, not two.
+  // Errors keep their order: unknown tenant (404), then a JSON body (400), then client authentication (401).
+  const tenantId = req.params.tenantId ?? '';
+  const clientLookup = tenantIdProblem(tenantId) ? undefined : authenticateClient(req, store, tenantId);
+  clientLookup?.catch(() => undefined); // awaited below; an earlier error must not leave it unhandled
   const tenant = await requireTenant(req, store);
   if (req.json !== undefined) throw new InvalidRequest('Send the token request as application/x-www-form-urlencoded.');
-  const client = await authenticateClient(req, store, tenant.id);
+  const client = await (clientLookup ?? authenticateClient(req, store, tenant.id));
   const grantType = req.form.grant_type;
   if (!grantType) throw new InvalidRequest('The grant_type parameter is required.');
   if (!Object.hasOwn(GRANTS, grantType))
