@@ -8,7 +8,7 @@ import {
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../core/logger.ts';
 import { keys } from '../core/store/keys.ts';
-import { deleteTenantKey, type ProvisionerDeps, reconcileTenant, type TenantTable } from './provision.ts';
+import { type ProvisionerDeps, reconcileTenant, removeTenantKey, type TenantTable } from './provision.ts';
 
 /**
  * DynamoDB stream consumer (tenant items only, filtered by the event source mapping). Runs with batch size 1 and
@@ -88,12 +88,8 @@ export async function handler(event: DynamoDBStreamEvent): Promise<void> {
     const tenantId = pk.slice(2);
     const outcome =
       record.eventName === 'REMOVE'
-        ? await removed(record.dynamodb?.OldImage?.apiKeyId?.S, deps)
+        ? await removeTenantKey(tenantId, record.dynamodb?.OldImage?.apiKeyId?.S, deps)
         : await reconcileTenant(tenantId, deps);
     logger.info('tenant API key reconciled', { tenantId, eventName: record.eventName, outcome });
   }
-}
-
-async function removed(apiKeyId: string | undefined, d: ProvisionerDeps) {
-  return apiKeyId ? deleteTenantKey(apiKeyId, d.apigateway) : ('tenant-gone' as const);
 }

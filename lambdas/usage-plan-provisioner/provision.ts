@@ -79,7 +79,22 @@ export async function reconcileTenant(tenantId: string, deps: ProvisionerDeps): 
   return found && tenant.apiKeyPlan ? 'moved' : 'provisioned';
 }
 
-/** Tenant item deleted: its key goes too (deleting a key also removes it from its usage plan). */
+/**
+ * Tenant item deleted: its key goes too (deleting a key also removes it from its usage plan). The key recorded on
+ * the deleted item is used when there is one; otherwise the key is looked up by name, because a key can exist
+ * without having been recorded: created and attached, then the write-back found the item already deleted.
+ */
+export async function removeTenantKey(
+  tenantId: string,
+  recordedKeyId: string | undefined,
+  deps: ProvisionerDeps,
+): Promise<Outcome> {
+  const apiKeyId = recordedKeyId ?? (await findKey(tenantId, deps))?.id;
+  if (!apiKeyId) return 'tenant-gone';
+  return deleteTenantKey(apiKeyId, deps.apigateway);
+}
+
+/** Deletes one API key; a key that is already gone counts as deleted. */
 export async function deleteTenantKey(apiKeyId: string, apigateway: APIGatewayClient): Promise<Outcome> {
   try {
     await apigateway.send(new DeleteApiKeyCommand({ apiKey: apiKeyId }));
@@ -93,12 +108,22 @@ export function keyName(tenantId: string, prefix: string): string {
   return `${prefix}${tenantId}`;
 }
 
+/**
+ * The tenant's key by its exact name. nameQuery matches by prefix (`acme` also finds `acme-eu`, `acme2`, ...), so
+ * every page is read: stopping at the first page could miss the key and create a second one for the same tenant.
+ */
 async function findKey(tenantId: string, deps: ProvisionerDeps): Promise<ApiKey | undefined> {
   const name = keyName(tenantId, deps.keyNamePrefix);
-  // nameQuery matches by prefix, so the exact name is checked here.
-  const out = await deps.apigateway.send(new GetApiKeysCommand({ nameQuery: name, includeValues: true, limit: 50 }));
-  const item = out.items?.find((k) => k.name === name && k.id && k.value);
-  return item ? { id: item.id!, value: item.value! } : undefined;
+  let position: string | undefined;
+  do {
+    const out = await deps.apigateway.send(
+      new GetApiKeysCommand({ nameQuery: name, includeValues: true, limit: 500, ...(position ? { position } : {}) }),
+    );
+    const item = out.items?.find((k) => k.name === name && k.id && k.value);
+    if (item) return { id: item.id!, value: item.value! };
+    position = out.position;
+  } while (position);
+  return undefined;
 }
 
 async function createKey(tenantId: string, deps: ProvisionerDeps): Promise<ApiKey> {
