@@ -1,10 +1,9 @@
-import { getConfig, getStore } from '../core/deps.ts';
+import { getStore } from '../core/deps.ts';
 import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { loadInteractionForPost } from '../core/oidc/sign-in.ts';
 import { startPasskeyAuthentication } from '../core/passkeys/authentication.ts';
-import { decoyKeyOf } from '../core/passkeys/decoy-credentials.ts';
 import { AuthenticationOptionsBody } from '../core/passkeys/inputs.ts';
 import { parseInput } from '../core/validation.ts';
 
@@ -14,8 +13,7 @@ export async function createAuthenticationOptions(req: HttpRequest): Promise<Htt
   const tenant = await requireTenant(req, store);
   const body = parseInput(AuthenticationOptionsBody, req.json);
   const interaction = await loadInteractionForPost(req, store, tenant, body.interaction);
-  const decoyKey = decoyKeyOf(getConfig());
-  return json(200, await startPasskeyAuthentication(req, { store, decoyKey }, tenant, interaction, body.email));
+  return json(200, await startPasskeyAuthentication(req, { store }, tenant, interaction, body.email));
 }
 
 export const handler = createHandler(createAuthenticationOptions);

@@ -34,7 +34,7 @@ export interface CeremonyOptions<T> {
  */
 export async function startPasskeyAuthentication(
   req: HttpRequest,
-  deps: { store: Store; decoyKey: Buffer },
+  deps: { store: Store },
   tenant: Tenant,
   interaction: Interaction,
   email: string | undefined,
@@ -42,7 +42,10 @@ export async function startPasskeyAuthentication(
   const { store } = deps;
   let allowCredentials: AllowedCredential[] | undefined;
   if (email !== undefined) {
-    const userId = await store.users.findUserIdByEmail(tenant.id, email);
+    const [userId, decoyKey] = await Promise.all([
+      store.users.findUserIdByEmail(tenant.id, email),
+      store.tenants.decoyKey(tenant.id),
+    ]);
     // The same query runs for an unknown email (against an id that has no passkeys) to keep the timing alike.
     const passkeys = await store.users.listPasskeys(tenant.id, userId ?? randomUUID());
     allowCredentials =
@@ -51,7 +54,7 @@ export async function startPasskeyAuthentication(
             id: p.credentialId,
             ...(p.transports ? { transports: [...p.transports] as AuthenticatorTransportFuture[] } : {}),
           }))
-        : decoyCredentials(deps.decoyKey, tenant.id, email);
+        : decoyCredentials(decoyKey, tenant.id, email);
   }
   const options = await generateAuthenticationOptions({
     rpID: relyingPartyOf(req, tenant).id,

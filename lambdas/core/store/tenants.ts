@@ -1,4 +1,5 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Conflict } from '../errors.ts';
 import { keys } from './keys.ts';
 import { type Item, isConditionFailed, type Table } from './table.ts';
@@ -45,7 +46,13 @@ export class TenantRepository {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { ...keys.tenant(tenant.id), ...keys.tenantIndex(tenant.id), type: 'tenant', ...tenant },
+          Item: {
+            ...keys.tenant(tenant.id),
+            ...keys.tenantIndex(tenant.id),
+            type: 'tenant',
+            ...tenant,
+            decoyKey: newDecoyKey(),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -59,6 +66,30 @@ export class TenantRepository {
     const item = await this.table.get(keys.tenant(tenantId));
     return item ? toTenant(item) : undefined;
   }
+
+  /**
+   * The tenant's secret for decoy credentials (answers for unknown emails that look like real accounts). It is
+   * random per tenant and never leaves the table; a tenant stored before it existed gets one on first use.
+   */
+  async decoyKey(tenantId: string): Promise<Buffer> {
+    const item = await this.table.get(keys.tenant(tenantId));
+    if (typeof item?.decoyKey === 'string') return Buffer.from(item.decoyKey, 'base64url');
+    const out = await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.tenant(tenantId),
+        UpdateExpression: 'SET decoyKey = if_not_exists(decoyKey, :key)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':key': newDecoyKey() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Buffer.from(out.Attributes?.decoyKey as string, 'base64url');
+  }
+}
+
+function newDecoyKey(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 function toTenant(item: Item): Tenant {

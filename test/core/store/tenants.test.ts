@@ -28,6 +28,30 @@ describe('tenant store', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results.filter((r) => r.status === 'rejected')) expect(r.reason).toBeInstanceOf(Conflict);
   });
+
+  it('keeps a random decoy key per tenant, stable across reads and never part of the tenant object', async () => {
+    const { store } = await createTestStore();
+    await store.tenants.createTenant(tenant('one'));
+    await store.tenants.createTenant(tenant('two'));
+    const one = await store.tenants.decoyKey('one');
+    expect(one).toHaveLength(32);
+    expect((await store.tenants.decoyKey('one')).equals(one)).toBe(true);
+    expect((await store.tenants.decoyKey('two')).equals(one)).toBe(false);
+    expect(JSON.stringify(await store.tenants.findTenant('one'))).not.toContain(one.toString('base64url'));
+  });
+
+  it('gives a tenant stored without a decoy key one on first use, the same one to concurrent callers', async () => {
+    const { store, table } = await createTestStore();
+    await table.doc.send(
+      new PutCommand({
+        TableName: table.name,
+        Item: { pk: 'T#legacy', sk: 'TENANT', type: 'tenant', ...tenant('legacy') },
+      }),
+    );
+    const keys = await Promise.all([store.tenants.decoyKey('legacy'), store.tenants.decoyKey('legacy')]);
+    expect(keys[0]!.equals(keys[1]!)).toBe(true);
+    expect((await store.tenants.decoyKey('legacy')).equals(keys[0]!)).toBe(true);
+  });
 });
 
 describe('table TTL', () => {
