@@ -1,4 +1,5 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { safeEqual, sha256 } from '../core/crypto.ts';
 import { getStore } from '../core/deps.ts';
 import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, html, redirect } from '../core/http/types.ts';
@@ -10,17 +11,34 @@ import { tenantIdProblem } from '../core/tenant-id.ts';
 
 const PARAMS = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state', 'ui_locales'] as const;
 
-function page(title: string, body: string): HttpResponse {
+/**
+ * `formTarget` is where the confirmation form's POST may end up: Chromium applies `form-action` to the redirect
+ * that answers the POST too, so the registered post-logout URI's origin (or private-use scheme) is allowed.
+ */
+function page(title: string, body: string, formTarget?: string): HttpResponse {
+  const formAction = ["'self'"];
+  if (formTarget) {
+    const url = new URL(formTarget);
+    formAction.push(url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : url.protocol);
+  }
   return html(
     200,
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head><body><main>${body}</main></body></html>`,
-    { 'Content-Security-Policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'" },
+    {
+      'Content-Security-Policy': `default-src 'none'; form-action ${formAction.join(' ')}; frame-ancestors 'none'; base-uri 'none'`,
+    },
   );
 }
 
+/** The confirmation form's anti-CSRF value: derived from the session id, which only the browser's cookie holds. */
+function confirmationToken(sid: string): string {
+  return sha256(`keyway:end-session:${sid}`);
+}
+
 /**
- * GET|POST {issuer}/end-session — OpenID RP-Initiated Logout 1.0. A valid id_token_hint (our signature and
- * issuer; expiry ignored, §2) ends the session at once; without one the user confirms. The post-logout
+ * GET|POST {issuer}/end-session — OpenID RP-Initiated Logout 1.0. A valid id_token_hint (an ID token with our
+ * signature and issuer, issued to a client of the tenant, for the session's user; expiry ignored, §2) ends the
+ * session at once; otherwise the user confirms with a form protected by an anti-CSRF value. The post-logout
  * redirect must be registered exactly for the client, else no redirect happens (no open redirector).
  */
 export async function endSession(req: HttpRequest): Promise<HttpResponse> {
@@ -31,25 +49,36 @@ export async function endSession(req: HttpRequest): Promise<HttpResponse> {
   if (!tenant) return errorPage(404, 'Unknown sign-in service', 'This sign-out address does not exist.', req.traceId);
   const issuer = issuerOf(req, tenant.id);
 
-  let hintClientId: string | undefined;
+  let hint: { clientId: string; sub: string | undefined } | undefined;
   if (params.id_token_hint) {
     try {
       const jwks = createLocalJWKSet(await (await getSigner()).publicJwks());
-      const { payload } = await jwtVerify(params.id_token_hint, jwks, {
+      const { payload, protectedHeader } = await jwtVerify(params.id_token_hint, jwks, {
         issuer,
         algorithms: ['RS256'],
         currentDate: new Date(0), // expired hints are fine (RP-Initiated Logout §2)
         clockTolerance: Number.MAX_SAFE_INTEGER,
       });
-      hintClientId = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
+      // Access tokens (RFC 9068 `at+jwt`, audience an API) are signed by the same key: they are not ID tokens.
+      if (protectedHeader.typ !== undefined && protectedHeader.typ.toUpperCase() !== 'JWT') throw new Error('typ');
+      const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
+      if (typeof aud !== 'string') throw new Error('aud');
+      hint = { clientId: aud, sub: payload.sub };
     } catch {
       return errorPage(400, 'Sign-out failed', 'The id_token_hint is not valid for this issuer.', req.traceId);
     }
   }
-  if (hintClientId && params.client_id && params.client_id !== hintClientId)
+  if (hint && params.client_id && params.client_id !== hint.clientId)
     return errorPage(400, 'Sign-out failed', 'client_id does not match the id_token_hint.', req.traceId);
-  const clientId = hintClientId ?? params.client_id;
+  const clientId = hint?.clientId ?? params.client_id;
   const client = clientId ? await store.clients.findClient(tenant.id, clientId) : undefined;
+  if (hint && !client)
+    return errorPage(
+      400,
+      'Sign-out failed',
+      'The id_token_hint was not issued to a client of this issuer.',
+      req.traceId,
+    );
   const postLogout = params.post_logout_redirect_uri;
   if (postLogout && !client?.postLogoutRedirectUris.includes(postLogout))
     return errorPage(
@@ -61,17 +90,24 @@ export async function endSession(req: HttpRequest): Promise<HttpResponse> {
 
   const sid = req.cookies[SESSION_COOKIE];
   const session = sid ? await store.interactions.findSession(tenant.id, sid) : undefined;
-  const confirmed = hintClientId !== undefined || (req.method === 'POST' && params.confirm === 'yes');
-  if (session && !confirmed) {
+  // A hint for another user (or a stale tab) must not sign the current user out without asking (logout CSRF).
+  const hintedThisUser = hint !== undefined && session !== undefined && hint.sub === session.userId;
+  const confirmedByForm =
+    req.method === 'POST' &&
+    params.confirm === 'yes' &&
+    sid !== undefined &&
+    params.csrf !== undefined &&
+    safeEqual(params.csrf, confirmationToken(sid));
+  if (session && sid && !hintedThisUser && !confirmedByForm) {
     const hidden = PARAMS.filter((n) => params[n] !== undefined)
       .map((n) => `<input type="hidden" name="${n}" value="${escapeHtml(params[n]!)}">`)
       .join('');
     return page(
       `Sign out of ${tenant.name}`,
-      `<h1>Sign out of ${escapeHtml(tenant.name)}?</h1><form method="post" action="${escapeHtml(`${issuer}/end-session`)}">${hidden}<input type="hidden" name="confirm" value="yes"><button type="submit">Sign out</button></form>`,
+      `<h1>Sign out of ${escapeHtml(tenant.name)}?</h1><form method="post" action="${escapeHtml(`${issuer}/end-session`)}">${hidden}<input type="hidden" name="confirm" value="yes"><input type="hidden" name="csrf" value="${confirmationToken(sid)}"><button type="submit">Sign out</button></form>`,
+      postLogout,
     );
   }
-  // The session cookie is SameSite=Lax, so a cross-site POST carries none and cannot end a session.
   if (session && sid) await store.interactions.deleteSession(tenant.id, sid);
   const cookies = [clearCookie(req, tenant.id, SESSION_COOKIE)];
   if (postLogout) {

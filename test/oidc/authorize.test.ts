@@ -234,14 +234,56 @@ describe('end_session (RP-Initiated Logout 1.0)', () => {
     expect(await res.text()).toContain('<form method="post"');
     const still = await authorize(keyway, ctx.tenantId, base(), u.cookie);
     expect(still.location?.searchParams.get('code')).toBeTruthy();
-    const confirm = await fetch(`${keyway.url}/${ctx.tenantId}/end-session`, {
+    const forged = await fetch(`${keyway.url}/${ctx.tenantId}/end-session`, {
       method: 'POST',
       headers: { cookie: u.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: 'confirm=yes',
     });
+    expect(await forged.text()).toContain('<form method="post"'); // no anti-CSRF value: asked again
+    expect((await authorize(keyway, ctx.tenantId, base(), u.cookie)).location?.searchParams.get('code')).toBeTruthy();
+    const csrf = (
+      await (await fetch(`${keyway.url}/${ctx.tenantId}/end-session`, { headers: { cookie: u.cookie } })).text()
+    ).match(/name="csrf" value="([^"]+)"/)?.[1];
+    const confirm = await fetch(`${keyway.url}/${ctx.tenantId}/end-session`, {
+      method: 'POST',
+      headers: { cookie: u.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ confirm: 'yes', csrf: csrf! }).toString(),
+    });
     expect(confirm.status).toBe(200);
     const after = await authorize(keyway, ctx.tenantId, base(), u.cookie);
     expect(after.location?.pathname).toBe(`/${ctx.tenantId}/login`);
+  });
+
+  it("asks for confirmation when the id_token_hint names another user than the session's (logout CSRF)", async () => {
+    const other = await signedInUser(keyway, ctx.tenantId);
+    const { getCode, redeem } = await import('../support/oidc.ts');
+    const { code, verifier } = await getCode(keyway, ctx, other.cookie);
+    const { body } = await redeem(keyway, ctx, code, verifier);
+    const victim = await signedInUser(keyway, ctx.tenantId);
+    const url = new URL(`${keyway.url}/${ctx.tenantId}/end-session`);
+    url.searchParams.set('id_token_hint', body.id_token as string);
+    url.searchParams.set('post_logout_redirect_uri', 'https://app.example.com/bye');
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: victim.cookie } });
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toContain('<form method="post"');
+    // The confirmation POST may end in a redirect to the registered URI: CSP form-action allows its origin.
+    expect(res.headers.get('content-security-policy')).toContain("form-action 'self' https://app.example.com;");
+    expect(
+      (await authorize(keyway, ctx.tenantId, base(), victim.cookie)).location?.searchParams.get('code'),
+    ).toBeTruthy();
+  });
+
+  it('refuses an access token as id_token_hint (RFC 9068 at+jwt is not an ID token)', async () => {
+    const u = await signedInUser(keyway, ctx.tenantId);
+    const { getCode, redeem } = await import('../support/oidc.ts');
+    const { code, verifier } = await getCode(keyway, ctx, u.cookie);
+    const { body } = await redeem(keyway, ctx, code, verifier);
+    const url = new URL(`${keyway.url}/${ctx.tenantId}/end-session`);
+    url.searchParams.set('id_token_hint', body.access_token as string);
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: u.cookie } });
+    expect(res.status).toBe(400);
+    expect((await authorize(keyway, ctx.tenantId, base(), u.cookie)).location?.searchParams.get('code')).toBeTruthy();
   });
 });
 

@@ -7,7 +7,11 @@
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
 const LOOPBACK_HOSTS = new Set(['localhost', ...LOOPBACK_IPS]);
 
+/** Longer URIs are refused at registration (browsers and proxies truncate long Location headers anyway). */
+const MAX_URI_LENGTH = 2000;
+
 export function redirectUriProblem(uri: string): string | undefined {
+  if (uri.length > MAX_URI_LENGTH) return `must be at most ${MAX_URI_LENGTH} characters`;
   let url: URL;
   try {
     url = new URL(uri);
@@ -15,6 +19,7 @@ export function redirectUriProblem(uri: string): string | undefined {
     return 'is not an absolute URI';
   }
   if (url.hash || uri.includes('#')) return 'must not contain a fragment';
+  if (url.hostname.length > 253) return 'must have a host name of at most 253 characters';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:')
     return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'must use https (http only on loopback)';

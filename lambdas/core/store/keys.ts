@@ -3,6 +3,8 @@
  * cross tenants; the table of entities and access patterns is in docs/ARCHITECTURE.md.
  * Secrets (codes, refresh tokens, session ids) appear in keys only as SHA-256 hashes.
  */
+import { sha256 } from '../crypto.ts';
+
 const t = (tenantId: string) => `T#${tenantId}`;
 
 export const keys = {
@@ -19,10 +21,13 @@ export const keys = {
   email: (tenantId: string, email: string) => ({ pk: `${t(tenantId)}#EMAIL#${email}`, sk: 'EMAIL' }),
   /** A passkey, keyed by credential id so lookups at sign-in are one GetItem and ids stay unique per tenant. */
   passkey: (tenantId: string, credentialId: string) => ({ pk: `${t(tenantId)}#CRED#${credentialId}`, sk: 'CRED' }),
-  /** GSI1: a user's passkeys. */
+  /**
+   * GSI1: a user's passkeys. The sort key holds the credential id's hash: ids may be up to 1023 bytes
+   * (WebAuthn §5.8.3), longer than a sort key may be.
+   */
   passkeyIndex: (tenantId: string, userId: string, credentialId: string) => ({
     gsi1pk: `${t(tenantId)}#U#${userId}`,
-    gsi1sk: `CRED#${credentialId}`,
+    gsi1sk: `CRED#${sha256(credentialId)}`,
   }),
   userPasskeysPrefix: (tenantId: string, userId: string) => ({ gsi1pk: `${t(tenantId)}#U#${userId}`, prefix: 'CRED#' }),
   /** A WebAuthn challenge, single use. */

@@ -24,6 +24,9 @@ export class Table {
   }
 
   async get(key: Key, consistent = false): Promise<Item | undefined> {
+    // A key built from oversized input (a 3 KB client_id, say) cannot name a stored item; DynamoDB would
+    // refuse it with a ValidationException, which must not become a 500.
+    if (!keyFits(key)) return undefined;
     const out = await this.doc.send(new GetCommand({ TableName: this.name, Key: key, ConsistentRead: consistent }));
     return this.isLive(out.Item) ? out.Item : undefined;
   }
@@ -36,6 +39,11 @@ export class Table {
       ExpressionAttributeValues: { ':now': epochSeconds(this.clock) },
     };
   }
+}
+
+/** DynamoDB's key size limits: 2048 bytes for a partition key, 1024 for a sort key. */
+export function keyFits(key: Key): boolean {
+  return Buffer.byteLength(key.pk) <= 2048 && Buffer.byteLength(key.sk) <= 1024;
 }
 
 export function createDocumentClient(options: { region: string; endpoint?: string | undefined }) {
