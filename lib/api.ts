@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { Route } from '../lambdas/routes.ts';
 import { KeywayFunction } from './keyway-function.ts';
 import { ProblemResponses } from './problem-responses.ts';
-import type { SigningKeys } from './signing-keys.ts';
+import type { TokenSigning } from './signing-keys.ts';
 
 /** Issuer-scoped routes sit under the tenant segment; they go through the tenant authorizer and its usage plan. */
 export function isTenantScoped(route: Route): boolean {
@@ -27,7 +27,8 @@ export interface ApiProps {
   /** The shared route table (lambdas/routes.ts): one function per entry, one method per entry method. */
   readonly routes: readonly Route[];
   readonly table: dynamodb.Table;
-  readonly signingKeys: SigningKeys;
+  /** The deployment's signing mode: its environment and grants (lib/signing-keys.ts, lib/envelope-signing.ts). */
+  readonly signingKeys: TokenSigning;
   /** Authorizer for issuer-scoped routes; returns the tenant's API key for usage plans. */
   readonly tenantAuthorizer: apigw.IAuthorizer;
   /**
@@ -173,8 +174,8 @@ export class Api extends Construct {
   private createRouteFunction(route: Route, props: ApiProps): KeywayFunction {
     const { access } = route;
     const environment: Record<string, string> = {
-      // Every route gets the KMS signer settings so a route that should not sign fails closed (AccessDenied)
-      // instead of ever falling back to a local key.
+      // Every route gets the signer settings so a route that should not sign fails closed (AccessDenied on
+      // kms:Sign or kms:Decrypt) instead of ever falling back to a local key.
       ...props.signingKeys.environment,
     };
     if (access.table !== 'none') environment.TABLE_NAME = props.table.tableName;
@@ -193,7 +194,8 @@ export class Api extends Construct {
     if (access.table === 'read') props.table.grantReadData(fn.role);
     if (access.table === 'write') props.table.grantReadWriteData(fn.role);
     if (access.sign) props.signingKeys.grantSign(fn.role);
-    // The KMS signer fetches the current and published public keys at cold start, signing or not.
+    // The KMS signer fetches the current and published public keys at cold start, signing or not
+    // (the envelope signer has them in its environment and needs no grant).
     if (access.sign || access.publicKeys) props.signingKeys.grantPublicKeys(fn.role);
 
     if (access.table !== 'none') {

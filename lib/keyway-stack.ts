@@ -5,8 +5,9 @@ import { Api } from './api.ts';
 import { ApiKeyProvisioner } from './api-key-provisioner.ts';
 import type { KeywayConfig } from './config.ts';
 import { CustomDomain } from './custom-domain.ts';
+import { EnvelopeSigning, EnvelopeWrappingKey } from './envelope-signing.ts';
 import { Monitoring } from './monitoring.ts';
-import { SigningKeys } from './signing-keys.ts';
+import { SigningKeys, type TokenSigning } from './signing-keys.ts';
 import { Table } from './table.ts';
 import { TenantAuthorizer } from './tenant-authorizer.ts';
 import { UsagePlans } from './usage-plans.ts';
@@ -31,15 +32,25 @@ export class KeywayStack extends Stack {
     const domain = config.customDomains[label];
 
     const table = new Table(this, 'Table');
-    const signingKeys = new SigningKeys(this, 'SigningKeys', {
-      current: config.signing.current,
-      published: config.signing.published,
-    });
+    const signing = config.signing;
+    // kms mode: RSA keys in KMS. kms-envelope mode (or kms with envelopeWrappingKey, to prepare a switch): the
+    // region's wrapping key, under the same construct id in both cases so switching modes keeps the same key.
+    let tokenSigning: TokenSigning;
+    let signingKeys: SigningKeys | undefined;
+    let wrappingKey: EnvelopeWrappingKey | undefined;
+    if (signing.mode === 'kms') {
+      signingKeys = new SigningKeys(this, 'SigningKeys', { current: signing.current, published: signing.published });
+      tokenSigning = signingKeys;
+      if (signing.envelopeWrappingKey) wrappingKey = new EnvelopeWrappingKey(this, 'EnvelopeWrappingKey');
+    } else {
+      wrappingKey = new EnvelopeWrappingKey(this, 'EnvelopeWrappingKey');
+      tokenSigning = EnvelopeSigning.forRegion(wrappingKey, signing, label);
+    }
     const tenantAuthorizer = new TenantAuthorizer(this, 'TenantAuthorizer', { table: table.table });
     const api = new Api(this, 'Api', {
       routes,
       table: table.table,
-      signingKeys,
+      signingKeys: tokenSigning,
       tenantAuthorizer: tenantAuthorizer.authorizer,
       adminKeySha256: config.adminKeySha256,
       ...(domain ? { baseUrl: `https://${domain.domainName}`, disableExecuteApiEndpoint: true } : {}),
@@ -67,7 +78,11 @@ export class KeywayStack extends Stack {
     }
 
     const routeFunctions = [...api.functions.values()];
-    const kmsRouteIds = new Set(routes.filter((r) => r.access.sign || r.access.publicKeys).map((r) => r.id));
+    // In kms mode signing routes call Sign and publishing routes GetPublicKey; in kms-envelope mode only signing
+    // routes call KMS (one Decrypt per cold start).
+    const kmsRouteIds = new Set(
+      routes.filter((r) => r.access.sign || (signing.mode === 'kms' && r.access.publicKeys)).map((r) => r.id),
+    );
     const monitoring = new Monitoring(this, 'Monitoring', {
       api: api.restApi,
       stage: api.stage,
@@ -102,7 +117,19 @@ export class KeywayStack extends Stack {
         ]),
     });
     new CfnOutput(this, 'TableName', { value: table.table.tableName });
-    new CfnOutput(this, 'SigningKeyArn', { value: signingKeys.current.keyArn });
+    if (signingKeys) new CfnOutput(this, 'SigningKeyArn', { value: signingKeys.current.keyArn });
+    if (wrappingKey) {
+      new CfnOutput(this, 'EnvelopeWrappingKeyArn', {
+        description: 'Pass as --key to scripts/generate-envelope-key.ts (its alias works too)',
+        value: wrappingKey.key.keyArn,
+      });
+    }
+    if (tokenSigning instanceof EnvelopeSigning) {
+      new CfnOutput(this, 'SigningKeyKid', {
+        description: 'kid of the tokens this region signs',
+        value: tokenSigning.kid,
+      });
+    }
     new CfnOutput(this, 'Dashboard', { value: monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'ProvisionerFailureQueue', { value: provisioner.deadLetterQueue.queueUrl });
   }

@@ -20,6 +20,19 @@ export interface SigningKeysProps {
 }
 
 /**
+ * How route functions get their signer (lambdas/core/config.ts): the environment every route receives, and the
+ * grants for routes whose `access` says they sign or read public keys. One implementation per signing mode.
+ */
+export interface TokenSigning {
+  /** SIGNER_MODE and its settings, given to every route so a route that should not sign fails closed. */
+  readonly environment: Record<string, string>;
+  /** What a route with `access.sign` needs to sign. */
+  grantSign(role: iam.IRole): void;
+  /** What a route with `access.sign` or `access.publicKeys` needs at cold start to publish or verify. */
+  grantPublicKeys(role: iam.IRole): void;
+}
+
+/**
  * What the account root may do with a signing key: administer it (policy, aliases, tags, enable/disable, deletion)
  * and read its public half. Deliberately absent: kms:Sign, kms:Verify and kms:CreateGrant. Because the root
  * principal is not allowed kms:Sign here, no IAM policy in the account can grant it either; the only way to sign is
@@ -51,7 +64,7 @@ export const ROOT_ADMIN_ACTIONS = [
  * The token-signing keys: KMS RSA_2048 SIGN_VERIFY, one key and alias per generation. The private halves never
  * leave KMS; only roles passed to `grantSign` can sign, only with the current generation.
  */
-export class SigningKeys extends Construct {
+export class SigningKeys extends Construct implements TokenSigning {
   readonly current: kms.Key;
   /** Next/previous generations, published in JWKS but never used to sign. */
   readonly published: readonly kms.Key[];
