@@ -3,7 +3,7 @@ import { requireOperator } from '../core/admin-auth.ts';
 import { epochSeconds, systemClock } from '../core/clock.ts';
 import { randomToken, sha256 } from '../core/crypto.ts';
 import { getConfig, getStore } from '../core/deps.ts';
-import { InvalidRequest, NotFound } from '../core/errors.ts';
+import { InvalidClientMetadata, InvalidRedirectUri, InvalidRequest, KeywayError, NotFound } from '../core/errors.ts';
 import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { redirectUriProblem, webOrigins } from '../core/oidc/redirect-uris.ts';
@@ -37,7 +37,28 @@ const ClientMetadata = z.object({
     })
     .default(SUPPORTED_SCOPES.join(' ')),
   audience: z.url().optional(),
+  /** Keyway extension: per-client token lifetimes in seconds (each falls back to the tenant's setting). */
+  access_token_lifetime: z.number().int().min(60).max(86_400).optional(),
+  id_token_lifetime: z.number().int().min(60).max(86_400).optional(),
+  refresh_token_lifetime: z
+    .number()
+    .int()
+    .min(300)
+    .max(365 * 86_400)
+    .optional(),
 });
+
+/** RFC 7591 §3.2.2 error codes: a redirect URI problem is `invalid_redirect_uri`, any other `invalid_client_metadata`. */
+function parseMetadata(input: unknown) {
+  try {
+    return parseInput(ClientMetadata, input);
+  } catch (error) {
+    if (!(error instanceof KeywayError)) throw error;
+    throw /^(redirect_uris|post_logout_redirect_uris)\b/.test(error.detail)
+      ? new InvalidRedirectUri(error.detail)
+      : new InvalidClientMetadata(error.detail);
+  }
+}
 
 /**
  * POST /admin/tenants/{tenantId}/clients — registers a client (RFC 7591 request and response shapes).
@@ -49,9 +70,14 @@ export async function registerClient(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
   if (tenantIdProblem(tenantId) || !(await store.tenants.findTenant(tenantId))) throw new NotFound('No such tenant.');
   if (req.json === undefined) throw new InvalidRequest('Send the client metadata as a JSON body.');
-  const metadata = parseInput(ClientMetadata, req.json);
+  const metadata = parseMetadata(req.json);
   if (metadata.grant_types.includes('refresh_token') && !metadata.grant_types.includes('authorization_code'))
-    throw new InvalidRequest('grant_types: refresh_token needs authorization_code.');
+    throw new InvalidClientMetadata('grant_types: refresh_token needs authorization_code.');
+  const lifetimes = {
+    ...(metadata.access_token_lifetime ? { accessTokenTtlSeconds: metadata.access_token_lifetime } : {}),
+    ...(metadata.id_token_lifetime ? { idTokenTtlSeconds: metadata.id_token_lifetime } : {}),
+    ...(metadata.refresh_token_lifetime ? { refreshTokenTtlSeconds: metadata.refresh_token_lifetime } : {}),
+  };
 
   const isPublic = metadata.token_endpoint_auth_method === 'none';
   const secret = isPublic ? undefined : `kws_${randomToken(32)}`;
@@ -67,6 +93,7 @@ export async function registerClient(req: HttpRequest): Promise<HttpResponse> {
     scope: metadata.scope,
     ...(secret ? { secretHash: sha256(secret) } : {}),
     ...(metadata.audience ? { audience: metadata.audience } : {}),
+    ...(Object.keys(lifetimes).length > 0 ? { lifetimes } : {}),
     allowedOrigins: webOrigins(metadata.redirect_uris),
     issuedAt,
   };
@@ -83,7 +110,11 @@ export async function registerClient(req: HttpRequest): Promise<HttpResponse> {
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     scope: client.scope,
     ...(client.audience ? { audience: client.audience } : {}),
+    ...(metadata.access_token_lifetime ? { access_token_lifetime: metadata.access_token_lifetime } : {}),
+    ...(metadata.id_token_lifetime ? { id_token_lifetime: metadata.id_token_lifetime } : {}),
+    ...(metadata.refresh_token_lifetime ? { refresh_token_lifetime: metadata.refresh_token_lifetime } : {}),
   });
 }
 
-export const handler = createHandler(registerClient);
+// RFC 7591 §3.2.2 errors carry `error`/`error_description`, like the OAuth endpoints.
+export const handler = createHandler(registerClient, { oauth: true });

@@ -45,6 +45,20 @@ export class InvalidGrant extends KeywayError {
   }
 }
 
+/** RFC 7591 §3.2.2: a redirect URI in the registration is not acceptable. */
+export class InvalidRedirectUri extends KeywayError {
+  constructor(detail: string) {
+    super(400, 'invalid_redirect_uri', 'Invalid redirect URI', detail);
+  }
+}
+
+/** RFC 7591 §3.2.2: some other client metadata value is invalid. */
+export class InvalidClientMetadata extends KeywayError {
+  constructor(detail: string) {
+    super(400, 'invalid_client_metadata', 'Invalid client metadata', detail);
+  }
+}
+
 export class UnauthorizedClient extends KeywayError {
   constructor(detail: string) {
     super(400, 'unauthorized_client', 'Unauthorized client', detail);

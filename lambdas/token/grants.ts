@@ -4,10 +4,17 @@ import type { HttpRequest } from '../core/http/types.ts';
 import { issuerOf } from '../core/issuer.ts';
 import { checkPkce } from '../core/oidc/pkce.ts';
 import { hasScope, narrowScope } from '../core/oidc/scopes.ts';
-import { grantIdOfRefreshToken, mintTokens, newRefreshToken, type TokenSet } from '../core/oidc/token-minting.ts';
+import {
+  grantIdOfRefreshToken,
+  lifetimesOf,
+  mintTokens,
+  newRefreshToken,
+  type TokenSet,
+} from '../core/oidc/token-minting.ts';
 import type { Signer } from '../core/signer/signer.ts';
 import type { Client } from '../core/store/clients.ts';
 import type { Store } from '../core/store/store.ts';
+import { isTransactionConditionFailed } from '../core/store/table.ts';
 import type { Tenant } from '../core/store/tenants.ts';
 import type { Grant, RefreshToken } from '../core/store/tokens.ts';
 
@@ -33,7 +40,7 @@ function refreshTokenFor(ctx: GrantContext, grant: Grant, scope: string, now: nu
     clientId: ctx.client.clientId,
     scope,
     state: 'active',
-    expiresAt: Math.min(grant.expiresAt, now + ctx.tenant.settings.refreshTokenTtlSeconds),
+    expiresAt: Math.min(grant.expiresAt, now + lifetimesOf(ctx.tenant, ctx.client).refreshTokenTtlSeconds),
   };
   return { raw, token };
 }
@@ -49,8 +56,9 @@ export async function exchangeAuthorizationCode(ctx: GrantContext): Promise<Toke
   const result = await store.interactions.consumeCode(tenant.id, rawCode);
   if (result.status === 'unknown') throw new InvalidGrant('The authorization code is invalid or expired.');
   if (result.status === 'replayed') {
-    // RFC 6749 §4.1.2 / §10.5: a code used twice revokes everything issued from it.
-    await store.tokens.revokeGrant(tenant.id, result.code.grantId, 'authorization code replayed');
+    // RFC 6749 §4.1.2 / §10.5: a code used twice revokes everything issued from it — including tokens the first
+    // redemption is still minting: the revocation is recorded even before that grant exists, and then its creation fails.
+    await store.tokens.revokeGrantOfReplayedCode(tenant.id, result.code.grantId, result.code.expiresAt);
     throw new InvalidGrant('The authorization code was already used.');
   }
   const code = result.code;
@@ -65,6 +73,7 @@ export async function exchangeAuthorizationCode(ctx: GrantContext): Promise<Toke
   if (!user) throw new InvalidGrant('The user no longer exists.');
 
   const offline = hasScope(code.scope, 'offline_access') && client.grantTypes.includes('refresh_token');
+  const lifetimes = lifetimesOf(tenant, client);
   const grant: Grant = {
     tenantId: tenant.id,
     grantId: code.grantId,
@@ -74,10 +83,16 @@ export async function exchangeAuthorizationCode(ctx: GrantContext): Promise<Toke
     authTime: code.authTime,
     amr: code.amr,
     createdAt: now,
-    expiresAt: now + (offline ? tenant.settings.refreshTokenTtlSeconds : tenant.settings.accessTokenTtlSeconds) + 60,
+    expiresAt: now + (offline ? lifetimes.refreshTokenTtlSeconds : lifetimes.accessTokenTtlSeconds) + 60,
   };
   const refresh = offline ? refreshTokenFor(ctx, grant, code.scope, now) : undefined;
-  await store.tokens.createGrant(grant, refresh);
+  try {
+    await store.tokens.createGrant(grant, refresh);
+  } catch (error) {
+    // A replay of this code was seen while we were redeeming it: its revocation already holds the grant id.
+    if (isTransactionConditionFailed(error)) throw new InvalidGrant('The authorization code was already used.');
+    throw error;
+  }
   return mintTokens({
     signer: ctx.signer,
     issuer: issuerOf(req, tenant.id),

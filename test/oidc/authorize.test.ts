@@ -189,7 +189,19 @@ describe('client registration (RFC 7591)', () => {
         body: JSON.stringify({ redirect_uris: [uri] }),
       });
       expect(res.status, uri).toBe(400);
+      // RFC 7591 §3.2.2: the error body names the problem with a registered code.
+      expect(await res.json(), uri).toMatchObject({ error: 'invalid_redirect_uri', status: 400 });
     }
+  });
+
+  it('answers other bad metadata with invalid_client_metadata (RFC 7591 §3.2.2)', async () => {
+    const res = await fetch(`${keyway.url}/admin/tenants/${ctx.tenantId}/clients`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer kw_admin_test_0123456789abcdef', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: ['https://app.example.com/cb'], scope: 'openid admin' }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_client_metadata', traceId: expect.any(String) });
   });
 
   it('shows a confidential client its secret once', async () => {

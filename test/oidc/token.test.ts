@@ -141,6 +141,37 @@ describe('authorization_code grant', () => {
     expect(refresh.body.error).toBe('invalid_grant');
   });
 
+  it('RFC 6749 §4.1.2: a replay seen while the first redemption is still minting revokes what it mints', async () => {
+    // The first redemption has consumed the code (conditional write) but not yet created its token family.
+    const { code } = await getCode(keyway, ctx, user.cookie);
+    const first = await keyway.store.interactions.consumeCode(ctx.tenantId, code);
+    if (first.status !== 'consumed') throw new Error('expected the first redemption to win');
+    // The replay arrives now.
+    const replay = await tokenRequest(
+      keyway,
+      ctx.tenantId,
+      { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: 'x'.repeat(43) },
+      { Authorization: basicAuth(ctx.client) },
+    );
+    expect(replay.body).toMatchObject({ error: 'invalid_grant' });
+    // The family is revoked before it exists, so the first redemption cannot create it.
+    expect((await keyway.store.tokens.findGrant(ctx.tenantId, first.code.grantId))?.revokedAt).toBeDefined();
+    const now = Math.floor(Date.now() / 1000);
+    await expect(
+      keyway.store.tokens.createGrant({
+        tenantId: ctx.tenantId,
+        grantId: first.code.grantId,
+        clientId: ctx.client.client_id,
+        userId: user.userId,
+        scope: first.code.scope,
+        authTime: first.code.authTime,
+        amr: first.code.amr,
+        createdAt: now,
+        expiresAt: now + 3600,
+      }),
+    ).rejects.toThrow();
+  });
+
   it('RFC 6749 §4.1.2: rejects an expired code (60 s lifetime)', async () => {
     const { code, verifier } = await getCode(keyway, ctx, user.cookie);
     await keyway.store.table.doc.send(
@@ -167,6 +198,35 @@ describe('authorization_code grant', () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => redeem(keyway, ctx, code, verifier)));
     expect(results.filter((r) => r.res.status === 200)).toHaveLength(1);
     for (const r of results.filter((r) => r.res.status !== 200)) expect(r.body.error).toBe('invalid_grant');
+  });
+});
+
+describe('lifetimes', () => {
+  it("a client's registered lifetimes override the tenant's for access and ID tokens", async () => {
+    const client = await registerClient(keyway, ctx.tenantId, { access_token_lifetime: 120, id_token_lifetime: 300 });
+    expect(client).toMatchObject({ access_token_lifetime: 120, id_token_lifetime: 300 });
+    const c = { tenantId: ctx.tenantId, client };
+    const { code, verifier } = await getCode(keyway, c, user.cookie);
+    const { body } = await redeem(keyway, c, code, verifier);
+    expect(body.expires_in).toBe(120);
+    const jwks = createRemoteJWKSet(new URL(`${keyway.url}/${ctx.tenantId}/.well-known/jwks.json`));
+    const at = await jwtVerify(body.access_token as string, jwks, { issuer: ctx.issuer });
+    const id = await jwtVerify(body.id_token as string, jwks, { issuer: ctx.issuer });
+    expect(at.payload.exp! - at.payload.iat!).toBe(120);
+    expect(id.payload.exp! - id.payload.iat!).toBe(300);
+  });
+});
+
+describe('OAuth error bodies', () => {
+  it('use registered RFC 6749 error codes even for errors outside OAuth (unknown tenant → invalid_request)', async () => {
+    const res = await fetch(`${keyway.url}/no-such-tenant/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=refresh_token&refresh_token=x',
+    });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toMatchObject({ error: 'invalid_request', code: 'not_found', status: 404 });
   });
 });
 

@@ -21,6 +21,40 @@ export function problemType(code: string): string {
   return `urn:keyway:error:${code}`;
 }
 
+/** Error codes registered for OAuth responses (RFC 6749, 6750, 7009, 7591, OIDC Core); anything else is mapped. */
+const OAUTH_ERRORS = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'access_denied',
+  'unsupported_response_type',
+  'server_error',
+  'temporarily_unavailable',
+  'invalid_token',
+  'insufficient_scope',
+  'unsupported_token_type',
+  'interaction_required',
+  'login_required',
+  'account_selection_required',
+  'consent_required',
+  'request_not_supported',
+  'request_uri_not_supported',
+  'registration_not_supported',
+  'invalid_redirect_uri',
+  'invalid_client_metadata',
+]);
+
+/** The RFC 6749 `error` for a Keyway error code: OAuth clients only understand the registered values. */
+export function oauthErrorCode(error: KeywayError): string {
+  if (OAUTH_ERRORS.has(error.code)) return error.code;
+  if (error.status === 429 || error.status === 503) return 'temporarily_unavailable';
+  if (error.status === 401) return 'invalid_token'; // RFC 6750 §3.1: the credential presented was not accepted
+  return error.status >= 500 ? 'server_error' : 'invalid_request';
+}
+
 export function toProblem(error: KeywayError, traceId: string, oauth: boolean): ProblemDetails {
   const body: ProblemDetails = {
     type: problemType(error.code),
@@ -31,7 +65,7 @@ export function toProblem(error: KeywayError, traceId: string, oauth: boolean): 
     code: error.code,
   };
   if (oauth) {
-    body.error = error.code;
+    body.error = oauthErrorCode(error);
     body.error_description = error.detail;
   }
   return body;

@@ -57,6 +57,15 @@ export interface TokenSet {
   refresh_token?: string;
 }
 
+/** Token lifetimes in effect for a client: its own where registered, else the tenant's. */
+export function lifetimesOf(tenant: Tenant, client: Client) {
+  return {
+    accessTokenTtlSeconds: client.lifetimes?.accessTokenTtlSeconds ?? tenant.settings.accessTokenTtlSeconds,
+    idTokenTtlSeconds: client.lifetimes?.idTokenTtlSeconds ?? tenant.settings.idTokenTtlSeconds,
+    refreshTokenTtlSeconds: client.lifetimes?.refreshTokenTtlSeconds ?? tenant.settings.refreshTokenTtlSeconds,
+  };
+}
+
 /**
  * Signs the access token (RFC 9068 JWT) and, when `openid` was granted, the ID token (OIDC Core §2).
  * No ID-token signature is spent when the scope has no `openid`.
@@ -74,7 +83,8 @@ export async function mintTokens(input: {
   refreshToken?: string | undefined;
 }): Promise<TokenSet> {
   const { signer, issuer, tenant, client, grant, user, scope, now } = input;
-  const accessTtl = tenant.settings.accessTokenTtlSeconds;
+  const lifetimes = lifetimesOf(tenant, client);
+  const accessTtl = lifetimes.accessTokenTtlSeconds;
   const accessClaims: Record<string, unknown> = {
     iss: issuer,
     sub: user.userId,
@@ -100,7 +110,7 @@ export async function mintTokens(input: {
         iss: issuer,
         sub: user.userId,
         aud: client.clientId,
-        exp: now + tenant.settings.idTokenTtlSeconds,
+        exp: now + lifetimes.idTokenTtlSeconds,
         iat: now,
         auth_time: grant.authTime,
         ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),

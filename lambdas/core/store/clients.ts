@@ -20,9 +20,17 @@ export interface Client {
   readonly secretHash?: string;
   /** `aud` of access tokens (the client's API); defaults to the client id. */
   readonly audience?: string;
+  /** Token lifetimes for this client, in seconds; each one absent falls back to the tenant's setting. */
+  readonly lifetimes?: ClientLifetimes;
   /** Web origins allowed to call token/userinfo/revoke from a browser (CORS). */
   readonly allowedOrigins: readonly string[];
   readonly issuedAt: number;
+}
+
+export interface ClientLifetimes {
+  readonly accessTokenTtlSeconds?: number;
+  readonly idTokenTtlSeconds?: number;
+  readonly refreshTokenTtlSeconds?: number;
 }
 
 export class ClientRepository {

@@ -170,6 +170,29 @@ export class TokenRepository {
       });
   }
 
+  /**
+   * RFC 6749 §4.1.2: the code of `grantId` was presented twice. Revokes the family, or, when the first redemption
+   * has not created it yet, records the revocation under its key (until the code's family could have lived), so
+   * that redemption's conditional createGrant fails instead of issuing tokens nobody can revoke.
+   */
+  async revokeGrantOfReplayedCode(tenantId: string, grantId: string, codeExpiresAt: number): Promise<void> {
+    await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.grant(tenantId, grantId),
+        UpdateExpression:
+          'SET revokedAt = if_not_exists(revokedAt, :now), revokedReason = if_not_exists(revokedReason, :reason), #type = if_not_exists(#type, :type), #ttl = if_not_exists(#ttl, :ttl)',
+        ExpressionAttributeNames: { '#type': 'type', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':now': epochSeconds(this.table.clock),
+          ':reason': 'authorization code replayed',
+          ':type': 'grant',
+          ':ttl': codeExpiresAt + 24 * 3600,
+        },
+      }),
+    );
+  }
+
   async revokeAccessToken(tenantId: string, jti: string, expiresAt: number): Promise<void> {
     await this.table.doc.send(
       new PutCommand({
