@@ -7,16 +7,27 @@ import { startKeyway } from './app.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
-const baseUrl = process.env.BASE_URL ?? `http://localhost:${port}`;
 const dataDir = process.env.DATA_DIR ?? '.keyway';
 
-console.log(`Keyway local mode — base URL ${baseUrl} (data: ${dataDir === ':memory:' ? 'in memory' : dataDir})`);
+// Signals that arrive while DynamoDB Local is still starting are honoured once it is up, so its JVM is never
+// left behind; later ones stop everything at once.
+let stopRequested: string | undefined;
+let stop: ((signal: string) => Promise<void>) | undefined;
+const onSignal = (signal: string) => {
+  if (stop) void stop(signal);
+  else stopRequested ??= signal;
+};
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+console.log(`Keyway local mode — starting (data: ${dataDir === ':memory:' ? 'in memory' : dataDir})`);
 const started = Date.now();
 try {
   const keyway = await startKeyway({
     host,
     port,
-    baseUrl,
+    // Unset BASE_URL means http://localhost:{the port actually bound} (PORT=0 picks a free one).
+    ...(process.env.BASE_URL ? { baseUrl: process.env.BASE_URL } : {}),
     dataDir,
     demo: true,
     ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
@@ -31,6 +42,7 @@ try {
   } else if (!process.env.KEYWAY_ADMIN_KEY) {
     console.log(`Operator key: in ${dataDir}/admin-key`);
   }
+  console.log(`Base URL: ${keyway.baseUrl} (each tenant's issuer is ${keyway.baseUrl}/{tenantId})`);
   console.log(`DynamoDB: ${keyway.dynamodbEndpoint}`);
   console.log(`Create a tenant: curl -X POST ${keyway.baseUrl}/admin/tenants -H "Authorization: Bearer $KEY" \\`);
   console.log(`  -H 'Content-Type: application/json' -d '{"name":"Acme","plan":"free","id":"acme"}'`);
@@ -38,15 +50,14 @@ try {
   console.log(`Keyway ready at ${keyway.baseUrl} (listening on ${keyway.url}, ${Date.now() - started} ms)`);
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: shutting down`);
     await keyway.stop();
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (stopRequested) await stop(stopRequested);
 } catch (error) {
   console.error(`Keyway failed to start: ${(error as Error).message}`);
   process.exit(1);

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, Handler } from 'aws-lambda';
-import { MethodNotAllowed, NotFound, PayloadTooLarge } from '../lambdas/core/errors.ts';
+import { type KeywayError, MethodNotAllowed, NotFound, PayloadTooLarge, ServerError } from '../lambdas/core/errors.ts';
 import { problemResponse } from '../lambdas/core/http/problem.ts';
 import type { Route } from '../lambdas/routes.ts';
 
@@ -149,9 +149,21 @@ function send(res: ServerResponse, result: APIGatewayProxyResult): void {
   res.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }
 
-function sendProblem(res: ServerResponse, error: NotFound | MethodNotAllowed | PayloadTooLarge): void {
-  const r = problemResponse(error, randomUUID(), false);
-  send(res, { statusCode: r.status, headers: { ...r.headers, 'Cache-Control': 'no-store' }, body: r.body ?? '' });
+/** What API Gateway answers itself (no route, wrong method, body too large), shaped like the handlers' errors. */
+function sendProblem(res: ServerResponse, error: KeywayError): void {
+  const traceId = randomUUID();
+  const r = problemResponse(error, traceId, false);
+  send(res, {
+    statusCode: r.status,
+    headers: {
+      ...r.headers,
+      'Cache-Control': 'no-store',
+      'X-Request-Id': traceId,
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+    },
+    body: r.body ?? '',
+  });
 }
 
 /** Serves every route's real Lambda handler, imported from its entry file, behind one HTTP server. */
@@ -188,11 +200,8 @@ export async function startHttpServer(options: {
       if (error instanceof PayloadTooLarge) return sendProblem(res, error);
       // Handlers turn their own errors into problem details; reaching here is a bug in the adapter itself.
       console.error('local server error', error);
-      if (!res.headersSent) {
-        res.statusCode = 500;
-        res.setHeader('Content-Type', 'application/problem+json');
-        res.end(JSON.stringify({ type: 'urn:keyway:error:server_error', title: 'Internal server error', status: 500 }));
-      } else res.end();
+      if (!res.headersSent) sendProblem(res, new ServerError());
+      else res.end();
     }
   });
   await new Promise<void>((res, rej) => {

@@ -138,6 +138,10 @@ describe('every response', () => {
   it('unknown paths and wrong methods get problem details too', async () => {
     const notFound = await fetch(`${keyway.url}/a/b/c/d`);
     expect(notFound.status).toBe(404);
+    const body = (await notFound.json()) as Record<string, unknown>;
+    expectProblem(body, 404, 'not_found');
+    expect(notFound.headers.get('x-request-id')).toBe(body.traceId);
+    expect(notFound.headers.get('x-content-type-options')).toBe('nosniff');
     const wrongMethod = await fetch(`${keyway.url}/admin/tenants`);
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
