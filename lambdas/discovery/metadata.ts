@@ -10,7 +10,8 @@ const CAPABILITIES: Record<string, Record<string, unknown>> = {
     response_modes_supported: ['query'],
     code_challenge_methods_supported: ['S256'],
     scopes_supported: [...SUPPORTED_SCOPES],
-    prompt_values_supported: ['none', 'login', 'create', 'consent', 'select_account'],
+    // consent and select_account are accepted by authorize but have no screen of their own: not advertised.
+    prompt_values_supported: ['none', 'login', 'create'],
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

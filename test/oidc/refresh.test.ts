@@ -71,6 +71,13 @@ describe('refresh_token grant', () => {
     expect(widened.body.error).toBe('invalid_scope');
   });
 
+  it('RFC 6749 §6: an empty scope parameter means the originally granted scope', async () => {
+    const { tokens, refresh } = await session();
+    const same = await refresh(tokens.refresh_token!, { scope: '' });
+    expect(same.body.scope).toBe(tokens.scope);
+    expect(same.body.id_token).toBeDefined();
+  });
+
   it('refuses a refresh token presented by another client, and unknown or malformed tokens', async () => {
     const { ctx, tokens } = await session();
     const other = await setupTenant(keyway);

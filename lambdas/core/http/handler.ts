@@ -91,7 +91,7 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
         const headers: Record<string, string> = allowed
           ? {
               'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-              'Access-Control-Allow-Headers': 'Authorization, Content-Type, DPoP',
+              'Access-Control-Allow-Headers': 'Authorization, Content-Type',
               'Access-Control-Max-Age': '600',
             }
           : {};

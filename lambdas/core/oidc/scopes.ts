@@ -23,9 +23,10 @@ export function checkScope(requested: string | undefined, allowed: string): stri
 
 /** RFC 6749 §6: a refresh may narrow the scope, never widen it. */
 export function narrowScope(requested: string | undefined, granted: string): string {
-  if (requested === undefined) return granted;
-  const grantedSet = new Set(parseScope(granted));
   const scopes = parseScope(requested);
+  // Absent or empty (`scope=`) both mean "the scope originally granted".
+  if (scopes.length === 0) return granted;
+  const grantedSet = new Set(parseScope(granted));
   for (const s of scopes)
     if (!grantedSet.has(s)) throw new InvalidScope(`The scope "${s}" was not granted originally.`);
   return parseScope(granted)
