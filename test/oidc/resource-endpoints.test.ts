@@ -88,6 +88,17 @@ describe('userinfo (OIDC Core §5.3)', () => {
     });
     expect(denied.headers.get('access-control-allow-origin')).toBeNull();
   });
+
+  it('lets a registered origin read the error of a malformed request (CORS decided before parsing)', async () => {
+    const res = await fetch(`${keyway.url}/${ctx.tenantId}/token`, {
+      method: 'POST',
+      headers: { Origin: 'https://app.example.com', 'Content-Type': 'text/plain' },
+      body: 'grant_type=refresh_token',
+    });
+    expect(res.status).toBe(415);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(await res.json()).toMatchObject({ error: 'invalid_request', code: 'unsupported_media_type' });
+  });
 });
 
 describe('revocation (RFC 7009)', () => {

@@ -12,7 +12,10 @@ export type CorsPolicy =
   /** Public metadata (discovery, JWKS): any origin, no credentials. */
   | { readonly kind: 'public' }
   /** Token-bearing endpoints: only origins the tenant's clients registered, decided per request. */
-  | { readonly kind: 'allow-listed'; readonly isAllowed: (origin: string, req: HttpRequest) => Promise<boolean> };
+  | {
+      readonly kind: 'allow-listed';
+      readonly isAllowed: (origin: string, tenantId: string | undefined) => Promise<boolean>;
+    };
 
 export interface HttpOptions {
   /** OAuth protocol endpoint: error bodies also carry `error`/`error_description`, served as application/json. */
@@ -74,18 +77,20 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
       const internal = state(request);
       internal.startedAt = Date.now();
       logger.appendKeys({ traceId: request.event.requestContext?.requestId });
-      const req = toHttpRequest(request.event, getConfig());
-      internal.req = req;
-      (request.context as KeywayContext).keywayRequest = req;
-      const origin = req.headers.origin;
+      // CORS is decided before the body is parsed, so a browser client can read the error of a bad request too.
+      const origin = headerOf(request.event, 'origin');
       if (options.cors?.kind === 'public') internal.corsOrigin = '*';
       else if (options.cors?.kind === 'allow-listed' && origin) {
         try {
-          if (await options.cors.isAllowed(origin, req)) internal.corsOrigin = origin;
+          if (await options.cors.isAllowed(origin, request.event.pathParameters?.tenantId))
+            internal.corsOrigin = origin;
         } catch (error) {
           logger.warn('CORS origin check failed', { error: error as Error });
         }
       }
+      const req = toHttpRequest(request.event, getConfig());
+      internal.req = req;
+      (request.context as KeywayContext).keywayRequest = req;
       if (req.method === 'OPTIONS' && options.cors) {
         const allowed = internal.corsOrigin !== undefined;
         const headers: Record<string, string> = allowed
@@ -114,6 +119,11 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
       );
     },
   };
+}
+
+function headerOf(event: APIGatewayProxyEvent, name: string): string | undefined {
+  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === name) return value;
+  return undefined;
 }
 
 /** The parsed request travels to the handler on the Lambda context. */

@@ -4,8 +4,5 @@ import type { CorsPolicy } from '../http/handler.ts';
 /** Token-bearing endpoints: only origins that some client of this tenant registered (never `*`). */
 export const tenantOriginsCors: CorsPolicy = {
   kind: 'allow-listed',
-  isAllowed: async (origin, req) => {
-    const tenantId = req.params.tenantId;
-    return tenantId ? getStore().clients.isOriginAllowed(tenantId, origin) : false;
-  },
+  isAllowed: async (origin, tenantId) => (tenantId ? getStore().clients.isOriginAllowed(tenantId, origin) : false),
 };

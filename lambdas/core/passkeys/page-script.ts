@@ -3,7 +3,7 @@
  * the browsers' own WebAuthn JSON helpers (`PublicKeyCredential.parse*OptionsFromJSON`, `credential.toJSON()`).
  * Page data comes from `data-*` attributes on `#keyway` (HTML-escaped by the server), never from inline JS.
  */
-export const PAGE_SCRIPT = String.raw`(() => {
+export const PAGE_SCRIPT = `(() => {
   'use strict';
   const root = document.getElementById('keyway');
   const { page, interaction, csrf, issuer } = root.dataset;
