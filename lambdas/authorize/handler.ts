@@ -1,7 +1,7 @@
 import { epochSeconds } from '../core/clock.ts';
 import { randomToken, sha256 } from '../core/crypto.ts';
 import { getStore } from '../core/deps.ts';
-import { KeywayError, LoginRequired } from '../core/errors.ts';
+import { InvalidRequest, KeywayError, LoginRequired } from '../core/errors.ts';
 import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { issuerOf } from '../core/issuer.ts';
@@ -26,6 +26,8 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
   const tenantId = req.params.tenantId ?? '';
   const tenant = tenantIdProblem(tenantId) ? undefined : await store.tenants.findTenant(tenantId);
   if (!tenant) return errorPage(404, 'Unknown sign-in service', 'This sign-in address does not exist.', req.traceId);
+  if (req.repeated.includes('client_id') || req.repeated.includes('redirect_uri'))
+    return errorPage(400, 'Invalid request', 'client_id and redirect_uri may be given only once.', req.traceId);
   const client = params.client_id ? await store.clients.findClient(tenant.id, params.client_id) : undefined;
   if (!client)
     return errorPage(400, 'Unknown application', 'The application that sent you here is not registered.', req.traceId);
@@ -36,6 +38,8 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
   const issuer = issuerOf(req, tenant.id);
   const state = params.state;
   try {
+    // RFC 6749 §3.1, reported to the (validated) redirect URI like any other invalid request.
+    if (req.repeated.length > 0) throw new InvalidRequest(`The parameter '${req.repeated[0]}' is repeated.`);
     const valid = validateAuthorizationRequest(params, client);
     const request = {
       clientId: client.clientId,
@@ -83,4 +87,4 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
   }
 }
 
-export const handler = createHandler(authorize);
+export const handler = createHandler(authorize, { allowRepeated: true });

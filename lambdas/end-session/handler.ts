@@ -48,6 +48,8 @@ export async function endSession(req: HttpRequest): Promise<HttpResponse> {
   const tenant = tenantIdProblem(tenantId) ? undefined : await store.tenants.findTenant(tenantId);
   if (!tenant) return errorPage(404, 'Unknown sign-in service', 'This sign-out address does not exist.', req.traceId);
   const issuer = issuerOf(req, tenant.id);
+  if (req.repeated.length > 0)
+    return errorPage(400, 'Sign-out failed', `The parameter '${req.repeated[0]}' is repeated.`, req.traceId);
 
   let hint: { clientId: string; sub: string | undefined } | undefined;
   if (params.id_token_hint) {
@@ -118,4 +120,4 @@ export async function endSession(req: HttpRequest): Promise<HttpResponse> {
   return { ...page('Signed out', `<h1>You are signed out of ${escapeHtml(tenant.name)}.</h1>`), cookies };
 }
 
-export const handler = createHandler(endSession);
+export const handler = createHandler(endSession, { allowRepeated: true });

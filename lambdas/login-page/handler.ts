@@ -1,4 +1,5 @@
 import { getStore } from '../core/deps.ts';
+import { InvalidRequest } from '../core/errors.ts';
 import { createHandler } from '../core/http/handler.ts';
 import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
@@ -10,6 +11,8 @@ export async function showSignInPage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
   try {
     const tenant = await requireTenant(req, store);
+    if (req.repeated.length > 0)
+      throw new InvalidRequest('The sign-in address is malformed; start again from the application.');
     const interaction = await loadInteraction(req, store, tenant, req.query.interaction);
     return renderSignInPage(issuerOf(req, tenant.id), tenant, interaction);
   } catch (error) {
@@ -17,4 +20,4 @@ export async function showSignInPage(req: HttpRequest): Promise<HttpResponse> {
   }
 }
 
-export const handler = createHandler(showSignInPage);
+export const handler = createHandler(showSignInPage, { allowRepeated: true });

@@ -1,5 +1,5 @@
 import { getStore } from '../core/deps.ts';
-import { AccessDenied } from '../core/errors.ts';
+import { AccessDenied, InvalidRequest } from '../core/errors.ts';
 import { createHandler } from '../core/http/handler.ts';
 import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
@@ -12,6 +12,8 @@ export async function showSignUpPage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
   try {
     const tenant = await requireTenant(req, store);
+    if (req.repeated.length > 0)
+      throw new InvalidRequest('The sign-up address is malformed; start again from the application.');
     const interaction = await loadInteraction(req, store, tenant, req.query.interaction);
     try {
       requireSignUpOpen(tenant);
@@ -25,4 +27,4 @@ export async function showSignUpPage(req: HttpRequest): Promise<HttpResponse> {
   }
 }
 
-export const handler = createHandler(showSignUpPage);
+export const handler = createHandler(showSignUpPage, { allowRepeated: true });

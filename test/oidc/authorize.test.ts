@@ -212,6 +212,37 @@ describe('client registration (RFC 7591)', () => {
   });
 });
 
+describe('repeated parameters (RFC 6749 §3.1) on pages a browser navigates to', () => {
+  const withRepeat = (name: string, value: string) => {
+    const url = new URL(`${keyway.url}/${ctx.tenantId}/authorize`);
+    for (const [k, v] of Object.entries(base())) url.searchParams.set(k, v);
+    url.searchParams.append(name, value);
+    return url;
+  };
+
+  it('a repeated scope goes back to the validated redirect URI as invalid_request', async () => {
+    const res = await fetch(withRepeat('scope', 'openid'), { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location')!);
+    expect(`${location.origin}${location.pathname}`).toBe(REDIRECT_URI);
+    expect(location.searchParams.get('error')).toBe('invalid_request');
+    expect(location.searchParams.get('state')).toBe('xyz');
+  });
+
+  it('a repeated redirect_uri is an HTML error page, never a redirect', async () => {
+    const res = await fetch(withRepeat('redirect_uri', 'https://evil.example/cb'), { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+  });
+
+  it('a repeated interaction on the sign-in page is an HTML error page', async () => {
+    const res = await fetch(`${keyway.url}/${ctx.tenantId}/login?interaction=a&interaction=b`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+  });
+});
+
 describe('end_session (RP-Initiated Logout 1.0)', () => {
   it('with a valid id_token_hint, ends the session and redirects to the registered URI with state', async () => {
     const u = await signedInUser(keyway, ctx.tenantId);

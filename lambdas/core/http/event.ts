@@ -5,9 +5,16 @@ import type { HttpRequest, HttpResponse } from './types.ts';
 /** API Gateway REST (v1 proxy) event → HttpRequest. Throws typed errors on bad input (never a 500). */
 export function toHttpRequest(
   event: APIGatewayProxyEvent,
-  options: { bodyLimitBytes: number; baseUrl: string | undefined },
+  options: { bodyLimitBytes: number; baseUrl: string | undefined; allowRepeated?: boolean },
 ): HttpRequest {
   const { bodyLimitBytes } = options;
+  // RFC 6749 §3.1: parameters must not be included more than once. By default that is a 400 here; endpoints a
+  // browser navigates to (allowRepeated) get the names and answer with a page or a redirect of their own.
+  const repeated: string[] = [];
+  const onRepeat = (where: string, name: string) => {
+    if (!options.allowRepeated) throw new InvalidRequest(`The ${where} parameter '${name}' is repeated.`);
+    if (!repeated.includes(name)) repeated.push(name);
+  };
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
@@ -17,7 +24,9 @@ export function toHttpRequest(
       headers[name.toLowerCase()] = values.join(', ');
   }
 
-  const query = singleValued(event.multiValueQueryStringParameters, event.queryStringParameters, 'query');
+  const query = singleValued(event.multiValueQueryStringParameters, event.queryStringParameters, (name) =>
+    onRepeat('query', name),
+  );
 
   let raw: string | undefined;
   if (event.body != null && event.body !== '') {
@@ -30,7 +39,7 @@ export function toHttpRequest(
   if (raw !== undefined) {
     const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type === 'application/x-www-form-urlencoded') {
-      form = parseForm(raw);
+      form = parseForm(raw, (name) => onRepeat('body', name));
     } else if (type === 'application/json' || type.endsWith('+json')) {
       try {
         json = JSON.parse(raw);
@@ -53,6 +62,7 @@ export function toHttpRequest(
     cookies: parseCookies(headers.cookie),
     form,
     json,
+    repeated,
     traceId: event.requestContext?.requestId ?? 'unknown',
     sourceIp: event.requestContext?.identity?.sourceIp ?? '',
     baseUrl: options.baseUrl ?? apiGatewayBaseUrl(event),
@@ -66,17 +76,17 @@ function apiGatewayBaseUrl(event: APIGatewayProxyEvent): string {
   return stage && stage !== '$default' ? `https://${domainName}/${stage}` : `https://${domainName}`;
 }
 
+/** First value of each parameter; `onRepeat` hears of every parameter given more than once. */
 function singleValued(
   multi: Record<string, string[] | undefined> | null,
   single: Record<string, string | undefined> | null,
-  where: string,
+  onRepeat: (name: string) => void,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   if (multi) {
     for (const [name, values] of Object.entries(multi)) {
       if (!values || values.length === 0) continue;
-      // RFC 6749 §3.1: parameters must not be included more than once.
-      if (values.length > 1) throw new InvalidRequest(`The ${where} parameter '${name}' is repeated.`);
+      if (values.length > 1) onRepeat(name);
       out[name] = values[0]!;
     }
     return out;
@@ -85,11 +95,11 @@ function singleValued(
   return out;
 }
 
-export function parseForm(raw: string): Record<string, string> {
+export function parseForm(raw: string, onRepeat: (name: string) => void): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of new URLSearchParams(raw)) {
-    if (Object.hasOwn(out, name)) throw new InvalidRequest(`The body parameter '${name}' is repeated.`);
-    out[name] = value;
+    if (Object.hasOwn(out, name)) onRepeat(name);
+    else out[name] = value;
   }
   return out;
 }

@@ -21,6 +21,11 @@ export interface HttpOptions {
   /** OAuth protocol endpoint: error bodies also carry `error`/`error_description`, served as application/json. */
   readonly oauth?: boolean;
   readonly cors?: CorsPolicy;
+  /**
+   * Browser-facing pages (authorize, hosted pages, end-session): a repeated parameter is left to the endpoint,
+   * which answers with an HTML page or an error redirect instead of a JSON 400.
+   */
+  readonly allowRepeated?: boolean;
 }
 
 export type Endpoint = (req: HttpRequest) => Promise<HttpResponse>;
@@ -88,7 +93,7 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
           logger.warn('CORS origin check failed', { error: error as Error });
         }
       }
-      const req = toHttpRequest(request.event, getConfig());
+      const req = toHttpRequest(request.event, { ...getConfig(), allowRepeated: options.allowRepeated ?? false });
       internal.req = req;
       (request.context as KeywayContext).keywayRequest = req;
       if (req.method === 'OPTIONS' && options.cors) {

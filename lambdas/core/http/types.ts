@@ -4,7 +4,10 @@ export interface HttpRequest {
   readonly path: string;
   /** Path parameters from the route template, e.g. `tenantId`. */
   readonly params: Readonly<Record<string, string>>;
-  /** Query parameters; a parameter given twice is refused before this is built (RFC 6749 §3.1). */
+  /**
+   * Query parameters, first value of each. A parameter given twice is refused before this is built (RFC 6749
+   * §3.1), except on endpoints created with `allowRepeated`, which find its name in `repeated`.
+   */
   readonly query: Readonly<Record<string, string>>;
   /** Header names lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
@@ -13,6 +16,8 @@ export interface HttpRequest {
   readonly form: Readonly<Record<string, string>>;
   /** Parsed `application/json` body, else undefined. */
   readonly json: unknown;
+  /** Names of query or form parameters given more than once (only on `allowRepeated` endpoints). */
+  readonly repeated: readonly string[];
   readonly traceId: string;
   readonly sourceIp: string;
   /** Public base of every issuer served by this deployment, without a trailing slash. */
