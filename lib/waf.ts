@@ -74,7 +74,7 @@ export class Waf extends Construct {
             status: 429,
             detail: 'Too many requests from this IP address. Retry later.',
             code: 'rate_limited',
-            error: 'rate_limited',
+            error: 'temporarily_unavailable',
             error_description: 'Too many requests from this IP address. Retry later.',
           }),
         },

@@ -41,6 +41,22 @@ function keyPolicy(t: Template): Statement[] {
   return keys[0]!.Properties.KeyPolicy.Statement as Statement[];
 }
 
+/** A gateway response's body as a client sees it, with API Gateway's variables filled in. */
+function gatewayResponseBody(type: string): Record<string, unknown> {
+  const [response, ...others] = Object.values(
+    template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: type } }),
+  );
+  expect(response).toBeDefined();
+  expect(others).toHaveLength(0);
+  const vtl = response!.Properties.ResponseTemplates['application/json'] as string;
+  // $context.error.messageString is already a quoted JSON string; $context.requestId sits inside quotes.
+  return JSON.parse(
+    vtl
+      .replaceAll('$context.error.messageString', '"API Gateway message"')
+      .replaceAll('$context.requestId', 'request-id'),
+  );
+}
+
 describe('regional stacks', () => {
   it('synthesizes one self-contained stack per region in cdk.json, each with an explicit region', () => {
     const regions = CDK_CONTEXT.regions as Record<string, string>;
@@ -266,23 +282,45 @@ describe('usage plans without client API keys', () => {
 
 describe('edge', () => {
   it("answers API Gateway's own errors as problem+json (429 on throttling, 404 for an unknown tenant)", () => {
-    for (const [type, status] of [
-      ['THROTTLED', '429'],
-      ['QUOTA_EXCEEDED', '429'],
-      ['ACCESS_DENIED', '404'],
-      ['AUTHORIZER_FAILURE', '503'],
-    ]) {
+    // [response type, status, Keyway code, OAuth error, Retry-After]
+    for (const [type, status, code, error, retryAfter] of [
+      ['THROTTLED', '429', 'rate_limited', 'temporarily_unavailable', '1'],
+      ['QUOTA_EXCEEDED', '429', 'quota_exceeded', 'temporarily_unavailable', undefined],
+      ['ACCESS_DENIED', '404', 'not_found', 'invalid_request', undefined],
+      ['REQUEST_TOO_LARGE', '413', 'payload_too_large', 'invalid_request', undefined],
+      // A throwing Lambda authorizer (tenant key not provisioned yet) surfaces as AUTHORIZER_CONFIGURATION_ERROR.
+      ['AUTHORIZER_FAILURE', '503', 'temporarily_unavailable', 'temporarily_unavailable', '2'],
+      ['AUTHORIZER_CONFIGURATION_ERROR', '503', 'temporarily_unavailable', 'temporarily_unavailable', '2'],
+      ['INVALID_API_KEY', '503', 'temporarily_unavailable', 'temporarily_unavailable', '2'],
+    ] as const) {
       template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,
         StatusCode: status,
         ResponseParameters: Match.objectLike({
           'gatewayresponse.header.Content-Type': "'application/problem+json'",
+          ...(retryAfter ? { 'gatewayresponse.header.Retry-After': `'${retryAfter}'` } : {}),
         }),
         ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"traceId":"\\$context.requestId"') },
       });
+      const body = gatewayResponseBody(type);
+      expect(body).toMatchObject({ type: `urn:keyway:error:${code}`, status: Number(status), code, error });
     }
     for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
       template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', { ResponseType: type });
+    }
+    expect(gatewayResponseBody('DEFAULT_4XX').error).toBe('invalid_request');
+    expect(gatewayResponseBody('DEFAULT_5XX').error).toBe('server_error');
+  });
+
+  it('gives every gateway response a registered OAuth error, a title, a detail and the traceId', () => {
+    const registered = ['invalid_request', 'access_denied', 'server_error', 'temporarily_unavailable'];
+    const responses = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'));
+    expect(responses.length).toBeGreaterThan(10);
+    for (const r of responses) {
+      const body = gatewayResponseBody(r.Properties.ResponseType as string);
+      expect(registered).toContain(body.error);
+      expect(body).toMatchObject({ title: expect.any(String), detail: expect.any(String), traceId: 'request-id' });
+      expect(body.type).toBe(`urn:keyway:error:${body.code}`);
     }
   });
 
@@ -303,6 +341,9 @@ describe('edge', () => {
       ],
     });
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+    const body = JSON.parse(acl!.Properties.CustomResponseBodies['rate-limited'].Content);
+    expect(body).toMatchObject({ status: 429, code: 'rate_limited', error: 'temporarily_unavailable' });
   });
 
   it('logs access as JSON and execution errors, never request bodies', () => {
