@@ -1,0 +1,187 @@
+import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+
+/**
+ * Every process the bench starts is registered here, so it is stopped on success, on error and on Ctrl-C:
+ * servers, autocannon workers, measurement children, and (through a cleanup) the DynamoDB Local JVM.
+ */
+const live = new Set<ChildProcess>();
+const cleanups: (() => Promise<void>)[] = [];
+let cleaning: Promise<void> | undefined;
+
+export function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+/** Runs at shutdown in reverse order of registration (e.g. stopping DynamoDB Local). */
+export function onCleanup(fn: () => Promise<void>): void {
+  cleanups.push(fn);
+}
+
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((res) => child.once('exit', () => res()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Stops every child (SIGTERM, SIGKILL after a grace period) and runs the cleanups. Idempotent. */
+export function cleanupAll(graceMs = 3000): Promise<void> {
+  cleaning ??= (async () => {
+    await Promise.all([...live].map((c) => stopChild(c, graceMs)));
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
+  })();
+  return cleaning;
+}
+
+/** Ctrl-C / SIGTERM: clean up, then exit; a last-resort SIGKILL of whatever is left when the process exits. */
+export function installSignalHandlers(): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`\n${signal}: stopping every process the bench started…`);
+    void cleanupAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+/** Forks a TypeScript module (run through tsx) with an IPC channel; stdout is discarded unless asked for. */
+export function forkTs(
+  file: string,
+  options: {
+    args?: string[];
+    env?: NodeJS.ProcessEnv;
+    stdout?: 'ignore' | 'pipe' | 'inherit';
+    execArgv?: string[];
+  } = {},
+): ChildProcess {
+  const stdio: StdioOptions = ['ignore', options.stdout ?? 'ignore', 'pipe', 'ipc'];
+  const child = fork(file, options.args ?? [], {
+    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+    env: { ...process.env, ...options.env },
+    stdio,
+  });
+  track(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  (child as ChildProcess & { stderrTail: () => string }).stderrTail = () => stderr;
+  return child;
+}
+
+export function stderrTail(child: ChildProcess): string {
+  return (child as ChildProcess & { stderrTail?: () => string }).stderrTail?.() ?? '';
+}
+
+interface Message {
+  type: string;
+  id?: string;
+  error?: string;
+  [key: string]: unknown;
+}
+
+/** Waits for the first message of `type` from the child; fails if it exits first. */
+export function waitForMessage<T>(child: ChildProcess, type: string, timeoutMs = 120_000): Promise<T> {
+  return new Promise<T>((res, rej) => {
+    const timer = setTimeout(() => done(new Error(`no "${type}" message within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (m: Message) => {
+      if (m.type === 'fatal') done(new Error(`child failed: ${m.error}`));
+      else if (m.type === type) done(undefined, m as T);
+    };
+    const onExit = (code: number | null) =>
+      done(new Error(`child exited (${code}) before "${type}":\n${stderrTail(child)}`));
+    function done(error?: Error, value?: T) {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) rej(error);
+      else res(value as T);
+    }
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** Request/response over IPC: sends `{ ...message, id }` and resolves with the reply carrying the same id. */
+export function ipcRequest<T>(child: ChildProcess, message: Message, timeoutMs = 120_000): Promise<T> {
+  const id = randomUUID();
+  return new Promise<T>((res, rej) => {
+    const timer = setTimeout(() => done(new Error(`no reply to "${message.type}" in ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (m: Message) => {
+      if (m.id !== id) return;
+      if (m.error) done(new Error(`${message.type}: ${m.error}`));
+      else done(undefined, m as T);
+    };
+    const onExit = (code: number | null) =>
+      done(new Error(`child exited (${code}) during "${message.type}":\n${stderrTail(child)}`));
+    function done(error?: Error, value?: T) {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) rej(error);
+      else res(value as T);
+    }
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+    child.send({ ...message, id });
+  });
+}
+
+/** Child side: answers requests from the parent; the handler's result is merged into the reply. */
+export function serveIpc(handlers: Record<string, (message: Message) => Promise<Record<string, unknown>>>): void {
+  process.on('message', (m: Message) => {
+    const handler = handlers[m.type];
+    if (!handler || !m.id) return;
+    handler(m).then(
+      (reply) => process.send?.({ ...reply, type: `${m.type}:reply`, id: m.id }),
+      (error: Error) => process.send?.({ type: `${m.type}:reply`, id: m.id, error: error.message }),
+    );
+  });
+}
+
+/** Child side: CPU time of this whole process (all threads), for the parent's per-phase accounting. */
+export function cpuHandler(): Promise<Record<string, unknown>> {
+  const { user, system } = process.cpuUsage();
+  return Promise.resolve({ user, system });
+}
+
+/** Child side: exit when the parent goes away, whatever the reason (no orphans). */
+export function exitWithParent(stop: () => Promise<void> = async () => undefined): void {
+  let stopping = false;
+  const bye = () => {
+    if (stopping) return;
+    stopping = true;
+    void stop().finally(() => process.exit(0));
+  };
+  process.on('disconnect', bye);
+  process.on('SIGTERM', bye);
+  process.on('SIGINT', bye);
+}
+
+/** Child side: V8 CPU profiling on demand (`profileStart`, then `profileStop` with the file to write). */
+export function profilerHandlers(): Record<string, (message: Message) => Promise<Record<string, unknown>>> {
+  const session = new Session();
+  session.connect();
+  return {
+    profileStart: async () => {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 200 });
+      await session.post('Profiler.start');
+      return {};
+    },
+    profileStop: async (m) => {
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(m.file as string, JSON.stringify(profile));
+      return { file: m.file };
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { SESSION_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
+import type { Store } from '../../lambdas/core/store/store.ts';
+import { pool } from './stats.ts';
+
+/**
+ * The bench's tenant on the Keyway server, seeded the way an operator and a user would: the tenant and its
+ * confidential client through the admin API, a user with a passkey and a live SSO session through the store
+ * (a passkey ceremony is not what is measured here). Codes then come from the real authorize endpoint.
+ */
+export const REDIRECT_URI = 'https://app.example.com/callback';
+export const POST_LOGOUT_URI = 'https://app.example.com/bye';
+export const SCOPE = 'openid profile email offline_access';
+
+export interface KeywayFixture {
+  readonly url: string;
+  readonly baseUrl: string;
+  readonly adminKey: string;
+  readonly store: Store;
+  readonly tenantId: string;
+  readonly client: { readonly client_id: string; readonly client_secret: string };
+  readonly authorization: string;
+  readonly userId: string;
+  readonly sessionCookie: string;
+}
+
+export function basic(clientId: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+export function pkcePair() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+async function admin(url: string, adminKey: string, path: string, body: unknown) {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+export async function seedKeyway(options: {
+  url: string;
+  baseUrl: string;
+  adminKey: string;
+  store: Store;
+}): Promise<KeywayFixture> {
+  const { url, baseUrl, adminKey, store } = options;
+  const tenantId = `bench-${randomBytes(4).toString('hex')}`;
+  await admin(url, adminKey, '/admin/tenants', { name: 'Bench Corp', plan: 'enterprise', id: tenantId });
+  const registered = await admin(url, adminKey, `/admin/tenants/${tenantId}/clients`, {
+    redirect_uris: [REDIRECT_URI],
+    post_logout_redirect_uris: [POST_LOGOUT_URI],
+    grant_types: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_method: 'client_secret_basic',
+    client_name: 'Bench app',
+  });
+  const client = { client_id: registered.client_id as string, client_secret: registered.client_secret as string };
+
+  const userId = randomUUID();
+  const now = Math.floor(Date.now() / 1000);
+  await store.users.createUserWithPasskey(
+    {
+      tenantId,
+      userId,
+      email: `ada-${randomBytes(4).toString('hex')}@example.com`,
+      emailVerified: false,
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+      roles: ['user'],
+      createdAt: now,
+    },
+    {
+      tenantId,
+      credentialId: randomBytes(16).toString('base64url'),
+      userId,
+      publicKey: randomBytes(77).toString('base64url'),
+      counter: 0,
+      deviceType: 'multiDevice',
+      backedUp: true,
+      createdAt: now,
+    },
+  );
+  const sid = await store.interactions.createSession({ tenantId, userId, authTime: now, amr: ['hwk', 'user'] }, 86_400);
+  return {
+    url,
+    baseUrl,
+    adminKey,
+    store,
+    tenantId,
+    client,
+    authorization: basic(client.client_id, client.client_secret),
+    userId,
+    sessionCookie: `${SESSION_COOKIE}=${sid}`,
+  };
+}
+
+/** One code from the real authorize endpoint (single sign-on from the user's session), with its PKCE verifier. */
+export async function authorizeCode(fx: KeywayFixture): Promise<{ code: string; verifier: string }> {
+  const { verifier, challenge } = pkcePair();
+  const url = new URL(`${fx.url}/${fx.tenantId}/authorize`);
+  const params = {
+    response_type: 'code',
+    client_id: fx.client.client_id,
+    redirect_uri: REDIRECT_URI,
+    scope: SCOPE,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: randomBytes(8).toString('hex'),
+    nonce: randomBytes(8).toString('hex'),
+  };
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  const res = await fetch(url, { redirect: 'manual', headers: { cookie: fx.sessionCookie } });
+  await res.arrayBuffer();
+  const location = res.headers.get('location');
+  const code = location ? new URL(location, fx.url).searchParams.get('code') : null;
+  if (!code) throw new Error(`authorize answered ${res.status} ${location ?? ''} without a code`);
+  return { code, verifier };
+}
+
+export async function mintKeywayCodes(fx: KeywayFixture, count: number, concurrency = 6) {
+  return pool(count, concurrency, () => authorizeCode(fx));
+}
+
+/** POST to a token endpoint (ours or the peer's); returns the parsed JSON body. */
+export async function tokenCall(
+  tokenUrl: string,
+  authorization: string,
+  form: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: authorization },
+    body: new URLSearchParams(form),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Redeems codes at a token endpoint; returns the token responses (each must be a 200). */
+export async function redeemCodes(
+  tokenUrl: string,
+  authorization: string,
+  redirectUri: string,
+  codes: readonly { code: string; verifier: string }[],
+  concurrency = 6,
+): Promise<Record<string, unknown>[]> {
+  return pool(codes.length, concurrency, async (i) => {
+    const { code, verifier } = codes[i]!;
+    const { status, body } = await tokenCall(tokenUrl, authorization, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+    });
+    if (status !== 200) throw new Error(`code redemption failed: ${status} ${JSON.stringify(body)}`);
+    return body;
+  });
+}

@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import { forkTs, waitForMessage } from '../lib/children.ts';
+import { redeemCodes } from '../lib/keyway-fixtures.ts';
+import type { LoadPhase, LoadResult } from './autocannon-worker.ts';
+
+export type Grant = LoadPhase['grant'];
+
+/** A token endpoint under test, running in its own child process. */
+export interface LoadTarget {
+  readonly name: 'keyway' | 'peer';
+  readonly url: string;
+  readonly tokenPath: string;
+  readonly authorization: string;
+  readonly redirectUri: string;
+  /** CPU time (µs) of the server process, all threads. */
+  cpuMicros(): Promise<number>;
+  /** CPU time (µs) of a helper process the server depends on (DynamoDB Local): reported, never charged. */
+  sideCpuMicros?(): number | undefined;
+  /** Fresh single-use codes with their PKCE verifiers. */
+  mintCodes(count: number): Promise<{ code: string; verifier: string }[]>;
+}
+
+export interface PhaseResult extends LoadResult {
+  readonly target: LoadTarget['name'];
+  readonly grant: Grant;
+  readonly connections: number;
+  readonly cpuMs: number;
+  /** Server CPU per successful token response. */
+  readonly cpuMsPerToken: number;
+  readonly sideCpuMsPerToken?: number;
+  readonly poolSize: number;
+  readonly prepareSeconds: number;
+}
+
+const WORKER = join(import.meta.dirname, 'autocannon-worker.ts');
+
+/** First tokens of `count` refresh-token chains, each from a real code redemption. */
+async function refreshTokens(target: LoadTarget, count: number): Promise<string[]> {
+  const codes = await target.mintCodes(count);
+  const bodies = await redeemCodes(`${target.url}${target.tokenPath}`, target.authorization, target.redirectUri, codes);
+  return bodies.map((b) => b.refresh_token as string);
+}
+
+/**
+ * One measured phase: prepare the pool (not measured), then autocannon in its own process for `durationSeconds`
+ * at `connections` concurrent connections, with the server's CPU read just before and just after.
+ */
+export async function runPhase(
+  target: LoadTarget,
+  grant: Grant,
+  connections: number,
+  durationSeconds: number,
+  /** For authorization_code: the expected rate, to size the code pool (codes live 60 s, so not too many). */
+  expectedRate = 200,
+  /** Around the load itself only (e.g. a CPU profile), not the pool preparation. */
+  hooks: { beforeLoad?: () => Promise<void>; afterLoad?: () => Promise<void> } = {},
+): Promise<PhaseResult> {
+  const t0 = performance.now();
+  let pool: string[];
+  if (grant === 'refresh_token') {
+    // One chain per connection, plus spares that replace a chain broken by an error.
+    pool = await refreshTokens(target, connections + Math.max(8, connections));
+  } else {
+    const count = Math.min(12_000, Math.max(60, Math.ceil(expectedRate * durationSeconds * 1.4) + 2 * connections));
+    pool = (await target.mintCodes(count)).map((c) => `${c.code} ${c.verifier}`);
+  }
+  const prepareSeconds = (performance.now() - t0) / 1000;
+
+  const worker = forkTs(WORKER);
+  await waitForMessage(worker, 'ready');
+  const phase: LoadPhase = {
+    url: target.url,
+    path: target.tokenPath,
+    authorization: target.authorization,
+    grant,
+    connections,
+    durationSeconds,
+    pool,
+    redirectUri: target.redirectUri,
+  };
+  await hooks.beforeLoad?.();
+  const cpu0 = await target.cpuMicros();
+  const side0 = target.sideCpuMicros?.();
+  worker.send({ type: 'run', phase });
+  const { result } = await waitForMessage<{ result: LoadResult }>(worker, 'result', (durationSeconds + 120) * 1000);
+  const cpu1 = await target.cpuMicros();
+  const side1 = target.sideCpuMicros?.();
+  await hooks.afterLoad?.();
+  worker.kill('SIGTERM');
+
+  const cpuMs = (cpu1 - cpu0) / 1000;
+  const perToken = (ms: number) => (result.ok > 0 ? ms / result.ok : Number.NaN);
+  return {
+    ...result,
+    target: target.name,
+    grant,
+    connections,
+    cpuMs,
+    cpuMsPerToken: perToken(cpuMs),
+    ...(side0 !== undefined && side1 !== undefined ? { sideCpuMsPerToken: perToken((side1 - side0) / 1000) } : {}),
+    poolSize: pool.length,
+    prepareSeconds,
+  };
+}
