@@ -1,0 +1,293 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { randomToken, sha256 } from '../../lambdas/core/crypto.ts';
+import { BROWSER_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
+import { CSRF_HEADER } from '../../lambdas/core/oidc/sign-in.ts';
+import type { Interaction } from '../../lambdas/core/store/interactions.ts';
+import type { Route } from '../../lambdas/routes.ts';
+import { SoftAuthenticator } from '../../test/support/soft-authenticator.ts';
+import {
+  authorizeCode,
+  type KeywayFixture,
+  POST_LOGOUT_URI,
+  pkcePair,
+  REDIRECT_URI,
+  redeemCodes,
+  SCOPE,
+} from '../lib/keyway-fixtures.ts';
+
+/**
+ * One realistic, successful first request per route, as API Gateway would deliver it, for the cold-start runs:
+ * every run gets its own event where the request consumes something (a refresh token, a WebAuthn challenge, an
+ * interaction), so each fresh process does the full work of its endpoint, DynamoDB round trips included.
+ */
+export interface RouteEvents {
+  readonly events: APIGatewayProxyEvent[];
+  /** The status a correct first call answers with. */
+  readonly expectStatus: number;
+}
+
+interface RequestSpec {
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  json?: unknown;
+  form?: Record<string, string>;
+}
+
+function proxyEvent(route: Route, tenantId: string, spec: RequestSpec): APIGatewayProxyEvent {
+  const headers: Record<string, string> = { 'User-Agent': 'keyway-bench', ...spec.headers };
+  let body: string | null = null;
+  if (spec.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(spec.json);
+  } else if (spec.form) {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(spec.form).toString();
+  }
+  const query = spec.query && Object.keys(spec.query).length > 0 ? spec.query : null;
+  const requestId = randomUUID();
+  return {
+    resource: route.path,
+    path: spec.path,
+    httpMethod: spec.method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: query,
+    multiValueQueryStringParameters: query && Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])),
+    pathParameters: route.path.includes('{tenantId}') ? { tenantId } : null,
+    stageVariables: null,
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'bench',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: spec.method,
+      identity: { sourceIp: '203.0.113.7', userAgent: 'keyway-bench' },
+      path: spec.path,
+      stage: 'prod',
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: route.id,
+      resourcePath: route.path,
+    } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+/** A pending sign-in as authorize leaves it: the interaction and the browser-binding cookie. */
+async function interaction(fx: KeywayFixture, browser: string): Promise<Interaction> {
+  return fx.store.interactions.createInteraction({
+    tenantId: fx.tenantId,
+    clientId: fx.client.client_id,
+    redirectUri: REDIRECT_URI,
+    scope: SCOPE,
+    state: 'st',
+    codeChallenge: pkcePair().challenge,
+    browserHash: sha256(browser),
+  });
+}
+
+/** Builds `count` events for every route (the first run of each is a discarded warm-up of the file cache). */
+export async function buildColdStartEvents(
+  fx: KeywayFixture,
+  routes: readonly Route[],
+  count: number,
+): Promise<Map<string, RouteEvents>> {
+  const t = fx.tenantId;
+  const tokenUrl = `${fx.url}/${t}/token`;
+  const rpId = new URL(fx.baseUrl).hostname;
+  const browser = randomToken();
+  const browserCookie = `${BROWSER_COOKIE}=${browser}`;
+  const page = await interaction(fx, browser);
+
+  // Tokens: one redemption for the reusable access and ID tokens, plus a fresh refresh token per token/revoke run.
+  const codes = await Promise.all(Array.from({ length: 2 * count + 1 }, () => authorizeCode(fx)));
+  const issued = await redeemCodes(tokenUrl, fx.authorization, REDIRECT_URI, codes);
+  const [first, ...rest] = issued;
+  const accessToken = first!.access_token as string;
+  const idToken = first!.id_token as string;
+  const refreshForToken = rest.slice(0, count).map((b) => b.refresh_token as string);
+  const refreshForRevoke = rest.slice(count).map((b) => b.refresh_token as string);
+
+  // Passkeys: one real registration through the hosted endpoints gives the soft authenticator a credential.
+  const authenticator = new SoftAuthenticator(new URL(fx.baseUrl).origin);
+  const signUp = await interaction(fx, browser);
+  const post = async (path: string, pending: Interaction, body: Record<string, unknown>) => {
+    const res = await fetch(`${fx.url}/${t}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Cookie: browserCookie, [CSRF_HEADER]: pending.csrf },
+      body: JSON.stringify({ interaction: pending.id, ...body }),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const options = await post('/passkeys/registration/options', signUp, {
+    email: `passkey-${randomBytes(4).toString('hex')}@example.com`,
+    givenName: 'Grace',
+    familyName: 'Hopper',
+  });
+  await post('/passkeys/registration/verify', signUp, {
+    challengeId: options.challengeId,
+    response: authenticator.create(options.options as never),
+  });
+
+  const route = (id: string) => {
+    const found = routes.find((r) => r.id === id);
+    if (!found) throw new Error(`no route ${id}`);
+    return found;
+  };
+  const pageHeaders = (pending: Interaction) => ({ Cookie: browserCookie, [CSRF_HEADER]: pending.csrf });
+  const each = async (id: string, expectStatus: number, spec: (i: number) => Promise<RequestSpec> | RequestSpec) => {
+    const events: APIGatewayProxyEvent[] = [];
+    for (let i = 0; i < count; i++) events.push(proxyEvent(route(id), t, await spec(i)));
+    return [id, { events, expectStatus }] as const;
+  };
+  const authorizeQuery = () => {
+    const { challenge } = pkcePair();
+    return {
+      response_type: 'code',
+      client_id: fx.client.client_id,
+      redirect_uri: REDIRECT_URI,
+      scope: SCOPE,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'st',
+      nonce: 'n',
+    };
+  };
+  const bearer = { Authorization: `Bearer ${fx.adminKey}` };
+
+  const entries = [
+    await each('admin-tenants', 201, (i) => ({
+      method: 'POST',
+      path: '/admin/tenants',
+      headers: bearer,
+      json: { name: `Cold ${i}`, plan: 'free', id: `cold-${randomBytes(4).toString('hex')}-${i}` },
+    })),
+    await each('discovery', 200, () => ({ method: 'GET', path: `/${t}/.well-known/openid-configuration` })),
+    await each('jwks', 200, () => ({ method: 'GET', path: `/${t}/.well-known/jwks.json` })),
+    await each('admin-clients', 201, () => ({
+      method: 'POST',
+      path: `/admin/tenants/${t}/clients`,
+      headers: bearer,
+      json: { redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'] },
+    })),
+    await each('authorize', 302, () => ({
+      method: 'GET',
+      path: `/${t}/authorize`,
+      query: authorizeQuery(),
+      headers: { Cookie: fx.sessionCookie },
+    })),
+    await each('token', 200, (i) => ({
+      method: 'POST',
+      path: `/${t}/token`,
+      headers: { Authorization: fx.authorization },
+      form: { grant_type: 'refresh_token', refresh_token: refreshForToken[i]! },
+    })),
+    await each('userinfo', 200, () => ({
+      method: 'GET',
+      path: `/${t}/userinfo`,
+      headers: { Authorization: `Bearer ${accessToken}` },
+    })),
+    await each('revoke', 200, (i) => ({
+      method: 'POST',
+      path: `/${t}/revoke`,
+      headers: { Authorization: fx.authorization },
+      form: { token: refreshForRevoke[i]!, token_type_hint: 'refresh_token' },
+    })),
+    await each('introspect', 200, () => ({
+      method: 'POST',
+      path: `/${t}/introspect`,
+      headers: { Authorization: fx.authorization },
+      form: { token: accessToken },
+    })),
+    await each('end-session', 302, () => ({
+      method: 'GET',
+      path: `/${t}/end-session`,
+      query: { id_token_hint: idToken, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' },
+    })),
+    await each('login-page', 200, () => ({
+      method: 'GET',
+      path: `/${t}/login`,
+      query: { interaction: page.id },
+      headers: { Cookie: browserCookie },
+    })),
+    await each('signup-page', 200, () => ({
+      method: 'GET',
+      path: `/${t}/signup`,
+      query: { interaction: page.id },
+      headers: { Cookie: browserCookie },
+    })),
+    await each('passkey-authentication-options', 200, () => ({
+      method: 'POST',
+      path: `/${t}/passkeys/authentication/options`,
+      headers: pageHeaders(page),
+      json: { interaction: page.id },
+    })),
+    // A sign-in per run: its own interaction and challenge, and an assertion with the next signature counter.
+    await each('passkey-authentication-verify', 200, async () => {
+      const pending = await interaction(fx, browser);
+      const challenge = randomToken();
+      const { id: challengeId } = await fx.store.users.createChallenge({
+        tenantId: t,
+        purpose: 'authentication',
+        challenge,
+        interactionId: pending.id,
+      });
+      const response = authenticator.get({ challenge, rpId } as never);
+      return {
+        method: 'POST',
+        path: `/${t}/passkeys/authentication/verify`,
+        headers: pageHeaders(pending),
+        json: { interaction: pending.id, challengeId, response },
+      };
+    }),
+    await each('passkey-registration-options', 200, (i) => ({
+      method: 'POST',
+      path: `/${t}/passkeys/registration/options`,
+      headers: pageHeaders(page),
+      json: { interaction: page.id, email: `new-${i}@example.com`, givenName: 'Ada', familyName: 'Lovelace' },
+    })),
+    // A sign-up per run: its own interaction, challenge and pending account, and a new credential.
+    await each('passkey-registration-verify', 200, async (i) => {
+      const pending = await interaction(fx, browser);
+      const challenge = randomToken();
+      const userId = randomUUID();
+      const now = Math.floor(Date.now() / 1000);
+      const { id: challengeId } = await fx.store.users.createChallenge({
+        tenantId: t,
+        purpose: 'registration',
+        challenge,
+        interactionId: pending.id,
+        pendingUser: {
+          tenantId: t,
+          userId,
+          email: `signup-${randomBytes(4).toString('hex')}-${i}@example.com`,
+          emailVerified: false,
+          givenName: 'Ada',
+          familyName: 'Lovelace',
+          roles: ['user'],
+          createdAt: now,
+        },
+      });
+      const response = authenticator.create({
+        rp: { id: rpId, name: 'Bench Corp' },
+        user: { id: Buffer.from(userId, 'utf8').toString('base64url'), name: 'ada', displayName: 'Ada' },
+        challenge,
+      } as never);
+      return {
+        method: 'POST',
+        path: `/${t}/passkeys/registration/verify`,
+        headers: pageHeaders(pending),
+        json: { interaction: pending.id, challengeId, response },
+      };
+    }),
+  ];
+  const missing = routes.filter((r) => !entries.some(([id]) => id === r.id)).map((r) => r.id);
+  if (missing.length > 0) throw new Error(`no cold-start request for route(s) ${missing.join(', ')}`);
+  return new Map(entries);
+}
