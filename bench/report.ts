@@ -1,0 +1,507 @@
+import { routes } from '../lambdas/routes.ts';
+import {
+  BUNDLE_BUDGET_KB,
+  COLD_START_BUDGET_MS,
+  type ColdStartRow,
+  SDK_JUSTIFICATION,
+} from './coldstart/cold-start.ts';
+import type { Machine } from './lib/machine.ts';
+import type { ProfileShare } from './lib/profile.ts';
+import { fmt, ratio } from './lib/stats.ts';
+import type { Grant, PhaseResult } from './load/token-load.ts';
+
+export interface FloorResult {
+  readonly signatures: number;
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  readonly perCpuSecond: number;
+  readonly perWallSecond: number;
+  readonly msPerSignature: number;
+}
+
+export interface DynamoCallResult {
+  readonly calls: number;
+  readonly cpuMsPerCall: number;
+  readonly wallMsPerCall: number;
+}
+
+export interface SigningModeResult {
+  readonly signatures: number;
+  readonly localCpuMsPerSignature: number;
+  readonly mockKmsCpuMsPerSignature: number;
+  readonly wallMsPerSignature: number;
+  readonly initCpuMs: number;
+  readonly initKmsCalls: string;
+}
+
+export interface SigningResult {
+  readonly kms: SigningModeResult;
+  readonly kmsEnvelope: SigningModeResult;
+  readonly kmsCalls: Record<string, number>;
+}
+
+export interface SanityCheck {
+  readonly target: 'keyway' | 'peer';
+  readonly codeResponseKeys: readonly string[];
+  readonly refreshResponseKeys: readonly string[];
+  readonly signaturesPerCodeResponse: number;
+  readonly signaturesPerRefreshResponse: number;
+  readonly refreshRotated: boolean;
+  readonly responseBytes: number;
+}
+
+export interface ProfileResult {
+  readonly target: 'keyway' | 'peer';
+  readonly grant: Grant;
+  readonly connections: number;
+  readonly requests: number;
+  readonly file: string;
+  readonly shares: readonly ProfileShare[];
+}
+
+export interface ColdStartResults {
+  readonly hello: ColdStartRow;
+  readonly sdkFloor: ColdStartRow;
+  readonly rows: readonly ColdStartRow[];
+}
+
+export interface ColdStartVerdict {
+  readonly id: string;
+  readonly size: 'pass' | 'justified' | 'fail';
+  readonly time: 'pass' | 'fail';
+  readonly status: 'pass' | 'fail';
+  readonly deltaMs: number;
+  readonly nonSdkKb: number;
+}
+
+export interface Budgets {
+  readonly failures: readonly string[];
+  readonly coldStart: readonly ColdStartVerdict[];
+}
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  durationSeconds?: number;
+  loadAverageAtEnd?: number[];
+  machine: Machine;
+  settings: {
+    phaseSeconds: number;
+    concurrencies: number[];
+    coldStartRuns: number;
+    keywayLogLevel: string;
+    sections: string[];
+  };
+  floor?: FloorResult;
+  dynamodbCall?: DynamoCallResult;
+  signing?: SigningResult;
+  sanity?: SanityCheck[];
+  load?: PhaseResult[];
+  profiles?: ProfileResult[];
+  coldStart?: ColdStartResults;
+  budgets?: Budgets;
+}
+
+/**
+ * Assumptions of the latency/capacity model: published or documented figures this machine cannot measure.
+ * Change them here; the report states them next to every modelled number.
+ */
+export const MODEL = {
+  /** KMS Sign (RSA_2048) p50 from inside the region: published figures put it around 10–20 ms. */
+  kmsSignMs: 15,
+  kmsSignRangeMs: [10, 20],
+  /** DynamoDB single-item read or write from Lambda in the region, p50. */
+  dynamoRoundTripMs: 5,
+  /** DynamoDB TransactWriteItems (2–3 items), p50. */
+  dynamoTransactionMs: 10,
+  /** Lambda gives a full vCPU at 1,769 MB; the token function has 1,024 MB (lib/api.ts: signing routes). */
+  tokenFunctionMemoryMb: 1024,
+  fullVcpuMemoryMb: 1769,
+  apiGatewayRps: 10_000,
+  lambdaConcurrency: 1_000,
+  kmsRsaRps: 1_000,
+  /** On-demand table default maximum throughput (per table, adjustable). */
+  dynamoTableWruPerSecond: 40_000,
+  /** Write request units per token response, counted from the code (see docs/CAPACITY.md). */
+  wruPerToken: { refresh_token: 6, authorization_code: 5 } as Record<Grant, number>,
+} as const;
+
+const kb = (bytes: number) => bytes / 1024;
+/** DynamoDB calls per token response, both grants (lambdas/token/grants.ts and handler.ts). */
+const DYNAMODB_CALLS_PER_TOKEN = 5;
+
+export function evaluateBudgets(results: BenchResults): Budgets {
+  const failures: string[] = [];
+  const coldStart: ColdStartVerdict[] = [];
+  const cold = results.coldStart;
+  if (cold) {
+    for (const row of cold.rows) {
+      const deltaMs = row.totalMs - cold.hello.totalMs;
+      const nonSdkKb = kb(row.bundle.bytes - row.bundle.sdkBytes);
+      const size =
+        kb(row.bundle.bytes) <= BUNDLE_BUDGET_KB ? 'pass' : nonSdkKb <= BUNDLE_BUDGET_KB ? 'justified' : 'fail';
+      const time = deltaMs <= COLD_START_BUDGET_MS ? 'pass' : 'fail';
+      const status = row.statuses.every((s) => s === row.expectStatus) ? 'pass' : 'fail';
+      coldStart.push({ id: row.id, size, time, status, deltaMs, nonSdkKb });
+      if (size === 'fail')
+        failures.push(
+          `${row.id}: bundle ${fmt(kb(row.bundle.bytes), 0)} KB, ${fmt(nonSdkKb, 0)} KB of it not the AWS SDK (budget ${BUNDLE_BUDGET_KB} KB)`,
+        );
+      if (time === 'fail')
+        failures.push(
+          `${row.id}: import + first call ${fmt(row.totalMs, 0)} ms = hello world + ${fmt(deltaMs, 0)} ms (budget + ${COLD_START_BUDGET_MS} ms)`,
+        );
+      if (status === 'fail')
+        failures.push(`${row.id}: first call answered ${row.statuses.join(',')}, expected ${row.expectStatus}`);
+    }
+  }
+  return { failures, coldStart };
+}
+
+function phase(load: readonly PhaseResult[], target: string, grant: Grant, c: number) {
+  return load.find((r) => r.target === target && r.grant === grant && r.connections === c);
+}
+
+const GRANT_LABEL: Record<Grant, string> = {
+  refresh_token: '`refresh_token` grant (rotation on every use)',
+  authorization_code: '`authorization_code` grant (PKCE, single-use code)',
+};
+
+function loadSection(results: BenchResults): string[] {
+  const load = results.load;
+  if (!load) return [];
+  const floorMs2 = results.floor ? 2 * results.floor.msPerSignature : undefined;
+  const out: string[] = [
+    '## 1. Token endpoint under load: Keyway vs node-oidc-provider',
+    '',
+    `autocannon in its own process, ${results.settings.phaseSeconds} s per phase, HTTP/1.1 keep-alive, one request in flight per connection. ` +
+      "Each server runs in its own child process; CPU is that process's user+system time over the phase (read over IPC with `process.cpuUsage()`), divided by the 200 responses. " +
+      'Phases run one at a time, the two servers alternating (ABBA across concurrency steps), after an unrecorded warm-up of each.',
+    '',
+    "- **Keyway**: the local server (every route's real Lambda handler behind one `node:http` server, `local/server.ts`), RS256 with an in-process RSA-2048 key (the local signer computes signatures the same way `kms-envelope` mode does), " +
+      `storage in **DynamoDB Local** (a separate JVM process, over HTTP, via the AWS SDK). Its CPU is **not** in Keyway's figure; it is shown separately. Logging at \`${results.settings.keywayLogLevel}\` as deployed (one JSON line per request, to /dev/null).`,
+    '- **Peer**: node-oidc-provider (npm `oidc-provider`) with an RSA-2048 RS256 key, JWT access tokens (via a resource indicator) and ID tokens, refresh-token rotation on every use, PKCE required, `client_secret_basic`; ' +
+      'storage is **in memory** (a Map adapter: the bundled MemoryAdapter is an LRU capped at 1,000 entries that would evict the pre-minted codes). No logging. It does no network I/O for storage at all, so it is the CPU floor of a Node OIDC token endpoint rather than a like-for-like deployment.',
+    "- Refresh: each connection is a client with its own refresh-token chain (the next request uses the token the last response returned). Codes: minted just before the phase, Keyway's through its real authorize endpoint (single sign-on from a session cookie), the peer's through its own Grant/AuthorizationCode models and adapter (what its authorization endpoint saves); the token endpoint code path is the real one in both.",
+    '',
+  ];
+  for (const grant of ['refresh_token', 'authorization_code'] as const) {
+    out.push(
+      `### ${GRANT_LABEL[grant]}`,
+      '',
+      '| conn. | Keyway req/s | p50 ms | p99 ms | errors | CPU ms/token | (DynamoDB Local CPU ms/token) | peer req/s | p50 ms | p99 ms | errors | CPU ms/token | **req/s ours/peer** | **p99 ours/peer** | CPU ours/peer |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const c of results.settings.concurrencies) {
+      const k = phase(load, 'keyway', grant, c);
+      const p = phase(load, 'peer', grant, c);
+      if (!k || !p) continue;
+      const errors = (r: PhaseResult) => `${r.non2xx + r.errors + r.timeouts}${r.poolExhausted ? '†' : ''}`;
+      out.push(
+        `| ${c} | ${fmt(k.requestsPerSecond, 0)} | ${k.latency.p50} | ${k.latency.p99} | ${errors(k)} | ${fmt(k.cpuMsPerToken, 2)} | (${fmt(k.sideCpuMsPerToken, 2)}) | ` +
+          `${fmt(p.requestsPerSecond, 0)} | ${p.latency.p50} | ${p.latency.p99} | ${errors(p)} | ${fmt(p.cpuMsPerToken, 2)} | ` +
+          `**${fmt(ratio(k.requestsPerSecond, p.requestsPerSecond), 2)}** | **${fmt(ratio(k.latency.p99, p.latency.p99), 2)}** | ${fmt(ratio(k.cpuMsPerToken, p.cpuMsPerToken), 2)} |`,
+      );
+    }
+    out.push('');
+  }
+  if (load.some((r) => r.poolExhausted))
+    out.push('† the pre-minted code pool ran out before the phase duration; the phase ended early.', '');
+  const sample = load.find((r) => r.sampleError);
+  if (sample) out.push(`First error seen (${sample.target}, ${sample.grant}): \`${sample.sampleError}\``, '');
+
+  if (results.sanity) {
+    out.push(
+      'What each server returned (checked before the load):',
+      '',
+      '| server | code response | refresh response | JWT signatures per response | refresh token rotated | response bytes |',
+      '| --- | --- | --- | ---: | --- | ---: |',
+      ...results.sanity.map(
+        (s) =>
+          `| ${s.target} | ${s.codeResponseKeys.join(', ')} | ${s.refreshResponseKeys.join(', ')} | ${s.signaturesPerCodeResponse} / ${s.signaturesPerRefreshResponse} | ${s.refreshRotated ? 'yes' : 'no'} | ${s.responseBytes} |`,
+      ),
+      '',
+    );
+  }
+  if (floorMs2 !== undefined) {
+    out.push(
+      '### CPU per token response against the floor',
+      '',
+      `Two RSA-2048 signatures (access token + ID token) cost ${fmt(floorMs2, 3)} ms of CPU on this machine (section 2). Server CPU per 200 response, as a multiple of that:`,
+      '',
+      '| grant | conn. | Keyway CPU ms | × two signatures | peer CPU ms | × two signatures |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const grant of ['refresh_token', 'authorization_code'] as const) {
+      for (const c of results.settings.concurrencies) {
+        const k = phase(load, 'keyway', grant, c);
+        const p = phase(load, 'peer', grant, c);
+        if (!k || !p) continue;
+        out.push(
+          `| ${grant} | ${c} | ${fmt(k.cpuMsPerToken, 2)} | ${fmt(k.cpuMsPerToken / floorMs2, 1)}× | ${fmt(p.cpuMsPerToken, 2)} | ${fmt(p.cpuMsPerToken / floorMs2, 1)}× |`,
+        );
+      }
+    }
+    out.push('');
+  }
+  const call = results.dynamodbCall;
+  const k1 = phase(load, 'keyway', 'refresh_token', 1);
+  const p1 = phase(load, 'peer', 'refresh_token', 1);
+  if (call && k1 && p1 && floorMs2 !== undefined) {
+    const sdkMs = DYNAMODB_CALLS_PER_TOKEN * call.cpuMsPerCall;
+    out.push(
+      '### Why',
+      '',
+      `- **Storage calls.** A Keyway token response makes ${DYNAMODB_CALLS_PER_TOKEN} DynamoDB calls (refresh: GetItem tenant ∥ GetItem client, BatchGetItem token + grant, TransactWriteItems rotation ∥ GetItem user; code: the same two reads, UpdateItem code, GetItem user, TransactWriteItems grant + refresh token). ` +
+        `One GetItem costs the calling process ${fmt(call.cpuMsPerCall, 3)} ms of CPU (AWS SDK v3 middleware, SigV4, HTTP client, marshalling; measured alone over ${call.calls} calls), so about ${fmt(sdkMs, 1)} ms of Keyway's ${fmt(k1.cpuMsPerToken, 2)} ms per token (${fmt((100 * sdkMs) / k1.cpuMsPerToken, 0)} %) is talking to DynamoDB — writes cost more than the GetItem measured. The peer keeps everything in process memory: no serialisation, no signing of requests, no sockets.`,
+      `- **Signatures.** Both servers compute the same two RSA-2048 signatures (${fmt(floorMs2, 2)} ms). What remains of the peer's ${fmt(p1.cpuMsPerToken, 2)} ms is ${fmt(p1.cpuMsPerToken - floorMs2, 2)} ms of protocol work; Keyway's equivalent (its ${fmt(k1.cpuMsPerToken, 2)} ms minus signatures and storage calls) is ~${fmt(Math.max(0, k1.cpuMsPerToken - floorMs2 - sdkMs), 2)} ms: the local server's API Gateway event adapter, middy, the JSON logger and the grant logic.`,
+      `- **Throughput on this machine.** Keyway's requests per second are capped by the CPU it shares on 2 cores with DynamoDB Local (${fmt(k1.sideCpuMsPerToken, 1)} ms of JVM CPU per token at 1 connection) and autocannon, so the req/s ratio understates Keyway more than the CPU ratio does. ` +
+        "The peer also signs on libuv's thread pool (jose uses WebCrypto, which is asynchronous in Node), so its RSA work can run on the second core; Keyway signs synchronously on the main thread, which makes no difference in Lambda at 1,024 MB (0.58 vCPU, one request per execution environment, and the ID token's at_hash needs the signed access token first).",
+      '',
+    );
+  }
+  for (const p of results.profiles ?? []) {
+    out.push(
+      `### Where ${p.target === 'keyway' ? "Keyway's" : "node-oidc-provider's"} CPU goes (V8 sampling profile, refresh at ${p.connections} connections, ${p.requests} responses)`,
+      '',
+      `Self = samples in that code itself; inclusive = samples with it anywhere on the stack. Profile: \`${p.file.replace(/^.*\/bench\//, 'bench/')}\` (open in Chrome DevTools).`,
+      '',
+      '| code | self % | inclusive % |',
+      '| --- | ---: | ---: |',
+      ...p.shares.map((x) => `| ${x.name} | ${fmt(x.selfPercent)} | ${fmt(x.inclusivePercent)} |`),
+      '',
+    );
+  }
+  return out;
+}
+
+function floorSection(results: BenchResults): string[] {
+  const f = results.floor;
+  if (!f) return [];
+  return [
+    '## 2. The floor: RSA-2048 signatures per core',
+    '',
+    `node:crypto \`sign('sha256', …)\` (RSASSA-PKCS1-v1_5 with SHA-256, i.e. RS256) over a 620-byte signing input, one thread, ${f.signatures} signatures: ` +
+      `**${fmt(f.perCpuSecond, 0)} signatures per CPU-second** (${fmt(f.perWallSecond, 0)} per wall-clock second), ` +
+      `**${fmt(f.msPerSignature, 3)} ms per signature**, ${fmt(2 * f.msPerSignature, 3)} ms for the two a token response with an ID token needs. ` +
+      `A single core can therefore never produce more than ~${fmt(f.perCpuSecond / 2, 0)} such token responses per second, whatever the server.`,
+    '',
+  ];
+}
+
+function coldSection(results: BenchResults): string[] {
+  const cold = results.coldStart;
+  if (!cold) return [];
+  const verdicts = new Map((results.budgets?.coldStart ?? []).map((v) => [v.id, v]));
+  const top = (row: ColdStartRow) =>
+    row.bundle.top
+      .slice(0, 3)
+      .map((t) => `${t.name} ${fmt(kb(t.bytes), 0)}`)
+      .join(', ');
+  const out = [
+    '## 3. Cold-start proxy per endpoint',
+    '',
+    'Every route in `lambdas/routes.ts` bundled as `lib/keyway-function.ts` does (esbuild: ESM, `node22` target, minified, the `require` banner, SDK bundled; ' +
+      'source maps not counted), then, in a **fresh `node` process** per measurement: `import()` of the bundle, then one call of its handler with a realistic API Gateway event ' +
+      '(a successful request: tokens, interactions, WebAuthn challenges and assertions prepared beforehand; DynamoDB Local with the seeded tenant; local signer reading its key from disk). ' +
+      `The first call includes creating the AWS SDK client and its first DynamoDB round trips. Median of ${results.settings.coldStartRuns} runs, round-robin over the endpoints, after one discarded run each. ` +
+      'It is a proxy: Lambda adds its own init (runtime start, code download) and TLS to DynamoDB/KMS, and runs on a fraction of a vCPU.',
+    '',
+    `Budgets: bundle ≤ ${BUNDLE_BUDGET_KB} KB minified unless justified; import + first call ≤ hello world + ${COLD_START_BUDGET_MS} ms. ` +
+      `The one justification the bench accepts: the AWS SDK bytes (“justified” below) — ${SDK_JUSTIFICATION}. Everything else counts against the ${BUNDLE_BUDGET_KB} KB.`,
+    '',
+    '| endpoint | bundle KB | gzip KB | AWS SDK KB | rest KB | largest parts (KB) | import ms | first call ms | import + first ms | Δ hello ms | size | time | status |',
+    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | --- | --- |',
+    `| _hello world_ | ${fmt(kb(cold.hello.bundle.bytes), 1)} | ${fmt(kb(cold.hello.bundle.gzipBytes), 1)} | 0 | ${fmt(kb(cold.hello.bundle.bytes), 1)} | – | ${fmt(cold.hello.importMs)} | ${fmt(cold.hello.firstCallMs, 2)} | ${fmt(cold.hello.totalMs)} | – | – | – | – |`,
+    `| _DynamoDB GetItem (SDK floor)_ | ${fmt(kb(cold.sdkFloor.bundle.bytes), 0)} | ${fmt(kb(cold.sdkFloor.bundle.gzipBytes), 0)} | ${fmt(kb(cold.sdkFloor.bundle.sdkBytes), 0)} | ${fmt(kb(cold.sdkFloor.bundle.bytes - cold.sdkFloor.bundle.sdkBytes), 0)} | ${top(cold.sdkFloor)} | ${fmt(cold.sdkFloor.importMs)} | ${fmt(cold.sdkFloor.firstCallMs)} | ${fmt(cold.sdkFloor.totalMs)} | ${fmt(cold.sdkFloor.totalMs - cold.hello.totalMs)} | reference | reference | ${cold.sdkFloor.statuses.every((x) => x === 200) ? 200 : cold.sdkFloor.statuses.join(',')} |`,
+  ];
+  const mark = (v: string) => (v === 'fail' ? '**FAIL**' : v);
+  for (const row of cold.rows) {
+    const v = verdicts.get(row.id);
+    out.push(
+      `| ${row.id} | ${fmt(kb(row.bundle.bytes), 0)} | ${fmt(kb(row.bundle.gzipBytes), 0)} | ${fmt(kb(row.bundle.sdkBytes), 0)} | ${fmt(v?.nonSdkKb, 0)} | ${top(row)} | ` +
+        `${fmt(row.importMs)} | ${fmt(row.firstCallMs)} | ${fmt(row.totalMs)} | ${fmt(v?.deltaMs)} | ${mark(v?.size ?? '–')} | ${mark(v?.time ?? '–')} | ${v?.status === 'fail' ? `**${row.statuses.join(',')}**` : row.expectStatus} |`,
+    );
+  }
+  const floorDelta = cold.sdkFloor.totalMs - cold.hello.totalMs;
+  out.push(
+    '',
+    `The SDK floor alone — the DynamoDB document client and one GetItem, nothing of Keyway — is hello world + ${fmt(floorDelta, 0)} ms here ` +
+      (floorDelta > COLD_START_BUDGET_MS
+        ? `, already over the + ${COLD_START_BUDGET_MS} ms budget: on this machine no table-backed function can meet it while it bundles and initialises AWS SDK v3. What each route adds on top of that floor is its own cost.`
+        : `, leaving ${fmt(COLD_START_BUDGET_MS - floorDelta, 0)} ms for everything else a route loads and does.`),
+    '',
+  );
+  return out;
+}
+
+/** Modelled latency and regional capacity of one token response per signing mode; see MODEL. */
+export function model(results: BenchResults) {
+  const s = results.signing;
+  const cpuAt1 = (grant: Grant) =>
+    results.load?.find((r) => r.target === 'keyway' && r.grant === grant && r.connections === 1);
+  const cpuFactor = MODEL.fullVcpuMemoryMb / MODEL.tokenFunctionMemoryMb;
+  return (['refresh_token', 'authorization_code'] as const).flatMap((grant) => {
+    const measured = cpuAt1(grant)?.cpuMsPerToken;
+    if (!s || measured === undefined) return [];
+    const dynamoMs =
+      grant === 'refresh_token'
+        ? 2 * MODEL.dynamoRoundTripMs + MODEL.dynamoTransactionMs
+        : 3 * MODEL.dynamoRoundTripMs + MODEL.dynamoTransactionMs;
+    const rounds =
+      grant === 'refresh_token'
+        ? '3 (tenant ∥ client, token + grant, rotation ∥ user)'
+        : '4 (tenant ∥ client, code, user, grant + refresh token)';
+    const envelopeCpu = measured;
+    const kmsCpu = measured - 2 * s.kmsEnvelope.localCpuMsPerSignature + 2 * s.kms.localCpuMsPerSignature;
+    const dynamoCap = MODEL.dynamoTableWruPerSecond / MODEL.wruPerToken[grant];
+    return (['kms', 'kms-envelope'] as const).map((mode) => {
+      const cpu = mode === 'kms' ? kmsCpu : envelopeCpu;
+      const kmsWait = mode === 'kms' ? 2 * MODEL.kmsSignMs : 0;
+      const latencyMs = dynamoMs + cpu * cpuFactor + kmsWait;
+      const limits = {
+        'API Gateway (account, region)': MODEL.apiGatewayRps,
+        'Lambda concurrency ÷ duration': (MODEL.lambdaConcurrency * 1000) / latencyMs,
+        'DynamoDB table WRU': dynamoCap,
+        ...(mode === 'kms' ? { 'KMS RSA Sign quota ÷ 2': MODEL.kmsRsaRps / 2 } : {}),
+      } as Record<string, number>;
+      const [binding, capacity] = Object.entries(limits).sort((a, b) => a[1] - b[1])[0]!;
+      return {
+        grant,
+        mode,
+        rounds,
+        dynamoMs,
+        cpu,
+        cpuLambda: cpu * cpuFactor,
+        kmsWait,
+        latencyMs,
+        limits,
+        binding,
+        capacity,
+      };
+    });
+  });
+}
+
+function signingSection(results: BenchResults): string[] {
+  const s = results.signing;
+  if (!s) return [];
+  const out = [
+    '## 4. Signing modes: `kms` vs `kms-envelope`',
+    '',
+    'Both signers from `lambdas/core/signer/`, with the AWS SDK KMS client answered in-process by a mock (a custom request handler) that computes real RSA-2048 signatures; every JWS is checked against the public key. ' +
+      "The mock's own CPU (JSON, the RSA operation KMS would do) is measured and subtracted: what is left is what a Lambda spends. Not included: TLS and the socket work of a real call.",
+    '',
+    '| mode | local CPU ms / signature | (mock KMS CPU ms, excluded) | cold: create + first signature, CPU ms | KMS calls at cold start | KMS calls per token response |',
+    '| --- | ---: | ---: | ---: | --- | --- |',
+    `| \`kms\` | ${fmt(s.kms.localCpuMsPerSignature, 3)} | ${fmt(s.kms.mockKmsCpuMsPerSignature, 3)} | ${fmt(s.kms.initCpuMs, 1)} | ${s.kms.initKmsCalls} | Sign ×2 (sequential: the ID token's at_hash needs the signed access token) |`,
+    `| \`kms-envelope\` | ${fmt(s.kmsEnvelope.localCpuMsPerSignature, 3)} | – | ${fmt(s.kmsEnvelope.initCpuMs, 1)} | ${s.kmsEnvelope.initKmsCalls} (before the first signature) | none |`,
+    '',
+    `In \`kms\` mode the SDK's per-request work (serialise, SigV4-sign, parse) costs ${fmt(s.kms.localCpuMsPerSignature, 2)} ms per signature here, ` +
+      `${fmt(ratio(s.kms.localCpuMsPerSignature, s.kmsEnvelope.localCpuMsPerSignature), 1)}× the whole local RSA signature of \`kms-envelope\` mode — before TLS and before the KMS round trip itself.`,
+    '',
+    '### Modelled token latency and regional capacity',
+    '',
+    `Assumptions (not measurable here): KMS Sign RSA_2048 p50 ≈ ${MODEL.kmsSignMs} ms (published figures ${MODEL.kmsSignRangeMs[0]}–${MODEL.kmsSignRangeMs[1]} ms); ` +
+      `DynamoDB p50 ${MODEL.dynamoRoundTripMs} ms per read/single write, ${MODEL.dynamoTransactionMs} ms per transaction; the token function has ${MODEL.tokenFunctionMemoryMb} MB = ${fmt(MODEL.tokenFunctionMemoryMb / MODEL.fullVcpuMemoryMb, 2)} vCPU, so local CPU ×${fmt(MODEL.fullVcpuMemoryMb / MODEL.tokenFunctionMemoryMb, 2)} ` +
+      `(and a Graviton core ≈ this machine's core). CPU per token is Keyway's measured figure at 1 connection (section 1), with the two local signatures swapped for two KMS SDK calls in \`kms\` mode. ` +
+      `Limits: API Gateway ${MODEL.apiGatewayRps.toLocaleString('en')} req/s per account and region, Lambda ${MODEL.lambdaConcurrency.toLocaleString('en')} concurrent executions, KMS RSA ${MODEL.kmsRsaRps.toLocaleString('en')} req/s shared by the account in the region, DynamoDB on-demand ${MODEL.dynamoTableWruPerSecond.toLocaleString('en')} WRU/s per table (all defaults; see docs/CAPACITY.md for raising them and for sign-ins).`,
+    '',
+    '| grant | mode | DynamoDB round trips | DynamoDB ms | CPU ms (local → Lambda) | KMS wait ms | **modelled latency ms** | token responses/s per region | binding limit |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const m of model(results)) {
+    out.push(
+      `| ${m.grant} | \`${m.mode}\` | ${m.rounds} | ${m.dynamoMs} | ${fmt(m.cpu, 2)} → ${fmt(m.cpuLambda, 1)} | ${m.kmsWait} | **${fmt(m.latencyMs, 0)}** | ${Math.floor(m.capacity).toLocaleString('en')} | ${m.binding} |`,
+    );
+  }
+  out.push(
+    '',
+    'Per tenant, the usage plans in `cdk.json` bind long before any of these: the token method is limited to 5 / 50 / 250 req/s (free / pro / enterprise).',
+    '',
+  );
+  return out;
+}
+
+function summarySection(results: BenchResults): string[] {
+  const out = ['## Summary', ''];
+  const load = results.load;
+  if (load) {
+    for (const grant of ['refresh_token', 'authorization_code'] as const) {
+      const parts = results.settings.concurrencies.map((c) => {
+        const k = phase(load, 'keyway', grant, c);
+        const p = phase(load, 'peer', grant, c);
+        return k && p
+          ? `c=${c}: ${fmt(ratio(k.requestsPerSecond, p.requestsPerSecond), 2)}× req/s, ${fmt(ratio(k.latency.p99, p.latency.p99), 2)}× p99`
+          : `c=${c}: –`;
+      });
+      out.push(`- **${grant}**, Keyway / node-oidc-provider: ${parts.join('; ')}.`);
+    }
+    const k1 = phase(load, 'keyway', 'refresh_token', 1);
+    const p1 = phase(load, 'peer', 'refresh_token', 1);
+    if (k1 && p1 && results.floor) {
+      const two = 2 * results.floor.msPerSignature;
+      out.push(
+        `- **CPU per token response** (refresh, 1 connection): Keyway ${fmt(k1.cpuMsPerToken, 2)} ms = ${fmt(k1.cpuMsPerToken / two, 1)}× the two RSA signatures (${fmt(two, 2)} ms), ` +
+          `node-oidc-provider ${fmt(p1.cpuMsPerToken, 2)} ms = ${fmt(p1.cpuMsPerToken / two, 1)}×. DynamoDB Local (excluded) spent another ${fmt(k1.sideCpuMsPerToken, 2)} ms per Keyway token.`,
+      );
+    }
+  }
+  if (results.floor)
+    out.push(`- **Floor**: ${fmt(results.floor.perCpuSecond, 0)} RSA-2048 RS256 signatures per second per core.`);
+  const cold = results.coldStart;
+  const verdicts = results.budgets?.coldStart ?? [];
+  if (cold) {
+    const over = (key: 'size' | 'time') => verdicts.filter((v) => v[key] === 'fail').map((v) => v.id);
+    out.push(
+      `- **Cold start** (hello world ${fmt(cold.hello.totalMs)} ms; the SDK floor, one DynamoDB GetItem, ${fmt(cold.sdkFloor.totalMs)} ms): bundles ${fmt(Math.min(...cold.rows.map((r) => kb(r.bundle.bytes))), 0)}–${fmt(Math.max(...cold.rows.map((r) => kb(r.bundle.bytes))), 0)} KB; ` +
+        `import + first call ${fmt(Math.min(...cold.rows.map((r) => r.totalMs)), 0)}–${fmt(Math.max(...cold.rows.map((r) => r.totalMs)), 0)} ms. ` +
+        `Size budget fails: ${over('size').join(', ') || 'none'}. Time budget fails: ${over('time').join(', ') || 'none'}.`,
+    );
+  }
+  if (results.signing)
+    out.push(
+      `- **Signing modes**: local CPU per signature \`kms\` ${fmt(results.signing.kms.localCpuMsPerSignature, 3)} ms (SDK request, RSA done by KMS) vs \`kms-envelope\` ${fmt(results.signing.kmsEnvelope.localCpuMsPerSignature, 3)} ms (RSA in process).`,
+    );
+  const m = model(results).filter((x) => x.grant === 'refresh_token');
+  if (m.length === 2)
+    out.push(
+      `- **Modelled refresh in AWS**: ${m.map((x) => `\`${x.mode}\` ≈ ${fmt(x.latencyMs, 0)} ms, ${Math.floor(x.capacity).toLocaleString('en')}/s per region (bound by ${x.binding})`).join('; ')}.`,
+    );
+  const failures = results.budgets?.failures ?? [];
+  out.push(
+    `- **Budgets**: ${failures.length === 0 ? 'all pass' : `${failures.length} failure(s) — the bench exits non-zero`}.`,
+    '',
+  );
+  return out;
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const m = results.machine;
+  const lines = [
+    '# Keyway benchmark results',
+    '',
+    `Produced by \`npm run bench\` (bench/run.ts) on ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC in ${results.durationSeconds ?? '?'} s; sections: ${results.settings.sections.join(', ')}. ` +
+      'Raw numbers: the JSON next to the markdown in bench/results/.',
+    '',
+    '| machine | |',
+    '| --- | --- |',
+    `| CPU | ${m.cpuModel}, ${m.logicalCores} logical cores |`,
+    `| memory | ${m.memoryGiB} GiB |`,
+    `| OS | ${m.os} (${m.kernel}) |`,
+    `| runtimes | Node.js ${m.node}; ${m.java} (DynamoDB Local) |`,
+    `| load average (1, 5, 15 min) | at start ${m.loadAverageAtStart.join(' ')}; at end ${results.loadAverageAtEnd?.join(' ') ?? '?'} |`,
+    '',
+    "The machine is shared (other people's builds and tests run on the same 2 cores), and the load generator, the server under test and — for Keyway — DynamoDB Local all run on it at once. " +
+      'Absolute numbers are therefore low and noisy; the ratios between the two servers, measured alternately in the same run, and the CPU-per-token figures are the meaningful part.',
+    '',
+    ...summarySection(results),
+    ...loadSection(results),
+    ...floorSection(results),
+    ...coldSection(results),
+    ...signingSection(results),
+    `_${routes.length} routes; budgets and model assumptions live in bench/coldstart/cold-start.ts and bench/report.ts._`,
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,346 @@
+/**
+ * `npm run bench` — Keyway's token endpoint under load next to node-oidc-provider, the RSA floor, the cold-start
+ * proxy of every Lambda bundle, and the local cost of the two KMS signing modes, in one run. Writes
+ * bench/results/<stamp>.{md,json} (and latest.*); `--publish` also writes bench/RESULTS.md.
+ *
+ *   npm run bench                    # everything (~5–8 min on 2 cores)
+ *   npm run bench -- --quick         # shorter phases and fewer cold-start runs, for trying changes
+ *   npm run bench -- --only=cold     # a subset: floor, signing, load, cold (comma-separated)
+ *
+ * Exits non-zero when a cold-start budget fails or the bench itself fails. Every process it starts (DynamoDB
+ * Local, both servers, autocannon workers, measurement children) is stopped on exit, error or Ctrl-C.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { systemClock } from '../lambdas/core/clock.ts';
+import { ensureTable } from '../lambdas/core/store/schema.ts';
+import { Store } from '../lambdas/core/store/store.ts';
+import { createDocumentClient, Table } from '../lambdas/core/store/table.ts';
+import { routes } from '../lambdas/routes.ts';
+import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
+import { measureColdStarts } from './coldstart/cold-start.ts';
+import { buildColdStartEvents } from './coldstart/events.ts';
+import { cleanupAll, forkTs, installSignalHandlers, ipcRequest, onCleanup, waitForMessage } from './lib/children.ts';
+import {
+  type KeywayFixture,
+  mintKeywayCodes,
+  REDIRECT_URI,
+  redeemCodes,
+  seedKeyway,
+  tokenCall,
+} from './lib/keyway-fixtures.ts';
+import { describeMachine } from './lib/machine.ts';
+import { findChildPid, procCpuMicros } from './lib/proc.ts';
+import { summarizeProfile } from './lib/profile.ts';
+import type { LoadTarget, PhaseResult } from './load/token-load.ts';
+import { runPhase } from './load/token-load.ts';
+import {
+  type BenchResults,
+  type ColdStartResults,
+  type DynamoCallResult,
+  evaluateBudgets,
+  type FloorResult,
+  type ProfileResult,
+  renderMarkdown,
+  type SanityCheck,
+  type SigningResult,
+} from './report.ts';
+import { PEER_CLIENT, PEER_REDIRECT_URI } from './servers/peer-server-config.ts';
+
+const HERE = import.meta.dirname;
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    publish: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    seconds: { type: 'string' },
+    runs: { type: 'string' },
+  },
+});
+const SECTIONS = new Set((opts.only ?? 'floor,signing,load,cold').split(',').map((s) => s.trim()));
+const PHASE_SECONDS = Number(opts.seconds ?? (opts.quick ? 3 : 6));
+const COLD_RUNS = Number(opts.runs ?? (opts.quick ? 3 : 10));
+const CONCURRENCIES = [1, 8, 32] as const;
+const ADMIN_KEY = `kw_admin_bench_${randomBytes(12).toString('hex')}`;
+const LOG_LEVEL = 'INFO';
+
+const started = Date.now();
+const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+async function floor(): Promise<FloorResult> {
+  const child = forkTs(join(HERE, 'floor', 'rsa-floor.ts'), { args: [opts.quick ? '1' : '3'] });
+  return (await waitForMessage<{ result: FloorResult }>(child, 'result')).result;
+}
+
+async function signing(): Promise<SigningResult> {
+  const child = forkTs(join(HERE, 'signing', 'signing-modes.ts'), { args: [opts.quick ? '300' : '1000'] });
+  return (await waitForMessage<{ result: SigningResult }>(child, 'result')).result;
+}
+
+/** One token response per grant from a target, to check what both servers return is comparable. */
+async function sanity(target: LoadTarget): Promise<SanityCheck> {
+  const tokenUrl = `${target.url}${target.tokenPath}`;
+  const [code] = await target.mintCodes(1);
+  const [issued] = await redeemCodes(tokenUrl, target.authorization, target.redirectUri, [code!]);
+  const refreshed = await tokenCall(tokenUrl, target.authorization, {
+    grant_type: 'refresh_token',
+    refresh_token: issued!.refresh_token as string,
+  });
+  if (refreshed.status !== 200) throw new Error(`${target.name}: refresh failed ${JSON.stringify(refreshed.body)}`);
+  const jwts = (body: Record<string, unknown>) =>
+    ['access_token', 'id_token'].filter(
+      (k) => typeof body[k] === 'string' && (body[k] as string).split('.').length === 3,
+    ).length;
+  return {
+    target: target.name,
+    codeResponseKeys: Object.keys(issued!).sort(),
+    refreshResponseKeys: Object.keys(refreshed.body).sort(),
+    signaturesPerCodeResponse: jwts(issued!),
+    signaturesPerRefreshResponse: jwts(refreshed.body),
+    refreshRotated: refreshed.body.refresh_token !== issued!.refresh_token,
+    responseBytes: JSON.stringify(refreshed.body).length,
+  };
+}
+
+async function loadPhases(targets: readonly LoadTarget[]): Promise<PhaseResult[]> {
+  log('warm-up (not recorded): 3 s refresh + 3 s code at 8 connections per server');
+  for (const target of targets) {
+    await runPhase(target, 'refresh_token', 8, 3);
+    await runPhase(target, 'authorization_code', 8, 3, 300);
+  }
+  const results: PhaseResult[] = [];
+  for (const [step, connections] of CONCURRENCIES.entries()) {
+    // Alternate which server goes first at each step (ABBA) to spread drift on a shared machine.
+    const ordered = step % 2 === 0 ? targets : [...targets].reverse();
+    for (const grant of ['refresh_token', 'authorization_code'] as const) {
+      for (const target of ordered) {
+        const sameRefresh = results.find(
+          (r) => r.target === target.name && r.grant === 'refresh_token' && r.connections === connections,
+        );
+        const r = await runPhase(target, grant, connections, PHASE_SECONDS, sameRefresh?.requestsPerSecond);
+        results.push(r);
+        log(
+          `${target.name.padEnd(6)} ${grant.padEnd(18)} c=${String(connections).padEnd(2)} ` +
+            `${r.requestsPerSecond.toFixed(0).padStart(5)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  ` +
+            `errors ${r.non2xx + r.errors + r.timeouts}  cpu ${r.cpuMsPerToken.toFixed(2)} ms/token` +
+            `${r.poolExhausted ? '  (code pool ran out)' : ''}`,
+        );
+        if (r.sampleError) log(`       first error: ${r.sampleError}`);
+      }
+    }
+  }
+  return results;
+}
+
+/** One more refresh phase per server (not in the tables: profiling slows it) under the V8 sampling profiler. */
+async function profiledPhases(
+  targets: readonly { target: LoadTarget; child: ChildProcess }[],
+  file: (name: string) => string,
+): Promise<ProfileResult[]> {
+  const out: ProfileResult[] = [];
+  for (const { target, child } of targets) {
+    const path = file(target.name);
+    const phase = await runPhase(target, 'refresh_token', 8, PHASE_SECONDS, undefined, {
+      beforeLoad: async () => void (await ipcRequest(child, { type: 'profileStart' })),
+      afterLoad: async () => void (await ipcRequest(child, { type: 'profileStop', file: path })),
+    });
+    out.push({
+      target: target.name,
+      grant: 'refresh_token',
+      connections: 8,
+      requests: phase.ok,
+      file: path,
+      shares: await summarizeProfile(path),
+    });
+    log(`profiled ${target.name} refresh at 8 connections: ${path}`);
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  installSignalHandlers();
+  const resultsDir = join(HERE, 'results');
+  await mkdir(resultsDir, { recursive: true });
+  const work = await mkdtemp(join(tmpdir(), 'keyway-bench-'));
+  onCleanup(() => rm(work, { recursive: true, force: true }));
+
+  const results: BenchResults = {
+    startedAt: new Date(started).toISOString(),
+    machine: describeMachine(),
+    settings: {
+      phaseSeconds: PHASE_SECONDS,
+      concurrencies: [...CONCURRENCIES],
+      coldStartRuns: COLD_RUNS,
+      keywayLogLevel: LOG_LEVEL,
+      sections: [...SECTIONS],
+    },
+  };
+  log(
+    `machine: ${results.machine.cpuModel}, ${results.machine.logicalCores} cores, load ${results.machine.loadAverageAtStart.join(' ')}`,
+  );
+
+  if (SECTIONS.has('floor')) {
+    results.floor = await floor();
+    log(`floor: ${results.floor.perCpuSecond.toFixed(0)} RSA-2048 signatures/s per core`);
+  }
+  if (SECTIONS.has('signing')) {
+    results.signing = await signing();
+    log(
+      `signing: kms ${results.signing.kms.localCpuMsPerSignature.toFixed(3)} ms local CPU/signature, ` +
+        `kms-envelope ${results.signing.kmsEnvelope.localCpuMsPerSignature.toFixed(3)} ms`,
+    );
+  }
+
+  if (SECTIONS.has('load') || SECTIONS.has('cold')) {
+    log('starting DynamoDB Local (in memory)');
+    const ddb = await startDynamoDbLocal(undefined);
+    onCleanup(() => ddb.stop());
+    const jvmPid = findChildPid(process.pid, ['DynamoDBLocal', String(new URL(ddb.endpoint).port)]);
+    const tableName = 'keyway-bench';
+    const { client, doc } = createDocumentClient({ region: 'us-west-2', endpoint: ddb.endpoint });
+    onCleanup(async () => client.destroy());
+    await ensureTable(client, tableName);
+    const store = new Store(new Table(doc, tableName, systemClock));
+
+    const dataDir = join(work, 'keyway-data');
+    await mkdir(dataDir, { recursive: true });
+    const keywayChild = forkTs(join(HERE, 'servers', 'keyway-server.ts'), {
+      env: {
+        DYNAMODB_ENDPOINT: ddb.endpoint,
+        TABLE_NAME: tableName,
+        KEYWAY_ADMIN_KEY: ADMIN_KEY,
+        BENCH_DATA_DIR: dataDir,
+        LOG_LEVEL,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    });
+    const ready = await waitForMessage<{ url: string; baseUrl: string }>(keywayChild, 'ready');
+    log(`Keyway local server at ${ready.url} (own process; DynamoDB Local is another)`);
+    const fx: KeywayFixture = await seedKeyway({ url: ready.url, baseUrl: ready.baseUrl, adminKey: ADMIN_KEY, store });
+
+    if (SECTIONS.has('load')) {
+      const child = forkTs(join(HERE, 'floor', 'dynamodb-call.ts'), {
+        args: [opts.quick ? '300' : '1000'],
+        env: { DYNAMODB_ENDPOINT: ddb.endpoint, TABLE_NAME: tableName, BENCH_TENANT: fx.tenantId },
+      });
+      results.dynamodbCall = (await waitForMessage<{ result: DynamoCallResult }>(child, 'result')).result;
+      log(`one DynamoDB GetItem costs the caller ${results.dynamodbCall.cpuMsPerCall.toFixed(3)} ms of CPU`);
+    }
+
+    if (SECTIONS.has('load')) {
+      const peerChild = forkTs(join(HERE, 'servers', 'peer-server.ts'));
+      const peerReady = await waitForMessage<{ url: string; tokenPath: string }>(peerChild, 'ready');
+      log(`node-oidc-provider at ${peerReady.url} (own process, in-memory storage)`);
+      const cpuOf = async (child: typeof keywayChild) => {
+        const { user, system } = await ipcRequest<{ user: number; system: number }>(child, { type: 'cpu' });
+        return user + system;
+      };
+      const keyway: LoadTarget = {
+        name: 'keyway',
+        url: fx.url,
+        tokenPath: `/${fx.tenantId}/token`,
+        authorization: fx.authorization,
+        redirectUri: REDIRECT_URI,
+        cpuMicros: () => cpuOf(keywayChild),
+        sideCpuMicros: () => (jvmPid === undefined ? undefined : procCpuMicros(jvmPid)),
+        mintCodes: (count) => mintKeywayCodes(fx, count),
+      };
+      const peer: LoadTarget = {
+        name: 'peer',
+        url: peerReady.url,
+        tokenPath: peerReady.tokenPath,
+        authorization: `Basic ${Buffer.from(`${PEER_CLIENT.client_id}:${PEER_CLIENT.client_secret}`).toString('base64')}`,
+        redirectUri: PEER_REDIRECT_URI,
+        cpuMicros: () => cpuOf(peerChild),
+        mintCodes: async (count) => {
+          const codes: { code: string; verifier: string }[] = [];
+          for (let done = 0; done < count; done += 500) {
+            const batch = await ipcRequest<{ codes: { code: string; verifier: string }[] }>(peerChild, {
+              type: 'mintCodes',
+              count: Math.min(500, count - done),
+            });
+            codes.push(...batch.codes);
+          }
+          return codes;
+        },
+      };
+      results.sanity = [await sanity(keyway), await sanity(peer)];
+      results.load = await loadPhases([keyway, peer]);
+      const stamp = results.startedAt.replace(/[:.]/g, '-');
+      results.profiles = await profiledPhases(
+        [
+          { target: keyway, child: keywayChild },
+          { target: peer, child: peerChild },
+        ],
+        (name) => join(resultsDir, `${stamp}-${name}-refresh.cpuprofile`),
+      );
+      peerChild.kill('SIGTERM');
+    }
+
+    if (SECTIONS.has('cold')) {
+      log(`cold start: bundling ${routes.length} routes + hello world, ${COLD_RUNS} fresh processes each`);
+      const events = await buildColdStartEvents(fx, routes, COLD_RUNS + 1);
+      const cold = await measureColdStarts({
+        routes,
+        events,
+        helloEntry: 'bench/coldstart/hello.ts',
+        sdkFloorEntry: 'bench/coldstart/dynamodb-hello.ts',
+        outDir: join(work, 'bundles'),
+        runs: COLD_RUNS,
+        log,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AWS_REGION: 'us-west-2',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          TABLE_NAME: tableName,
+          DYNAMODB_ENDPOINT: ddb.endpoint,
+          BASE_URL: fx.baseUrl,
+          SIGNER_MODE: 'local',
+          LOCAL_KEY_DIR: dataDir,
+          KEYWAY_ADMIN_KEY: ADMIN_KEY,
+          POWERTOOLS_SERVICE_NAME: 'keyway',
+          LOG_LEVEL,
+        },
+      });
+      results.coldStart = cold satisfies ColdStartResults;
+    }
+  }
+
+  results.finishedAt = new Date().toISOString();
+  results.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
+  results.durationSeconds = Math.round((Date.now() - started) / 1000);
+  results.budgets = evaluateBudgets(results);
+  const markdown = renderMarkdown(results);
+  const stamp = results.startedAt.replace(/[:.]/g, '-');
+  await writeFile(join(resultsDir, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(resultsDir, `${stamp}.md`), markdown);
+  await copyFile(join(resultsDir, `${stamp}.json`), join(resultsDir, 'latest.json'));
+  await copyFile(join(resultsDir, `${stamp}.md`), join(resultsDir, 'latest.md'));
+  if (opts.publish) await writeFile(join(HERE, 'RESULTS.md'), markdown);
+  log(`report: bench/results/${stamp}.md${opts.publish ? ' and bench/RESULTS.md' : ''}`);
+
+  const failures = results.budgets.failures;
+  if (failures.length > 0) {
+    console.error(`\nBudget failures (${failures.length}):\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+    return 1;
+  }
+  log('all budgets pass');
+  return 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  console.error(`bench failed: ${(error as Error).stack ?? error}`);
+  code = 2;
+} finally {
+  await cleanupAll();
+}
+process.exit(code);
