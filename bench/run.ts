@@ -6,13 +6,14 @@
  *   npm run bench                    # everything (~5–8 min on 2 cores)
  *   npm run bench -- --quick         # shorter phases and fewer cold-start runs, for trying changes
  *   npm run bench -- --only=cold     # a subset: floor, signing, load, cold (comma-separated)
+ *   npm run bench -- --render=bench/results/latest.json [--publish]   # rebuild the markdown only
  *
  * Exits non-zero when a cold-start budget fails or the bench itself fails. Every process it starts (DynamoDB
  * Local, both servers, autocannon workers, measurement children) is stopped on exit, error or Ctrl-C.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,7 +25,17 @@ import { routes } from '../lambdas/routes.ts';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { measureColdStarts } from './coldstart/cold-start.ts';
 import { buildColdStartEvents } from './coldstart/events.ts';
-import { cleanupAll, forkTs, installSignalHandlers, ipcRequest, onCleanup, waitForMessage } from './lib/children.ts';
+import {
+  cleanupAll,
+  forkTs,
+  installSignalHandlers,
+  ipcRequest,
+  onCleanup,
+  trackPid,
+  untrackPid,
+  waitForMessage,
+  wasInterrupted,
+} from './lib/children.ts';
 import {
   type KeywayFixture,
   mintKeywayCodes,
@@ -59,6 +70,8 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     seconds: { type: 'string' },
     runs: { type: 'string' },
+    /** Re-render a report from a results JSON (e.g. after changing the report), without measuring anything. */
+    render: { type: 'string' },
   },
 });
 const SECTIONS = new Set((opts.only ?? 'floor,signing,load,cold').split(',').map((s) => s.trim()));
@@ -77,7 +90,9 @@ async function floor(): Promise<FloorResult> {
 }
 
 async function signing(): Promise<SigningResult> {
-  const child = forkTs(join(HERE, 'signing', 'signing-modes.ts'), { args: [opts.quick ? '300' : '1000'] });
+  const child = forkTs(join(HERE, 'signing', 'signing-modes.ts'), {
+    args: opts.quick ? ['300', '300'] : ['2000', '1000'],
+  });
   return (await waitForMessage<{ result: SigningResult }>(child, 'result')).result;
 }
 
@@ -199,8 +214,12 @@ async function main(): Promise<number> {
   if (SECTIONS.has('load') || SECTIONS.has('cold')) {
     log('starting DynamoDB Local (in memory)');
     const ddb = await startDynamoDbLocal(undefined);
-    onCleanup(() => ddb.stop());
     const jvmPid = findChildPid(process.pid, ['DynamoDBLocal', String(new URL(ddb.endpoint).port)]);
+    if (jvmPid !== undefined) trackPid(jvmPid);
+    onCleanup(async () => {
+      await ddb.stop();
+      if (jvmPid !== undefined) untrackPid(jvmPid);
+    });
     const tableName = 'keyway-bench';
     const { client, doc } = createDocumentClient({ region: 'us-west-2', endpoint: ddb.endpoint });
     onCleanup(async () => client.destroy());
@@ -225,7 +244,7 @@ async function main(): Promise<number> {
 
     if (SECTIONS.has('load')) {
       const child = forkTs(join(HERE, 'floor', 'dynamodb-call.ts'), {
-        args: [opts.quick ? '300' : '1000'],
+        args: opts.quick ? ['500', '500'] : ['2000', '1500'],
         env: { DYNAMODB_ENDPOINT: ddb.endpoint, TABLE_NAME: tableName, BENCH_TENANT: fx.tenantId },
       });
       results.dynamodbCall = (await waitForMessage<{ result: DynamoCallResult }>(child, 'result')).result;
@@ -334,11 +353,22 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/** `--render`: the markdown again from a results JSON. */
+async function render(file: string): Promise<number> {
+  const results = JSON.parse(await readFile(file, 'utf8')) as BenchResults;
+  results.budgets = evaluateBudgets(results);
+  const markdown = renderMarkdown(results);
+  await writeFile(file.replace(/\.json$/, '.md'), markdown);
+  if (opts.publish) await writeFile(join(HERE, 'RESULTS.md'), markdown);
+  console.log(`rendered ${file.replace(/\.json$/, '.md')}${opts.publish ? ' and bench/RESULTS.md' : ''}`);
+  return results.budgets.failures.length > 0 ? 1 : 0;
+}
+
 let code = 1;
 try {
-  code = await main();
+  code = opts.render ? await render(opts.render) : await main();
 } catch (error) {
-  console.error(`bench failed: ${(error as Error).stack ?? error}`);
+  if (!wasInterrupted()) console.error(`bench failed: ${(error as Error).stack ?? error}`);
   code = 2;
 } finally {
   await cleanupAll();

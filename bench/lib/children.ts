@@ -10,11 +10,28 @@ import { Session } from 'node:inspector/promises';
 const live = new Set<ChildProcess>();
 const cleanups: (() => Promise<void>)[] = [];
 let cleaning: Promise<void> | undefined;
+let interrupted = false;
+
+/** True once Ctrl-C / SIGTERM was received: failures after that are the shutdown, not the bench. */
+export function wasInterrupted(): boolean {
+  return interrupted;
+}
 
 export function track(child: ChildProcess): ChildProcess {
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;
+}
+
+const foreignPids = new Set<number>();
+
+/** A process started by a library (DynamoDB Local's JVM): SIGKILLed at exit if it is still running. */
+export function trackPid(pid: number): void {
+  foreignPids.add(pid);
+}
+
+export function untrackPid(pid: number): void {
+  foreignPids.delete(pid);
 }
 
 /** Runs at shutdown in reverse order of registration (e.g. stopping DynamoDB Local). */
@@ -43,13 +60,27 @@ export function cleanupAll(graceMs = 3000): Promise<void> {
 /** Ctrl-C / SIGTERM: clean up, then exit; a last-resort SIGKILL of whatever is left when the process exits. */
 export function installSignalHandlers(): void {
   const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = true;
     console.error(`\n${signal}: stopping every process the bench started…`);
     void cleanupAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const onCrash = (error: unknown) => {
+    console.error(`bench crashed: ${(error as Error)?.stack ?? error}`);
+    void cleanupAll().finally(() => process.exit(2));
+  };
+  process.once('uncaughtException', onCrash);
+  process.once('unhandledRejection', onCrash);
   process.once('exit', () => {
     for (const child of live) child.kill('SIGKILL');
+    for (const pid of foreignPids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   });
 }
 
