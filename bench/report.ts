@@ -317,8 +317,8 @@ function coldSection(results: BenchResults): string[] {
   const out = [
     '## 3. Cold-start proxy per endpoint',
     '',
-    'Every route in `lambdas/routes.ts` bundled as `lib/keyway-function.ts` does (esbuild: ESM, `node22` target, minified, the `require` banner, SDK bundled; ' +
-      'source maps not counted), then, in a **fresh `node` process** per measurement: `import()` of the bundle, then one call of its handler with a realistic API Gateway event ' +
+    'Every route in `lambdas/routes.ts` bundled as `lib/keyway-function.ts` does (esbuild: ESM, `node22` target, minified, the `require` banner, SDK bundled, ' +
+      'external source map; sizes are of the `.mjs` alone), then, in a **fresh `node` process** with `NODE_OPTIONS=--enable-source-maps` as deployed, per measurement: `import()` of the bundle, then one call of its handler with a realistic API Gateway event ' +
       '(a successful request: tokens, interactions, WebAuthn challenges and assertions prepared beforehand; DynamoDB Local with the seeded tenant; local signer reading its key from disk). ' +
       `The first call includes creating the AWS SDK client and its first DynamoDB round trips. Median of ${results.settings.coldStartRuns} runs, round-robin over the endpoints, after one discarded run each. ` +
       'It is a proxy: Lambda adds its own init (runtime start, code download) and TLS to DynamoDB/KMS, and runs on a fraction of a vCPU.',

@@ -58,11 +58,14 @@ export async function bundle(id: string, entry: string, outDir: string): Promise
     banner: { js: BUNDLE_SETTINGS.banner },
     external: [...BUNDLE_SETTINGS.external],
     minify: true,
+    // As deployed: an external source map without sources, loaded because NODE_OPTIONS has --enable-source-maps.
+    sourcemap: true,
+    sourcesContent: false,
     tsconfig: join(REPO_ROOT, 'tsconfig.json'),
   });
   const out = result.outputFiles.find((f) => f.path === file);
   if (!out) throw new Error(`esbuild produced no output for ${entry}`);
-  await writeFile(file, out.contents);
+  for (const output of result.outputFiles) await writeFile(output.path, output.contents);
   const byPackage = new Map<string, number>();
   for (const output of Object.values((result.metafile as Metafile).outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
@@ -115,7 +118,8 @@ function runOnce(bundleFile: string, eventFile: string, env: NodeJS.ProcessEnv):
     const t0 = performance.now();
     const child = track(
       spawn(process.execPath, ['--input-type=module', '-e', HARNESS], {
-        env: { ...env, BENCH_BUNDLE: bundleFile, BENCH_EVENT_FILE: eventFile },
+        // lib/keyway-function.ts sets NODE_OPTIONS=--enable-source-maps on every function.
+        env: { ...env, NODE_OPTIONS: '--enable-source-maps', BENCH_BUNDLE: bundleFile, BENCH_EVENT_FILE: eventFile },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
