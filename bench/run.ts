@@ -11,7 +11,7 @@
  * Exits non-zero when a cold-start budget fails or the bench itself fails. Every process it starts (DynamoDB
  * Local, both servers, autocannon workers, measurement children) is stopped on exit, error or Ctrl-C.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -341,7 +341,7 @@ async function main(): Promise<number> {
   await writeFile(join(resultsDir, `${stamp}.md`), markdown);
   await copyFile(join(resultsDir, `${stamp}.json`), join(resultsDir, 'latest.json'));
   await copyFile(join(resultsDir, `${stamp}.md`), join(resultsDir, 'latest.md'));
-  if (opts.publish) await writeFile(join(HERE, 'RESULTS.md'), markdown);
+  if (opts.publish) await publish(markdown);
   log(`report: bench/results/${stamp}.md${opts.publish ? ' and bench/RESULTS.md' : ''}`);
 
   const failures = results.budgets.failures;
@@ -353,13 +353,23 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/** bench/RESULTS.md is committed, so it is written in the repository's format (Biome formats markdown too). */
+async function publish(markdown: string): Promise<void> {
+  const file = join(HERE, 'RESULTS.md');
+  await writeFile(file, markdown);
+  const biome = spawnSync(join(HERE, '..', 'node_modules', '.bin', 'biome'), ['format', '--write', file], {
+    encoding: 'utf8',
+  });
+  if (biome.status !== 0) console.error(`biome format bench/RESULTS.md failed:\n${biome.stderr || biome.stdout}`);
+}
+
 /** `--render`: the markdown again from a results JSON. */
 async function render(file: string): Promise<number> {
   const results = JSON.parse(await readFile(file, 'utf8')) as BenchResults;
   results.budgets = evaluateBudgets(results);
   const markdown = renderMarkdown(results);
   await writeFile(file.replace(/\.json$/, '.md'), markdown);
-  if (opts.publish) await writeFile(join(HERE, 'RESULTS.md'), markdown);
+  if (opts.publish) await publish(markdown);
   console.log(`rendered ${file.replace(/\.json$/, '.md')}${opts.publish ? ' and bench/RESULTS.md' : ''}`);
   return results.budgets.failures.length > 0 ? 1 : 0;
 }
