@@ -24,6 +24,8 @@ export interface GrantContext {
   readonly signer: Signer;
   readonly tenant: Tenant;
   readonly client: Client;
+  /** The presented refresh token and its family, when the handler already read them (one BatchGetItem). */
+  readonly refresh?: { readonly token: RefreshToken | undefined; readonly grant: Grant | undefined };
 }
 
 function param(req: HttpRequest, name: string): string {
@@ -116,7 +118,7 @@ export async function refreshTokens(ctx: GrantContext): Promise<TokenSet> {
   const raw = param(req, 'refresh_token');
   const grantId = grantIdOfRefreshToken(raw);
   if (!grantId) throw new InvalidGrant('The refresh token is invalid.');
-  const { token, grant } = await store.tokens.findRefreshToken(tenant.id, raw, grantId);
+  const { token, grant } = ctx.refresh ?? (await store.tokens.findRefreshToken(tenant.id, raw, grantId));
   const now = epochSeconds(store.clock);
   if (!token || !grant || token.expiresAt <= now) throw new InvalidGrant('The refresh token is invalid or expired.');
   if (token.clientId !== client.clientId) throw new InvalidGrant('The refresh token was issued to another client.');

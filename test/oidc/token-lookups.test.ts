@@ -5,9 +5,9 @@ import { startTestKeyway } from '../support/keyway.ts';
 import { basicAuth, getCode, redeem, setupTenant, signedInUser, tokenRequest } from '../support/oidc.ts';
 
 /**
- * The token endpoint reads the tenant and the client concurrently (one DynamoDB round trip instead of two).
- * These tests pin that, and that the answers are the same as with the sequential lookups: an unknown tenant
- * wins over a JSON body, which wins over bad client credentials.
+ * The token endpoint reads the tenant, the client and (for a refresh) the presented token with its family in one
+ * BatchGetItem. These tests pin the number of DynamoDB calls per grant, and that the answers are the same as with
+ * separate lookups: an unknown tenant wins over a JSON body, which wins over bad client credentials.
  */
 let keyway: LocalKeyway;
 let ctx: Awaited<ReturnType<typeof setupTenant>>;
@@ -22,50 +22,30 @@ afterEach(() => {
   for (const undo of restore.splice(0)) undo();
 });
 
-/** Records when the store's tenant and client reads start and finish; the tenant read is slowed down. */
-function traceLookups(store: Store, tenantDelayMs: number) {
-  const events: string[] = [];
-  const { tenants, clients } = store;
-  const findTenant = tenants.findTenant.bind(tenants);
-  const findClient = clients.findClient.bind(clients);
-  tenants.findTenant = async (id) => {
-    events.push('tenant:start');
-    await new Promise((r) => setTimeout(r, tenantDelayMs));
-    const found = await findTenant(id);
-    events.push('tenant:end');
-    return found;
-  };
-  clients.findClient = async (tenantId, clientId) => {
-    events.push('client:start');
-    const found = await findClient(tenantId, clientId);
-    events.push('client:end');
-    return found;
-  };
+/** Records the name of every DynamoDB command the store sends (e.g. BatchGetCommand). */
+function traceCalls(store: Store) {
+  const calls: string[] = [];
+  const doc = store.table.doc;
+  const send = doc.send.bind(doc);
+  doc.send = ((command: { constructor: { name: string } }, ...rest: unknown[]) => {
+    calls.push(command.constructor.name);
+    return (send as (...args: unknown[]) => unknown)(command, ...rest);
+  }) as typeof doc.send;
   restore.push(() => {
-    tenants.findTenant = findTenant;
-    clients.findClient = findClient;
+    doc.send = send;
   });
-  return events;
+  return calls;
 }
 
 const refreshForm = { grant_type: 'refresh_token', refresh_token: `${crypto.randomUUID()}.${'A'.repeat(43)}` };
 
 describe('token endpoint: tenant and client lookups', () => {
-  it('starts the client lookup before the tenant lookup has finished', async () => {
-    const events = traceLookups(keyway.store, 50);
-    const { body } = await tokenRequest(keyway, ctx.tenantId, refreshForm, { Authorization: basicAuth(ctx.client) });
-    expect(body.error).toBe('invalid_grant'); // got past tenant and client: the token itself is unknown
-    expect(events.indexOf('client:start')).toBeGreaterThanOrEqual(0);
-    expect(events.indexOf('client:start')).toBeLessThan(events.indexOf('tenant:end'));
-  });
-
-  it('still issues tokens for both grants', async () => {
-    traceLookups(keyway.store, 20);
+  it('a refresh costs three DynamoDB calls: one BatchGetItem, the rotation, the user read', async () => {
     const user = await signedInUser(keyway, ctx.tenantId);
     const { code, verifier } = await getCode(keyway, ctx, user.cookie);
     const issued = await redeem(keyway, ctx, code, verifier);
     expect(issued.res.status).toBe(200);
-    expect(issued.body.id_token).toBeDefined();
+    const calls = traceCalls(keyway.store);
     const refreshed = await tokenRequest(
       keyway,
       ctx.tenantId,
@@ -74,6 +54,24 @@ describe('token endpoint: tenant and client lookups', () => {
     );
     expect(refreshed.res.status).toBe(200);
     expect(refreshed.body.refresh_token).toBeDefined();
+    expect(calls.sort()).toEqual(['BatchGetCommand', 'GetCommand', 'TransactWriteCommand']);
+  });
+
+  it('a code redemption reads tenant and client in one BatchGetItem', async () => {
+    const user = await signedInUser(keyway, ctx.tenantId);
+    const { code, verifier } = await getCode(keyway, ctx, user.cookie);
+    const calls = traceCalls(keyway.store);
+    const issued = await redeem(keyway, ctx, code, verifier);
+    expect(issued.res.status).toBe(200);
+    expect(issued.body.id_token).toBeDefined();
+    expect(calls).toEqual(['BatchGetCommand', 'UpdateCommand', 'GetCommand', 'TransactWriteCommand']);
+  });
+
+  it('an unknown refresh token of a known client is invalid_grant after the one read', async () => {
+    const calls = traceCalls(keyway.store);
+    const { body } = await tokenRequest(keyway, ctx.tenantId, refreshForm, { Authorization: basicAuth(ctx.client) });
+    expect(body.error).toBe('invalid_grant');
+    expect(calls).toEqual(['BatchGetCommand']);
   });
 
   it('an unknown tenant is a 404 even with bad client credentials', async () => {
@@ -84,11 +82,11 @@ describe('token endpoint: tenant and client lookups', () => {
     expect(body.status).toBe(404);
   });
 
-  it('a malformed tenant id is a 404 without any client lookup', async () => {
-    const events = traceLookups(keyway.store, 0);
+  it('a malformed tenant id is a 404 without any store read', async () => {
+    const calls = traceCalls(keyway.store);
     const { res } = await tokenRequest(keyway, 'admin', refreshForm, { Authorization: basicAuth(ctx.client) });
     expect(res.status).toBe(404);
-    expect(events.filter((e) => e.startsWith('client'))).toEqual([]);
+    expect(calls).toEqual([]);
   });
 
   it('a JSON body is invalid_request before client authentication is judged', async () => {
@@ -105,8 +103,7 @@ describe('token endpoint: tenant and client lookups', () => {
     expect(body.error).toBe('invalid_request');
   });
 
-  it('bad client credentials on a known tenant are 401 invalid_client, with the tenant read slower than the client', async () => {
-    traceLookups(keyway.store, 50);
+  it('bad client credentials on a known tenant are 401 invalid_client', async () => {
     for (const client of [
       { client_id: ctx.client.client_id, client_secret: 'wrong' },
       { client_id: 'no-such-client', client_secret: 'x' },

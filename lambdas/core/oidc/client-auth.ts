@@ -21,12 +21,18 @@ function parseBasic(header: string): { clientId: string; secret: string } | unde
   }
 }
 
+/** The client credentials of a request, parsed but not yet checked against the client. */
+export interface ClientCredentials {
+  readonly clientId: string;
+  readonly method: Client['tokenEndpointAuthMethod'];
+  readonly secret: string | undefined;
+}
+
 /**
- * Authenticates the client of a token/revoke/introspect request with exactly one method (RFC 6749 §2.3):
- * client_secret_basic, client_secret_post, or none (public clients, identified by client_id only).
- * The method must be the one the client registered. Every failure is the same 401 invalid_client.
+ * Reads the client credentials of a token/revoke/introspect request, which must use exactly one method
+ * (RFC 6749 §2.3): client_secret_basic, client_secret_post, or none (public clients, client_id only).
  */
-export async function authenticateClient(req: HttpRequest, store: Store, tenantId: string): Promise<Client> {
+export function clientCredentials(req: HttpRequest): ClientCredentials {
   const authorization = req.headers.authorization;
   const basic = authorization ? parseBasic(authorization) : undefined;
   if (authorization && !basic && /^Basic /i.test(authorization))
@@ -39,12 +45,25 @@ export async function authenticateClient(req: HttpRequest, store: Store, tenantI
   const method = basic ? 'client_secret_basic' : bodySecret !== undefined ? 'client_secret_post' : 'none';
   const clientId = basic?.clientId ?? bodyId;
   if (!clientId) throw new InvalidClient('Client authentication is required.');
-  const client = await store.clients.findClient(tenantId, clientId);
-  // The same answer for unknown clients, wrong secrets and wrong methods: nothing to probe.
-  if (!client || client.tokenEndpointAuthMethod !== method) throw new InvalidClient();
-  if (method !== 'none') {
-    const secret = basic?.secret ?? bodySecret ?? '';
+  return { clientId, method, secret: basic?.secret ?? bodySecret };
+}
+
+/**
+ * Checks credentials against the stored client (undefined when unknown). The method must be the one the client
+ * registered. Every failure is the same 401 invalid_client: unknown clients, wrong secrets and wrong methods
+ * give nothing to probe.
+ */
+export function verifyClient(credentials: ClientCredentials, client: Client | undefined): Client {
+  if (!client || client.tokenEndpointAuthMethod !== credentials.method) throw new InvalidClient();
+  if (credentials.method !== 'none') {
+    const secret = credentials.secret ?? '';
     if (!client.secretHash || !safeEqual(sha256(secret), client.secretHash)) throw new InvalidClient();
   }
   return client;
+}
+
+/** clientCredentials + verifyClient with the client read from the store (revoke, introspect). */
+export async function authenticateClient(req: HttpRequest, store: Store, tenantId: string): Promise<Client> {
+  const credentials = clientCredentials(req);
+  return verifyClient(credentials, await store.clients.findClient(tenantId, credentials.clientId));
 }

@@ -100,7 +100,7 @@ export class ClientRepository {
   }
 }
 
-function toClient(item: Item): Client {
+export function toClient(item: Item): Client {
   const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
   return rest as unknown as Client;
 }

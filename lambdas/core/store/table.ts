@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, epochSeconds } from '../clock.ts';
 
 export type Item = Record<string, unknown>;
@@ -29,6 +29,30 @@ export class Table {
     if (!keyFits(key)) return undefined;
     const out = await this.doc.send(new GetCommand({ TableName: this.name, Key: key, ConsistentRead: consistent }));
     return this.isLive(out.Item) ? out.Item : undefined;
+  }
+
+  /**
+   * Strongly consistent BatchGetItem of up to 100 keys in one round trip; returns the live items in the order of
+   * `keyList` (undefined for absent, expired or impossible keys). Unprocessed keys are retried with backoff.
+   */
+  async batchGet(keyList: readonly Key[]): Promise<(Item | undefined)[]> {
+    const wanted = keyList.filter(keyFits);
+    let items: Item[] = [];
+    let unprocessed: Record<string, unknown>[] | undefined =
+      wanted.length > 0 ? wanted.map((k) => ({ pk: k.pk, sk: k.sk })) : undefined;
+    for (let attempt = 0; unprocessed && unprocessed.length > 0; attempt++) {
+      if (attempt > 5) throw new Error('BatchGetItem left keys unprocessed');
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** (attempt - 1)));
+      const out = await this.doc.send(
+        new BatchGetCommand({ RequestItems: { [this.name]: { Keys: unprocessed, ConsistentRead: true } } }),
+      );
+      items = items.concat(out.Responses?.[this.name] ?? []);
+      unprocessed = out.UnprocessedKeys?.[this.name]?.Keys;
+    }
+    return keyList.map((k) => {
+      const found = items.find((i) => i.pk === k.pk && i.sk === k.sk);
+      return this.isLive(found) ? found : undefined;
+    });
   }
 
   /** Condition for "this key is free, or holds only an expired leftover". */

@@ -92,7 +92,7 @@ function newDecoyKey(): string {
   return randomBytes(32).toString('base64url');
 }
 
-function toTenant(item: Item): Tenant {
+export function toTenant(item: Item): Tenant {
   return {
     id: item.id as string,
     name: item.name as string,

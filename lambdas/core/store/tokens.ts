@@ -1,4 +1,4 @@
-import { BatchGetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
 import { strip } from './interactions.ts';
@@ -72,7 +72,7 @@ export class TokenRepository {
     raw: string,
     grantId: string,
   ): Promise<{ token?: RefreshToken; grant?: Grant }> {
-    const [tokenItem, grantItem] = await this.batchGet([
+    const [tokenItem, grantItem] = await this.table.batchGet([
       keys.refreshToken(tenantId, sha256(raw)),
       keys.grant(tenantId, grantId),
     ]);
@@ -204,7 +204,7 @@ export class TokenRepository {
 
   /** One round trip: is the access token's family alive, and was the token itself revoked? */
   async accessTokenStatus(tenantId: string, grantId: string, jti: string): Promise<{ active: boolean; grant?: Grant }> {
-    const [grantItem, revokedItem] = await this.batchGet([
+    const [grantItem, revokedItem] = await this.table.batchGet([
       keys.grant(tenantId, grantId),
       keys.revokedAccessToken(tenantId, jti),
     ]);
@@ -216,28 +216,14 @@ export class TokenRepository {
     const item = await this.table.get(keys.grant(tenantId, grantId));
     return item ? strip<Grant>(item) : undefined;
   }
+}
 
-  /** Strongly consistent BatchGetItem; returns live items in the order of `keyList`. */
-  private async batchGet(keyList: { pk: string; sk: string }[]): Promise<(Item | undefined)[]> {
-    const out = await this.table.doc.send(
-      new BatchGetCommand({ RequestItems: { [this.table.name]: { Keys: keyList, ConsistentRead: true } } }),
-    );
-    let items = out.Responses?.[this.table.name] ?? [];
-    let unprocessed = out.UnprocessedKeys?.[this.table.name]?.Keys;
-    for (let attempt = 0; unprocessed && unprocessed.length > 0 && attempt < 5; attempt++) {
-      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-      const retry = await this.table.doc.send(
-        new BatchGetCommand({ RequestItems: { [this.table.name]: { Keys: unprocessed, ConsistentRead: true } } }),
-      );
-      items = items.concat(retry.Responses?.[this.table.name] ?? []);
-      unprocessed = retry.UnprocessedKeys?.[this.table.name]?.Keys;
-    }
-    if (unprocessed && unprocessed.length > 0) throw new Error('BatchGetItem left keys unprocessed');
-    return keyList.map((k) => {
-      const found = items.find((i) => i.pk === k.pk && i.sk === k.sk);
-      return this.table.isLive(found) ? found : undefined;
-    });
-  }
+export function toRefreshToken(item: Item): RefreshToken {
+  return strip<RefreshToken>(item);
+}
+
+export function toGrant(item: Item): Grant {
+  return strip<Grant>(item);
 }
 
 function reasonFailed(error: unknown, index: number): boolean {
