@@ -59,7 +59,8 @@ export async function exchangeAuthorizationCode(ctx: GrantContext): Promise<Toke
   if (result.status === 'unknown') throw new InvalidGrant('The authorization code is invalid or expired.');
   if (result.status === 'replayed') {
     // RFC 6749 §4.1.2 / §10.5: a code used twice revokes everything issued from it — including tokens the first
-    // redemption is still minting: the revocation is recorded even before that grant exists, and then its creation fails.
+    // redemption is still minting: the revocation is recorded even before that family exists, which is then
+    // created revoked.
     await store.tokens.revokeGrantOfReplayedCode(tenant.id, result.code.grantId, result.code.expiresAt);
     throw new InvalidGrant('The authorization code was already used.');
   }
@@ -91,8 +92,8 @@ export async function exchangeAuthorizationCode(ctx: GrantContext): Promise<Toke
   try {
     await store.tokens.createGrant(grant, refresh);
   } catch (error) {
-    // A replay of this code was seen while we were redeeming it: its revocation already holds the grant id.
-    if (isTransactionConditionFailed(error)) throw new InvalidGrant('The authorization code was already used.');
+    // Another family under the same id (a grant-id collision): refuse rather than mix two families.
+    if (isTransactionConditionFailed(error)) throw new InvalidGrant('The authorization code is invalid or expired.');
     throw error;
   }
   return mintTokens({

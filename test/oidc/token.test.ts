@@ -154,22 +154,23 @@ describe('authorization_code grant', () => {
       { Authorization: basicAuth(ctx.client) },
     );
     expect(replay.body).toMatchObject({ error: 'invalid_grant' });
-    // The family is revoked before it exists, so the first redemption cannot create it.
+    // The family is revoked before it exists; the first redemption then creates it revoked.
     expect((await keyway.store.tokens.findGrant(ctx.tenantId, first.code.grantId))?.revokedAt).toBeDefined();
     const now = Math.floor(Date.now() / 1000);
-    await expect(
-      keyway.store.tokens.createGrant({
-        tenantId: ctx.tenantId,
-        grantId: first.code.grantId,
-        clientId: ctx.client.client_id,
-        userId: user.userId,
-        scope: first.code.scope,
-        authTime: first.code.authTime,
-        amr: first.code.amr,
-        createdAt: now,
-        expiresAt: now + 3600,
-      }),
-    ).rejects.toThrow();
+    await keyway.store.tokens.createGrant({
+      tenantId: ctx.tenantId,
+      grantId: first.code.grantId,
+      clientId: ctx.client.client_id,
+      userId: user.userId,
+      scope: first.code.scope,
+      authTime: first.code.authTime,
+      amr: first.code.amr,
+      createdAt: now,
+      expiresAt: now + 3600,
+    });
+    const family = await keyway.store.tokens.findGrant(ctx.tenantId, first.code.grantId);
+    expect(family).toMatchObject({ clientId: ctx.client.client_id, revokedReason: 'authorization code replayed' });
+    expect(family?.revokedAt).toBeDefined();
   });
 
   it('RFC 6749 §4.1.2: rejects an expired code (60 s lifetime)', async () => {
@@ -196,8 +197,16 @@ describe('authorization_code grant', () => {
   it('concurrency: of N parallel redemptions of one code exactly one succeeds (conditional write)', async () => {
     const { code, verifier } = await getCode(keyway, ctx, user.cookie);
     const results = await Promise.all(Array.from({ length: 10 }, () => redeem(keyway, ctx, code, verifier)));
-    expect(results.filter((r) => r.res.status === 200)).toHaveLength(1);
+    const won = results.filter((r) => r.res.status === 200);
+    expect(won).toHaveLength(1);
     for (const r of results.filter((r) => r.res.status !== 200)) expect(r.body.error).toBe('invalid_grant');
+    // The other nine were replays (RFC 6749 §4.1.2): whichever order they ran in, the winner's tokens are revoked.
+    const res = await fetch(`${keyway.url}/${ctx.tenantId}/introspect`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basicAuth(ctx.client) },
+      body: new URLSearchParams({ token: won[0]!.body.access_token as string }),
+    });
+    expect(await res.json()).toEqual({ active: false });
   });
 });
 

@@ -32,11 +32,41 @@ export interface RefreshToken {
 
 export type RotateResult = 'rotated' | 'grace' | 'reused' | 'revoked';
 
+const CODE_REPLAYED = 'authorization code replayed';
+
 export class TokenRepository {
   constructor(private readonly table: Table) {}
 
   /** Creates the token family and, when granted, its first refresh token, atomically. */
+  /**
+   * If a replay of the family's authorization code was seen before the family existed (revokeGrantOfReplayedCode
+   * left its revocation under the grant key), the family is created already revoked: the redemption that won the
+   * code still gets its answer, but nothing in it works — as if the replay had come a moment later.
+   */
   async createGrant(grant: Grant, refreshToken?: { raw: string; token: RefreshToken }): Promise<void> {
+    try {
+      await this.writeGrant(grant, refreshToken, { ConditionExpression: 'attribute_not_exists(pk)' });
+    } catch (error) {
+      if (!isTransactionConditionFailed(error) || !reasonFailed(error, 0)) throw error;
+      const revocation = await this.table.get(keys.grant(grant.tenantId, grant.grantId), true);
+      if (revocation?.revokedReason !== CODE_REPLAYED || revocation.clientId !== undefined) throw error;
+      await this.writeGrant(
+        { ...grant, revokedAt: revocation.revokedAt as number, revokedReason: CODE_REPLAYED },
+        refreshToken,
+        {
+          // Only over the revocation record, never over a family some other redemption created.
+          ConditionExpression: 'revokedReason = :replayed AND attribute_not_exists(clientId)',
+          ExpressionAttributeValues: { ':replayed': CODE_REPLAYED },
+        },
+      );
+    }
+  }
+
+  private async writeGrant(
+    grant: Grant,
+    refreshToken: { raw: string; token: RefreshToken } | undefined,
+    condition: { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> },
+  ): Promise<void> {
     await this.table.doc.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -44,7 +74,7 @@ export class TokenRepository {
             Put: {
               TableName: this.table.name,
               Item: { ...keys.grant(grant.tenantId, grant.grantId), type: 'grant', ...grant, ttl: grant.expiresAt },
-              ConditionExpression: 'attribute_not_exists(pk)',
+              ...condition,
             },
           },
           ...(refreshToken ? [{ Put: this.refreshTokenPut(refreshToken.raw, refreshToken.token) }] : []),
@@ -172,8 +202,8 @@ export class TokenRepository {
 
   /**
    * RFC 6749 §4.1.2: the code of `grantId` was presented twice. Revokes the family, or, when the first redemption
-   * has not created it yet, records the revocation under its key (until the code's family could have lived), so
-   * that redemption's conditional createGrant fails instead of issuing tokens nobody can revoke.
+   * has not created it yet, records the revocation under its key, so that createGrant then creates the family
+   * revoked instead of issuing tokens nobody revoked.
    */
   async revokeGrantOfReplayedCode(tenantId: string, grantId: string, codeExpiresAt: number): Promise<void> {
     await this.table.doc.send(
@@ -185,7 +215,7 @@ export class TokenRepository {
         ExpressionAttributeNames: { '#type': 'type', '#ttl': 'ttl' },
         ExpressionAttributeValues: {
           ':now': epochSeconds(this.table.clock),
-          ':reason': 'authorization code replayed',
+          ':reason': CODE_REPLAYED,
           ':type': 'grant',
           ':ttl': codeExpiresAt + 24 * 3600,
         },
