@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { requireOperator } from '../core/admin-auth.ts';
 import { epochSeconds, systemClock } from '../core/clock.ts';
 import { randomToken, sha256 } from '../core/crypto.ts';
@@ -10,42 +10,41 @@ import { redirectUriProblem, webOrigins } from '../core/oidc/redirect-uris.ts';
 import { SUPPORTED_SCOPES } from '../core/oidc/scopes.ts';
 import type { Client } from '../core/store/clients.ts';
 import { tenantIdProblem } from '../core/tenant-id.ts';
-import { parseInput } from '../core/validation.ts';
+import { integerIn, parseInput } from '../core/validation.ts';
 
-const redirectUri = z.string().superRefine((uri, ctx) => {
-  const problem = redirectUriProblem(uri);
-  if (problem) ctx.addIssue({ code: 'custom', message: `${uri} ${problem}` });
-});
+const redirectUri = z.string().check(
+  z.superRefine((uri, ctx) => {
+    const problem = redirectUriProblem(uri);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${uri} ${problem}` });
+  }),
+);
 
 /** RFC 7591 §2 client metadata (the subset Keyway implements) plus `audience` for access tokens. */
 const ClientMetadata = z.object({
-  redirect_uris: z.array(redirectUri).min(1).max(20),
-  post_logout_redirect_uris: z.array(redirectUri).max(20).default([]),
-  grant_types: z
-    .array(z.enum(['authorization_code', 'refresh_token']))
-    .min(1)
-    .default(['authorization_code']),
-  response_types: z.array(z.literal('code')).default(['code']),
-  token_endpoint_auth_method: z
-    .enum(['client_secret_basic', 'client_secret_post', 'none'])
-    .default('client_secret_basic'),
-  client_name: z.string().trim().min(1).max(100).optional(),
-  scope: z
-    .string()
-    .refine((s) => s.split(' ').every((x) => (SUPPORTED_SCOPES as readonly string[]).includes(x)), {
-      message: `scopes must be among: ${SUPPORTED_SCOPES.join(' ')}`,
-    })
-    .default(SUPPORTED_SCOPES.join(' ')),
-  audience: z.url().optional(),
+  redirect_uris: z.array(redirectUri).check(z.minLength(1), z.maxLength(20)),
+  post_logout_redirect_uris: z._default(z.array(redirectUri).check(z.maxLength(20)), []),
+  grant_types: z._default(z.array(z.enum(['authorization_code', 'refresh_token'])).check(z.minLength(1)), [
+    'authorization_code',
+  ]),
+  response_types: z._default(z.array(z.literal('code')), ['code']),
+  token_endpoint_auth_method: z._default(
+    z.enum(['client_secret_basic', 'client_secret_post', 'none']),
+    'client_secret_basic',
+  ),
+  client_name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  scope: z._default(
+    z.string().check(
+      z.refine((s) => s.split(' ').every((x) => (SUPPORTED_SCOPES as readonly string[]).includes(x)), {
+        message: `scopes must be among: ${SUPPORTED_SCOPES.join(' ')}`,
+      }),
+    ),
+    SUPPORTED_SCOPES.join(' '),
+  ),
+  audience: z.optional(z.url()),
   /** Keyway extension: per-client token lifetimes in seconds (each falls back to the tenant's setting). */
-  access_token_lifetime: z.number().int().min(60).max(86_400).optional(),
-  id_token_lifetime: z.number().int().min(60).max(86_400).optional(),
-  refresh_token_lifetime: z
-    .number()
-    .int()
-    .min(300)
-    .max(365 * 86_400)
-    .optional(),
+  access_token_lifetime: z.optional(integerIn(60, 86_400)),
+  id_token_lifetime: z.optional(integerIn(60, 86_400)),
+  refresh_token_lifetime: z.optional(integerIn(300, 365 * 86_400)),
 });
 
 /** RFC 7591 §3.2.2 error codes: a redirect URI problem is `invalid_redirect_uri`, any other `invalid_client_metadata`. */

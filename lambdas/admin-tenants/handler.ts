@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { requireOperator } from '../core/admin-auth.ts';
 import { getConfig, getStore } from '../core/deps.ts';
 import { InvalidRequest } from '../core/errors.ts';
@@ -7,38 +7,29 @@ import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts
 import { issuerOf } from '../core/issuer.ts';
 import { DEFAULT_TENANT_SETTINGS, PLANS, type Tenant } from '../core/store/tenants.ts';
 import { generateTenantId, tenantIdProblem } from '../core/tenant-id.ts';
-import { parseInput } from '../core/validation.ts';
+import { integerIn, parseInput } from '../core/validation.ts';
 
 const CreateTenant = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
   plan: z.enum(PLANS),
-  id: z.string().optional(),
-  settings: z
-    .strictObject({
-      rpId: z
-        .string()
-        .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, {
-          message: 'must be a lower-case host name',
-        })
-        .optional(),
-      signUpOpen: z.boolean().optional(),
-      refreshGraceSeconds: z.number().int().min(0).max(60).optional(),
-      accessTokenTtlSeconds: z.number().int().min(60).max(86_400).optional(),
-      idTokenTtlSeconds: z.number().int().min(60).max(86_400).optional(),
-      refreshTokenTtlSeconds: z
-        .number()
-        .int()
-        .min(300)
-        .max(365 * 86_400)
-        .optional(),
-      sessionTtlSeconds: z
-        .number()
-        .int()
-        .min(300)
-        .max(90 * 86_400)
-        .optional(),
-    })
-    .optional(),
+  id: z.optional(z.string()),
+  settings: z.optional(
+    z.strictObject({
+      rpId: z.optional(
+        z.string().check(
+          z.regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, {
+            message: 'must be a lower-case host name',
+          }),
+        ),
+      ),
+      signUpOpen: z.optional(z.boolean()),
+      refreshGraceSeconds: z.optional(integerIn(0, 60)),
+      accessTokenTtlSeconds: z.optional(integerIn(60, 86_400)),
+      idTokenTtlSeconds: z.optional(integerIn(60, 86_400)),
+      refreshTokenTtlSeconds: z.optional(integerIn(300, 365 * 86_400)),
+      sessionTtlSeconds: z.optional(integerIn(300, 90 * 86_400)),
+    }),
+  ),
 });
 
 /** POST /admin/tenants — the platform operator creates a tenant (an issuer). */

@@ -1,37 +1,40 @@
 import type { AuthenticatorTransportFuture } from '@simplewebauthn/server';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 const TRANSPORTS = new Set<string>(['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb']);
 
-/** What the hosted pages POST. Ids are opaque tokens; WebAuthn responses keep the fields the verifier reads. */
-const Id = z.string().min(1).max(128);
-const Base64Url = z
-  .string()
-  .max(16_384)
-  .regex(/^[A-Za-z0-9_-]*$/, { message: 'must be base64url' });
+/**
+ * What the hosted pages POST. Ids are opaque tokens; WebAuthn responses keep the fields the verifier reads.
+ * `zod/mini` schemas (see lambdas/core/validation.ts): checks run in the order listed, as `zod`'s chained methods do.
+ */
+const Id = z.string().check(z.minLength(1), z.maxLength(128));
+const Base64Url = z.string().check(z.maxLength(16_384), z.regex(/^[A-Za-z0-9_-]*$/, { message: 'must be base64url' }));
 
-export const Email = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.email({ message: 'must be an email address' }).max(254));
+export const Email = z.pipe(
+  z.string().check(z.trim(), z.toLowerCase()),
+  z.email({ message: 'must be an email address' }).check(z.maxLength(254)),
+);
 
 const PersonName = z
   .string()
-  .trim()
-  .min(1, { message: 'is required' })
-  .max(100)
-  .regex(/^[^\p{Cc}]+$/u, { message: 'must not contain control characters' });
+  .check(
+    z.trim(),
+    z.minLength(1, { message: 'is required' }),
+    z.maxLength(100),
+    z.regex(/^[^\p{Cc}]+$/u, { message: 'must not contain control characters' }),
+  );
+
+const CredentialId = Base64Url.check(z.minLength(1), z.maxLength(1366));
 
 const ResponseCommon = {
-  id: Base64Url.min(1).max(1366),
-  rawId: Base64Url.min(1).max(1366),
+  id: CredentialId,
+  rawId: CredentialId,
   type: z.literal('public-key'),
-  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-  authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+  clientExtensionResults: z._default(z.record(z.string(), z.unknown()), {}),
+  authenticatorAttachment: z.optional(z.enum(['platform', 'cross-platform'])),
 };
 
-export const AuthenticationOptionsBody = z.object({ interaction: Id, email: Email.optional() });
+export const AuthenticationOptionsBody = z.object({ interaction: Id, email: z.optional(Email) });
 
 export const AuthenticationVerifyBody = z.object({
   interaction: Id,
@@ -42,7 +45,7 @@ export const AuthenticationVerifyBody = z.object({
       clientDataJSON: Base64Url,
       authenticatorData: Base64Url,
       signature: Base64Url,
-      userHandle: Base64Url.optional(),
+      userHandle: z.optional(Base64Url),
     }),
   }),
 });
@@ -63,11 +66,12 @@ export const RegistrationVerifyBody = z.object({
       clientDataJSON: Base64Url,
       attestationObject: Base64Url,
       // Unknown (future) transports are dropped rather than refusing the passkey.
-      transports: z
-        .array(z.string().max(32))
-        .max(16)
-        .transform((list) => list.filter((t): t is AuthenticatorTransportFuture => TRANSPORTS.has(t)))
-        .optional(),
+      transports: z.optional(
+        z.pipe(
+          z.array(z.string().check(z.maxLength(32))).check(z.maxLength(16)),
+          z.transform((list) => list.filter((t): t is AuthenticatorTransportFuture => TRANSPORTS.has(t))),
+        ),
+      ),
     }),
   }),
 });
