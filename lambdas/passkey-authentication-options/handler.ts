@@ -3,7 +3,7 @@ import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { loadInteractionForPost } from '../core/oidc/sign-in.ts';
-import { startPasskeyAuthentication } from '../core/passkeys/authentication.ts';
+import { startPasskeyAuthentication } from '../core/passkeys/ceremony-options.ts';
 import { AuthenticationOptionsBody } from '../core/passkeys/inputs.ts';
 import { parseInput } from '../core/validation.ts';
 

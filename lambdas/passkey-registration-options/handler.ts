@@ -3,8 +3,8 @@ import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { loadInteractionForPost } from '../core/oidc/sign-in.ts';
+import { startPasskeyRegistration } from '../core/passkeys/ceremony-options.ts';
 import { RegistrationOptionsBody } from '../core/passkeys/inputs.ts';
-import { startPasskeyRegistration } from '../core/passkeys/registration.ts';
 import { parseInput } from '../core/validation.ts';
 
 /**

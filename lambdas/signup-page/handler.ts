@@ -5,7 +5,7 @@ import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
 import { loadInteraction } from '../core/oidc/sign-in.ts';
 import { renderErrorPage, renderPageError, renderSignUpPage } from '../core/passkeys/pages.ts';
-import { requireSignUpOpen } from '../core/passkeys/registration.ts';
+import { requireSignUpOpen } from '../core/passkeys/sign-up.ts';
 
 /** GET {issuer}/signup?interaction=… — create an account and its first passkey (when the tenant allows it). */
 export async function showSignUpPage(req: HttpRequest): Promise<HttpResponse> {

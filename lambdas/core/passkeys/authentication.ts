@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import {
   type AuthenticationResponseJSON,
   type AuthenticatorTransportFuture,
-  generateAuthenticationOptions,
-  type PublicKeyCredentialRequestOptionsJSON,
   verifyAuthenticationResponse,
 } from '@simplewebauthn/server';
 import { AccessDenied } from '../errors.ts';
@@ -14,62 +11,7 @@ import type { Interaction } from '../store/interactions.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
 import { consumeCeremonyChallenge } from './challenges.ts';
-import { type AllowedCredential, decoyCredentials } from './decoy-credentials.ts';
 import { relyingPartyOf } from './relying-party.ts';
-
-/** How long the browser may wait for the user; the stored challenge lives 5 minutes. */
-export const CEREMONY_TIMEOUT_MS = 4 * 60 * 1000;
-
-export interface CeremonyOptions<T> {
-  /** Names the stored challenge; the page sends it back with the authenticator's response. */
-  readonly challengeId: string;
-  readonly options: T;
-}
-
-/**
- * Starts a sign-in. Without an email: a discoverable-credential request (the authenticator offers the tenant's
- * passkeys; also used for conditional UI). With an email (the fallback): the account's credentials as
- * `allowCredentials` — or, for an unknown email, decoys after the same store reads, so the answer never tells
- * whether the email has an account.
- */
-export async function startPasskeyAuthentication(
-  req: HttpRequest,
-  deps: { store: Store },
-  tenant: Tenant,
-  interaction: Interaction,
-  email: string | undefined,
-): Promise<CeremonyOptions<PublicKeyCredentialRequestOptionsJSON>> {
-  const { store } = deps;
-  let allowCredentials: AllowedCredential[] | undefined;
-  if (email !== undefined) {
-    const [userId, decoyKey] = await Promise.all([
-      store.users.findUserIdByEmail(tenant.id, email),
-      store.tenants.decoyKey(tenant.id),
-    ]);
-    // The same query runs for an unknown email (against an id that has no passkeys) to keep the timing alike.
-    const passkeys = await store.users.listPasskeys(tenant.id, userId ?? randomUUID());
-    allowCredentials =
-      passkeys.length > 0
-        ? passkeys.map((p) => ({
-            id: p.credentialId,
-            ...(p.transports ? { transports: [...p.transports] as AuthenticatorTransportFuture[] } : {}),
-          }))
-        : decoyCredentials(decoyKey, tenant.id, email);
-  }
-  const options = await generateAuthenticationOptions({
-    rpID: relyingPartyOf(req, tenant).id,
-    userVerification: 'required',
-    timeout: CEREMONY_TIMEOUT_MS,
-    ...(allowCredentials ? { allowCredentials } : {}),
-  });
-  const challenge = await store.users.createChallenge({
-    tenantId: tenant.id,
-    purpose: 'authentication',
-    challenge: options.challenge,
-    interactionId: interaction.id,
-  });
-  return { challengeId: challenge.id, options };
-}
 
 /**
  * Finishes a sign-in: the assertion must answer this interaction's unused challenge, come from a passkey

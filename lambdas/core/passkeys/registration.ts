@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import {
   type AuthenticatorTransportFuture,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
   type RegistrationResponseJSON,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
@@ -14,70 +11,10 @@ import { completeSignIn } from '../oidc/sign-in.ts';
 import type { Interaction } from '../store/interactions.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
-import { CredentialTaken, EmailTaken, type Passkey, type User } from '../store/users.ts';
-import { CEREMONY_TIMEOUT_MS, type CeremonyOptions } from './authentication.ts';
+import { CredentialTaken, EmailTaken, type Passkey } from '../store/users.ts';
 import { consumeCeremonyChallenge } from './challenges.ts';
 import { relyingPartyOf } from './relying-party.ts';
-
-export interface NewAccount {
-  /** Lower-cased and validated by the caller. */
-  readonly email: string;
-  readonly givenName: string;
-  readonly familyName: string;
-}
-
-export function requireSignUpOpen(tenant: Tenant): void {
-  if (!tenant.settings.signUpOpen)
-    throw new AccessDenied(
-      `${tenant.name} does not allow creating an account here; ask an administrator to invite you.`,
-    );
-}
-
-/**
- * Starts a sign-up: the account to create travels with the challenge (nothing is written to the user table
- * until a passkey is verified). Whether the email is already taken is deliberately not checked here, so this
- * step answers the same for every email; the final step is the first to find out.
- */
-export async function startPasskeyRegistration(
-  req: HttpRequest,
-  store: Store,
-  tenant: Tenant,
-  interaction: Interaction,
-  account: NewAccount,
-): Promise<CeremonyOptions<PublicKeyCredentialCreationOptionsJSON>> {
-  requireSignUpOpen(tenant);
-  const rp = relyingPartyOf(req, tenant);
-  const pendingUser: User = {
-    tenantId: tenant.id,
-    userId: randomUUID(),
-    email: account.email,
-    // No email channel yet: the address is whatever the user typed.
-    emailVerified: false,
-    givenName: account.givenName,
-    familyName: account.familyName,
-    roles: ['user'],
-    createdAt: epochSeconds(store.clock),
-  };
-  const options = await generateRegistrationOptions({
-    rpName: rp.name,
-    rpID: rp.id,
-    userName: account.email,
-    userDisplayName: `${account.givenName} ${account.familyName}`,
-    // The WebAuthn user handle is the account id, so an assertion names the account it belongs to.
-    userID: new Uint8Array(Buffer.from(pendingUser.userId, 'utf8')),
-    attestationType: 'none',
-    authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
-    timeout: CEREMONY_TIMEOUT_MS,
-  });
-  const challenge = await store.users.createChallenge({
-    tenantId: tenant.id,
-    purpose: 'registration',
-    challenge: options.challenge,
-    interactionId: interaction.id,
-    pendingUser,
-  });
-  return { challengeId: challenge.id, options };
-}
+import { requireSignUpOpen } from './sign-up.ts';
 
 /**
  * Finishes a sign-up: verifies the new passkey (user-verified, this interaction's unused challenge, this

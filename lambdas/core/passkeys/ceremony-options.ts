@@ -1,0 +1,190 @@
+import { randomFillSync, randomUUID } from 'node:crypto';
+import type {
+  AuthenticatorTransportFuture,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialDescriptorJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/server';
+import { epochSeconds } from '../clock.ts';
+import type { HttpRequest } from '../http/types.ts';
+import type { Interaction } from '../store/interactions.ts';
+import type { Store } from '../store/store.ts';
+import type { Tenant } from '../store/tenants.ts';
+import type { User } from '../store/users.ts';
+import { type AllowedCredential, decoyCredentials } from './decoy-credentials.ts';
+import { relyingPartyOf } from './relying-party.ts';
+import { requireSignUpOpen } from './sign-up.ts';
+
+/**
+ * The first step of both WebAuthn ceremonies: the options the browser passes to navigator.credentials.get/create,
+ * and the challenge stored for the second step. Only types come from @simplewebauthn/server: building options is
+ * plain data plus 32 random bytes, and importing the library (its ASN.1, X.509 and CBOR code, ~270 KB that does not
+ * tree-shake) would make these two functions' cold start as slow as the verifying ones. The options are exactly
+ * what its generateAuthenticationOptions/generateRegistrationOptions return for these inputs, key for key
+ * (test/passkeys/ceremony-options.test.ts compares them); verification stays with the library
+ * (authentication.ts, registration.ts).
+ */
+
+/** How long the browser may wait for the user; the stored challenge lives 5 minutes. */
+export const CEREMONY_TIMEOUT_MS = 4 * 60 * 1000;
+
+export interface CeremonyOptions<T> {
+  /** Names the stored challenge; the page sends it back with the authenticator's response. */
+  readonly challengeId: string;
+  readonly options: T;
+}
+
+/** COSE algorithms offered for a new passkey, preferred first: EdDSA, ES256, RS256 (the library's default set). */
+const PUBLIC_KEY_ALGORITHMS = [-8, -7, -257] as const;
+
+/** A fresh challenge: 32 bytes from the CSPRNG (WebAuthn §13.4.3 asks for at least 16). */
+export function newChallenge(): Uint8Array<ArrayBuffer> {
+  return randomFillSync(new Uint8Array(32));
+}
+
+const BASE64URL = /^[-A-Za-z0-9_]*$/;
+
+/** `allowCredentials` entries as the library writes them: padding trimmed, `type` added, anything else refused. */
+function descriptor(credential: AllowedCredential): PublicKeyCredentialDescriptorJSON {
+  const id = credential.id.replace(/=/g, '');
+  if (!BASE64URL.test(id)) throw new Error(`allowCredential id "${credential.id}" is not a valid base64url string`);
+  return { ...credential, id, type: 'public-key' };
+}
+
+/** navigator.credentials.get() options: user verification required; `allowCredentials` only when given. */
+export function authenticationOptions(input: {
+  readonly rpId: string;
+  readonly challenge: Uint8Array;
+  readonly allowCredentials?: readonly AllowedCredential[] | undefined;
+}): PublicKeyCredentialRequestOptionsJSON {
+  return {
+    rpId: input.rpId,
+    challenge: Buffer.from(input.challenge).toString('base64url'),
+    ...(input.allowCredentials ? { allowCredentials: input.allowCredentials.map(descriptor) } : {}),
+    timeout: CEREMONY_TIMEOUT_MS,
+    userVerification: 'required',
+  };
+}
+
+/**
+ * navigator.credentials.create() options: a discoverable (resident) credential with user verification, no
+ * attestation, and the credProps extension so the browser reports whether the key is discoverable.
+ */
+export function registrationOptions(input: {
+  readonly rp: { readonly id: string; readonly name: string };
+  readonly user: { readonly id: Uint8Array; readonly name: string; readonly displayName: string };
+  readonly challenge: Uint8Array;
+}): PublicKeyCredentialCreationOptionsJSON {
+  return {
+    challenge: Buffer.from(input.challenge).toString('base64url'),
+    rp: { name: input.rp.name, id: input.rp.id },
+    user: {
+      id: Buffer.from(input.user.id).toString('base64url'),
+      name: input.user.name,
+      displayName: input.user.displayName,
+    },
+    pubKeyCredParams: PUBLIC_KEY_ALGORITHMS.map((alg) => ({ alg, type: 'public-key' })),
+    timeout: CEREMONY_TIMEOUT_MS,
+    attestation: 'none',
+    excludeCredentials: [],
+    authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
+    extensions: { credProps: true },
+    hints: [],
+  };
+}
+
+/**
+ * Starts a sign-in. Without an email: a discoverable-credential request (the authenticator offers the tenant's
+ * passkeys; also used for conditional UI). With an email (the fallback): the account's credentials as
+ * `allowCredentials` — or, for an unknown email, decoys after the same store reads, so the answer never tells
+ * whether the email has an account.
+ */
+export async function startPasskeyAuthentication(
+  req: HttpRequest,
+  deps: { store: Store },
+  tenant: Tenant,
+  interaction: Interaction,
+  email: string | undefined,
+): Promise<CeremonyOptions<PublicKeyCredentialRequestOptionsJSON>> {
+  const { store } = deps;
+  let allowCredentials: AllowedCredential[] | undefined;
+  if (email !== undefined) {
+    const [userId, decoyKey] = await Promise.all([
+      store.users.findUserIdByEmail(tenant.id, email),
+      store.tenants.decoyKey(tenant.id),
+    ]);
+    // The same query runs for an unknown email (against an id that has no passkeys) to keep the timing alike.
+    const passkeys = await store.users.listPasskeys(tenant.id, userId ?? randomUUID());
+    allowCredentials =
+      passkeys.length > 0
+        ? passkeys.map((p) => ({
+            id: p.credentialId,
+            ...(p.transports ? { transports: [...p.transports] as AuthenticatorTransportFuture[] } : {}),
+          }))
+        : decoyCredentials(decoyKey, tenant.id, email);
+  }
+  const options = authenticationOptions({
+    rpId: relyingPartyOf(req, tenant).id,
+    challenge: newChallenge(),
+    allowCredentials,
+  });
+  const challenge = await store.users.createChallenge({
+    tenantId: tenant.id,
+    purpose: 'authentication',
+    challenge: options.challenge,
+    interactionId: interaction.id,
+  });
+  return { challengeId: challenge.id, options };
+}
+
+export interface NewAccount {
+  /** Lower-cased and validated by the caller. */
+  readonly email: string;
+  readonly givenName: string;
+  readonly familyName: string;
+}
+
+/**
+ * Starts a sign-up: the account to create travels with the challenge (nothing is written to the user table
+ * until a passkey is verified). Whether the email is already taken is deliberately not checked here, so this
+ * step answers the same for every email; the final step is the first to find out.
+ */
+export async function startPasskeyRegistration(
+  req: HttpRequest,
+  store: Store,
+  tenant: Tenant,
+  interaction: Interaction,
+  account: NewAccount,
+): Promise<CeremonyOptions<PublicKeyCredentialCreationOptionsJSON>> {
+  requireSignUpOpen(tenant);
+  const rp = relyingPartyOf(req, tenant);
+  const pendingUser: User = {
+    tenantId: tenant.id,
+    userId: randomUUID(),
+    email: account.email,
+    // No email channel yet: the address is whatever the user typed.
+    emailVerified: false,
+    givenName: account.givenName,
+    familyName: account.familyName,
+    roles: ['user'],
+    createdAt: epochSeconds(store.clock),
+  };
+  const options = registrationOptions({
+    rp,
+    user: {
+      // The WebAuthn user handle is the account id, so an assertion names the account it belongs to.
+      id: new Uint8Array(Buffer.from(pendingUser.userId, 'utf8')),
+      name: account.email,
+      displayName: `${account.givenName} ${account.familyName}`,
+    },
+    challenge: newChallenge(),
+  });
+  const challenge = await store.users.createChallenge({
+    tenantId: tenant.id,
+    purpose: 'registration',
+    challenge: options.challenge,
+    interactionId: interaction.id,
+    pendingUser,
+  });
+  return { challengeId: challenge.id, options };
+}

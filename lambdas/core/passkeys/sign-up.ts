@@ -1,0 +1,13 @@
+import { AccessDenied } from '../errors.ts';
+import type { Tenant } from '../store/tenants.ts';
+
+/**
+ * Whether the tenant lets people create an account. Its own module, free of WebAuthn code, so the sign-up page
+ * can check it without bundling @simplewebauthn/server; the registration steps check it again.
+ */
+export function requireSignUpOpen(tenant: Tenant): void {
+  if (!tenant.settings.signUpOpen)
+    throw new AccessDenied(
+      `${tenant.name} does not allow creating an account here; ask an administrator to invite you.`,
+    );
+}
