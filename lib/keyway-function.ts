@@ -24,7 +24,22 @@ export const ESBUILD_TARGET = 'node22';
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __keywayCreateRequire } from 'node:module'; const require = __keywayCreateRequire(import.meta.url);";
 
-/** The esbuild settings shared by CDK bundling and the bundle-content test, so they cannot drift. */
+/**
+ * The AWS SDK credential providers that read ~/.aws files, SSO caches or a web-identity token file. In Lambda they
+ * never find anything (the role's credentials are in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+ * which the default chain reads first), yet bundled they and the STS/SSO clients they load were ~110 KB parsed at
+ * every cold start. The bundles alias them to a module whose providers decline with `tryNextLink`, as an absent
+ * file does (see the module). Paths are relative to the project root, the working directory of both esbuild runs.
+ */
+export const UNBUNDLED_CREDENTIAL_PROVIDERS = [
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+] as const;
+export const FILE_CREDENTIAL_PROVIDERS_STANDIN = './lambdas/core/aws/file-credential-providers.ts';
+
+/** The esbuild settings shared by CDK bundling, the bundle-content test and the bench, so they cannot drift. */
 export const BUNDLE_SETTINGS = {
   target: ESBUILD_TARGET,
   format: 'esm',
@@ -35,7 +50,30 @@ export const BUNDLE_SETTINGS = {
    * the clients a handler imports end up in its bundle (checked by test/infra/bundles.test.ts).
    */
   external: [] as string[],
+  alias: Object.fromEntries(
+    UNBUNDLED_CREDENTIAL_PROVIDERS.map((pkg) => [pkg, FILE_CREDENTIAL_PROVIDERS_STANDIN]),
+  ) as Readonly<Record<string, string>>,
 } as const;
+
+/**
+ * What every function's environment starts with (the cold-start bench runs the bundles with it too).
+ *
+ * No NODE_OPTIONS=--enable-source-maps: Node then parses the bundle's source map at every cold start, which cost
+ * ~8–14 ms per cold start (bench/RESULTS.md, section 3) to make the stacks of rare unhandled errors readable in the
+ * logs. The maps are still built and shipped beside each bundle (`sourceMap` below, without sources content), so a
+ * logged stack is mapped offline instead: scripts/symbolicate-stack.ts.
+ */
+export const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  POWERTOOLS_SERVICE_NAME: 'keyway',
+  LOG_LEVEL: 'INFO',
+};
+
+/**
+ * Environment variables a function must not have. AWS_PROFILE makes the SDK's default chain skip the environment
+ * credentials Lambda provides and look for a profile in files the bundles do not read (see above).
+ */
+const FORBIDDEN_ENVIRONMENT = ['AWS_PROFILE'] as const;
 
 export interface KeywayFunctionProps {
   /** Handler module relative to the repository root; it exports `handler`. */
@@ -63,7 +101,7 @@ export interface KeywayFunctionProps {
 
 /**
  * A Node.js function with Keyway's runtime defaults: arm64, ESM bundle built by local esbuild (never Docker),
- * minified with source maps, active X-Ray tracing, its own log group with retention, and its own role that can
+ * minified, with source maps shipped but not loaded at run time, active X-Ray tracing, its own log group with retention, and its own role that can
  * write only to that log group. Whatever else it may do is granted by the construct that creates it.
  */
 export class KeywayFunction extends Construct {
@@ -73,6 +111,10 @@ export class KeywayFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: KeywayFunctionProps) {
     super(scope, id);
+    for (const name of FORBIDDEN_ENVIRONMENT) {
+      if (props.environment && name in props.environment)
+        throw new Error(`${id}: ${name} must not be set on a Keyway function (see lib/keyway-function.ts)`);
+    }
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -108,13 +150,7 @@ export class KeywayFunction extends Construct {
       ...(props.reservedConcurrentExecutions !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        POWERTOOLS_SERVICE_NAME: 'keyway',
-        LOG_LEVEL: 'INFO',
-        ...props.environment,
-      },
+      environment: { ...FUNCTION_ENVIRONMENT, ...props.environment },
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,
@@ -122,6 +158,7 @@ export class KeywayFunction extends Construct {
         mainFields: [...BUNDLE_SETTINGS.mainFields],
         banner: BUNDLE_SETTINGS.banner,
         externalModules: [...BUNDLE_SETTINGS.external],
+        esbuildArgs: { '--alias': Object.entries(BUNDLE_SETTINGS.alias).map(([pkg, path]) => `${pkg}=${path}`) },
         minify: true,
         sourceMap: true,
         sourcesContent: false,

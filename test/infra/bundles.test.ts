@@ -1,10 +1,12 @@
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Route, routes } from '../../lambdas/routes.ts';
-import { BUNDLE_SETTINGS, REPO_ROOT } from '../../lib/keyway-function.ts';
+import { BUNDLE_SETTINGS, REPO_ROOT, UNBUNDLED_CREDENTIAL_PROVIDERS } from '../../lib/keyway-function.ts';
 
 /**
  * Every Lambda bundle, built with the esbuild options NodejsFunction passes (lib/keyway-function.ts): bundle,
@@ -69,6 +71,7 @@ async function bundle(entry: string): Promise<Bundle> {
     mainFields: [...BUNDLE_SETTINGS.mainFields],
     banner: { js: BUNDLE_SETTINGS.banner },
     external: [...BUNDLE_SETTINGS.external],
+    alias: { ...BUNDLE_SETTINGS.alias },
     minify: true,
     sourcemap: true,
     sourcesContent: false,
@@ -154,6 +157,20 @@ describe('Lambda bundles', () => {
     });
   }
 
+  it('leaves out the credential providers that read files, and the STS/SSO clients they would load', () => {
+    for (const [id, { metafile }] of bundles) {
+      const inputs = Object.keys(metafile.inputs);
+      const leftIn = inputs.filter((input) =>
+        [...UNBUNDLED_CREDENTIAL_PROVIDERS, '@aws-sdk/nested-clients', '@aws-sdk/token-providers'].some((pkg) =>
+          input.includes(`node_modules/${pkg}/`),
+        ),
+      );
+      expect(leftIn, id).toEqual([]);
+      if (!inputs.some((input) => input.includes('node_modules/@aws-sdk/credential-provider-node/'))) continue;
+      expect(inputs, id).toContain('lambdas/core/aws/file-credential-providers.ts');
+    }
+  });
+
   it('bundles nothing from the local mode, the CDK app or the tests into a Lambda', () => {
     for (const [id, { metafile }] of bundles) {
       const foreign = Object.keys(metafile.inputs).filter((input) =>
@@ -161,6 +178,63 @@ describe('Lambda bundles', () => {
       );
       expect(foreign, id).toEqual([]);
     }
+  });
+});
+
+describe('credentials in a bundle', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keyway-credentials-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const outfile = join(dir, 'index.mjs');
+  /** The SDK's default chain as a function resolves it: prints the access key id, or the error. */
+  const run = (env: Record<string, string>) =>
+    execFileSync(process.execPath, [outfile], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: dir, AWS_REGION: 'us-west-2', ...env },
+    });
+
+  beforeAll(async () => {
+    await build({
+      stdin: {
+        contents: [
+          "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+          "const client = new DynamoDBClient({ region: 'us-west-2' });",
+          'client.config.credentials().then(',
+          "  (c) => console.log('resolved ' + c.accessKeyId),",
+          "  (e) => console.log('failed ' + e.name + ': ' + e.message),",
+          ');',
+        ].join('\n'),
+        resolveDir: REPO_ROOT,
+        sourcefile: 'credentials-check.ts',
+        loader: 'ts',
+      },
+      absWorkingDir: REPO_ROOT,
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: BUNDLE_SETTINGS.format,
+      target: BUNDLE_SETTINGS.target,
+      mainFields: [...BUNDLE_SETTINGS.mainFields],
+      banner: { js: BUNDLE_SETTINGS.banner },
+      alias: { ...BUNDLE_SETTINGS.alias },
+      minify: true,
+      logLevel: 'silent',
+    });
+  }, 60_000);
+
+  it('come from the AWS_* variables Lambda sets, through the default chain', () => {
+    const out = run({ AWS_ACCESS_KEY_ID: 'ASIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' });
+    expect(out.trim()).toBe('resolved ASIAEXAMPLE');
+  });
+
+  it('without them, the chain passes over the left-out providers and fails as it would with no files, not on a missing module', () => {
+    // A profile file the real fromIni would read: the bundle does not look at it.
+    const out = run({
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: join(dir, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+    });
+    expect(out.trim()).toBe('failed CredentialsProviderError: Could not load credentials from any providers');
+    expect(out).not.toMatch(/Cannot find (module|package)/);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { CfnElement, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { PLANS } from '../../lambdas/core/store/tenants.ts';
 import { routes } from '../../lambdas/routes.ts';
 import { type Api, isTenantScoped } from '../../lib/api.ts';
 import type { PlanConfig } from '../../lib/config.ts';
+import { KeywayFunction } from '../../lib/keyway-function.ts';
 import type { TenantAuthorizer } from '../../lib/tenant-authorizer.ts';
 import { CDK_CONTEXT, synthesize } from './app.ts';
 
@@ -102,6 +103,26 @@ describe('functions', () => {
       const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
       expect(logGroups[logGroupId]?.Properties.RetentionInDays).toBeGreaterThan(0);
     }
+  });
+
+  it('does not load source maps at run time, and never sets AWS_PROFILE (the credentials come from Lambda)', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+      expect(env.NODE_OPTIONS ?? '').not.toMatch(/--enable-source-maps/);
+      expect('AWS_PROFILE' in env).toBe(false);
+    }
+  });
+
+  it('refuses AWS_PROFILE on a KeywayFunction: it would make the SDK skip the environment credentials', () => {
+    const scope = new Stack();
+    expect(
+      () =>
+        new KeywayFunction(scope, 'Profiled', {
+          entry: routes[0]!.entry,
+          description: 'refused',
+          environment: { AWS_PROFILE: 'default' },
+        }),
+    ).toThrow(/AWS_PROFILE must not be set/);
   });
 
   it('sets memory and timeout deliberately: more memory for signing routes, timeouts under API Gateway 29 s', () => {
