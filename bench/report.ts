@@ -4,6 +4,8 @@ import {
   COLD_START_BUDGET_MS,
   type ColdStartRow,
   SDK_JUSTIFICATION,
+  type SdkFloorBreakdown,
+  type SourceMapCost,
 } from './coldstart/cold-start.ts';
 import type { Machine } from './lib/machine.ts';
 import type { ProfileShare } from './lib/profile.ts';
@@ -63,6 +65,17 @@ export interface ColdStartResults {
   readonly hello: ColdStartRow;
   readonly sdkFloor: ColdStartRow;
   readonly rows: readonly ColdStartRow[];
+  /** Absent in results from before the breakdown existed (--render of an old JSON). */
+  readonly sdkFloorBreakdown?: readonly SdkFloorBreakdown[];
+  readonly sourceMaps?: readonly SourceMapCost[];
+}
+
+/**
+ * Import + first call without the time the process sat idle waiting for DynamoDB Local: what the time budget
+ * judges (results from before the wait was measured only have the wall clock).
+ */
+export function busyMs(row: ColdStartRow): number {
+  return (row as Partial<ColdStartRow>).busyMs ?? row.totalMs;
 }
 
 export interface ColdStartVerdict {
@@ -136,7 +149,7 @@ export function evaluateBudgets(results: BenchResults): Budgets {
   const cold = results.coldStart;
   if (cold) {
     for (const row of cold.rows) {
-      const deltaMs = row.totalMs - cold.hello.totalMs;
+      const deltaMs = busyMs(row) - busyMs(cold.hello);
       const nonSdkKb = kb(row.bundle.bytes - row.bundle.sdkBytes);
       const size =
         kb(row.bundle.bytes) <= BUNDLE_BUDGET_KB ? 'pass' : nonSdkKb <= BUNDLE_BUDGET_KB ? 'justified' : 'fail';
@@ -149,7 +162,7 @@ export function evaluateBudgets(results: BenchResults): Budgets {
         );
       if (time === 'fail')
         failures.push(
-          `${row.id}: import + first call ${fmt(row.totalMs, 0)} ms = hello world + ${fmt(deltaMs, 0)} ms (budget + ${COLD_START_BUDGET_MS} ms)`,
+          `${row.id}: import + first call ${fmt(busyMs(row), 0)} ms without waiting on DynamoDB Local (${fmt(row.totalMs, 0)} ms wall clock) = hello world + ${fmt(deltaMs, 0)} ms (budget + ${COLD_START_BUDGET_MS} ms)`,
         );
       if (status === 'fail')
         failures.push(`${row.id}: first call answered ${row.statuses.join(',')}, expected ${row.expectStatus}`);
@@ -314,41 +327,111 @@ function coldSection(results: BenchResults): string[] {
       .slice(0, 3)
       .map((t) => `${t.name} ${fmt(kb(t.bytes), 0)}`)
       .join(', ');
+  const wait = (row: ColdStartRow) => (row as Partial<ColdStartRow>).waitMs;
+  const helloBusy = busyMs(cold.hello);
   const out = [
     '## 3. Cold-start proxy per endpoint',
     '',
     'Every route in `lambdas/routes.ts` bundled as `lib/keyway-function.ts` does (esbuild: ESM, `node22` target, minified, the `require` banner, SDK bundled, ' +
-      'external source map; sizes are of the `.mjs` alone), then, in a **fresh `node` process** with `NODE_OPTIONS=--enable-source-maps` as deployed, per measurement: `import()` of the bundle, then one call of its handler with a realistic API Gateway event ' +
+      'the credential providers that read files aliased away, external source map; sizes are of the `.mjs` alone), then, in a **fresh `node` process** per measurement: `import()` of the bundle, then one call of its handler with a realistic API Gateway event ' +
       '(a successful request: tokens, interactions, WebAuthn challenges and assertions prepared beforehand; DynamoDB Local with the seeded tenant; local signer reading its key from disk). ' +
+      "The process gets the function's environment as deployed (`FUNCTION_ENVIRONMENT`: no `--enable-source-maps`) plus what the Lambda execution environment sets: the region, the role's credentials as `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN` (dummies; the SDK's default chain takes them, as in Lambda), the function's name. " +
       `The first call includes creating the AWS SDK client and its first DynamoDB round trips. Median of ${results.settings.coldStartRuns} runs, round-robin over the endpoints, after one discarded run each. ` +
       'It is a proxy: Lambda adds its own init (runtime start, code download) and TLS to DynamoDB/KMS, and runs on a fraction of a vCPU.',
     '',
-    `Budgets: bundle ≤ ${BUNDLE_BUDGET_KB} KB minified unless justified; import + first call ≤ hello world + ${COLD_START_BUDGET_MS} ms. ` +
+    "**Waiting on DynamoDB Local** is the process's event-loop idle time over the import and the first call (`performance.eventLoopUtilization()`): nothing to run, blocked until the emulator — a JVM sharing the same 2 cores — answers (plus, far shorter, the local key file read and loopback connects). " +
+      "It is not the bundle's cost, and DynamoDB answers a Lambda in a few ms per call, so the time budget judges **busy** = import + first call − that wait, per run. The requests still happen and everything the process does for them (serialising, signing, the HTTP client, parsing) stays in the measurement; the wall-clock figures are shown next to it.",
+    '',
+    `Budgets: bundle ≤ ${BUNDLE_BUDGET_KB} KB minified unless justified; import + first call (busy) ≤ hello world + ${COLD_START_BUDGET_MS} ms. ` +
       `The one justification the bench accepts: the AWS SDK bytes (“justified” below) — ${SDK_JUSTIFICATION}. Everything else counts against the ${BUNDLE_BUDGET_KB} KB.`,
     '',
-    '| endpoint | bundle KB | gzip KB | AWS SDK KB | rest KB | largest parts (KB) | import ms | first call ms | import + first ms | Δ hello ms | size | time | status |',
-    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | --- | --- |',
-    `| _hello world_ | ${fmt(kb(cold.hello.bundle.bytes), 1)} | ${fmt(kb(cold.hello.bundle.gzipBytes), 1)} | 0 | ${fmt(kb(cold.hello.bundle.bytes), 1)} | – | ${fmt(cold.hello.importMs)} | ${fmt(cold.hello.firstCallMs, 2)} | ${fmt(cold.hello.totalMs)} | – | – | – | – |`,
-    `| _DynamoDB GetItem (SDK floor)_ | ${fmt(kb(cold.sdkFloor.bundle.bytes), 0)} | ${fmt(kb(cold.sdkFloor.bundle.gzipBytes), 0)} | ${fmt(kb(cold.sdkFloor.bundle.sdkBytes), 0)} | ${fmt(kb(cold.sdkFloor.bundle.bytes - cold.sdkFloor.bundle.sdkBytes), 0)} | ${top(cold.sdkFloor)} | ${fmt(cold.sdkFloor.importMs)} | ${fmt(cold.sdkFloor.firstCallMs)} | ${fmt(cold.sdkFloor.totalMs)} | ${fmt(cold.sdkFloor.totalMs - cold.hello.totalMs)} | reference | reference | ${cold.sdkFloor.statuses.every((x) => x === 200) ? 200 : cold.sdkFloor.statuses.join(',')} |`,
+    '| endpoint | bundle KB | gzip KB | AWS SDK KB | rest KB | largest parts (KB) | import ms | first call ms | import + first ms | waiting on DynamoDB Local ms | **busy ms** | Δ hello ms (busy) | size | time | status |',
+    '| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
+    `| _hello world_ | ${fmt(kb(cold.hello.bundle.bytes), 1)} | ${fmt(kb(cold.hello.bundle.gzipBytes), 1)} | 0 | ${fmt(kb(cold.hello.bundle.bytes), 1)} | – | ${fmt(cold.hello.importMs)} | ${fmt(cold.hello.firstCallMs, 2)} | ${fmt(cold.hello.totalMs)} | ${fmt(wait(cold.hello))} | ${fmt(helloBusy)} | – | – | – | – |`,
+    `| _DynamoDB GetItem (SDK floor)_ | ${fmt(kb(cold.sdkFloor.bundle.bytes), 0)} | ${fmt(kb(cold.sdkFloor.bundle.gzipBytes), 0)} | ${fmt(kb(cold.sdkFloor.bundle.sdkBytes), 0)} | ${fmt(kb(cold.sdkFloor.bundle.bytes - cold.sdkFloor.bundle.sdkBytes), 0)} | ${top(cold.sdkFloor)} | ${fmt(cold.sdkFloor.importMs)} | ${fmt(cold.sdkFloor.firstCallMs)} | ${fmt(cold.sdkFloor.totalMs)} | ${fmt(wait(cold.sdkFloor))} | ${fmt(busyMs(cold.sdkFloor))} | ${fmt(busyMs(cold.sdkFloor) - helloBusy)} | reference | reference | ${cold.sdkFloor.statuses.every((x) => x === 200) ? 200 : cold.sdkFloor.statuses.join(',')} |`,
   ];
   const mark = (v: string) => (v === 'fail' ? '**FAIL**' : v);
   for (const row of cold.rows) {
     const v = verdicts.get(row.id);
     out.push(
       `| ${row.id} | ${fmt(kb(row.bundle.bytes), 0)} | ${fmt(kb(row.bundle.gzipBytes), 0)} | ${fmt(kb(row.bundle.sdkBytes), 0)} | ${fmt(v?.nonSdkKb, 0)} | ${top(row)} | ` +
-        `${fmt(row.importMs)} | ${fmt(row.firstCallMs)} | ${fmt(row.totalMs)} | ${fmt(v?.deltaMs)} | ${mark(v?.size ?? '–')} | ${mark(v?.time ?? '–')} | ${v?.status === 'fail' ? `**${row.statuses.join(',')}**` : row.expectStatus} |`,
+        `${fmt(row.importMs)} | ${fmt(row.firstCallMs)} | ${fmt(row.totalMs)} | ${fmt(wait(row))} | **${fmt(busyMs(row))}** | ${fmt(v?.deltaMs)} | ${mark(v?.size ?? '–')} | ${mark(v?.time ?? '–')} | ${v?.status === 'fail' ? `**${row.statuses.join(',')}**` : row.expectStatus} |`,
     );
   }
-  const floorDelta = cold.sdkFloor.totalMs - cold.hello.totalMs;
+  const floorDelta = busyMs(cold.sdkFloor) - helloBusy;
   out.push(
     '',
-    `The SDK floor alone — the DynamoDB document client and one GetItem, nothing of Keyway — is hello world + ${fmt(floorDelta, 0)} ms here` +
+    `The SDK floor alone — the DynamoDB document client and one GetItem, nothing of Keyway — is hello world + ${fmt(floorDelta, 0)} ms busy here` +
       (floorDelta > COLD_START_BUDGET_MS
         ? `, already over the + ${COLD_START_BUDGET_MS} ms budget: on this machine no table-backed function can meet it while it bundles and initialises AWS SDK v3. What each route adds on top of that floor is its own cost.`
         : `, leaving ${fmt(COLD_START_BUDGET_MS - floorDelta, 0)} ms for everything else a route loads and does.`),
     '',
   );
+  out.push(...sdkFloorBreakdownSection(cold), ...sourceMapSection(cold));
   return out;
+}
+
+const PROBE_STEPS: readonly [keyof SdkFloorBreakdown['steps'], string][] = [
+  ['constructClient', 'create DynamoDBClient + document client'],
+  ['resolveCredentials', 'credentials (default chain → `AWS_*` variables)'],
+  ['resolveRegion', 'region'],
+  ['resolveEndpoint', 'endpoint rules'],
+  ['firstGetItem', 'first GetItem, whole'],
+  ['firstGetItemHttp', '… of which inside the HTTP handler (connect, send, server, read)'],
+  ['firstGetItemWait', '… of which idle, waiting for the server'],
+  ['secondGetItem', 'second GetItem, whole'],
+  ['warmGetItemHttp', 'warm GetItem, HTTP exchange (median of 30): the server’s own latency'],
+  ['tcpConnect', 'a fresh loopback TCP connect, everything loaded'],
+];
+
+function sdkFloorBreakdownSection(cold: ColdStartResults): string[] {
+  const local = cold.sdkFloorBreakdown?.find((b) => b.server === 'DynamoDB Local');
+  const stub = cold.sdkFloorBreakdown?.find((b) => b.server === 'stub');
+  if (!local || !stub) return [];
+  const firstCall = (b: SdkFloorBreakdown) =>
+    b.steps.constructClient +
+    b.steps.resolveCredentials +
+    b.steps.resolveRegion +
+    b.steps.resolveEndpoint +
+    b.steps.firstGetItem;
+  const emulator = firstCall(local) - firstCall(stub);
+  return [
+    '### Where the SDK floor goes',
+    '',
+    "`bench/coldstart/sdk-floor-probe.ts`, bundled the same way, does the SDK floor's work one step at a time in a fresh process (same environment), against DynamoDB Local and against a stub in the bench process that answers every request at once with DynamoDB Local's answer. " +
+      `Medians of ${local.runs} runs, ms:`,
+    '',
+    '| step | DynamoDB Local | instant stub |',
+    '| --- | ---: | ---: |',
+    `| \`import()\` of the bundle (the SDK's modules: parse, compile, run) | ${fmt(local.importMs)} | ${fmt(stub.importMs)} |`,
+    ...PROBE_STEPS.map(([step, label]) => `| ${label} | ${fmt(local.steps[step], 2)} | ${fmt(stub.steps[step], 2)} |`),
+    `| **import + first GetItem** | **${fmt(local.importMs + firstCall(local))}** | **${fmt(stub.importMs + firstCall(stub))}** |`,
+    '',
+    `What is the emulator's: during the first GetItem the process sat idle waiting for DynamoDB Local's answer for ${fmt(local.steps.firstGetItemWait, 1)} ms; the whole first call (client to answer) took ${fmt(emulator, 1)} ms longer than against the stub (the JVM also competes for the same 2 cores, and single steps vary from run to run by about as much). ` +
+      `Warm, DynamoDB Local answers a GetItem in ${fmt(local.steps.warmGetItemHttp, 2)} ms against the stub's ${fmt(stub.steps.warmGetItemHttp, 2)}; a loopback connect costs ${fmt(local.steps.tcpConnect, 2)} ms. ` +
+      "Everything else is the SDK's own cold start in this process, whichever server answers: loading its modules, then the first request's first use of the middleware stack, serialisation, SigV4 signing and Node's HTTP client. Credentials from the `AWS_*` variables and the region take a millisecond or less; no other credential provider is tried.",
+    '',
+  ];
+}
+
+function sourceMapSection(cold: ColdStartResults): string[] {
+  const rows = cold.sourceMaps;
+  if (!rows || rows.length === 0) return [];
+  return [
+    '### Source maps at run time',
+    '',
+    'Import alone of a bundle in a fresh process, as deployed and with `NODE_OPTIONS=--enable-source-maps` (Node then reads and parses the map when it loads the bundle), in the same rounds:',
+    '',
+    '| bundle | bundle KB | map KB | import ms | with source maps ms | cost ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.id} | ${fmt(r.bundleKb, 0)} | ${fmt(r.mapKb, 0)} | ${fmt(r.importMs)} | ${fmt(r.importWithSourceMapsMs)} | ${fmt(r.importWithSourceMapsMs - r.importMs)} |`,
+    ),
+    '',
+    'Every cold start would pay that to make the stacks of rare unhandled errors readable in the logs, so the functions do not load the maps (`lib/keyway-function.ts`). They are still built, without sources content, and shipped beside each bundle; a logged stack is mapped offline with `npx tsx scripts/symbolicate-stack.ts <asset dir or index.mjs.map> < stack.txt`.',
+    '',
+  ];
 }
 
 /**
@@ -483,8 +566,8 @@ function summarySection(results: BenchResults): string[] {
   if (cold) {
     const over = (key: 'size' | 'time') => verdicts.filter((v) => v[key] === 'fail').map((v) => v.id);
     out.push(
-      `- **Cold start** (hello world ${fmt(cold.hello.totalMs)} ms; the SDK floor, one DynamoDB GetItem, ${fmt(cold.sdkFloor.totalMs)} ms): bundles ${fmt(Math.min(...cold.rows.map((r) => kb(r.bundle.bytes))), 0)}–${fmt(Math.max(...cold.rows.map((r) => kb(r.bundle.bytes))), 0)} KB; ` +
-        `import + first call ${fmt(Math.min(...cold.rows.map((r) => r.totalMs)), 0)}–${fmt(Math.max(...cold.rows.map((r) => r.totalMs)), 0)} ms. ` +
+      `- **Cold start** (hello world ${fmt(busyMs(cold.hello))} ms; the SDK floor, one DynamoDB GetItem, ${fmt(busyMs(cold.sdkFloor))} ms busy, ${fmt(cold.sdkFloor.totalMs)} ms wall clock): bundles ${fmt(Math.min(...cold.rows.map((r) => kb(r.bundle.bytes))), 0)}–${fmt(Math.max(...cold.rows.map((r) => kb(r.bundle.bytes))), 0)} KB; ` +
+        `import + first call ${fmt(Math.min(...cold.rows.map(busyMs)), 0)}–${fmt(Math.max(...cold.rows.map(busyMs)), 0)} ms busy (${fmt(Math.min(...cold.rows.map((r) => r.totalMs)), 0)}–${fmt(Math.max(...cold.rows.map((r) => r.totalMs)), 0)} ms wall clock, waits on DynamoDB Local included). ` +
         `Size budget fails: ${over('size').join(', ') || 'none'}. Time budget fails: ${over('time').join(', ') || 'none'}.`,
     );
   }

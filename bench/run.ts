@@ -309,6 +309,7 @@ async function main(): Promise<number> {
         events,
         helloEntry: 'bench/coldstart/hello.ts',
         sdkFloorEntry: 'bench/coldstart/dynamodb-hello.ts',
+        sdkFloorProbeEntry: 'bench/coldstart/sdk-floor-probe.ts',
         outDir: join(work, 'bundles'),
         runs: COLD_RUNS,
         log,

@@ -58,8 +58,8 @@ export const BUNDLE_SETTINGS = {
 /**
  * What every function's environment starts with (the cold-start bench runs the bundles with it too).
  *
- * No NODE_OPTIONS=--enable-source-maps: Node then parses the bundle's source map at every cold start, which cost
- * ~8–14 ms per cold start (bench/RESULTS.md, section 3) to make the stacks of rare unhandled errors readable in the
+ * No NODE_OPTIONS=--enable-source-maps: Node then parses the bundle's source map at every cold start, which costs
+ * ~7–13 ms per cold start (bench/RESULTS.md, section 3) to make the stacks of rare unhandled errors readable in the
  * logs. The maps are still built and shipped beside each bundle (`sourceMap` below, without sources content), so a
  * logged stack is mapped offline instead: scripts/symbolicate-stack.ts.
  */

@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import type { Route } from '../../lambdas/routes.ts';
-import { BUNDLE_SETTINGS, REPO_ROOT } from '../../lib/keyway-function.ts';
+import { BUNDLE_SETTINGS, FUNCTION_ENVIRONMENT, REPO_ROOT } from '../../lib/keyway-function.ts';
 import { track } from '../lib/children.ts';
 import { median } from '../lib/stats.ts';
 import type { RouteEvents } from './events.ts';
+import type { ProbeSteps } from './sdk-floor-probe.ts';
 
 /** Budgets from the issue. */
 export const BUNDLE_BUDGET_KB = 300;
@@ -24,6 +26,24 @@ export const SDK_JUSTIFICATION =
   'AWS SDK v3 clients the route needs (DynamoDB document client, KMS where it signs or reads public keys), bundled on purpose by lib/keyway-function.ts; judged by the cold-start time budget instead';
 const SDK_PACKAGE =
   /^(@aws-sdk\/|@smithy\/|@aws-crypto\/|@aws\/lambda-invoke-store$|mnemonist$|obliterator$|tslib$|fast-xml-parser$|strnum$|bowser$|uuid$)/;
+
+/**
+ * What the Lambda execution environment adds to a function's own variables (the reserved ones that change what the
+ * bundle does at cold start): the region, the role's session credentials — which the SDK's default chain reads
+ * first, so no other credential provider is tried — and the function's identity, which the SDK and Powertools
+ * read. The credentials are dummies; DynamoDB Local accepts any.
+ */
+export const LAMBDA_RUNTIME_ENVIRONMENT: Readonly<Record<string, string>> = {
+  AWS_REGION: 'us-west-2',
+  AWS_DEFAULT_REGION: 'us-west-2',
+  AWS_ACCESS_KEY_ID: 'ASIABENCHBENCHBENCH0',
+  AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
+  AWS_SESSION_TOKEN: 'bench-session-token',
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  AWS_LAMBDA_FUNCTION_NAME: 'keyway-bench',
+  AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+};
 
 export interface BundleInfo {
   readonly id: string;
@@ -57,8 +77,9 @@ export async function bundle(id: string, entry: string, outDir: string): Promise
     mainFields: [...BUNDLE_SETTINGS.mainFields],
     banner: { js: BUNDLE_SETTINGS.banner },
     external: [...BUNDLE_SETTINGS.external],
+    alias: { ...BUNDLE_SETTINGS.alias },
     minify: true,
-    // As deployed: an external source map without sources, loaded because NODE_OPTIONS has --enable-source-maps.
+    // As deployed: an external source map without sources (shipped, not loaded: see FUNCTION_ENVIRONMENT).
     sourcemap: true,
     sourcesContent: false,
     tsconfig: join(REPO_ROOT, 'tsconfig.json'),
@@ -83,12 +104,15 @@ export async function bundle(id: string, entry: string, outDir: string): Promise
 
 /**
  * Runs in a fresh `node` per measurement: reads the event, then times `import(bundle)` and the first handler
- * call (which includes creating the SDK client and its first DynamoDB round trip), and prints one result line.
+ * call (which includes creating the SDK client and its first DynamoDB round trips), and prints one result line.
+ * `waitMs` is the event loop's idle time over both: the process blocked with nothing to run, waiting for
+ * DynamoDB Local to answer (or, far shorter, for the local key file or a loopback connect). BENCH_IMPORT_ONLY
+ * stops after the import; BENCH_PROBE calls the bundle's `probe()` (sdk-floor-probe.ts) instead of a handler.
  */
 const HARNESS = `
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-const event = JSON.parse(readFileSync(process.env.BENCH_EVENT_FILE, 'utf8'));
+const event = process.env.BENCH_EVENT_FILE ? JSON.parse(readFileSync(process.env.BENCH_EVENT_FILE, 'utf8')) : {};
 const deadline = Date.now() + 10000;
 const context = {
   callbackWaitsForEmptyEventLoop: false, functionName: 'keyway-bench', functionVersion: '$LATEST',
@@ -97,29 +121,42 @@ const context = {
   logStreamName: 'bench', getRemainingTimeInMillis: () => deadline - Date.now(),
   done() {}, fail() {}, succeed() {},
 };
+const elu0 = performance.eventLoopUtilization();
 const t0 = performance.now();
 const mod = await import(pathToFileURL(process.env.BENCH_BUNDLE).href);
 const t1 = performance.now();
-const res = await mod.handler(event, context);
+let res;
+let probe;
+if (process.env.BENCH_PROBE) probe = await mod.probe();
+else if (!process.env.BENCH_IMPORT_ONLY) res = await mod.handler(event, context);
 const t2 = performance.now();
-process.stdout.write('\\nBENCH_RESULT ' + JSON.stringify({ bootMs: t0, importMs: t1 - t0, firstCallMs: t2 - t1, status: res?.statusCode }) + '\\n', () => process.exit(0));
+const waitMs = performance.eventLoopUtilization(elu0).idle;
+process.stdout.write('\\nBENCH_RESULT ' + JSON.stringify({ importMs: t1 - t0, firstCallMs: t2 - t1, waitMs, status: res?.statusCode, probe }) + '\\n', () => process.exit(0));
 `;
 
 interface RunResult {
-  bootMs: number;
   importMs: number;
   firstCallMs: number;
+  waitMs: number;
   status: number | undefined;
+  probe?: ProbeSteps;
   processMs: number;
 }
 
-function runOnce(bundleFile: string, eventFile: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
+function runOnce(bundleFile: string, eventFile: string | undefined, env: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = track(
       spawn(process.execPath, ['--input-type=module', '-e', HARNESS], {
-        // lib/keyway-function.ts sets NODE_OPTIONS=--enable-source-maps on every function.
-        env: { ...env, NODE_OPTIONS: '--enable-source-maps', BENCH_BUNDLE: bundleFile, BENCH_EVENT_FILE: eventFile },
+        // As deployed: every function's base environment (lib/keyway-function.ts: no --enable-source-maps), what
+        // the Lambda execution environment adds, then the route's own settings.
+        env: {
+          ...FUNCTION_ENVIRONMENT,
+          ...LAMBDA_RUNTIME_ENVIRONMENT,
+          ...env,
+          BENCH_BUNDLE: bundleFile,
+          ...(eventFile ? { BENCH_EVENT_FILE: eventFile } : {}),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
@@ -149,15 +186,77 @@ export interface ColdStartRow {
   readonly runs: number;
   readonly importMs: number;
   readonly firstCallMs: number;
+  /** Wall clock, import + first call. */
   readonly totalMs: number;
+  /** Of totalMs, the process idle waiting for DynamoDB Local (see HARNESS). */
+  readonly waitMs: number;
+  /** totalMs − waitMs, per run: what the bundle itself costs, judged by the time budget. */
+  readonly busyMs: number;
   readonly processMs: number;
   readonly statuses: readonly (number | undefined)[];
   readonly expectStatus: number;
 }
 
+/** Medians, per step, of the SDK floor taken apart (sdk-floor-probe.ts), against one server. */
+export interface SdkFloorBreakdown {
+  readonly server: 'DynamoDB Local' | 'stub';
+  readonly runs: number;
+  readonly importMs: number;
+  readonly steps: ProbeSteps;
+}
+
+/** Import alone of one bundle with and without Node loading its source map (NODE_OPTIONS=--enable-source-maps). */
+export interface SourceMapCost {
+  readonly id: string;
+  readonly bundleKb: number;
+  readonly mapKb: number;
+  readonly importMs: number;
+  readonly importWithSourceMapsMs: number;
+}
+
+export interface ColdStartMeasurements {
+  readonly hello: ColdStartRow;
+  readonly sdkFloor: ColdStartRow;
+  readonly rows: ColdStartRow[];
+  readonly sdkFloorBreakdown: SdkFloorBreakdown[];
+  readonly sourceMaps: SourceMapCost[];
+}
+
+/**
+ * A stand-in for DynamoDB that answers every request at once, in this process (idle while the children run):
+ * the probe against it shows the SDK floor without the emulator's latency. The answer is what DynamoDB Local
+ * gives for the probe's GetItem of an absent item.
+ */
+async function startInstantDynamoDb(): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0', 'x-amzn-RequestId': 'bench-stub' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address !== 'object') throw new Error('stub DynamoDB did not listen');
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+interface Target {
+  readonly id: string;
+  readonly info: BundleInfo;
+  readonly eventFiles: readonly (string | undefined)[];
+  readonly expectStatus: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Cold start of every bundle, round-robin over the routes (so drift on a shared machine spreads evenly), `runs`
- * measured runs each after one discarded run that warms the file cache. Medians are reported.
+ * measured runs each after one discarded run that warms the file cache. Medians are reported. In the same rounds:
+ * the SDK floor probe against DynamoDB Local and against an instant stub, and the import of the SDK floor and of
+ * the largest route bundle with and without source maps loaded.
  */
 export async function measureColdStarts(options: {
   routes: readonly Route[];
@@ -165,23 +264,23 @@ export async function measureColdStarts(options: {
   helloEntry: string;
   /** The AWS SDK floor: the document client and one GetItem. */
   sdkFloorEntry: string;
+  /** The SDK floor taken apart: exports `probe()`. */
+  sdkFloorProbeEntry: string;
   outDir: string;
   env: NodeJS.ProcessEnv;
   runs: number;
   log: (line: string) => void;
-}): Promise<{ hello: ColdStartRow; sdkFloor: ColdStartRow; rows: ColdStartRow[] }> {
+}): Promise<ColdStartMeasurements> {
   const { routes, events, outDir, env, runs, log } = options;
   await mkdir(join(outDir, 'events'), { recursive: true });
-  const targets: { id: string; info: BundleInfo; eventFiles: string[]; expectStatus: number }[] = [];
+  const targets: Target[] = [];
 
   const plainEvent = join(outDir, 'events', 'plain.json');
   await writeFile(plainEvent, JSON.stringify({ httpMethod: 'GET', path: '/', headers: {}, requestContext: {} }));
-  for (const [id, entry] of [
-    ['hello-world', options.helloEntry],
-    ['dynamodb-getitem', options.sdkFloorEntry],
-  ] as const) {
-    targets.push({ id, info: await bundle(id, entry, outDir), eventFiles: [plainEvent], expectStatus: 200 });
-  }
+  const hello = await bundle('hello-world', options.helloEntry, outDir);
+  const sdkFloor = await bundle('dynamodb-getitem', options.sdkFloorEntry, outDir);
+  targets.push({ id: hello.id, info: hello, eventFiles: [plainEvent], expectStatus: 200 });
+  targets.push({ id: sdkFloor.id, info: sdkFloor, eventFiles: [plainEvent], expectStatus: 200 });
 
   for (const route of routes) {
     const info = await bundle(route.id, route.entry, outDir);
@@ -195,32 +294,95 @@ export async function measureColdStarts(options: {
     }
     targets.push({ id: route.id, info, eventFiles, expectStatus: routeEvents.expectStatus });
   }
-  log(`  bundled ${targets.length} entries`);
+  const routeTargets = targets.slice(2);
 
-  const results = new Map<string, RunResult[]>(targets.map((t) => [t.id, []]));
-  for (let i = 0; i <= runs; i++) {
-    for (const target of targets) {
-      const eventFile = target.eventFiles[Math.min(i, target.eventFiles.length - 1)]!;
-      const result = await runOnce(target.info.file, eventFile, env);
-      if (i > 0) results.get(target.id)!.push(result);
+  const stub = await startInstantDynamoDb();
+  try {
+    const probe = await bundle('sdk-floor-probe', options.sdkFloorProbeEntry, outDir);
+    const probes = [
+      { id: 'probe:DynamoDB Local', server: 'DynamoDB Local' as const, env: {} },
+      { id: 'probe:stub', server: 'stub' as const, env: { DYNAMODB_ENDPOINT: stub.endpoint } },
+    ];
+    for (const p of probes)
+      targets.push({
+        id: p.id,
+        info: probe,
+        eventFiles: [undefined],
+        expectStatus: 200,
+        env: { ...p.env, BENCH_PROBE: '1' },
+      });
+
+    const largest = routeTargets.reduce((a, b) => (b.info.bytes > a.info.bytes ? b : a));
+    const mapped = [sdkFloor, largest.info];
+    for (const info of mapped) {
+      for (const [suffix, extra] of [
+        ['', {}],
+        [':source-maps', { NODE_OPTIONS: '--enable-source-maps' }],
+      ] as const) {
+        targets.push({
+          id: `import:${info.id}${suffix}`,
+          info,
+          eventFiles: [undefined],
+          expectStatus: 200,
+          env: { ...extra, BENCH_IMPORT_ONLY: '1' },
+        });
+      }
     }
-    if (i > 0) log(`  cold-start round ${i}/${runs} done`);
-  }
+    log(`  bundled ${targets.length} entries`);
 
-  const row = (target: (typeof targets)[number]): ColdStartRow => {
-    const r = results.get(target.id)!;
-    return {
-      id: target.id,
-      bundle: target.info,
-      runs: r.length,
-      importMs: median(r.map((x) => x.importMs)),
-      firstCallMs: median(r.map((x) => x.firstCallMs)),
-      totalMs: median(r.map((x) => x.importMs + x.firstCallMs)),
-      processMs: median(r.map((x) => x.processMs)),
-      statuses: r.map((x) => x.status),
-      expectStatus: target.expectStatus,
+    const results = new Map<string, RunResult[]>(targets.map((t) => [t.id, []]));
+    for (let i = 0; i <= runs; i++) {
+      for (const target of targets) {
+        const eventFile = target.eventFiles[Math.min(i, target.eventFiles.length - 1)];
+        const result = await runOnce(target.info.file, eventFile, { ...env, ...target.env });
+        if (i > 0) results.get(target.id)!.push(result);
+      }
+      if (i > 0) log(`  cold-start round ${i}/${runs} done`);
+    }
+
+    const row = (target: Target): ColdStartRow => {
+      const r = results.get(target.id)!;
+      return {
+        id: target.id,
+        bundle: target.info,
+        runs: r.length,
+        importMs: median(r.map((x) => x.importMs)),
+        firstCallMs: median(r.map((x) => x.firstCallMs)),
+        totalMs: median(r.map((x) => x.importMs + x.firstCallMs)),
+        waitMs: median(r.map((x) => x.waitMs)),
+        busyMs: median(r.map((x) => x.importMs + x.firstCallMs - x.waitMs)),
+        processMs: median(r.map((x) => x.processMs)),
+        statuses: r.map((x) => x.status),
+        expectStatus: target.expectStatus,
+      };
     };
-  };
-  const [hello, sdkFloor, ...rows] = targets.map(row);
-  return { hello: hello!, sdkFloor: sdkFloor!, rows };
+    const sdkFloorBreakdown = probes.map((p): SdkFloorBreakdown => {
+      const r = results.get(p.id)!;
+      const steps = Object.fromEntries(
+        Object.keys(r[0]!.probe!).map((step) => [step, median(r.map((x) => x.probe![step as keyof ProbeSteps]))]),
+      ) as unknown as ProbeSteps;
+      return { server: p.server, runs: r.length, importMs: median(r.map((x) => x.importMs)), steps };
+    });
+    const sourceMaps = await Promise.all(
+      mapped.map(async (info): Promise<SourceMapCost> => {
+        const importOf = (id: string) => median(results.get(id)!.map((x) => x.importMs));
+        return {
+          id: info.id,
+          bundleKb: info.bytes / 1024,
+          mapKb: (await stat(`${info.file}.map`)).size / 1024,
+          importMs: importOf(`import:${info.id}`),
+          importWithSourceMapsMs: importOf(`import:${info.id}:source-maps`),
+        };
+      }),
+    );
+    return {
+      hello: row(targets[0]!),
+      sdkFloor: row(targets[1]!),
+      rows: routeTargets.map(row),
+      sdkFloorBreakdown,
+      sourceMaps,
+    };
+  } finally {
+    await stub.close();
+  }
 }
