@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ENVELOPE_ENCRYPTION_CONTEXT } from '../lambdas/core/signer/kms-envelope-signer.ts';
 import type { EnvelopeKeyConfig, EnvelopeSigningConfig } from './config.ts';
-import type { TokenSigning } from './signing-keys.ts';
+import { KEY_ADMIN_ACTIONS, type TokenSigning } from './signing-keys.ts';
 
 /** Alias of each region's wrapping key; scripts/generate-envelope-key.ts uses it by default. */
 export const WRAPPING_KEY_ALIAS = 'alias/keyway/envelope-wrapping-key';
@@ -18,24 +18,7 @@ export const WRAPPING_KEY_ALIAS = 'alias/keyway/envelope-wrapping-key';
  * unwrap the signing key.
  */
 export const WRAPPING_KEY_ROOT_ADMIN_ACTIONS = [
-  'kms:DescribeKey',
-  'kms:GetKeyPolicy',
-  'kms:PutKeyPolicy',
-  'kms:ListKeyPolicies',
-  'kms:ListResourceTags',
-  'kms:ListGrants',
-  'kms:RevokeGrant',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:EnableKey',
-  'kms:DisableKey',
-  'kms:UpdateKeyDescription',
-  'kms:CreateAlias',
-  'kms:UpdateAlias',
-  'kms:DeleteAlias',
-  'kms:ScheduleKeyDeletion',
-  'kms:CancelKeyDeletion',
-  'kms:GetKeyRotationStatus',
+  ...KEY_ADMIN_ACTIONS,
   'kms:EnableKeyRotation',
   'kms:DisableKeyRotation',
   'kms:ListKeyRotations',

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 
 /** Repository root: route entries in lambdas/routes.ts are relative to it. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,6 +55,33 @@ export const BUNDLE_SETTINGS = {
     UNBUNDLED_CREDENTIAL_PROVIDERS.map((pkg) => [pkg, FILE_CREDENTIAL_PROVIDERS_STANDIN]),
   ) as Readonly<Record<string, string>>,
 } as const;
+
+/**
+ * The esbuild options NodejsFunction ends up with for `entry` (see `bundling` below), for the builds outside CDK
+ * that must match it: the bundle-content test and the cold-start bench. In memory (`write: false`) with a metafile.
+ */
+export function bundleBuildOptions(entry: string, outfile: string): BuildOptions {
+  return {
+    absWorkingDir: REPO_ROOT,
+    entryPoints: [path.join(REPO_ROOT, entry)],
+    outfile,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    bundle: true,
+    platform: 'node',
+    format: BUNDLE_SETTINGS.format,
+    target: BUNDLE_SETTINGS.target,
+    mainFields: [...BUNDLE_SETTINGS.mainFields],
+    banner: { js: BUNDLE_SETTINGS.banner },
+    external: [...BUNDLE_SETTINGS.external],
+    alias: { ...BUNDLE_SETTINGS.alias },
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    tsconfig: path.join(REPO_ROOT, 'tsconfig.json'),
+  };
+}
 
 /**
  * What every function's environment starts with (the cold-start bench runs the bundles with it too).

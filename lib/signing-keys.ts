@@ -32,17 +32,11 @@ export interface TokenSigning {
   grantPublicKeys(role: iam.IRole): void;
 }
 
-/**
- * What the account root may do with a signing key: administer it (policy, aliases, tags, enable/disable, deletion)
- * and read its public half. Deliberately absent: kms:Sign, kms:Verify and kms:CreateGrant. Because the root
- * principal is not allowed kms:Sign here, no IAM policy in the account can grant it either; the only way to sign is
- * to be named in the key policy, which `grantSign` does for each signing function's role.
- */
-export const ROOT_ADMIN_ACTIONS = [
+/** Administering a KMS key without using it: policy, aliases, tags, grants' revocation, enable/disable, deletion. */
+export const KEY_ADMIN_ACTIONS = [
   'kms:DescribeKey',
   'kms:GetKeyPolicy',
   'kms:PutKeyPolicy',
-  'kms:GetPublicKey',
   'kms:GetKeyRotationStatus',
   'kms:ListKeyPolicies',
   'kms:ListResourceTags',
@@ -59,6 +53,14 @@ export const ROOT_ADMIN_ACTIONS = [
   'kms:ScheduleKeyDeletion',
   'kms:CancelKeyDeletion',
 ] as const;
+
+/**
+ * What the account root may do with a signing key: administer it (policy, aliases, tags, enable/disable, deletion)
+ * and read its public half. Deliberately absent: kms:Sign, kms:Verify and kms:CreateGrant. Because the root
+ * principal is not allowed kms:Sign here, no IAM policy in the account can grant it either; the only way to sign is
+ * to be named in the key policy, which `grantSign` does for each signing function's role.
+ */
+export const ROOT_ADMIN_ACTIONS = [...KEY_ADMIN_ACTIONS, 'kms:GetPublicKey'] as const;
 
 /**
  * The token-signing keys: KMS RSA_2048 SIGN_VERIFY, one key and alias per generation. The private halves never

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { build, type Metafile } from 'esbuild';
 import type { Route } from '../../lambdas/routes.ts';
-import { BUNDLE_SETTINGS, FUNCTION_ENVIRONMENT, REPO_ROOT } from '../../lib/keyway-function.ts';
+import { bundleBuildOptions, FUNCTION_ENVIRONMENT } from '../../lib/keyway-function.ts';
 import { track } from '../lib/children.ts';
 import { median } from '../lib/stats.ts';
 import type { RouteEvents } from './events.ts';
@@ -63,27 +63,8 @@ function packageOf(input: string): string {
 /** Bundles an entry like lib/keyway-function.ts does (NodejsFunction: ESM, node22, minified, banner, externals). */
 export async function bundle(id: string, entry: string, outDir: string): Promise<BundleInfo> {
   const file = join(outDir, `${id}.mjs`);
-  const result = await build({
-    absWorkingDir: REPO_ROOT,
-    entryPoints: [join(REPO_ROOT, entry)],
-    outfile: file,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    bundle: true,
-    platform: 'node',
-    format: BUNDLE_SETTINGS.format,
-    target: BUNDLE_SETTINGS.target,
-    mainFields: [...BUNDLE_SETTINGS.mainFields],
-    banner: { js: BUNDLE_SETTINGS.banner },
-    external: [...BUNDLE_SETTINGS.external],
-    alias: { ...BUNDLE_SETTINGS.alias },
-    minify: true,
-    // As deployed: an external source map without sources (shipped, not loaded: see FUNCTION_ENVIRONMENT).
-    sourcemap: true,
-    sourcesContent: false,
-    tsconfig: join(REPO_ROOT, 'tsconfig.json'),
-  });
+  // As deployed: an external source map without sources (shipped, not loaded: see FUNCTION_ENVIRONMENT).
+  const result = await build({ ...bundleBuildOptions(entry, file), write: false, metafile: true });
   const out = result.outputFiles.find((f) => f.path === file);
   if (!out) throw new Error(`esbuild produced no output for ${entry}`);
   for (const output of result.outputFiles) await writeFile(output.path, output.contents);

@@ -6,7 +6,12 @@ import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Route, routes } from '../../lambdas/routes.ts';
-import { BUNDLE_SETTINGS, REPO_ROOT, UNBUNDLED_CREDENTIAL_PROVIDERS } from '../../lib/keyway-function.ts';
+import {
+  BUNDLE_SETTINGS,
+  bundleBuildOptions,
+  REPO_ROOT,
+  UNBUNDLED_CREDENTIAL_PROVIDERS,
+} from '../../lib/keyway-function.ts';
 
 /**
  * Every Lambda bundle, built with the esbuild options NodejsFunction passes (lib/keyway-function.ts): bundle,
@@ -57,26 +62,7 @@ interface Bundle {
 }
 
 async function bundle(entry: string): Promise<Bundle> {
-  const result = await build({
-    absWorkingDir: REPO_ROOT,
-    entryPoints: [join(REPO_ROOT, entry)],
-    outfile: OUT_FILE,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    bundle: true,
-    platform: 'node',
-    format: BUNDLE_SETTINGS.format,
-    target: BUNDLE_SETTINGS.target,
-    mainFields: [...BUNDLE_SETTINGS.mainFields],
-    banner: { js: BUNDLE_SETTINGS.banner },
-    external: [...BUNDLE_SETTINGS.external],
-    alias: { ...BUNDLE_SETTINGS.alias },
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    tsconfig: join(REPO_ROOT, 'tsconfig.json'),
-  });
+  const result = await build({ ...bundleBuildOptions(entry, OUT_FILE), write: false, metafile: true });
   const code = result.outputFiles.find((f) => f.path === OUT_FILE);
   if (!code) throw new Error(`esbuild produced no ${OUT_FILE} for ${entry}`);
   return { metafile: result.metafile, code: code.contents };
