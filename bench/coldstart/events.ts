@@ -5,12 +5,12 @@ import { BROWSER_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
 import { CSRF_HEADER } from '../../lambdas/core/oidc/sign-in.ts';
 import type { Interaction } from '../../lambdas/core/store/interactions.ts';
 import type { Route } from '../../lambdas/routes.ts';
+import { pkcePair } from '../../test/support/shared-fixtures.ts';
 import { SoftAuthenticator } from '../../test/support/soft-authenticator.ts';
 import {
   authorizeCode,
   type KeywayFixture,
   POST_LOGOUT_URI,
-  pkcePair,
   REDIRECT_URI,
   redeemCodes,
   SCOPE,

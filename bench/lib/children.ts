@@ -120,51 +120,53 @@ interface Message {
   [key: string]: unknown;
 }
 
-/** Waits for the first message of `type` from the child; fails if it exits first. */
-export function waitForMessage<T>(child: ChildProcess, type: string, timeoutMs = 120_000): Promise<T> {
+/**
+ * Listens to the child until `pick` settles on a message (a value, or an error to fail with); fails if the child
+ * exits first or nothing comes within `timeoutMs`.
+ */
+function listen<T>(
+  child: ChildProcess,
+  what: string,
+  timeoutMs: number,
+  pick: (m: Message) => { error: Error } | { value: T } | undefined,
+): Promise<T> {
   return new Promise<T>((res, rej) => {
-    const timer = setTimeout(() => done(new Error(`no "${type}" message within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => done({ error: new Error(`nothing for ${what} within ${timeoutMs} ms`) }), timeoutMs);
     const onMessage = (m: Message) => {
-      if (m.type === 'fatal') done(new Error(`child failed: ${m.error}`));
-      else if (m.type === type) done(undefined, m as T);
+      const outcome = pick(m);
+      if (outcome) done(outcome);
     };
     const onExit = (code: number | null) =>
-      done(new Error(`child exited (${code}) before "${type}":\n${stderrTail(child)}`));
-    function done(error?: Error, value?: T) {
+      done({ error: new Error(`child exited (${code}) before ${what}:\n${stderrTail(child)}`) });
+    function done(outcome: { error: Error } | { value: T }) {
       clearTimeout(timer);
       child.off('message', onMessage);
       child.off('exit', onExit);
-      if (error) rej(error);
-      else res(value as T);
+      if ('error' in outcome) rej(outcome.error);
+      else res(outcome.value);
     }
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
 }
 
+/** Waits for the first message of `type` from the child; fails if it exits first. */
+export function waitForMessage<T>(child: ChildProcess, type: string, timeoutMs = 120_000): Promise<T> {
+  return listen<T>(child, `"${type}"`, timeoutMs, (m) => {
+    if (m.type === 'fatal') return { error: new Error(`child failed: ${m.error}`) };
+    return m.type === type ? { value: m as T } : undefined;
+  });
+}
+
 /** Request/response over IPC: sends `{ ...message, id }` and resolves with the reply carrying the same id. */
 export function ipcRequest<T>(child: ChildProcess, message: Message, timeoutMs = 120_000): Promise<T> {
   const id = randomUUID();
-  return new Promise<T>((res, rej) => {
-    const timer = setTimeout(() => done(new Error(`no reply to "${message.type}" in ${timeoutMs} ms`)), timeoutMs);
-    const onMessage = (m: Message) => {
-      if (m.id !== id) return;
-      if (m.error) done(new Error(`${message.type}: ${m.error}`));
-      else done(undefined, m as T);
-    };
-    const onExit = (code: number | null) =>
-      done(new Error(`child exited (${code}) during "${message.type}":\n${stderrTail(child)}`));
-    function done(error?: Error, value?: T) {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      if (error) rej(error);
-      else res(value as T);
-    }
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-    child.send({ ...message, id });
+  const reply = listen<T>(child, `the reply to "${message.type}"`, timeoutMs, (m) => {
+    if (m.id !== id) return undefined;
+    return m.error ? { error: new Error(`${message.type}: ${m.error}`) } : { value: m as T };
   });
+  child.send({ ...message, id });
+  return reply;
 }
 
 /** Child side: answers requests from the parent; the handler's result is merged into the reply. */

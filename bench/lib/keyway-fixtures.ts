@@ -1,6 +1,6 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { SESSION_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
+import { randomBytes } from 'node:crypto';
 import type { Store } from '../../lambdas/core/store/store.ts';
+import { basicCredentials, pkcePair, seedSignedInUser } from '../../test/support/shared-fixtures.ts';
 import { pool } from './stats.ts';
 
 /**
@@ -22,15 +22,6 @@ export interface KeywayFixture {
   readonly authorization: string;
   readonly userId: string;
   readonly sessionCookie: string;
-}
-
-export function basic(clientId: string, secret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-}
-
-export function pkcePair() {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
 async function admin(url: string, adminKey: string, path: string, body: unknown) {
@@ -61,31 +52,10 @@ export async function seedKeyway(options: {
   });
   const client = { client_id: registered.client_id as string, client_secret: registered.client_secret as string };
 
-  const userId = randomUUID();
-  const now = Math.floor(Date.now() / 1000);
-  await store.users.createUserWithPasskey(
-    {
-      tenantId,
-      userId,
-      email: `ada-${randomBytes(4).toString('hex')}@example.com`,
-      emailVerified: false,
-      givenName: 'Ada',
-      familyName: 'Lovelace',
-      roles: ['user'],
-      createdAt: now,
-    },
-    {
-      tenantId,
-      credentialId: randomBytes(16).toString('base64url'),
-      userId,
-      publicKey: randomBytes(77).toString('base64url'),
-      counter: 0,
-      deviceType: 'multiDevice',
-      backedUp: true,
-      createdAt: now,
-    },
-  );
-  const sid = await store.interactions.createSession({ tenantId, userId, authTime: now, amr: ['hwk', 'user'] }, 86_400);
+  const user = await seedSignedInUser(store, tenantId, {
+    email: `ada-${randomBytes(4).toString('hex')}@example.com`,
+    sessionTtlSeconds: 86_400,
+  });
   return {
     url,
     baseUrl,
@@ -93,9 +63,9 @@ export async function seedKeyway(options: {
     store,
     tenantId,
     client,
-    authorization: basic(client.client_id, client.client_secret),
-    userId,
-    sessionCookie: `${SESSION_COOKIE}=${sid}`,
+    authorization: basicCredentials(client.client_id, client.client_secret),
+    userId: user.userId,
+    sessionCookie: user.cookie,
   };
 }
 

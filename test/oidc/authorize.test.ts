@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKeyway } from '../../local/app.ts';
 import { startTestKeyway } from '../support/keyway.ts';
-import { authorize, pkcePair, REDIRECT_URI, registerClient, setupTenant, signedInUser } from '../support/oidc.ts';
+import { authorize, REDIRECT_URI, registerClient, setupTenant, signedInUser } from '../support/oidc.ts';
+import { pkcePair } from '../support/shared-fixtures.ts';
 
 let keyway: LocalKeyway;
 let ctx: Awaited<ReturnType<typeof setupTenant>>;

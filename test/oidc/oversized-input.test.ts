@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKeyway } from '../../local/app.ts';
 import { ADMIN_KEY, startTestKeyway } from '../support/keyway.ts';
-import { pkcePair, REDIRECT_URI, setupTenant } from '../support/oidc.ts';
+import { REDIRECT_URI, setupTenant } from '../support/oidc.ts';
+import { pkcePair } from '../support/shared-fixtures.ts';
 
 /**
  * Identifiers longer than any DynamoDB key may be (2048-byte partition, 1024-byte sort key) are bad input:

@@ -1,7 +1,7 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { SESSION_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { LocalKeyway } from '../../local/app.ts';
 import { ADMIN_KEY, createTenant } from './keyway.ts';
+import { basicCredentials, pkcePair, seedSignedInUser } from './shared-fixtures.ts';
 
 export const REDIRECT_URI = 'https://app.example.com/callback';
 
@@ -38,44 +38,11 @@ export async function setupTenant(keyway: LocalKeyway, settings: Record<string, 
 
 /** A user with a passkey and a live SSO session, created through the store; returns the session cookie. */
 export async function signedInUser(keyway: LocalKeyway, tenantId: string, email = `${randomUUID()}@example.com`) {
-  const userId = randomUUID();
-  const now = Math.floor(Date.now() / 1000);
-  await keyway.store.users.createUserWithPasskey(
-    {
-      tenantId,
-      userId,
-      email,
-      emailVerified: false,
-      givenName: 'Ada',
-      familyName: 'Lovelace',
-      roles: ['user'],
-      createdAt: now,
-    },
-    {
-      tenantId,
-      credentialId: randomBytes(16).toString('base64url'),
-      userId,
-      publicKey: randomBytes(77).toString('base64url'),
-      counter: 0,
-      deviceType: 'multiDevice',
-      backedUp: true,
-      createdAt: now,
-    },
-  );
-  const sid = await keyway.store.interactions.createSession(
-    { tenantId, userId, authTime: now, amr: ['hwk', 'user'] },
-    3600,
-  );
-  return { userId, email, cookie: `${SESSION_COOKIE}=${sid}` };
-}
-
-export function pkcePair() {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+  return seedSignedInUser(keyway.store, tenantId, { email });
 }
 
 export function basicAuth(client: TestClient): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret ?? '')}`).toString('base64')}`;
+  return basicCredentials(client.client_id, client.client_secret ?? '');
 }
 
 /** Runs authorize with an existing session (single sign-on) and returns the redirect it answers with. */
