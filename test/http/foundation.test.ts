@@ -22,6 +22,7 @@ describe('POST /admin/tenants', () => {
     const { res, body } = await createTenant(keyway, { name: 'Acme', plan: 'pro', id: 'acme' });
     expect(res.status).toBe(201);
     expect(body).toMatchObject({ id: 'acme', name: 'Acme', plan: 'pro', issuer: `${keyway.baseUrl}/acme` });
+    expect(body).not.toHaveProperty('decoyKey'); // the tenant's secret stays in the table
     expect(res.headers.get('location')).toBe(`${keyway.baseUrl}/admin/tenants/acme`);
     expect(res.headers.get('cache-control')).toBe('no-store');
   });

@@ -111,7 +111,7 @@ export async function startPasskeyAuthentication(
   if (email !== undefined) {
     const [userId, decoyKey] = await Promise.all([
       store.users.findUserIdByEmail(tenant.id, email),
-      store.tenants.decoyKey(tenant.id),
+      store.tenants.decoyKey(tenant),
     ]);
     // The same query runs for an unknown email (against an id that has no passkeys) to keep the timing alike.
     const passkeys = await store.users.listPasskeys(tenant.id, userId ?? randomUUID());

@@ -35,6 +35,11 @@ export interface Tenant {
   readonly plan: Plan;
   readonly settings: TenantSettings;
   readonly createdAt: string;
+  /**
+   * Secret for decoy credentials (base64url), written by createTenant. Read with the tenant so the email-first
+   * sign-in needs no second read; never part of an API response. Absent on tenants stored before it existed.
+   */
+  readonly decoyKey?: string;
 }
 
 export class TenantRepository {
@@ -68,16 +73,16 @@ export class TenantRepository {
   }
 
   /**
-   * The tenant's secret for decoy credentials (answers for unknown emails that look like real accounts). It is
-   * random per tenant and never leaves the table; a tenant stored before it existed gets one on first use.
+   * The tenant's secret for decoy credentials (answers for unknown emails that look like real accounts): random per
+   * tenant, it never leaves the table. Usually already on the loaded tenant; a tenant stored before it existed
+   * gets one on first use (concurrent first uses agree on one).
    */
-  async decoyKey(tenantId: string): Promise<Buffer> {
-    const item = await this.table.get(keys.tenant(tenantId));
-    if (typeof item?.decoyKey === 'string') return Buffer.from(item.decoyKey, 'base64url');
+  async decoyKey(tenant: Tenant): Promise<Buffer> {
+    if (tenant.decoyKey) return Buffer.from(tenant.decoyKey, 'base64url');
     const out = await this.table.doc.send(
       new UpdateCommand({
         TableName: this.table.name,
-        Key: keys.tenant(tenantId),
+        Key: keys.tenant(tenant.id),
         UpdateExpression: 'SET decoyKey = if_not_exists(decoyKey, :key)',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':key': newDecoyKey() },
@@ -99,5 +104,6 @@ export function toTenant(item: Item): Tenant {
     plan: item.plan as Plan,
     settings: { ...DEFAULT_TENANT_SETTINGS, ...(item.settings as Partial<TenantSettings>) },
     createdAt: item.createdAt as string,
+    ...(typeof item.decoyKey === 'string' ? { decoyKey: item.decoyKey } : {}),
   };
 }

@@ -29,15 +29,15 @@ describe('tenant store', () => {
     for (const r of results.filter((r) => r.status === 'rejected')) expect(r.reason).toBeInstanceOf(Conflict);
   });
 
-  it('keeps a random decoy key per tenant, stable across reads and never part of the tenant object', async () => {
+  it('keeps a random decoy key per tenant, stable across reads, loaded with the tenant', async () => {
     const { store } = await createTestStore();
     await store.tenants.createTenant(tenant('one'));
     await store.tenants.createTenant(tenant('two'));
-    const one = await store.tenants.decoyKey('one');
+    const loaded = async (id: string) => (await store.tenants.findTenant(id))!;
+    const one = await store.tenants.decoyKey(await loaded('one'));
     expect(one).toHaveLength(32);
-    expect((await store.tenants.decoyKey('one')).equals(one)).toBe(true);
-    expect((await store.tenants.decoyKey('two')).equals(one)).toBe(false);
-    expect(JSON.stringify(await store.tenants.findTenant('one'))).not.toContain(one.toString('base64url'));
+    expect((await store.tenants.decoyKey(await loaded('one'))).equals(one)).toBe(true);
+    expect((await store.tenants.decoyKey(await loaded('two'))).equals(one)).toBe(false);
   });
 
   it('gives a tenant stored without a decoy key one on first use, the same one to concurrent callers', async () => {
@@ -48,9 +48,11 @@ describe('tenant store', () => {
         Item: { pk: 'T#legacy', sk: 'TENANT', type: 'tenant', ...tenant('legacy') },
       }),
     );
-    const keys = await Promise.all([store.tenants.decoyKey('legacy'), store.tenants.decoyKey('legacy')]);
+    const legacy = (await store.tenants.findTenant('legacy'))!;
+    expect(legacy.decoyKey).toBeUndefined();
+    const keys = await Promise.all([store.tenants.decoyKey(legacy), store.tenants.decoyKey(legacy)]);
     expect(keys[0]!.equals(keys[1]!)).toBe(true);
-    expect((await store.tenants.decoyKey('legacy')).equals(keys[0]!)).toBe(true);
+    expect((await store.tenants.decoyKey((await store.tenants.findTenant('legacy'))!)).equals(keys[0]!)).toBe(true);
   });
 });
 
