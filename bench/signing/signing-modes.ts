@@ -148,7 +148,7 @@ try {
   const kmsCold = await coldStart(() => KmsSigner.create(kms, 'alias/keyway-signing'));
   const kmsResult = await measure(kmsCold.signer);
   const envCold = await coldStart(() =>
-    KmsEnvelopeSigner.create(kms, { ciphertext: randomBytes(1200), publicKey: new Uint8Array(spki) }),
+    KmsEnvelopeSigner.create(async () => kms, { ciphertext: randomBytes(1200), publicKey: new Uint8Array(spki) }),
   );
   const envResult = await measure(envCold.signer);
   process.send?.({

@@ -19,19 +19,13 @@ async function loadSigner(config: Config): Promise<Signer> {
     const { LocalSigner } = await import('./signer/local-signer.ts');
     return LocalSigner.open(s.keyDir);
   }
-  const { KMSClient } = await import('@aws-sdk/client-kms');
-  const kms = new KMSClient({ region: config.region });
+  const kmsClient = async () => new (await import('@aws-sdk/client-kms')).KMSClient({ region: config.region });
   if (s.mode === 'kms-envelope') {
     const { KmsEnvelopeSigner } = await import('./signer/kms-envelope-signer.ts');
-    return KmsEnvelopeSigner.create(kms, {
-      ciphertext: s.ciphertext,
-      publicKey: s.publicKey,
-      wrappingKeyId: s.wrappingKeyId,
-      publishedPublicKeys: s.publishedPublicKeys,
-    });
+    return KmsEnvelopeSigner.create(kmsClient, s); // KMS is loaded at the first signature only
   }
   const { KmsSigner } = await import('./signer/kms-signer.ts');
-  return KmsSigner.create(kms, s.keyId, s.publishedKeyIds);
+  return KmsSigner.create(await kmsClient(), s.keyId, s.publishedKeyIds);
 }
 
 /** For tests and the local server: use this signer instead of the one the environment describes. */

@@ -173,7 +173,7 @@ describe('kms-envelope mode: functions', () => {
     kms.on(DecryptCommand).callsFake(() => ({
       Plaintext: new Uint8Array(current.privateKey.export({ format: 'der', type: 'pkcs8' })),
     }));
-    const signer = await KmsEnvelopeSigner.create(new KMSClient({ region: 'us-west-2' }), config);
+    const signer = await KmsEnvelopeSigner.create(async () => new KMSClient({ region: 'us-west-2' }), config);
     const jwks = await signer.publicJwks();
     const jwt = await signer.sign({ typ: 'JWT' }, { sub: 'u1', exp: Math.floor(Date.now() / 1000) + 60 });
     await expect(jwtVerify(jwt, createLocalJWKSet(jwks))).resolves.toBeDefined();

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
-import { DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { compactJws, type PublicJwk, type Signer, toPublicJwk } from './signer.ts';
 
 /**
@@ -35,14 +35,17 @@ export class KmsEnvelopeSigner implements Signer {
   private privateKey: Promise<KeyObject> | undefined;
 
   private constructor(
-    private readonly kms: KMSClient,
+    private readonly kms: () => Promise<KMSClient>,
     private readonly key: EnvelopeKey,
     private readonly current: PublicJwk,
     private readonly jwks: { keys: PublicJwk[] },
   ) {}
 
-  /** Parses the public keys only; no KMS call happens until the first signature. */
-  static async create(kms: KMSClient, key: EnvelopeKey): Promise<KmsEnvelopeSigner> {
+  /**
+   * Parses the public keys only. `kms` is called at the first signature, so functions that only publish or verify
+   * keys never load the KMS client, let alone call KMS.
+   */
+  static async create(kms: () => Promise<KMSClient>, key: EnvelopeKey): Promise<KmsEnvelopeSigner> {
     const current = await toPublicJwk(rsaPublicKey(key.publicKey, 'SIGNING_PUBLIC_KEY'));
     const others = await Promise.all(
       (key.publishedPublicKeys ?? []).map((der) => toPublicJwk(rsaPublicKey(der, 'SIGNING_PUBLISHED_PUBLIC_KEYS'))),
@@ -61,15 +64,18 @@ export class KmsEnvelopeSigner implements Signer {
 
   /** One Decrypt per execution environment, shared by concurrent first signatures; a failure is retried next time. */
   private unwrap(): Promise<KeyObject> {
-    this.privateKey ??= unwrapPrivateKey(this.kms, this.key, this.current.kid).catch((error: unknown) => {
-      this.privateKey = undefined;
-      throw error;
-    });
+    this.privateKey ??= this.kms()
+      .then((kms) => unwrapPrivateKey(kms, this.key, this.current.kid))
+      .catch((error: unknown) => {
+        this.privateKey = undefined;
+        throw error;
+      });
     return this.privateKey;
   }
 }
 
 async function unwrapPrivateKey(kms: KMSClient, key: EnvelopeKey, expectedKid: string): Promise<KeyObject> {
+  const { DecryptCommand } = await import('@aws-sdk/client-kms');
   let plaintext: Uint8Array | undefined;
   try {
     const out = await kms.send(

@@ -100,7 +100,7 @@ describe('generateEnvelopeKey', () => {
       SIGNING_PUBLIC_KEY: entry.e1.publicKey,
     });
     if (config.mode !== 'kms-envelope') throw new Error(config.mode);
-    const signer = await KmsEnvelopeSigner.create(client(), config);
+    const signer = await KmsEnvelopeSigner.create(async () => client(), config);
     const jwt = await signer.sign({ typ: 'JWT' }, { sub: 'u1', exp: Math.floor(Date.now() / 1000) + 60 });
     const { protectedHeader } = await jwtVerify(jwt, createLocalJWKSet(await signer.publicJwks()));
     expect(protectedHeader.kid).toBe(key.kid);

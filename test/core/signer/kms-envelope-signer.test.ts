@@ -57,7 +57,7 @@ afterEach(() => {
 describe('KmsEnvelopeSigner', () => {
   it('signs RS256 JWTs that jose verifies against its JWKS, kid = RFC 7638 thumbprint of the key pair', async () => {
     const fake = fakeKms();
-    const signer = await KmsEnvelopeSigner.create(client(), fake.key);
+    const signer = await KmsEnvelopeSigner.create(async () => client(), fake.key);
     const jwt = await signer.sign({ typ: 'JWT' }, claims);
     const jwks = await signer.publicJwks();
 
@@ -73,9 +73,24 @@ describe('KmsEnvelopeSigner', () => {
     fake.kms.restore();
   });
 
+  it('does not even create the KMS client until the first signature (publishing functions never load it)', async () => {
+    const fake = fakeKms();
+    let created = 0;
+    const signer = await KmsEnvelopeSigner.create(async () => {
+      created++;
+      return client();
+    }, fake.key);
+    await signer.publicJwks();
+    expect(created).toBe(0);
+    await signer.sign({ typ: 'JWT' }, claims);
+    await signer.sign({ typ: 'JWT' }, claims);
+    expect(created).toBe(1);
+    fake.kms.restore();
+  });
+
   it('calls KMS Decrypt exactly once across many signatures, concurrent first ones included, pinned to the wrapping key', async () => {
     const fake = fakeKms();
-    const signer = await KmsEnvelopeSigner.create(client(), fake.key);
+    const signer = await KmsEnvelopeSigner.create(async () => client(), fake.key);
     expect(fake.decrypts()).toBe(0); // nothing is unwrapped until something is signed
 
     const concurrent = await Promise.all(Array.from({ length: 10 }, (_, i) => signer.sign({}, { ...claims, n: i })));
@@ -95,7 +110,7 @@ describe('KmsEnvelopeSigner', () => {
 
   it('serves JWKS without any KMS call, so functions that only publish or verify need no kms:Decrypt', async () => {
     const fake = fakeKms();
-    const signer = await KmsEnvelopeSigner.create(client(), fake.key);
+    const signer = await KmsEnvelopeSigner.create(async () => client(), fake.key);
     const jwks = await signer.publicJwks();
     expect(jwks.keys[0]!.kid).toBe(rfc7638Thumbprint(fake.keyPair.publicKey));
     expect(fake.kms.calls()).toHaveLength(0);
@@ -104,7 +119,7 @@ describe('KmsEnvelopeSigner', () => {
 
   it('zeroes the plaintext DER that Decrypt returned once the key object holds it', async () => {
     const fake = fakeKms();
-    const signer = await KmsEnvelopeSigner.create(client(), fake.key);
+    const signer = await KmsEnvelopeSigner.create(async () => client(), fake.key);
     await signer.sign({}, claims);
     expect(fake.returned).toHaveLength(1);
     expect(fake.returned[0]!.byteLength).toBeGreaterThan(1000);
@@ -116,7 +131,7 @@ describe('KmsEnvelopeSigner', () => {
     const fake = fakeKms();
     const next = rsa();
     const previous = rsa();
-    const signer = await KmsEnvelopeSigner.create(client(), {
+    const signer = await KmsEnvelopeSigner.create(async () => client(), {
       ...fake.key,
       // The current key listed again is not published twice.
       publishedPublicKeys: [spki(next.publicKey), spki(previous.publicKey), fake.key.publicKey],
@@ -142,7 +157,7 @@ describe('KmsEnvelopeSigner', () => {
 
   it('fails with a clear error on a ciphertext KMS rejects, never signing some other way, and retries next time', async () => {
     const fake = fakeKms();
-    const signer = await KmsEnvelopeSigner.create(client(), {
+    const signer = await KmsEnvelopeSigner.create(async () => client(), {
       ...fake.key,
       ciphertext: new Uint8Array(randomBytes(64)),
     });
@@ -165,7 +180,7 @@ describe('KmsEnvelopeSigner', () => {
     });
     kms.on(DecryptCommand).rejects(denied);
     const { publicKey } = rsa();
-    const signer = await KmsEnvelopeSigner.create(client(), {
+    const signer = await KmsEnvelopeSigner.create(async () => client(), {
       ciphertext: new Uint8Array(8),
       publicKey: spki(publicKey),
     });
@@ -182,7 +197,7 @@ describe('KmsEnvelopeSigner', () => {
   it('refuses a Decrypt answer without plaintext', async () => {
     const kms = mockClient(KMSClient);
     kms.on(DecryptCommand).resolves({ KeyId: WRAPPING_KEY });
-    const signer = await KmsEnvelopeSigner.create(client(), {
+    const signer = await KmsEnvelopeSigner.create(async () => client(), {
       ciphertext: new Uint8Array(8),
       publicKey: spki(rsa().publicKey),
     });
@@ -193,7 +208,7 @@ describe('KmsEnvelopeSigner', () => {
   it('refuses plaintext that is not a PKCS#8 DER private key', async () => {
     const keyPair = rsa();
     const fake = fakeKms(keyPair, new Uint8Array(randomBytes(32)));
-    const signer = await KmsEnvelopeSigner.create(client(), fake.key);
+    const signer = await KmsEnvelopeSigner.create(async () => client(), fake.key);
     await expect(signer.sign({}, claims)).rejects.toThrow(/not a PKCS#8 DER private key/);
     fake.kms.restore();
   });
@@ -203,7 +218,7 @@ describe('KmsEnvelopeSigner', () => {
     const big = rsa(3072);
     for (const privateKey of [ec.privateKey, big.privateKey]) {
       const fake = fakeKms(rsa(), pkcs8(privateKey));
-      const signer = await KmsEnvelopeSigner.create(client(), fake.key);
+      const signer = await KmsEnvelopeSigner.create(async () => client(), fake.key);
       await expect(signer.sign({}, claims)).rejects.toThrow(/must be RSA_2048/);
       fake.kms.restore();
     }
@@ -211,22 +226,25 @@ describe('KmsEnvelopeSigner', () => {
 
   it('refuses a ciphertext whose key pair is not the one SIGNING_PUBLIC_KEY publishes', async () => {
     const fake = fakeKms();
-    const signer = await KmsEnvelopeSigner.create(client(), { ...fake.key, publicKey: spki(rsa().publicKey) });
+    const signer = await KmsEnvelopeSigner.create(async () => client(), {
+      ...fake.key,
+      publicKey: spki(rsa().publicKey),
+    });
     await expect(signer.sign({}, claims)).rejects.toThrow(/not of SIGNING_PUBLIC_KEY/);
     fake.kms.restore();
   });
 
   it('refuses public keys that are not DER SPKI RSA keys of at least 2048 bits', async () => {
     const ciphertext = new Uint8Array(8);
-    await expect(KmsEnvelopeSigner.create(client(), { ciphertext, publicKey: new Uint8Array(20) })).rejects.toThrow(
-      /SIGNING_PUBLIC_KEY must be a base64 DER SubjectPublicKeyInfo/,
-    );
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    await expect(KmsEnvelopeSigner.create(client(), { ciphertext, publicKey: spki(ec.publicKey) })).rejects.toThrow(
-      /SIGNING_PUBLIC_KEY must be an RSA public key/,
-    );
     await expect(
-      KmsEnvelopeSigner.create(client(), {
+      KmsEnvelopeSigner.create(async () => client(), { ciphertext, publicKey: new Uint8Array(20) }),
+    ).rejects.toThrow(/SIGNING_PUBLIC_KEY must be a base64 DER SubjectPublicKeyInfo/);
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await expect(
+      KmsEnvelopeSigner.create(async () => client(), { ciphertext, publicKey: spki(ec.publicKey) }),
+    ).rejects.toThrow(/SIGNING_PUBLIC_KEY must be an RSA public key/);
+    await expect(
+      KmsEnvelopeSigner.create(async () => client(), {
         ciphertext,
         publicKey: spki(rsa().publicKey),
         publishedPublicKeys: [spki(rsa(1024).publicKey)],
