@@ -4,13 +4,7 @@ import type { HttpRequest } from '../core/http/types.ts';
 import { issuerOf } from '../core/issuer.ts';
 import { checkPkce } from '../core/oidc/pkce.ts';
 import { hasScope, narrowScope } from '../core/oidc/scopes.ts';
-import {
-  grantIdOfRefreshToken,
-  lifetimesOf,
-  mintTokens,
-  newRefreshToken,
-  type TokenSet,
-} from '../core/oidc/token-minting.ts';
+import { lifetimesOf, mintTokens, newRefreshToken, type TokenSet } from '../core/oidc/token-minting.ts';
 import type { Signer } from '../core/signer/signer.ts';
 import type { Client } from '../core/store/clients.ts';
 import type { Store } from '../core/store/store.ts';
@@ -24,8 +18,15 @@ export interface GrantContext {
   readonly signer: Signer;
   readonly tenant: Tenant;
   readonly client: Client;
-  /** The presented refresh token and its family, when the handler already read them (one BatchGetItem). */
-  readonly refresh?: { readonly token: RefreshToken | undefined; readonly grant: Grant | undefined };
+  /**
+   * For the refresh_token grant: the presented token (when it parses), its family id, and both items as the handler
+   * read them with the tenant and the client (one BatchGetItem).
+   */
+  readonly refresh?: {
+    readonly grantId: string;
+    readonly token: RefreshToken | undefined;
+    readonly grant: Grant | undefined;
+  };
 }
 
 function param(req: HttpRequest, name: string): string {
@@ -117,9 +118,8 @@ export async function exchangeAuthorizationCode(ctx: GrantContext): Promise<Toke
 export async function refreshTokens(ctx: GrantContext): Promise<TokenSet> {
   const { req, store, tenant, client } = ctx;
   const raw = param(req, 'refresh_token');
-  const grantId = grantIdOfRefreshToken(raw);
-  if (!grantId) throw new InvalidGrant('The refresh token is invalid.');
-  const { token, grant } = ctx.refresh ?? (await store.tokens.findRefreshToken(tenant.id, raw, grantId));
+  if (!ctx.refresh) throw new InvalidGrant('The refresh token is invalid.'); // not one of ours: no family id in it
+  const { grantId, token, grant } = ctx.refresh;
   const now = epochSeconds(store.clock);
   if (!token || !grant || token.expiresAt <= now) throw new InvalidGrant('The refresh token is invalid or expired.');
   if (token.clientId !== client.clientId) throw new InvalidGrant('The refresh token was issued to another client.');

@@ -54,7 +54,7 @@ export async function token(req: HttpRequest): Promise<HttpResponse> {
     signer: await getSigner(),
     tenant,
     client,
-    ...(refreshGrantId ? { refresh: { token: items.refreshToken, grant: items.grant } } : {}),
+    ...(refreshGrantId ? { refresh: { grantId: refreshGrantId, token: items.refreshToken, grant: items.grant } } : {}),
   });
   // RFC 6749 §5.1: no-store is added by the middleware to everything not explicitly cacheable.
   return json(200, tokens);

@@ -37,9 +37,8 @@ const CODE_REPLAYED = 'authorization code replayed';
 export class TokenRepository {
   constructor(private readonly table: Table) {}
 
-  /** Creates the token family and, when granted, its first refresh token, atomically. */
   /**
-   * If a replay of the family's authorization code was seen before the family existed (revokeGrantOfReplayedCode
+   * Creates the token family and, when granted, its first refresh token, atomically. If a replay of the family's authorization code was seen before the family existed (revokeGrantOfReplayedCode
    * left its revocation under the grant key), the family is created already revoked: the redemption that won the
    * code still gets its answer, but nothing in it works — as if the replay had come a moment later.
    */
