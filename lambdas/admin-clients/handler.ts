@@ -3,7 +3,7 @@ import { requireOperator } from '../core/admin-auth.ts';
 import { epochSeconds, systemClock } from '../core/clock.ts';
 import { randomToken, sha256 } from '../core/crypto.ts';
 import { getConfig, getStore } from '../core/deps.ts';
-import { InvalidClientMetadata, InvalidRedirectUri, InvalidRequest, KeywayError, NotFound } from '../core/errors.ts';
+import { InvalidClientMetadata, InvalidRedirectUri, InvalidRequest, NotFound } from '../core/errors.ts';
 import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { redirectUriProblem, webOrigins } from '../core/oidc/redirect-uris.ts';
@@ -48,16 +48,10 @@ const ClientMetadata = z.object({
 });
 
 /** RFC 7591 §3.2.2 error codes: a redirect URI problem is `invalid_redirect_uri`, any other `invalid_client_metadata`. */
-function parseMetadata(input: unknown) {
-  try {
-    return parseInput(ClientMetadata, input);
-  } catch (error) {
-    if (!(error instanceof KeywayError)) throw error;
-    throw /^(redirect_uris|post_logout_redirect_uris)\b/.test(error.detail)
-      ? new InvalidRedirectUri(error.detail)
-      : new InvalidClientMetadata(error.detail);
-  }
-}
+const metadataError = (field: PropertyKey | undefined, detail: string) =>
+  field === 'redirect_uris' || field === 'post_logout_redirect_uris'
+    ? new InvalidRedirectUri(detail)
+    : new InvalidClientMetadata(detail);
 
 /**
  * POST /admin/tenants/{tenantId}/clients — registers a client (RFC 7591 request and response shapes).
@@ -69,14 +63,18 @@ export async function registerClient(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
   if (tenantIdProblem(tenantId) || !(await store.tenants.findTenant(tenantId))) throw new NotFound('No such tenant.');
   if (req.json === undefined) throw new InvalidRequest('Send the client metadata as a JSON body.');
-  const metadata = parseMetadata(req.json);
+  const metadata = parseInput(ClientMetadata, req.json, metadataError);
   if (metadata.grant_types.includes('refresh_token') && !metadata.grant_types.includes('authorization_code'))
     throw new InvalidClientMetadata('grant_types: refresh_token needs authorization_code.');
-  const lifetimes = {
-    ...(metadata.access_token_lifetime ? { accessTokenTtlSeconds: metadata.access_token_lifetime } : {}),
-    ...(metadata.id_token_lifetime ? { idTokenTtlSeconds: metadata.id_token_lifetime } : {}),
-    ...(metadata.refresh_token_lifetime ? { refreshTokenTtlSeconds: metadata.refresh_token_lifetime } : {}),
-  };
+  // Keyway's per-client lifetimes: metadata name → Client.lifetimes field.
+  const lifetimeFields = [
+    ['access_token_lifetime', 'accessTokenTtlSeconds'],
+    ['id_token_lifetime', 'idTokenTtlSeconds'],
+    ['refresh_token_lifetime', 'refreshTokenTtlSeconds'],
+  ] as const;
+  const lifetimes = Object.fromEntries(
+    lifetimeFields.filter(([name]) => metadata[name] !== undefined).map(([name, field]) => [field, metadata[name]]),
+  );
 
   const isPublic = metadata.token_endpoint_auth_method === 'none';
   const secret = isPublic ? undefined : `kws_${randomToken(32)}`;
@@ -109,9 +107,9 @@ export async function registerClient(req: HttpRequest): Promise<HttpResponse> {
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     scope: client.scope,
     ...(client.audience ? { audience: client.audience } : {}),
-    ...(metadata.access_token_lifetime ? { access_token_lifetime: metadata.access_token_lifetime } : {}),
-    ...(metadata.id_token_lifetime ? { id_token_lifetime: metadata.id_token_lifetime } : {}),
-    ...(metadata.refresh_token_lifetime ? { refresh_token_lifetime: metadata.refresh_token_lifetime } : {}),
+    ...Object.fromEntries(
+      lifetimeFields.filter(([name]) => metadata[name] !== undefined).map(([name]) => [name, metadata[name]]),
+    ),
   });
 }
 

@@ -3,6 +3,7 @@ import { randomToken, sha256 } from '../core/crypto.ts';
 import { getStore } from '../core/deps.ts';
 import { InvalidRequest, KeywayError, LoginRequired } from '../core/errors.ts';
 import { createHandler } from '../core/http/handler.ts';
+import { oauthErrorCode } from '../core/http/problem.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { issuerOf } from '../core/issuer.ts';
 import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts';
@@ -82,7 +83,11 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
     if (!(error instanceof KeywayError) || error.status >= 500) throw error;
     // RFC 6749 §4.1.2.1: the error travels back to the (validated) redirect URI.
     return redirect(
-      authorizationResponseUrl(redirectUri, { error: error.code, error_description: error.detail, state }, issuer),
+      authorizationResponseUrl(
+        redirectUri,
+        { error: oauthErrorCode(error), error_description: error.detail, state },
+        issuer,
+      ),
     );
   }
 }

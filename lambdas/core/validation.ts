@@ -1,6 +1,6 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
-import { InvalidRequest } from './errors.ts';
+import { InvalidRequest, type KeywayError } from './errors.ts';
 
 /**
  * Request schemas are built with `zod/mini` (a few KB in a bundle, where full `zod` is ~440 KB minified) on the
@@ -9,13 +9,20 @@ import { InvalidRequest } from './errors.ts';
  */
 z.config(en());
 
-/** Parses untrusted input with a schema; the first problem becomes a 400 with a field-specific detail. */
-export function parseInput<T extends z.ZodMiniType>(schema: T, input: unknown): z.infer<T> {
+/**
+ * Parses untrusted input with a schema; the first problem becomes a 400 with a field-specific detail. `toError`
+ * picks the error for a field (by default invalid_request), for endpoints whose spec names its own codes.
+ */
+export function parseInput<T extends z.ZodMiniType>(
+  schema: T,
+  input: unknown,
+  toError: (field: PropertyKey | undefined, detail: string) => KeywayError = (_, detail) => new InvalidRequest(detail),
+): z.infer<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw new InvalidRequest(`${where}${issue?.message ?? 'invalid input'}`);
+  throw toError(issue?.path[0], `${where}${issue?.message ?? 'invalid input'}`);
 }
 
 /** A safe integer in [min, max]: `zod`'s `z.number().int().min(min).max(max)`, with the same checks in the same order. */
