@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, Handler } from 'aws-lambda';
 import { type KeywayError, MethodNotAllowed, NotFound, PayloadTooLarge, ServerError } from '../lambdas/core/errors.ts';
+import { DEFAULT_CSP, SECURITY_HEADERS } from '../lambdas/core/http/handler.ts';
 import { problemResponse } from '../lambdas/core/http/problem.ts';
 import type { Route } from '../lambdas/routes.ts';
 
@@ -158,9 +159,9 @@ function sendProblem(res: ServerResponse, error: KeywayError): void {
     headers: {
       ...r.headers,
       'Cache-Control': 'no-store',
+      ...SECURITY_HEADERS,
       'X-Request-Id': traceId,
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+      'Content-Security-Policy': DEFAULT_CSP,
     },
     body: r.body ?? '',
   });

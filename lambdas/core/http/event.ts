@@ -15,14 +15,7 @@ export function toHttpRequest(
     if (!options.allowRepeated) throw new InvalidRequest(`The ${where} parameter '${name}' is repeated.`);
     if (!repeated.includes(name)) repeated.push(name);
   };
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) {
-    if (value !== undefined) headers[name.toLowerCase()] = value;
-  }
-  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
-    if (values && values.length > 0 && headers[name.toLowerCase()] === undefined)
-      headers[name.toLowerCase()] = values.join(', ');
-  }
+  const headers = normalizeHeaders(event);
 
   const query = singleValued(event.multiValueQueryStringParameters, event.queryStringParameters, (name) =>
     onRepeat('query', name),
@@ -67,6 +60,19 @@ export function toHttpRequest(
     sourceIp: event.requestContext?.identity?.sourceIp ?? '',
     baseUrl: options.baseUrl ?? apiGatewayBaseUrl(event),
   };
+}
+
+/** The event's headers with lower-cased names (single-value headers first, then multi-value ones joined). */
+export function normalizeHeaders(event: Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>) {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    if (value !== undefined) headers[name.toLowerCase()] = value;
+  }
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (values && values.length > 0 && headers[name.toLowerCase()] === undefined)
+      headers[name.toLowerCase()] = values.join(', ');
+  }
+  return headers;
 }
 
 /** The API's own URL, from API Gateway's request context (not the client-supplied Host header). */

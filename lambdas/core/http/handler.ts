@@ -3,7 +3,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { getConfig } from '../deps.ts';
 import { logger } from '../logger.ts';
-import { toHttpRequest, toProxyResult } from './event.ts';
+import { normalizeHeaders, toHttpRequest, toProxyResult } from './event.ts';
 import { asKeywayError, problemResponse } from './problem.ts';
 import type { HttpRequest, HttpResponse } from './types.ts';
 
@@ -36,7 +36,11 @@ interface KeywayInternal {
   startedAt: number;
 }
 
-const SECURITY_HEADERS: Record<string, string> = {
+/** For responses that render nothing (JSON, redirects); pages set their own. */
+export const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/** On every response, including errors the local adapter makes itself. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
@@ -60,8 +64,7 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
       headers['Cache-Control'] = 'no-store';
       headers.Pragma = 'no-cache';
     }
-    if (headers['Content-Security-Policy'] === undefined)
-      headers['Content-Security-Policy'] = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+    if (headers['Content-Security-Policy'] === undefined) headers['Content-Security-Policy'] = DEFAULT_CSP;
     if (internal.corsOrigin) {
       headers['Access-Control-Allow-Origin'] = internal.corsOrigin;
       if (internal.corsOrigin !== '*') headers.Vary = 'Origin';
@@ -83,7 +86,7 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
       internal.startedAt = Date.now();
       logger.appendKeys({ traceId: request.event.requestContext?.requestId });
       // CORS is decided before the body is parsed, so a browser client can read the error of a bad request too.
-      const origin = headerOf(request.event, 'origin');
+      const origin = normalizeHeaders(request.event).origin;
       if (options.cors?.kind === 'public') internal.corsOrigin = '*';
       else if (options.cors?.kind === 'allow-listed' && origin) {
         try {
@@ -124,11 +127,6 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
       );
     },
   };
-}
-
-function headerOf(event: APIGatewayProxyEvent, name: string): string | undefined {
-  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === name) return value;
-  return undefined;
 }
 
 /** The parsed request travels to the handler on the Lambda context. */

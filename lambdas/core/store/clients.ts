@@ -39,25 +39,7 @@ export class ClientRepository {
   /** Registers a client and its CORS origins in one transaction; the client id is claimed conditionally. */
   async createClient(client: Client): Promise<void> {
     try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table.name,
-                Item: { ...keys.client(client.tenantId, client.clientId), type: 'client', ...client },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            ...client.allowedOrigins.map((origin) => ({
-              Put: {
-                TableName: this.table.name,
-                Item: { ...keys.origin(client.tenantId, origin), type: 'origin', origin },
-              },
-            })),
-          ],
-        }),
-      );
+      await this.writeClient(client, 'attribute_not_exists(pk)');
     } catch (error) {
       if (isTransactionConditionFailed(error)) throw new Conflict(`The client id "${client.clientId}" is taken.`);
       throw error;
@@ -75,10 +57,15 @@ export class ClientRepository {
   }
 
   /**
-   * Writes a client that local mode seeds (the demo app), replacing an earlier seed, with its CORS origins in the
-   * same transaction: the seed follows BASE_URL when local mode restarts on another port or host.
+   * Writes a client that local mode seeds (the demo app), replacing an earlier seed: the seed follows BASE_URL when
+   * local mode restarts on another port or host. (Origins of an earlier seed stay allowed; local mode only.)
    */
   async putSeededClient(client: Client): Promise<void> {
+    await this.writeClient(client);
+  }
+
+  /** The client and its CORS origins in one transaction, the client's put under `condition` when given. */
+  private async writeClient(client: Client, condition?: string): Promise<void> {
     await this.table.doc.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -86,6 +73,7 @@ export class ClientRepository {
             Put: {
               TableName: this.table.name,
               Item: { ...keys.client(client.tenantId, client.clientId), type: 'client', ...client },
+              ...(condition ? { ConditionExpression: condition } : {}),
             },
           },
           ...client.allowedOrigins.map((origin) => ({
