@@ -58,6 +58,22 @@ function gatewayResponseBody(type: string): Record<string, unknown> {
   );
 }
 
+describe('cdk-nag gate', () => {
+  // Every stack above synthesized, so the AwsSolutions checks that createApp wires in found nothing unacknowledged
+  // (Template.fromStack runs them and throws on an error). This control proves the wiring bites.
+  it('fails synthesis of the real app on an unacknowledged finding (control: a queue without TLS enforcement)', async () => {
+    // Prepare
+    const { Queue } = await import('aws-cdk-lib/aws-sqs');
+    const { Template } = await import('aws-cdk-lib/assertions');
+    const { createApp } = await import('../../lib/app.ts');
+    const app = createApp({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    const stack = app.node.findChild('Keyway-us') as Stack;
+    new Queue(stack, 'UnacknowledgedQueue');
+    // Act + Assess
+    expect(() => Template.fromStack(stack)).toThrow(/AwsSolutions-SQS/);
+  });
+});
+
 describe('regional stacks', () => {
   it('synthesizes one self-contained stack per region in cdk.json, each with an explicit region', () => {
     const regions = CDK_CONTEXT.regions as Record<string, string>;
