@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type LocalKeyway, startKeyway } from '../../local/app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalKeyway } from '../../local/app.ts';
+import { DEMO_CLIENT_ID, DEMO_TENANT_ID } from '../../local/demo.ts';
 import { launchChromium, pageWithPasskeys } from '../support/browser.ts';
-import { ADMIN_KEY } from '../support/keyway.ts';
+import { startTestKeyway } from '../support/keyway.ts';
 
 /**
  * What a newcomer does after `npm start`: open the base URL, press "Sign in" on the demo app, create an account
@@ -13,17 +14,7 @@ let keyway: LocalKeyway;
 let browser: Browser;
 const tableName = `test-${randomBytes(6).toString('hex')}`;
 
-async function startDemo(): Promise<LocalKeyway> {
-  return startKeyway({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir: ':memory:',
-    dynamodbEndpoint: inject('dynamodbEndpoint'),
-    tableName,
-    adminKey: ADMIN_KEY,
-    demo: true,
-  });
-}
+const startDemo = () => startTestKeyway({ demo: true, tableName });
 
 beforeAll(async () => {
   keyway = await startDemo();
@@ -62,10 +53,10 @@ describe('the local demo relying party', () => {
 
     const claims = await claimsOn(page);
     expect(claims).toMatchObject({
-      iss: `${keyway.baseUrl}/playground`,
-      aud: 'demo-app',
+      iss: `${keyway.baseUrl}/${DEMO_TENANT_ID}`,
+      aud: DEMO_CLIENT_ID,
       email: 'newcomer@example.com',
-      tenant_id: 'playground',
+      tenant_id: DEMO_TENANT_ID,
       amr: ['hwk', 'user'],
     });
     const userinfo = JSON.parse((await page.locator('#userinfo').textContent()) ?? '{}');
@@ -94,7 +85,7 @@ describe('the local demo relying party', () => {
       });
       // A redirect to the hosted sign-in page, not the HTML error page of a redirect_uri mismatch.
       expect(authorize.status).toBe(302);
-      expect(authorize.headers.get('location')).toContain('/playground/login');
+      expect(authorize.headers.get('location')).toContain(`/${DEMO_TENANT_ID}/login`);
     } finally {
       await second.stop();
     }

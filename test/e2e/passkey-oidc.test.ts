@@ -71,7 +71,7 @@ describe('passkey sign-in through a certified OIDC client', () => {
     const started = Date.now();
     const first = await startSignIn();
     await page.goto(first.url.href);
-    await expect(page.getByRole('heading').first()).toBeDefined();
+    await expect(page.getByRole('button', { name: 'Sign in with a passkey' }).isVisible()).resolves.toBe(true);
     await page
       .getByRole('link', { name: 'Create account' })
       .or(page.getByRole('button', { name: 'Create account' }))

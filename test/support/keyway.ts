@@ -4,15 +4,19 @@ import { type LocalKeyway, startKeyway } from '../../local/app.ts';
 
 export const ADMIN_KEY = 'kw_admin_test_0123456789abcdef';
 
-/** The real local server (every route's real handler) on the run's DynamoDB Local, in a table of its own. */
-export async function startTestKeyway(): Promise<LocalKeyway> {
+/**
+ * The real local server (every route's real handler) on the run's DynamoDB Local, in a table of its own unless
+ * `tableName` shares one (two servers on one store), with the demo app when `demo` is set.
+ */
+export async function startTestKeyway(options: { demo?: boolean; tableName?: string } = {}): Promise<LocalKeyway> {
   return startKeyway({
     host: '127.0.0.1',
     port: 0,
     dataDir: ':memory:',
     dynamodbEndpoint: inject('dynamodbEndpoint'),
-    tableName: `test-${randomBytes(6).toString('hex')}`,
+    tableName: options.tableName ?? `test-${randomBytes(6).toString('hex')}`,
     adminKey: ADMIN_KEY,
+    ...(options.demo ? { demo: true } : {}),
   });
 }
 
