@@ -3,6 +3,7 @@ import type { Store } from '../../lambdas/core/store/store.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { startTestKeyway } from '../support/keyway.ts';
 import { basicAuth, getCode, redeem, setupTenant, signedInUser, tokenRequest } from '../support/oidc.ts';
+import { traceStoreCalls } from '../support/store.ts';
 
 /**
  * The token endpoint reads the tenant, the client and (for a refresh) the presented token with its family in one
@@ -22,19 +23,10 @@ afterEach(() => {
   for (const undo of restore.splice(0)) undo();
 });
 
-/** Records the name of every DynamoDB command the store sends (e.g. BatchGetCommand). */
 function traceCalls(store: Store) {
-  const calls: string[] = [];
-  const doc = store.table.doc;
-  const send = doc.send.bind(doc);
-  doc.send = ((command: { constructor: { name: string } }, ...rest: unknown[]) => {
-    calls.push(command.constructor.name);
-    return (send as (...args: unknown[]) => unknown)(command, ...rest);
-  }) as typeof doc.send;
-  restore.push(() => {
-    doc.send = send;
-  });
-  return calls;
+  const trace = traceStoreCalls(store);
+  restore.push(trace.stop);
+  return trace.calls;
 }
 
 const refreshForm = { grant_type: 'refresh_token', refresh_token: `${crypto.randomUUID()}.${'A'.repeat(43)}` };

@@ -4,6 +4,7 @@ import type { Tenant } from '../../lambdas/core/store/tenants.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { startTestKeyway } from '../support/keyway.ts';
 import { FLAGS, type SoftAuthenticator } from '../support/soft-authenticator.ts';
+import { traceStoreCalls } from '../support/store.ts';
 import {
   ACCOUNT,
   authenticatorFor,
@@ -190,28 +191,21 @@ describe('email-first sign-in (no user enumeration)', () => {
     expect(unknown.options.allowCredentials).not.toEqual(known.options.allowCredentials);
   });
 
-  it('takes similar time for known and unknown emails', async () => {
-    // Both paths make the same store reads; a loose bound only catches a path that skips or adds a round trip.
-    // Samples alternate so load on the machine affects both alike.
+  it('makes the same store calls for known and unknown emails (no timing side channel from the store)', async () => {
+    // Timing itself is not asserted here (benchmarks measure time, tests do not): equal work is what keeps it alike.
     const pending = await startInteraction(keyway, tenant);
-    const timeOne = async (address: string) => {
-      const start = performance.now();
-      await requestOptions(pending, { email: address });
-      return performance.now() - start;
+    const callsFor = async (address: string) => {
+      const trace = traceStoreCalls(keyway.store);
+      try {
+        await requestOptions(pending, { email: address }); // asserts a 200
+      } finally {
+        trace.stop();
+      }
+      return trace.calls.sort();
     };
-    const known: number[] = [];
-    const unknown: number[] = [];
-    await timeOne(email); // warm up
-    for (let i = 0; i < 20; i++) {
-      known.push(await timeOne(email));
-      unknown.push(await timeOne('nobody-else@example.com'));
-    }
-    const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-    const [k, u] = [median(known), median(unknown)];
-    console.log(`known ${k.toFixed(1)} unknown ${u.toFixed(1)}`);
-    expect(Math.abs(k - u), `known ${k.toFixed(1)} ms, unknown ${u.toFixed(1)} ms`).toBeLessThan(
-      Math.max(k, u) * 0.5 + 5,
-    );
+    const known = await callsFor(email);
+    expect(known.length).toBeGreaterThan(0);
+    expect(await callsFor('nobody-else@example.com')).toEqual(known);
   });
 
   it('refuses a malformed email with 400 (format only, never existence)', async () => {

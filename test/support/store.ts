@@ -23,3 +23,23 @@ export async function createTestStore(clock: Clock = new ManualClock()) {
   await ensureTable(client, tableName);
   return { store: new Store(new Table(doc, tableName, clock)), table: new Table(doc, tableName, clock), client };
 }
+
+/**
+ * Records the name of every DynamoDB command `store` sends (e.g. BatchGetCommand) until `stop` is called.
+ * The table's document client is shared process-wide in local mode, so stop before the next test.
+ */
+export function traceStoreCalls(store: Store): { calls: string[]; stop: () => void } {
+  const calls: string[] = [];
+  const doc = store.table.doc;
+  const send = doc.send.bind(doc);
+  doc.send = ((command: { constructor: { name: string } }, ...rest: unknown[]) => {
+    calls.push(command.constructor.name);
+    return (send as (...args: unknown[]) => unknown)(command, ...rest);
+  }) as typeof doc.send;
+  return {
+    calls,
+    stop: () => {
+      doc.send = send;
+    },
+  };
+}
