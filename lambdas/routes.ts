@@ -2,7 +2,16 @@
  * The one route table. The local server (local/server.ts) and the CDK Api construct (lib/api.ts) are both
  * built from it, so local mode and the cloud cannot drift. Each entry is one Lambda function.
  */
-export type HttpMethod = 'GET' | 'POST' | 'OPTIONS';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/**
+ * Who may call a route, enforced in one place (core/admin/authenticate.ts, run by the shared middleware):
+ * - `public`: anyone; the endpoint authenticates clients or users itself (OAuth, OIDC, hosted pages).
+ * - `operator`: only the platform operator key (KEYWAY_ADMIN_KEY, Bearer).
+ * - `tenant-admin`: the operator, or an API key of the tenant named by the path's `{tenantId}` (read scope for
+ *   GET, write scope for anything else). A key of another tenant gets 404: it never learns the tenant exists.
+ */
+export type RouteAuth = 'public' | 'operator' | 'tenant-admin';
 
 export interface Route {
   /** Stable id: names the Lambda function and its log group. */
@@ -12,6 +21,8 @@ export interface Route {
   readonly path: string;
   /** Handler module, relative to the repository root; it exports `handler`. */
   readonly entry: string;
+  /** Who may call it: one value for every method, or one per method. */
+  readonly auth: RouteAuth | Readonly<Partial<Record<HttpMethod, RouteAuth>>>;
   /** What the function may do in AWS, granted where the function is created. */
   readonly access: {
     readonly table: 'none' | 'read' | 'write';
@@ -26,17 +37,11 @@ export interface Route {
 
 export const routes: readonly Route[] = [
   {
-    id: 'admin-tenants',
-    methods: ['POST'],
-    path: '/admin/tenants',
-    entry: 'lambdas/admin-tenants/handler.ts',
-    access: { table: 'write', sign: false, publicKeys: false },
-  },
-  {
     id: 'discovery',
     methods: ['GET'],
     path: '/{tenantId}/.well-known/openid-configuration',
     entry: 'lambdas/discovery/handler.ts',
+    auth: 'public',
     access: { table: 'read', sign: false, publicKeys: false },
   },
   {
@@ -44,21 +49,16 @@ export const routes: readonly Route[] = [
     methods: ['GET'],
     path: '/{tenantId}/.well-known/jwks.json',
     entry: 'lambdas/jwks/handler.ts',
+    auth: 'public',
     access: { table: 'read', sign: false, publicKeys: true },
     discoveryField: 'jwks_uri',
-  },
-  {
-    id: 'admin-clients',
-    methods: ['POST'],
-    path: '/admin/tenants/{tenantId}/clients',
-    entry: 'lambdas/admin-clients/handler.ts',
-    access: { table: 'write', sign: false, publicKeys: false },
   },
   {
     id: 'authorize',
     methods: ['GET', 'POST'],
     path: '/{tenantId}/authorize',
     entry: 'lambdas/authorize/handler.ts',
+    auth: 'public',
     access: { table: 'write', sign: false, publicKeys: false },
     discoveryField: 'authorization_endpoint',
   },
@@ -67,6 +67,7 @@ export const routes: readonly Route[] = [
     methods: ['POST', 'OPTIONS'],
     path: '/{tenantId}/token',
     entry: 'lambdas/token/handler.ts',
+    auth: 'public',
     access: { table: 'write', sign: true, publicKeys: true },
     discoveryField: 'token_endpoint',
   },
@@ -75,6 +76,7 @@ export const routes: readonly Route[] = [
     methods: ['GET', 'POST', 'OPTIONS'],
     path: '/{tenantId}/userinfo',
     entry: 'lambdas/userinfo/handler.ts',
+    auth: 'public',
     access: { table: 'read', sign: false, publicKeys: true },
     discoveryField: 'userinfo_endpoint',
   },
@@ -83,6 +85,7 @@ export const routes: readonly Route[] = [
     methods: ['POST', 'OPTIONS'],
     path: '/{tenantId}/revoke',
     entry: 'lambdas/revoke/handler.ts',
+    auth: 'public',
     access: { table: 'write', sign: false, publicKeys: true },
     discoveryField: 'revocation_endpoint',
   },
@@ -91,6 +94,7 @@ export const routes: readonly Route[] = [
     methods: ['POST'],
     path: '/{tenantId}/introspect',
     entry: 'lambdas/introspect/handler.ts',
+    auth: 'public',
     access: { table: 'read', sign: false, publicKeys: true },
     discoveryField: 'introspection_endpoint',
   },
@@ -99,6 +103,7 @@ export const routes: readonly Route[] = [
     methods: ['GET', 'POST'],
     path: '/{tenantId}/end-session',
     entry: 'lambdas/end-session/handler.ts',
+    auth: 'public',
     access: { table: 'write', sign: false, publicKeys: true },
     discoveryField: 'end_session_endpoint',
   },
@@ -108,6 +113,7 @@ export const routes: readonly Route[] = [
     methods: ['GET'],
     path: '/{tenantId}/login',
     entry: 'lambdas/login-page/handler.ts',
+    auth: 'public',
     access: { table: 'read', sign: false, publicKeys: false },
   },
   {
@@ -115,6 +121,7 @@ export const routes: readonly Route[] = [
     methods: ['GET'],
     path: '/{tenantId}/signup',
     entry: 'lambdas/signup-page/handler.ts',
+    auth: 'public',
     access: { table: 'read', sign: false, publicKeys: false },
   },
   {
@@ -122,6 +129,7 @@ export const routes: readonly Route[] = [
     methods: ['POST'],
     path: '/{tenantId}/passkeys/authentication/options',
     entry: 'lambdas/passkey-authentication-options/handler.ts',
+    auth: 'public',
     access: { table: 'write', sign: false, publicKeys: false },
   },
   {
@@ -129,6 +137,7 @@ export const routes: readonly Route[] = [
     methods: ['POST'],
     path: '/{tenantId}/passkeys/authentication/verify',
     entry: 'lambdas/passkey-authentication-verify/handler.ts',
+    auth: 'public',
     access: { table: 'write', sign: false, publicKeys: false },
   },
   {
@@ -136,6 +145,7 @@ export const routes: readonly Route[] = [
     methods: ['POST'],
     path: '/{tenantId}/passkeys/registration/options',
     entry: 'lambdas/passkey-registration-options/handler.ts',
+    auth: 'public',
     access: { table: 'write', sign: false, publicKeys: false },
   },
   {
@@ -143,9 +153,73 @@ export const routes: readonly Route[] = [
     methods: ['POST'],
     path: '/{tenantId}/passkeys/registration/verify',
     entry: 'lambdas/passkey-registration-verify/handler.ts',
+    auth: 'public',
     access: { table: 'write', sign: false, publicKeys: false },
   },
+  // Admin API (docs/ADMIN-API.md): JSON only, problem details on error, idempotency keys on POST/PATCH.
+  {
+    id: 'admin-tenants',
+    methods: ['GET', 'POST'],
+    path: '/admin/tenants',
+    entry: 'lambdas/admin-tenants/handler.ts',
+    auth: 'operator',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'admin-tenant',
+    methods: ['GET', 'PATCH', 'DELETE'],
+    path: '/admin/tenants/{tenantId}',
+    entry: 'lambdas/admin-tenant/handler.ts',
+    auth: { GET: 'tenant-admin', PATCH: 'tenant-admin', DELETE: 'operator' },
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'admin-api-keys',
+    methods: ['GET', 'POST'],
+    path: '/admin/tenants/{tenantId}/api-keys',
+    entry: 'lambdas/admin-api-keys/handler.ts',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'admin-api-key',
+    methods: ['DELETE'],
+    path: '/admin/tenants/{tenantId}/api-keys/{keyId}',
+    entry: 'lambdas/admin-api-key/handler.ts',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'admin-clients',
+    methods: ['GET', 'POST'],
+    path: '/admin/tenants/{tenantId}/clients',
+    entry: 'lambdas/admin-clients/handler.ts',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'admin-audit-log',
+    methods: ['GET'],
+    path: '/admin/tenants/{tenantId}/audit-log',
+    entry: 'lambdas/admin-audit-log/handler.ts',
+    auth: 'tenant-admin',
+    access: { table: 'read', sign: false, publicKeys: false },
+  },
+  {
+    id: 'admin-platform-audit-log',
+    methods: ['GET'],
+    path: '/admin/audit-log',
+    entry: 'lambdas/admin-audit-log/handler.ts',
+    auth: 'operator',
+    access: { table: 'read', sign: false, publicKeys: false },
+  },
 ];
+
+/** Who may call `method` on `route`. */
+export function authOf(route: Route, method: string): RouteAuth | undefined {
+  if (typeof route.auth === 'string') return route.auth;
+  return route.auth[method as HttpMethod];
+}
 
 /** `{base}/{tenantId}` + the route path after the tenant segment. */
 export function endpointUrl(issuer: string, route: Route): string {

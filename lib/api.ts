@@ -3,7 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { Route } from '../lambdas/routes.ts';
+import { authOf, type Route } from '../lambdas/routes.ts';
 import { KeywayFunction } from './keyway-function.ts';
 import { ProblemResponses } from './problem-responses.ts';
 import type { TokenSigning } from './signing-keys.ts';
@@ -13,9 +13,15 @@ export function isTenantScoped(route: Route): boolean {
   return route.path.startsWith('/{tenantId}');
 }
 
-/** Operator routes (`/admin/...`) check the platform operator key themselves; only they receive its hash. */
-export function isOperatorRoute(route: Route): boolean {
-  return route.path === '/admin' || route.path.startsWith('/admin/');
+/**
+ * Management routes (any method whose `auth` in the route table is not `public`): the shared middleware checks the
+ * operator key or a tenant API key; only these functions receive the operator key's hash.
+ */
+export function isManagementRoute(route: Route): boolean {
+  return route.methods.some((method) => {
+    const auth = authOf(route, method);
+    return auth !== undefined && auth !== 'public';
+  });
 }
 
 export interface Throttle {
@@ -36,7 +42,7 @@ export interface ApiProps {
    * @default - handlers derive `https://{domainName}/{stage}` from the request context
    */
   readonly baseUrl?: string;
-  /** Hex SHA-256 of the platform operator key, given to operator routes only. Empty refuses everyone. */
+  /** Hex SHA-256 of the platform operator key, given to management routes only. Empty refuses the operator. */
   readonly adminKeySha256: string;
   /**
    * Turns off the execute-api hostname (when a custom domain is the only way in, so there is one issuer).
@@ -46,7 +52,7 @@ export interface ApiProps {
   /** @default 'prod' */
   readonly stageName?: string;
   /**
-   * Stage-level throttle for operator routes (they are not in any usage plan).
+   * Stage-level throttle for management routes (they are not in any usage plan).
    * @default 5 requests/s, burst 10
    */
   readonly operatorThrottle?: Throttle;
@@ -73,7 +79,7 @@ export class Api extends Construct {
     });
 
     const methodOptions: Record<string, apigw.MethodDeploymentOptions> = {};
-    for (const route of props.routes.filter(isOperatorRoute)) {
+    for (const route of props.routes.filter(isManagementRoute)) {
       for (const method of route.methods) {
         methodOptions[`${route.path}/${method}`] = {
           throttlingRateLimit: operatorThrottle.rateLimit,
@@ -143,7 +149,7 @@ export class Api extends Construct {
           Validations.of(method).acknowledge({
             id: 'AwsSolutions-APIG4',
             reason:
-              'Operator route: the handler requires the platform operator key (Bearer, compared by SHA-256 in constant time); API Gateway has no authorizer type for a static operator key, and the stage throttles the route.',
+              'Management route: the shared middleware requires the platform operator key (Bearer, compared by SHA-256 in constant time) or a tenant API key (looked up by hash with a consistent read), per the route table `auth`; API Gateway has no authorizer type for these keys, and the stage throttles the route.',
           });
         }
       }
@@ -180,7 +186,7 @@ export class Api extends Construct {
     };
     if (access.table !== 'none') environment.TABLE_NAME = props.table.tableName;
     if (props.baseUrl) environment.BASE_URL = props.baseUrl;
-    if (isOperatorRoute(route)) environment.KEYWAY_ADMIN_KEY_SHA256 = props.adminKeySha256;
+    if (isManagementRoute(route)) environment.KEYWAY_ADMIN_KEY_SHA256 = props.adminKeySha256;
 
     const fn = new KeywayFunction(this, `Route-${route.id}`, {
       entry: route.entry,

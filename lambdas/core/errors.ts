@@ -121,6 +121,13 @@ export class Unauthorized extends KeywayError {
   }
 }
 
+/** Authenticated, but this credential may not do this (a read-only key writing, a tenant key on an operator route). */
+export class Forbidden extends KeywayError {
+  constructor(detail: string) {
+    super(403, 'forbidden', 'Forbidden', detail);
+  }
+}
+
 export class NotFound extends KeywayError {
   constructor(detail = 'The requested resource does not exist.') {
     super(404, 'not_found', 'Not found', detail);

@@ -1,4 +1,6 @@
+import { epochSeconds } from '../core/clock.ts';
 import { getStore } from '../core/deps.ts';
+import { InvalidRequest } from '../core/errors.ts';
 import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
@@ -16,6 +18,11 @@ export async function createRegistrationOptions(req: HttpRequest): Promise<HttpR
   const tenant = await requireTenant(req, store);
   const { interaction: interactionId, ...account } = parseInput(RegistrationOptionsBody, req.json);
   const interaction = await loadInteractionForPost(req, store, tenant, interactionId);
+  // The first ceremony fixes the tenant's RP ID (one write per tenant): passkeys made now are bound to it.
+  if (tenant.rpIdLockedAt === undefined && !(await store.tenants.lockRpId(tenant, epochSeconds(store.clock))))
+    throw new InvalidRequest(
+      'The sign-in settings of this service changed a moment ago; start again from the application.',
+    );
   return json(200, await startPasskeyRegistration(req, store, tenant, interaction, account));
 }
 

@@ -10,8 +10,8 @@ const context = { awsRequestId: 'req-1', functionName: 'test', getRemainingTimeI
 
 function event(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEvent {
   return {
-    resource: '/{tenantId}/x',
-    path: '/acme/x',
+    resource: '/{tenantId}/token',
+    path: '/acme/token',
     httpMethod: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     multiValueHeaders: {},

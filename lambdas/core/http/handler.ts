@@ -1,7 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { getConfig } from '../deps.ts';
+import { authOf, routes } from '../../routes.ts';
+import { authenticate } from '../admin/authenticate.ts';
+import { getConfig, getStore } from '../deps.ts';
 import { logger } from '../logger.ts';
 import { normalizeHeaders, toHttpRequest, toProxyResult } from './event.ts';
 import { asKeywayError, problemResponse } from './problem.ts';
@@ -96,7 +98,14 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
           logger.warn('CORS origin check failed', { error: error as Error });
         }
       }
-      const req = toHttpRequest(request.event, { ...getConfig(), allowRepeated: options.allowRepeated ?? false });
+      let req = toHttpRequest(request.event, { ...getConfig(), allowRepeated: options.allowRepeated ?? false });
+      // Who may call this route comes from the route table, for every route in one place. A resource that is not in
+      // the table (API Gateway only sends those it was built with) fails closed.
+      const route = routes.find((r) => r.path === request.event.resource);
+      if (!route) throw new Error(`no route in lambdas/routes.ts for resource ${request.event.resource}`);
+      const auth = authOf(route, req.method);
+      if (auth !== undefined && auth !== 'public')
+        req = { ...req, principal: await authenticate(req, auth, { store: getStore(), config: getConfig() }) };
       internal.req = req;
       (request.context as KeywayContext).keywayRequest = req;
       if (req.method === 'OPTIONS' && options.cors) {

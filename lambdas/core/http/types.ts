@@ -1,3 +1,5 @@
+import type { Principal } from '../admin/principal.ts';
+
 /** The transport-neutral request and response every endpoint core works with. */
 export interface HttpRequest {
   readonly method: string;
@@ -22,6 +24,8 @@ export interface HttpRequest {
   readonly sourceIp: string;
   /** Public base of every issuer served by this deployment, without a trailing slash. */
   readonly baseUrl: string;
+  /** On management routes: the authenticated caller (set by the shared middleware from the route's `auth`). */
+  readonly principal?: Principal;
 }
 
 export interface HttpResponse {

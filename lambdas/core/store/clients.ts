@@ -1,7 +1,8 @@
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Conflict } from '../errors.ts';
 import { keys } from './keys.ts';
-import { type Item, isTransactionConditionFailed, type Table } from './table.ts';
+import { type Page, queryPage } from './paging.ts';
+import type { Item, Table } from './table.ts';
+import { commit, type TransactionPart } from './transaction.ts';
 
 export type GrantType = 'authorization_code' | 'refresh_token';
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
@@ -38,12 +39,16 @@ export class ClientRepository {
 
   /** Registers a client and its CORS origins in one transaction; the client id is claimed conditionally. */
   async createClient(client: Client): Promise<void> {
-    try {
-      await this.writeClient(client, 'attribute_not_exists(pk)');
-    } catch (error) {
-      if (isTransactionConditionFailed(error)) throw new Conflict(`The client id "${client.clientId}" is taken.`);
-      throw error;
-    }
+    await commit(this.table, this.createClientParts(client));
+  }
+
+  createClientParts(client: Client): TransactionPart[] {
+    return this.clientParts(client, 'attribute_not_exists(pk)');
+  }
+
+  async listClients(tenantId: string, page: { limit: number; cursor?: string | undefined }): Promise<Page<Client>> {
+    const out = await queryPage(this.table, { partition: keys.tenant(tenantId).pk, sortPrefix: 'CLIENT#' }, page);
+    return { ...out, items: out.items.map(toClient) };
   }
 
   async findClient(tenantId: string, clientId: string): Promise<Client | undefined> {
@@ -61,30 +66,31 @@ export class ClientRepository {
    * local mode restarts on another port or host. (Origins of an earlier seed stay allowed; local mode only.)
    */
   async putSeededClient(client: Client): Promise<void> {
-    await this.writeClient(client);
+    await commit(this.table, this.clientParts(client));
   }
 
-  /** The client and its CORS origins in one transaction, the client's put under `condition` when given. */
-  private async writeClient(client: Client, condition?: string): Promise<void> {
-    await this.table.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.table.name,
-              Item: { ...keys.client(client.tenantId, client.clientId), type: 'client', ...client },
-              ...(condition ? { ConditionExpression: condition } : {}),
-            },
+  /** The client and its CORS origins, the client's put under `condition` when given. */
+  private clientParts(client: Client, condition?: string): TransactionPart[] {
+    return [
+      {
+        write: {
+          Put: {
+            TableName: this.table.name,
+            Item: { ...keys.client(client.tenantId, client.clientId), type: 'client', ...client },
+            ...(condition ? { ConditionExpression: condition } : {}),
           },
-          ...client.allowedOrigins.map((origin) => ({
-            Put: {
-              TableName: this.table.name,
-              Item: { ...keys.origin(client.tenantId, origin), type: 'origin', origin },
-            },
-          })),
-        ],
-      }),
-    );
+        },
+        onConditionFailed: () => new Conflict(`The client id "${client.clientId}" is taken.`),
+      },
+      ...client.allowedOrigins.map((origin) => ({
+        write: {
+          Put: {
+            TableName: this.table.name,
+            Item: { ...keys.origin(client.tenantId, origin), type: 'origin', origin },
+          },
+        },
+      })),
+    ];
   }
 }
 

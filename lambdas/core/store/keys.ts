@@ -12,6 +12,21 @@ export const keys = {
   /** GSI1 listing of all tenants for the platform operator. */
   tenantIndex: (tenantId: string) => ({ gsi1pk: 'TENANTS', gsi1sk: t(tenantId) }),
 
+  /**
+   * Left by a tenant deletion until every item of the tenant is purged, so the id cannot be taken again before
+   * that; the purge removes it last.
+   */
+  tenantTombstone: (tenantId: string) => ({ pk: t(tenantId), sk: 'DELETED' }),
+  /** A tenant API key (its secret is stored only as a hash); listed by Query on the tenant partition. */
+  apiKey: (tenantId: string, keyId: string) => ({ pk: t(tenantId), sk: `APIKEY#${keyId}` }),
+  /** The tenant's audit log: one partition, sorted by time (ISO timestamp + random suffix), read newest first. */
+  auditEntry: (tenantId: string, sortKey: string) => ({ pk: `${t(tenantId)}#AUDIT`, sk: sortKey }),
+  /**
+   * A stored admin response for an Idempotency-Key. `scope` is the tenant the credential acts for (or
+   * `_platform` for operator calls outside any tenant); the key string is hashed so its length cannot matter.
+   */
+  idempotency: (scope: string, keyHash: string) => ({ pk: `${t(scope)}#IDEM#${keyHash}`, sk: 'IDEM' }),
+
   client: (tenantId: string, clientId: string) => ({ pk: t(tenantId), sk: `CLIENT#${clientId}` }),
   /** A web origin some client of the tenant registered (CORS allow-list for token/userinfo/revoke). */
   origin: (tenantId: string, origin: string) => ({ pk: t(tenantId), sk: `ORIGIN#${origin}` }),

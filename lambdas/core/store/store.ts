@@ -1,6 +1,9 @@
 import type { Clock } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
+import { ApiKeyRepository } from './api-keys.ts';
+import { AuditLogRepository } from './audit-log.ts';
 import { type Client, ClientRepository, toClient } from './clients.ts';
+import { IdempotencyRepository } from './idempotency.ts';
 import { InteractionRepository } from './interactions.ts';
 import { keys } from './keys.ts';
 import type { Key, Table } from './table.ts';
@@ -23,8 +26,14 @@ export class Store {
   readonly users: UserRepository;
   readonly interactions: InteractionRepository;
   readonly tokens: TokenRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly auditLog: AuditLogRepository;
+  readonly idempotency: IdempotencyRepository;
 
   constructor(readonly table: Table) {
+    this.apiKeys = new ApiKeyRepository(table);
+    this.auditLog = new AuditLogRepository(table);
+    this.idempotency = new IdempotencyRepository(table);
     this.tenants = new TenantRepository(table);
     this.clients = new ClientRepository(table);
     this.users = new UserRepository(table);

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { Conflict } from '../errors.ts';
+import { BatchWriteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { Conflict, NotFound } from '../errors.ts';
 import { keys } from './keys.ts';
-import { type Item, isConditionFailed, type Table } from './table.ts';
+import { type Page, queryPage } from './paging.ts';
+import { TABLE_SCHEMA } from './schema.ts';
+import { type Item, isConditionFailed, type Key, type Table } from './table.ts';
+import { commit, type TransactionPart } from './transaction.ts';
 
 export const PLANS = ['free', 'pro', 'enterprise'] as const;
 export type Plan = (typeof PLANS)[number];
@@ -40,29 +43,225 @@ export interface Tenant {
    * sign-in needs no second read; never part of an API response. Absent on tenants stored before it existed.
    */
   readonly decoyKey?: string;
+  /**
+   * Epoch seconds at which the first passkey ceremony used the tenant's RP ID; from then on `rpId` cannot change
+   * (every passkey is bound to it). Set once per tenant by lockRpId.
+   */
+  readonly rpIdLockedAt?: number;
+}
+
+/** What PATCH /admin/tenants/{id} may change; `rpId: null` returns to the default (the host of BASE_URL). */
+export interface TenantChanges {
+  readonly name?: string;
+  readonly plan?: Plan;
+  readonly settings?: { readonly [K in keyof TenantSettings]?: TenantSettings[K] | null };
 }
 
 export class TenantRepository {
   constructor(private readonly table: Table) {}
 
-  /** Creates a tenant; the id is claimed with a conditional put so two creators cannot both get it. */
+  /**
+   * Claims the tenant id with a conditional put, so two creators cannot both get it; refused while a deleted tenant
+   * of the same id is still being purged (its tombstone exists).
+   */
   async createTenant(tenant: Tenant): Promise<void> {
+    await commit(this.table, this.createTenantParts(tenant));
+  }
+
+  /** createTenant's writes, for a transaction that also holds its audit entry. */
+  createTenantParts(tenant: Tenant): TransactionPart[] {
+    return [
+      {
+        write: {
+          Put: {
+            TableName: this.table.name,
+            Item: {
+              ...keys.tenant(tenant.id),
+              ...keys.tenantIndex(tenant.id),
+              type: 'tenant',
+              ...tenant,
+              decoyKey: newDecoyKey(),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        onConditionFailed: () => new Conflict(`The tenant id "${tenant.id}" is already taken.`),
+      },
+      {
+        write: {
+          ConditionCheck: {
+            TableName: this.table.name,
+            Key: keys.tenantTombstone(tenant.id),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        onConditionFailed: () =>
+          new Conflict(`The tenant id "${tenant.id}" belonged to a deleted tenant whose data is still being removed.`),
+      },
+    ];
+  }
+
+  /** Operator listing through GSI1 (eventually consistent: a tenant created a moment ago may be missing). */
+  async listTenants(page: { limit: number; cursor?: string | undefined }): Promise<Page<Tenant>> {
+    const { gsi1pk } = keys.tenantIndex('');
+    const out = await queryPage(this.table, { index: 'gsi1', partition: gsi1pk, sortPrefix: 'T#' }, page);
+    return { ...out, items: out.items.map(toTenant) };
+  }
+
+  /**
+   * Applies `changes` to an existing tenant. When the RP ID changes, the update is conditioned on the RP ID not being
+   * locked, so it cannot slip past a passkey ceremony that locked it a moment earlier.
+   */
+  updateTenant(tenantId: string, changes: TenantChanges): TransactionPart {
+    const sets: string[] = [];
+    const removes: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    if (changes.name !== undefined) {
+      sets.push('#name = :name');
+      names['#name'] = 'name';
+      values[':name'] = changes.name;
+    }
+    if (changes.plan !== undefined) {
+      sets.push('#plan = :plan');
+      names['#plan'] = 'plan';
+      values[':plan'] = changes.plan;
+    }
+    for (const [field, value] of Object.entries(changes.settings ?? {})) {
+      if (value === undefined) continue;
+      names['#settings'] = 'settings';
+      names[`#s_${field}`] = field;
+      if (value === null) removes.push(`#settings.#s_${field}`);
+      else {
+        sets.push(`#settings.#s_${field} = :s_${field}`);
+        values[`:s_${field}`] = value;
+      }
+    }
+    const rpIdChanges = changes.settings?.rpId !== undefined;
+    const update = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
+    return {
+      write: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.tenant(tenantId),
+          UpdateExpression: update || 'SET #pk = #pk',
+          ConditionExpression: `attribute_exists(#pk)${rpIdChanges ? ' AND attribute_not_exists(rpIdLockedAt)' : ''}`,
+          ExpressionAttributeNames: { ...names, '#pk': 'pk' },
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+        },
+      },
+      onConditionFailed: () =>
+        rpIdChanges
+          ? new Conflict(
+              'rpId cannot change: passkeys are already registered with the current RP ID (or the tenant was deleted).',
+            )
+          : new NotFound('No such tenant.'),
+    };
+  }
+
+  /**
+   * Deletes the tenant item (every endpoint of the issuer answers 404 from then on: no token, session or grant of it
+   * works) and leaves a tombstone until purgeTenant has removed the rest.
+   */
+  deleteTenant(tenantId: string, now: number): TransactionPart[] {
+    return [
+      {
+        write: {
+          Delete: {
+            TableName: this.table.name,
+            Key: keys.tenant(tenantId),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        onConditionFailed: () => new NotFound('No such tenant.'),
+      },
+      {
+        write: {
+          Put: {
+            TableName: this.table.name,
+            Item: { ...keys.tenantTombstone(tenantId), type: 'tenant_tombstone', id: tenantId, deletedAt: now },
+          },
+        },
+      },
+    ];
+  }
+
+  /**
+   * Removes every item of a deleted tenant (every key starts with `T#{id}`; items live in many partitions, so this
+   * is a filtered parallel Scan of the table, deleting in batches of 25) and the tombstone last. Resumable: run
+   * again after a failure, it finds what is left. Returns the number of items removed.
+   */
+  async purgeTenant(tenantId: string, options: { segments?: number } = {}): Promise<number> {
+    const segments = options.segments ?? 4;
+    const tenantPk = keys.tenant(tenantId).pk;
+    const tombstone = keys.tenantTombstone(tenantId);
+    const counts = await Promise.all(
+      Array.from({ length: segments }, async (_, segment) => {
+        let removed = 0;
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await this.table.doc.send(
+            new ScanCommand({
+              TableName: this.table.name,
+              Segment: segment,
+              TotalSegments: segments,
+              ProjectionExpression: '#pk, #sk',
+              FilterExpression: '#pk = :tenantPk OR begins_with(#pk, :prefix)',
+              ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey, '#sk': TABLE_SCHEMA.sortKey },
+              ExpressionAttributeValues: { ':tenantPk': tenantPk, ':prefix': `${tenantPk}#` },
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+          const doomed = ((out.Items ?? []) as Key[]).filter((k) => !(k.pk === tombstone.pk && k.sk === tombstone.sk));
+          for (let i = 0; i < doomed.length; i += 25) await this.deleteBatch(doomed.slice(i, i + 25));
+          removed += doomed.length;
+          start = out.LastEvaluatedKey;
+        } while (start);
+        return removed;
+      }),
+    );
+    await this.deleteBatch([tombstone]);
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  private async deleteBatch(batch: readonly Key[]): Promise<void> {
+    let pending: Record<string, unknown>[] = batch.map((k) => ({ DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8) throw new Error('BatchWriteItem left deletes unprocessed');
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
+      const out = await this.table.doc.send(
+        new BatchWriteCommand({ RequestItems: { [this.table.name]: pending as never } }),
+      );
+      pending = (out.UnprocessedItems?.[this.table.name] ?? []) as Record<string, unknown>[];
+    }
+  }
+
+  /**
+   * Locks the RP ID at the first passkey ceremony (one write per tenant lifetime: callers skip it once
+   * `rpIdLockedAt` is on the tenant). Conditioned on the RP ID the ceremony used still being the tenant's, so a
+   * concurrent PATCH of rpId and a first registration cannot both succeed with different RP IDs.
+   */
+  async lockRpId(tenant: Tenant, now: number): Promise<boolean> {
+    const rpId = tenant.settings.rpId;
     try {
       await this.table.doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table.name,
-          Item: {
-            ...keys.tenant(tenant.id),
-            ...keys.tenantIndex(tenant.id),
-            type: 'tenant',
-            ...tenant,
-            decoyKey: newDecoyKey(),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Key: keys.tenant(tenant.id),
+          UpdateExpression: 'SET rpIdLockedAt = if_not_exists(rpIdLockedAt, :now)',
+          ConditionExpression:
+            rpId === undefined
+              ? 'attribute_exists(pk) AND attribute_not_exists(#settings.rpId)'
+              : 'attribute_exists(pk) AND #settings.rpId = :rpId',
+          ExpressionAttributeNames: { '#settings': 'settings' },
+          ExpressionAttributeValues: { ':now': now, ...(rpId !== undefined ? { ':rpId': rpId } : {}) },
         }),
       );
+      return true;
     } catch (error) {
-      if (isConditionFailed(error)) throw new Conflict(`The tenant id "${tenant.id}" is already taken.`);
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -105,5 +304,6 @@ export function toTenant(item: Item): Tenant {
     settings: { ...DEFAULT_TENANT_SETTINGS, ...(item.settings as Partial<TenantSettings>) },
     createdAt: item.createdAt as string,
     ...(typeof item.decoyKey === 'string' ? { decoyKey: item.decoyKey } : {}),
+    ...(typeof item.rpIdLockedAt === 'number' ? { rpIdLockedAt: item.rpIdLockedAt } : {}),
   };
 }

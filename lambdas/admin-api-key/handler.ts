@@ -1,0 +1,23 @@
+import { type AdminContext, adminEndpoint, change } from '../core/admin/endpoint.ts';
+import { NotFound } from '../core/errors.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { json } from '../core/http/types.ts';
+import { requireTenant } from '../core/issuer.ts';
+
+/**
+ * DELETE /admin/tenants/{tenantId}/api-keys/{keyId} — revokes the key: the next call with it is a 401 (keys are
+ * read with strong consistency). A key may revoke itself.
+ */
+async function revokeApiKey({ req, store, now }: AdminContext) {
+  const tenant = await requireTenant(req, store);
+  const keyId = req.params.keyId ?? '';
+  if (!/^key_[a-z0-9]{16}$/.test(keyId)) throw new NotFound('No such API key.');
+  return change({
+    parts: [store.apiKeys.revokeKey(tenant.id, keyId, now)],
+    auditTenantId: tenant.id,
+    audit: { action: 'api_key.revoked', target: { type: 'api_key', id: keyId }, changes: {} },
+    response: json(200, { id: keyId, revoked: true }),
+  });
+}
+
+export const handler = createHandler(adminEndpoint({ DELETE: revokeApiKey }));

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import * as z from 'zod/mini';
+import { apiKeyJson } from '../core/admin/api-keys.ts';
+import { API_KEY_PREFIX } from '../core/admin/authenticate.ts';
+import { type AdminContext, adminEndpoint, change, jsonBody, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
+import { actorOf } from '../core/admin/principal.ts';
+import { randomToken, sha256 } from '../core/crypto.ts';
+import { Forbidden } from '../core/errors.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { json } from '../core/http/types.ts';
+import { requireTenant } from '../core/issuer.ts';
+import { API_KEY_SCOPES, type ApiKey } from '../core/store/api-keys.ts';
+import { parseInput } from '../core/validation.ts';
+
+const CreateApiKey = z.strictObject({
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+  /** Default read + write. `write` implies `read`. */
+  scopes: z.optional(z.array(z.enum(API_KEY_SCOPES)).check(z.minLength(1), z.maxLength(2))),
+});
+
+/** `key_` + 16 characters of a-z0-9 (80 bits): the key's public id. */
+function newKeyId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return `key_${Array.from(randomBytes(16), (b) => alphabet[b % 36]).join('')}`;
+}
+
+/** GET /admin/tenants/{tenantId}/api-keys — the tenant's keys, revoked ones marked (kept 90 days). */
+async function listApiKeys({ req, store }: AdminContext) {
+  const tenant = await requireTenant(req, store);
+  return pageResponse(await store.apiKeys.listKeys(tenant.id, pageQuery(req)), apiKeyJson);
+}
+
+/**
+ * POST /admin/tenants/{tenantId}/api-keys — by the operator or another key of the tenant (which cannot grant more
+ * than it holds). The secret is in this response only; the table keeps its SHA-256.
+ */
+async function createApiKey({ req, store, principal, now }: AdminContext) {
+  const tenant = await requireTenant(req, store);
+  const input = parseInput(CreateApiKey, jsonBody(req, '{ "name", "scopes"? }'));
+  const scopes = API_KEY_SCOPES.filter((s) => (input.scopes ?? API_KEY_SCOPES).includes(s) || s === 'read');
+  if (principal.kind === 'api-key' && !scopes.every((s) => principal.scopes.includes(s)))
+    throw new Forbidden('A key cannot create a key with scopes it does not hold.');
+  const keyId = newKeyId();
+  const secret = `${API_KEY_PREFIX}${tenant.id}.${keyId}.${randomToken(32)}`;
+  const key: ApiKey = {
+    tenantId: tenant.id,
+    keyId,
+    name: input.name,
+    scopes,
+    secretHash: sha256(secret),
+    createdAt: now,
+    createdBy: actorOf(principal),
+  };
+  return change({
+    parts: [store.apiKeys.createKey(key)],
+    auditTenantId: tenant.id,
+    audit: { action: 'api_key.created', target: { type: 'api_key', id: keyId }, changes: { name: key.name, scopes } },
+    response: json(
+      201,
+      { ...apiKeyJson(key), secret },
+      {
+        Location: `${req.baseUrl}/admin/tenants/${tenant.id}/api-keys/${keyId}`,
+      },
+    ),
+  });
+}
+
+export const handler = createHandler(adminEndpoint({ GET: listApiKeys, POST: createApiKey }));

@@ -1,0 +1,96 @@
+import * as z from 'zod/mini';
+import { type AdminContext, adminEndpoint, change, jsonBody, PLATFORM_AUDIT_LOG } from '../core/admin/endpoint.ts';
+import { checkRpId, TenantSettingsInput, tenantJson } from '../core/admin/tenants.ts';
+import { Conflict, Forbidden, InvalidRequest, NotFound } from '../core/errors.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { json } from '../core/http/types.ts';
+import { logger } from '../core/logger.ts';
+import { DEFAULT_TENANT_SETTINGS, PLANS, type Tenant, type TenantChanges } from '../core/store/tenants.ts';
+import { tenantIdProblem } from '../core/tenant-id.ts';
+import { parseInput } from '../core/validation.ts';
+
+const PatchTenant = z.strictObject({
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  plan: z.optional(z.enum(PLANS)),
+  settings: z.optional(
+    z.strictObject({ ...TenantSettingsInput.shape, rpId: z.optional(z.nullable(TenantSettingsInput.shape.rpId)) }),
+  ),
+});
+
+async function loadTenant({ req, store }: AdminContext): Promise<Tenant> {
+  const id = req.params.tenantId ?? '';
+  const tenant = tenantIdProblem(id) ? undefined : await store.tenants.findTenant(id);
+  if (!tenant) throw new NotFound('No such tenant.');
+  return tenant;
+}
+
+/** GET /admin/tenants/{tenantId} — the operator, or a key of this tenant (read). */
+async function getTenant(ctx: AdminContext) {
+  return json(200, tenantJson(await loadTenant(ctx), ctx.req));
+}
+
+/**
+ * PATCH /admin/tenants/{tenantId} — name and settings (the operator also the plan). `settings` fields merge into
+ * the stored ones; `rpId: null` returns to the default. The id never changes.
+ */
+async function patchTenant(ctx: AdminContext) {
+  const { req, store, principal } = ctx;
+  const input = parseInput(PatchTenant, jsonBody(req, 'the fields to change'));
+  if (input.name === undefined && input.plan === undefined && input.settings === undefined)
+    throw new InvalidRequest('Send at least one of name, plan, settings.');
+  if (input.plan !== undefined && principal.kind !== 'operator')
+    throw new Forbidden("Only the platform operator can change a tenant's plan.");
+  const tenant = await loadTenant(ctx);
+
+  const rpId = input.settings?.rpId;
+  if (rpId !== undefined && rpId !== (tenant.settings.rpId ?? null)) {
+    if (tenant.rpIdLockedAt !== undefined)
+      throw new Conflict('rpId cannot change: passkeys are already registered with the current RP ID.');
+    if (rpId !== null) checkRpId(rpId, req, tenant.id);
+  }
+  const changes: TenantChanges = {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.plan !== undefined ? { plan: input.plan } : {}),
+    ...(input.settings !== undefined ? { settings: input.settings } : {}),
+  };
+  const settings = { ...tenant.settings };
+  for (const [field, value] of Object.entries(input.settings ?? {})) {
+    if (value === null) delete (settings as Record<string, unknown>)[field];
+    else if (value !== undefined) (settings as Record<string, unknown>)[field] = value;
+  }
+  const updated: Tenant = {
+    ...tenant,
+    name: input.name ?? tenant.name,
+    plan: input.plan ?? tenant.plan,
+    settings: { ...DEFAULT_TENANT_SETTINGS, ...settings },
+  };
+  return change({
+    parts: [store.tenants.updateTenant(tenant.id, changes)],
+    auditTenantId: tenant.id,
+    audit: { action: 'tenant.updated', target: { type: 'tenant', id: tenant.id }, changes: input },
+    response: json(200, tenantJson(updated, req)),
+  });
+}
+
+/**
+ * DELETE /admin/tenants/{tenantId} — operator only. The tenant item goes first, in one transaction with a
+ * tombstone: from that moment every endpoint of the issuer is 404, so no session, code, grant or token of the tenant
+ * works any more. Then every other item of the tenant is purged (docs/ADMIN-API.md: what and how long).
+ */
+async function deleteTenant(ctx: AdminContext) {
+  const { req, store, now } = ctx;
+  const tenant = await loadTenant(ctx);
+  return change({
+    parts: store.tenants.deleteTenant(tenant.id, now),
+    // The tenant's own log is purged with it: the deletion is recorded in the platform log (GET /admin/audit-log).
+    auditTenantId: PLATFORM_AUDIT_LOG,
+    audit: { action: 'tenant.deleted', target: { type: 'tenant', id: tenant.id }, changes: { name: tenant.name } },
+    response: json(200, { id: tenant.id, deleted: true, purged: true }),
+    after: async () => {
+      const removed = await store.tenants.purgeTenant(tenant.id);
+      logger.info('tenant purged', { tenantId: tenant.id, items: removed, traceId: req.traceId });
+    },
+  });
+}
+
+export const handler = createHandler(adminEndpoint({ GET: getTenant, PATCH: patchTenant, DELETE: deleteTenant }));

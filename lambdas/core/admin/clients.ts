@@ -1,0 +1,78 @@
+import * as z from 'zod/mini';
+import { InvalidClientMetadata, InvalidRedirectUri } from '../errors.ts';
+import { redirectUriProblem } from '../oidc/redirect-uris.ts';
+import { SUPPORTED_SCOPES } from '../oidc/scopes.ts';
+import type { Client, ClientLifetimes } from '../store/clients.ts';
+import { integerIn } from '../validation.ts';
+
+const redirectUri = z.string().check(
+  z.maxLength(2000),
+  z.superRefine((uri, ctx) => {
+    const problem = redirectUriProblem(uri);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${uri} ${problem}` });
+  }),
+);
+
+/** RFC 7591 §2 client metadata (the subset Keyway implements) plus `audience` for access tokens. */
+export const ClientMetadata = z.object({
+  redirect_uris: z.array(redirectUri).check(z.minLength(1), z.maxLength(20)),
+  post_logout_redirect_uris: z._default(z.array(redirectUri).check(z.maxLength(20)), []),
+  grant_types: z._default(z.array(z.enum(['authorization_code', 'refresh_token'])).check(z.minLength(1)), [
+    'authorization_code',
+  ]),
+  response_types: z._default(z.array(z.literal('code')), ['code']),
+  token_endpoint_auth_method: z._default(
+    z.enum(['client_secret_basic', 'client_secret_post', 'none']),
+    'client_secret_basic',
+  ),
+  client_name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
+  scope: z._default(
+    z.string().check(
+      z.maxLength(500),
+      z.refine((s) => s.split(' ').every((x) => (SUPPORTED_SCOPES as readonly string[]).includes(x)), {
+        message: `scopes must be among: ${SUPPORTED_SCOPES.join(' ')}`,
+      }),
+    ),
+    SUPPORTED_SCOPES.join(' '),
+  ),
+  audience: z.optional(z.url().check(z.maxLength(2000))),
+  /** Keyway extension: per-client token lifetimes in seconds (each falls back to the tenant's setting). */
+  access_token_lifetime: z.optional(integerIn(60, 86_400)),
+  id_token_lifetime: z.optional(integerIn(60, 86_400)),
+  refresh_token_lifetime: z.optional(integerIn(300, 365 * 86_400)),
+});
+
+/** RFC 7591 §3.2.2 error codes: a redirect URI problem is `invalid_redirect_uri`, any other `invalid_client_metadata`. */
+export const metadataError = (field: PropertyKey | undefined, detail: string) =>
+  field === 'redirect_uris' || field === 'post_logout_redirect_uris'
+    ? new InvalidRedirectUri(detail)
+    : new InvalidClientMetadata(detail);
+
+/** Keyway's per-client lifetimes: metadata name → Client.lifetimes field. */
+export const LIFETIME_FIELDS = [
+  ['access_token_lifetime', 'accessTokenTtlSeconds'],
+  ['id_token_lifetime', 'idTokenTtlSeconds'],
+  ['refresh_token_lifetime', 'refreshTokenTtlSeconds'],
+] as const satisfies readonly (readonly [string, keyof ClientLifetimes])[];
+
+/** The client as RFC 7591 §3.2.1 metadata (never the secret or its hash). */
+export function clientJson(client: Client) {
+  return {
+    client_id: client.clientId,
+    client_id_issued_at: client.issuedAt,
+    client_name: client.clientName,
+    redirect_uris: client.redirectUris,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    grant_types: client.grantTypes,
+    response_types: ['code'],
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    scope: client.scope,
+    ...(client.audience ? { audience: client.audience } : {}),
+    ...Object.fromEntries(
+      LIFETIME_FIELDS.filter(([, field]) => client.lifetimes?.[field] !== undefined).map(([name, field]) => [
+        name,
+        client.lifetimes?.[field],
+      ]),
+    ),
+  };
+}

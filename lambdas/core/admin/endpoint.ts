@@ -1,0 +1,158 @@
+import * as z from 'zod/mini';
+import { epochSeconds } from '../clock.ts';
+import { sha256 } from '../crypto.ts';
+import { getStore } from '../deps.ts';
+import { InvalidRequest, MethodNotAllowed } from '../errors.ts';
+import { type HttpRequest, type HttpResponse, json } from '../http/types.ts';
+import type { AuditInput } from '../store/audit-log.ts';
+import type { Claim, StoredResponse } from '../store/idempotency.ts';
+import { MAX_PAGE_SIZE, type Page } from '../store/paging.ts';
+import type { Store } from '../store/store.ts';
+import { commit, type TransactionPart } from '../store/transaction.ts';
+import { parseInput } from '../validation.ts';
+import { actorOf, type Principal } from './principal.ts';
+
+export interface AdminContext {
+  readonly req: HttpRequest;
+  readonly store: Store;
+  readonly principal: Principal;
+  /** Epoch milliseconds of this request, from the store's clock. */
+  readonly nowMs: number;
+  readonly now: number;
+}
+
+/**
+ * A change an admin method wants made: its writes, the audit entry that describes it and the response. The endpoint
+ * commits writes + audit entry (+ the idempotency record) in one transaction, so a change is never without its
+ * audit entry and a replayed response never without its change.
+ */
+export interface AdminChange {
+  readonly kind: 'change';
+  readonly parts: readonly TransactionPart[];
+  /** The tenant whose audit log records the change. */
+  readonly auditTenantId: string;
+  readonly audit: Omit<AuditInput, 'actor' | 'traceId' | 'idempotencyKey'>;
+  readonly response: HttpResponse;
+  /** Work that follows a committed change and may take longer than one transaction (a tenant purge). */
+  readonly after?: () => Promise<void>;
+}
+
+export type AdminMethod = (ctx: AdminContext) => Promise<HttpResponse | AdminChange>;
+type Methods = Partial<Record<'GET' | 'POST' | 'PATCH' | 'DELETE', AdminMethod>>;
+
+export function change(c: Omit<AdminChange, 'kind'>): AdminChange {
+  return { kind: 'change', ...c };
+}
+
+/**
+ * The pseudo-tenant of records that belong to no tenant: the operator's idempotency keys outside a tenant and the
+ * platform audit log (tenant deletions). Tenant ids cannot start with `_`, so it never collides with one.
+ */
+export const PLATFORM_AUDIT_LOG = '_platform';
+
+/** Idempotency keys (draft-ietf-httpapi-idempotency-key-header) apply to POST and PATCH. */
+const IDEMPOTENT_METHODS = new Set(['POST', 'PATCH']);
+export const REPLAY_HEADER = 'Idempotent-Replayed';
+
+/** The key is an sf-string in the draft (`"..."`); Stripe clients send it bare. Both are accepted. */
+function idempotencyKeyOf(req: HttpRequest): string | undefined {
+  const raw = req.headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  const key = /^"(.*)"$/.exec(raw)?.[1] ?? raw;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key))
+    throw new InvalidRequest('Idempotency-Key: 1 to 255 printable ASCII characters without spaces.');
+  return key;
+}
+
+/**
+ * Dispatches an admin route's methods (the route table says which exist and who may call them; the middleware has
+ * already authenticated the caller). POST and PATCH honour `Idempotency-Key`: the first request executes, the same
+ * key with the same method, path and body replays its status and body (with `Idempotent-Replayed: true`), a
+ * different request under the key is 422 and a concurrent one 409. Keys are scoped to the tenant the credential acts
+ * for (`_platform` for operator calls outside any tenant).
+ */
+export function adminEndpoint(methods: Methods) {
+  return async (req: HttpRequest): Promise<HttpResponse> => {
+    const method = methods[req.method as keyof Methods];
+    if (!method) throw new MethodNotAllowed(Object.keys(methods));
+    if (!req.principal) throw new Error('admin endpoint reached without an authenticated principal');
+    const store = getStore();
+    const nowMs = store.clock.now();
+    const ctx: AdminContext = { req, store, principal: req.principal, nowMs, now: Math.floor(nowMs / 1000) };
+
+    const key = IDEMPOTENT_METHODS.has(req.method) ? idempotencyKeyOf(req) : undefined;
+    const scope = req.params.tenantId ?? PLATFORM_AUDIT_LOG;
+    let claim: Extract<Claim, { kind: 'claimed' }> | undefined;
+    if (key !== undefined) {
+      const fingerprint = sha256(`${req.method} ${req.path}\n${JSON.stringify(req.json ?? null)}`);
+      const claimed = await store.idempotency.claim(scope, key, fingerprint, epochSeconds(store.clock));
+      if (claimed.kind === 'replay') {
+        const r = claimed.response;
+        return { status: r.status, headers: { ...r.headers, [REPLAY_HEADER]: 'true' }, body: r.body };
+      }
+      claim = claimed;
+    }
+
+    try {
+      const outcome = await method(ctx);
+      const result = 'kind' in outcome ? outcome : undefined;
+      const response = result ? result.response : (outcome as HttpResponse);
+      const parts: TransactionPart[] = [];
+      if (result) {
+        parts.push(...result.parts);
+        const audit: AuditInput = {
+          ...result.audit,
+          actor: actorOf(ctx.principal),
+          traceId: req.traceId,
+          ...(key !== undefined ? { idempotencyKey: key } : {}),
+        };
+        parts.push(store.auditLog.appendEntry(result.auditTenantId, audit, nowMs));
+      }
+      if (claim) parts.push(store.idempotency.completeClaim(scope, claim, storedResponse(response)));
+      await commit(store.table, parts);
+      if (result?.after) await result.after();
+      return response;
+    } catch (error) {
+      if (claim) await store.idempotency.release(scope, claim);
+      throw error;
+    }
+  };
+}
+
+function storedResponse(response: HttpResponse): StoredResponse {
+  return { status: response.status, headers: { ...response.headers }, body: response.body ?? '' };
+}
+
+/** A JSON object body, or a 400 that says what to send. */
+export function jsonBody(req: HttpRequest, what: string): Record<string, unknown> {
+  if (req.json === undefined) throw new InvalidRequest(`Send ${what} as a JSON body (Content-Type: application/json).`);
+  if (typeof req.json !== 'object' || req.json === null || Array.isArray(req.json))
+    throw new InvalidRequest('The JSON body must be an object.');
+  return req.json as Record<string, unknown>;
+}
+
+const PageQuery = z.strictObject({
+  limit: z.optional(
+    z.string().check(z.regex(/^(100|[1-9][0-9]?)$/, { message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` })),
+  ),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+});
+
+/** `?limit=` (1–100, default 50) and `?cursor=`, plus the listing's own filters; any other parameter is a 400. */
+export function pageQuery<F extends Record<string, z.ZodMiniType>>(
+  req: HttpRequest,
+  filters: F = {} as F,
+): { limit: number; cursor?: string } & { [K in keyof F]?: z.infer<F[K]> } {
+  const schema = z.strictObject({ ...PageQuery.shape, ...filters });
+  const q = parseInput(schema, req.query) as { limit?: string; cursor?: string } & Record<string, unknown>;
+  return { ...q, limit: q.limit ? Number(q.limit) : 50 } as ReturnType<typeof pageQuery<F>>;
+}
+
+/** `{ "items": [...], "next_cursor": ... }` — null on the last page. */
+export function pageResponse<T>(page: Page<T>, toJson: (item: T) => unknown): HttpResponse {
+  return json(200, { items: page.items.map(toJson), next_cursor: page.nextCursor ?? null });
+}
+
+export function isoTime(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString();
+}
