@@ -55,6 +55,7 @@ async function createApiKey({ req, store, principal, now }: AdminContext) {
     parts: [store.apiKeys.createKey(key)],
     auditTenantId: tenant.id,
     audit: { action: 'api_key.created', target: { type: 'api_key', id: keyId }, changes: { name: key.name, scopes } },
+    secretFields: ['secret'],
     response: json(
       201,
       { ...apiKeyJson(key), secret },

@@ -51,6 +51,7 @@ async function registerClient({ req, store, now }: AdminContext) {
     auditTenantId: tenant.id,
     // The metadata as registered: no secret (its hash is not in the entry either).
     audit: { action: 'client.created', target: { type: 'client', id: client.clientId }, changes: body },
+    secretFields: ['client_secret'],
     response: json(
       201,
       { ...body, ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}) },

@@ -64,9 +64,10 @@ export async function authenticate(
   if (!key || key.revokedAt !== undefined || !safeEqual(sha256(secret), key.secretHash))
     throw new Unauthorized(UNAUTHORIZED);
 
+  // Another tenant's path is a 404 before anything else, so the answer never depends on what that tenant has.
+  if (req.params.tenantId !== undefined && req.params.tenantId !== tenantId) throw new NotFound('No such tenant.');
   if (auth === 'operator')
     throw new Forbidden('This route needs the platform operator key; tenant API keys cannot call it.');
-  if (req.params.tenantId !== tenantId) throw new NotFound('No such tenant.');
   const needed = req.method === 'GET' ? 'read' : 'write';
   if (!key.scopes.includes(needed)) throw new Forbidden(`This API key lacks the "${needed}" scope.`);
 

@@ -33,6 +33,12 @@ export interface AdminChange {
   readonly auditTenantId: string;
   readonly audit: Omit<AuditInput, 'actor' | 'traceId' | 'idempotencyKey'>;
   readonly response: HttpResponse;
+  /**
+   * Top-level fields of the JSON response that hold a secret shown once (an API key, a client secret). The stored
+   * copy for idempotent replays has them set to null: secrets are kept only as hashes, also there. A replay tells
+   * the caller the change happened (and its ids); a lost secret means rotating or revoking, as for any lost secret.
+   */
+  readonly secretFields?: readonly string[];
   /** Work that follows a committed change and may take longer than one transaction (a tenant purge). */
   readonly after?: () => Promise<void>;
 }
@@ -108,7 +114,8 @@ export function adminEndpoint(methods: Methods) {
         };
         parts.push(store.auditLog.appendEntry(result.auditTenantId, audit, nowMs));
       }
-      if (claim) parts.push(store.idempotency.completeClaim(scope, claim, storedResponse(response)));
+      if (claim)
+        parts.push(store.idempotency.completeClaim(scope, claim, storedResponse(response, result?.secretFields ?? [])));
       await commit(store.table, parts);
       if (result?.after) await result.after();
       return response;
@@ -119,8 +126,14 @@ export function adminEndpoint(methods: Methods) {
   };
 }
 
-function storedResponse(response: HttpResponse): StoredResponse {
-  return { status: response.status, headers: { ...response.headers }, body: response.body ?? '' };
+function storedResponse(response: HttpResponse, secretFields: readonly string[]): StoredResponse {
+  let body = response.body ?? '';
+  if (secretFields.length > 0) {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    for (const field of secretFields) if (field in parsed) parsed[field] = null;
+    body = JSON.stringify(parsed);
+  }
+  return { status: response.status, headers: { ...response.headers }, body };
 }
 
 /** A JSON object body, or a 400 that says what to send. */

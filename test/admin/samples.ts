@@ -1,0 +1,15 @@
+import type { HttpMethod } from '../../lambdas/routes.ts';
+
+/**
+ * One valid request per admin route and method (path parameters are filled in by the test), shared by the isolation
+ * matrix, the bad-input matrix and the OpenAPI test. A route missing here fails those tests: add its sample.
+ */
+export const SAMPLE_BODIES: Readonly<Record<string, Partial<Record<HttpMethod, Record<string, unknown>>>>> = {
+  'admin-tenants': { POST: { name: 'Sample', plan: 'free' } },
+  'admin-tenant': { PATCH: { name: 'Renamed', settings: { signUpOpen: false } } },
+  'admin-api-keys': { POST: { name: 'sample key', scopes: ['read'] } },
+  'admin-clients': { POST: { redirect_uris: ['https://sample.example.com/cb'], client_name: 'Sample' } },
+};
+
+/** Routes whose POST body follows RFC 7591 §2: unknown metadata is ignored, not refused. */
+export const IGNORES_UNKNOWN_FIELDS = new Set(['admin-clients']);

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalKeyway } from '../../local/app.ts';
+import { admin, tenantSnapshot, tenantWithKey } from '../support/admin.ts';
+import { createTenant, startTestKeyway } from '../support/keyway.ts';
+import { getCode, redeem, registerClient, signedInUser } from '../support/oidc.ts';
+
+let keyway: LocalKeyway;
+beforeAll(async () => {
+  keyway = await startTestKeyway();
+});
+afterAll(async () => keyway?.stop());
+
+describe('tenants', () => {
+  it('the Location of a created tenant answers GET with the same tenant', async () => {
+    const { res, body } = await createTenant(keyway, { name: 'Loc', plan: 'pro', id: 'tenant-location' });
+    expect(res.status).toBe(201);
+    const location = res.headers.get('location')!;
+    const got = await fetch(location.replace(keyway.baseUrl, keyway.url), {
+      headers: { Authorization: `Bearer ${keyway.adminKey}` },
+    });
+    expect(got.status).toBe(200);
+    expect(await got.json()).toEqual(body);
+  });
+
+  it('lists tenants with cursor pagination; a forged cursor or one of another listing is a 400', async () => {
+    for (const id of ['page-a', 'page-b', 'page-c']) await createTenant(keyway, { name: id, plan: 'free', id });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const { res, body } = await admin(keyway, 'GET', `/admin/tenants?limit=2${q}`);
+      expect(res.status).toBe(200);
+      const items = body.items as { id: string }[];
+      expect(items.length).toBeLessThanOrEqual(2);
+      seen.push(...items.map((t) => t.id));
+      cursor = body.next_cursor as string | null;
+    } while (cursor);
+    expect(seen).toEqual(expect.arrayContaining(['page-a', 'page-b', 'page-c']));
+    expect(new Set(seen).size).toBe(seen.length);
+
+    const { tenantId } = await tenantWithKey(keyway, 'page-keys');
+    await admin(keyway, 'POST', `/admin/tenants/${tenantId}/api-keys`, { body: { name: 'second' } });
+    const keysPage = await admin(keyway, 'GET', `/admin/tenants/${tenantId}/api-keys?limit=1`);
+    const foreignCursor = keysPage.body.next_cursor as string;
+    expect(foreignCursor).toEqual(expect.any(String));
+    const forged = Buffer.from(JSON.stringify({ pk: 'T#other', sk: 'TENANT', gsi1pk: 'X', gsi1sk: 'T#x' })).toString(
+      'base64url',
+    );
+    for (const bad of [foreignCursor, forged, 'not-base64-json', 'e30']) {
+      const { res, body } = await admin(keyway, 'GET', `/admin/tenants?cursor=${encodeURIComponent(bad)}`);
+      expect(res.status, bad).toBe(400);
+      expect(body).toMatchObject({ code: 'invalid_request' });
+    }
+    for (const q of ['limit=0', 'limit=101', 'limit=x', 'sort=name'])
+      expect((await admin(keyway, 'GET', `/admin/tenants?${q}`)).res.status, q).toBe(400);
+  });
+
+  it("a tenant key reads and patches its tenant's settings, but not its plan (403) or id (400)", async () => {
+    const { tenantId, key } = await tenantWithKey(keyway, 'patch-by-key');
+    const patched = await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, {
+      key,
+      body: { name: 'Renamed', settings: { signUpOpen: false, sessionTtlSeconds: 3600 } },
+    });
+    expect(patched.res.status).toBe(200);
+    expect(patched.body).toMatchObject({ name: 'Renamed', settings: { signUpOpen: false, sessionTtlSeconds: 3600 } });
+    // Unchanged settings keep their values.
+    expect(patched.body.settings).toMatchObject({ refreshGraceSeconds: 3 });
+    expect((await admin(keyway, 'GET', `/admin/tenants/${tenantId}`, { key })).body).toEqual(patched.body);
+
+    const plan = await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, { key, body: { plan: 'enterprise' } });
+    expect(plan.res.status).toBe(403);
+    const id = await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, { key, body: { id: 'other' } });
+    expect(id.res.status).toBe(400);
+    const byOperator = await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, { body: { plan: 'pro' } });
+    expect(byOperator.body).toMatchObject({ plan: 'pro' });
+  });
+
+  it('WebAuthn §5.1.3: rpId must be the issuer host or a registrable suffix of it; example.com on localhost is refused', async () => {
+    const { tenantId } = await tenantWithKey(keyway, 'rpid-rules');
+    const before = await tenantSnapshot(keyway, tenantId);
+    for (const rpId of ['example.com', 'com', 'host.localhost']) {
+      const r = await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, { body: { settings: { rpId } } });
+      expect(r.res.status, rpId).toBe(400);
+      expect(r.body.detail).toMatch(/rpId/);
+    }
+    const created = await createTenant(keyway, {
+      name: 'x',
+      plan: 'free',
+      id: 'rpid-create',
+      settings: { rpId: 'example.com' },
+    });
+    expect(created.res.status).toBe(400);
+    expect(await tenantSnapshot(keyway, tenantId)).toEqual(before);
+    const ok = await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, {
+      body: { settings: { rpId: 'localhost' } },
+    });
+    expect(ok.body).toMatchObject({ settings: { rpId: 'localhost' } });
+    const reset = await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, { body: { settings: { rpId: null } } });
+    expect(reset.res.status).toBe(200);
+    expect(reset.body.settings).not.toHaveProperty('rpId');
+  });
+
+  it('rpId cannot change once a passkey ceremony has used it (409)', async () => {
+    const { tenantId } = await tenantWithKey(keyway, 'rpid-locked');
+    const tenant = (await keyway.store.tenants.findTenant(tenantId))!;
+    expect(await keyway.store.tenants.lockRpId(tenant, Math.floor(Date.now() / 1000))).toBe(true);
+    const got = await admin(keyway, 'GET', `/admin/tenants/${tenantId}`);
+    expect(got.body).toMatchObject({ rp_id_locked: true });
+    const r = await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, { body: { settings: { rpId: 'localhost' } } });
+    expect(r.res.status).toBe(409);
+    // Other settings still change.
+    const other = await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, {
+      body: { settings: { signUpOpen: false } },
+    });
+    expect(other.res.status).toBe(200);
+  });
+
+  it('DELETE ends every session and token at once, removes every item of the tenant, and frees the id', async () => {
+    const { tenantId } = await tenantWithKey(keyway, 'doomed');
+    const client = await registerClient(keyway, tenantId);
+    const { cookie } = await signedInUser(keyway, tenantId);
+    const { code, verifier } = await getCode(keyway, { tenantId, client }, cookie);
+    const tokens = await redeem(keyway, { tenantId, client }, code, verifier);
+    expect(tokens.res.status).toBe(200);
+    expect((await tenantSnapshot(keyway, tenantId)).length).toBeGreaterThan(5);
+
+    const deleted = await admin(keyway, 'DELETE', `/admin/tenants/${tenantId}`);
+    expect(deleted.res.status).toBe(200);
+    expect(deleted.body).toMatchObject({ id: tenantId, deleted: true });
+    expect(await tenantSnapshot(keyway, tenantId)).toEqual([]);
+
+    const userinfo = await fetch(`${keyway.url}/${tenantId}/userinfo`, {
+      headers: { Authorization: `Bearer ${tokens.body.access_token}` },
+    });
+    expect(userinfo.status).toBe(404);
+    const refresh = await fetch(`${keyway.url}/${tenantId}/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token as string }),
+    });
+    expect(refresh.status).toBe(404);
+    expect((await admin(keyway, 'GET', `/admin/tenants/${tenantId}`)).res.status).toBe(404);
+    expect((await admin(keyway, 'DELETE', `/admin/tenants/${tenantId}`)).res.status).toBe(404);
+
+    const platformLog = await admin(keyway, 'GET', '/admin/audit-log');
+    expect(platformLog.body.items).toContainEqual(
+      expect.objectContaining({
+        action: 'tenant.deleted',
+        target: { type: 'tenant', id: tenantId },
+        actor: 'operator',
+      }),
+    );
+    expect((await createTenant(keyway, { name: 'Reborn', plan: 'free', id: tenantId })).res.status).toBe(201);
+  });
+});
