@@ -198,6 +198,22 @@ export const routes: readonly Route[] = [
     access: { table: 'write', sign: false, publicKeys: false },
   },
   {
+    id: 'admin-client',
+    methods: ['GET', 'PATCH', 'DELETE'],
+    path: '/admin/tenants/{tenantId}/clients/{clientId}',
+    entry: 'lambdas/admin-client/handler.ts',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'admin-client-secret',
+    methods: ['POST'],
+    path: '/admin/tenants/{tenantId}/clients/{clientId}/secret',
+    entry: 'lambdas/admin-client-secret/handler.ts',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
     id: 'admin-audit-log',
     methods: ['GET'],
     path: '/admin/tenants/{tenantId}/audit-log',

@@ -1,3 +1,4 @@
+import { epochSeconds } from '../core/clock.ts';
 import { getStore } from '../core/deps.ts';
 import { InvalidRequest, NotFound, UnauthorizedClient, UnsupportedGrantType } from '../core/errors.ts';
 import { createHandler } from '../core/http/handler.ts';
@@ -41,7 +42,7 @@ export async function token(req: HttpRequest): Promise<HttpResponse> {
   if (!tenant) throw new NotFound('No such tenant.');
   if (req.json !== undefined) throw new InvalidRequest('Send the token request as application/x-www-form-urlencoded.');
   if (!credentials) throw credentialsError;
-  const client = verifyClient(credentials, items.client);
+  const client = verifyClient(credentials, items.client, epochSeconds(store.clock));
   const grantType = req.form.grant_type;
   if (!grantType) throw new InvalidRequest('The grant_type parameter is required.');
   if (!Object.hasOwn(GRANTS, grantType))

@@ -39,8 +39,7 @@ export async function userinfo(req: HttpRequest): Promise<HttpResponse> {
   if (!active) throw new InvalidToken();
   const scope = active.claims.scope ?? '';
   if (!hasScope(scope, 'openid')) throw new InsufficientScope('openid');
-  const user = await store.users.findUser(tenant.id, active.grant.userId);
-  if (!user) throw new InvalidToken('The user no longer exists.');
+  const user = active.user;
   return json(200, { sub: user.userId, tenant_id: tenant.id, roles: user.roles, ...userClaims(user, scope) });
 }
 

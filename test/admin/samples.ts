@@ -9,7 +9,9 @@ export const SAMPLE_BODIES: Readonly<Record<string, Partial<Record<HttpMethod, R
   'admin-tenant': { PATCH: { name: 'Renamed', settings: { signUpOpen: false } } },
   'admin-api-keys': { POST: { name: 'sample key', scopes: ['read'] } },
   'admin-clients': { POST: { redirect_uris: ['https://sample.example.com/cb'], client_name: 'Sample' } },
+  'admin-client': { PATCH: { client_name: 'Renamed', redirect_uris: ['https://sample.example.com/new'] } },
+  'admin-client-secret': { POST: { overlap_seconds: 60 } },
 };
 
 /** Routes whose POST body follows RFC 7591 §2: unknown metadata is ignored, not refused. */
-export const IGNORES_UNKNOWN_FIELDS = new Set(['admin-clients']);
+export const IGNORES_UNKNOWN_FIELDS = new Set(['admin-clients', 'admin-client']);

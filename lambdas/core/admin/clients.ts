@@ -13,33 +13,58 @@ const redirectUri = z.string().check(
   }),
 );
 
+/** Each RFC 7591 §2 field Keyway implements, without defaults (registration adds them, PATCH must not). */
+const field = {
+  redirect_uris: z.array(redirectUri).check(z.minLength(1), z.maxLength(20)),
+  post_logout_redirect_uris: z.array(redirectUri).check(z.maxLength(20)),
+  grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).check(z.minLength(1)),
+  response_types: z.array(z.literal('code')),
+  token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'none']),
+  client_name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+  scope: z.string().check(
+    z.maxLength(500),
+    z.refine((s) => s.split(' ').every((x) => (SUPPORTED_SCOPES as readonly string[]).includes(x)), {
+      message: `scopes must be among: ${SUPPORTED_SCOPES.join(' ')}`,
+    }),
+  ),
+  audience: z.url().check(z.maxLength(2000)),
+  access_token_lifetime: integerIn(60, 86_400),
+  id_token_lifetime: integerIn(60, 86_400),
+  refresh_token_lifetime: integerIn(300, 365 * 86_400),
+};
+
 /** RFC 7591 §2 client metadata (the subset Keyway implements) plus `audience` for access tokens. */
 export const ClientMetadata = z.object({
-  redirect_uris: z.array(redirectUri).check(z.minLength(1), z.maxLength(20)),
-  post_logout_redirect_uris: z._default(z.array(redirectUri).check(z.maxLength(20)), []),
-  grant_types: z._default(z.array(z.enum(['authorization_code', 'refresh_token'])).check(z.minLength(1)), [
-    'authorization_code',
-  ]),
-  response_types: z._default(z.array(z.literal('code')), ['code']),
-  token_endpoint_auth_method: z._default(
-    z.enum(['client_secret_basic', 'client_secret_post', 'none']),
-    'client_secret_basic',
-  ),
-  client_name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
-  scope: z._default(
-    z.string().check(
-      z.maxLength(500),
-      z.refine((s) => s.split(' ').every((x) => (SUPPORTED_SCOPES as readonly string[]).includes(x)), {
-        message: `scopes must be among: ${SUPPORTED_SCOPES.join(' ')}`,
-      }),
-    ),
-    SUPPORTED_SCOPES.join(' '),
-  ),
-  audience: z.optional(z.url().check(z.maxLength(2000))),
+  redirect_uris: field.redirect_uris,
+  post_logout_redirect_uris: z._default(field.post_logout_redirect_uris, []),
+  grant_types: z._default(field.grant_types, ['authorization_code']),
+  response_types: z._default(field.response_types, ['code']),
+  token_endpoint_auth_method: z._default(field.token_endpoint_auth_method, 'client_secret_basic'),
+  client_name: z.optional(field.client_name),
+  scope: z._default(field.scope, SUPPORTED_SCOPES.join(' ')),
+  audience: z.optional(field.audience),
   /** Keyway extension: per-client token lifetimes in seconds (each falls back to the tenant's setting). */
-  access_token_lifetime: z.optional(integerIn(60, 86_400)),
-  id_token_lifetime: z.optional(integerIn(60, 86_400)),
-  refresh_token_lifetime: z.optional(integerIn(300, 365 * 86_400)),
+  access_token_lifetime: z.optional(field.access_token_lifetime),
+  id_token_lifetime: z.optional(field.id_token_lifetime),
+  refresh_token_lifetime: z.optional(field.refresh_token_lifetime),
+});
+
+/**
+ * PATCH: every field optional and absent ones stay as they are. `audience` and the lifetimes accept null: back to
+ * the client id, or to the tenant's setting.
+ */
+export const ClientMetadataPatch = z.object({
+  redirect_uris: z.optional(field.redirect_uris),
+  post_logout_redirect_uris: z.optional(field.post_logout_redirect_uris),
+  grant_types: z.optional(field.grant_types),
+  response_types: z.optional(field.response_types),
+  token_endpoint_auth_method: z.optional(field.token_endpoint_auth_method),
+  client_name: z.optional(field.client_name),
+  scope: z.optional(field.scope),
+  audience: z.optional(z.nullable(field.audience)),
+  access_token_lifetime: z.optional(z.nullable(field.access_token_lifetime)),
+  id_token_lifetime: z.optional(z.nullable(field.id_token_lifetime)),
+  refresh_token_lifetime: z.optional(z.nullable(field.refresh_token_lifetime)),
 });
 
 /** RFC 7591 §3.2.2 error codes: a redirect URI problem is `invalid_redirect_uri`, any other `invalid_client_metadata`. */

@@ -2,11 +2,13 @@ import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import type { Signer } from '../signer/signer.ts';
 import type { Store } from '../store/store.ts';
 import type { Grant } from '../store/tokens.ts';
+import type { User } from '../store/users.ts';
 import { grantIdOfJti } from './token-minting.ts';
 
 export interface ActiveAccessToken {
   readonly claims: JWTPayload & { client_id?: string; scope?: string; tenant_id?: string; jti: string };
   readonly grant: Grant;
+  readonly user: User;
 }
 
 let keySet: { jwks: unknown; verify: ReturnType<typeof createLocalJWKSet> } | undefined;
@@ -21,7 +23,8 @@ async function localKeySet(signer: Signer) {
 /**
  * Verifies an access token issued by this tenant: RS256 signature by one of our keys, `typ: at+jwt`
  * (RFC 9068 §4), issuer = this tenant (tokens of other tenants fail here), not expired, and — one
- * BatchGetItem — its family not revoked and the token itself not revoked (RFC 7009).
+ * BatchGetItem — its family and the token itself not revoked (RFC 7009), its client not deleted, its user neither
+ * deleted nor suspended.
  */
 export async function verifyAccessToken(
   token: string,
@@ -41,6 +44,12 @@ export async function verifyAccessToken(
   }
   const grantId = grantIdOfJti(claims.jti);
   if (!grantId || claims.tenant_id !== input.tenantId) return undefined;
-  const status = await input.store.tokens.accessTokenStatus(input.tenantId, grantId, claims.jti);
-  return status.active && status.grant ? { claims, grant: status.grant } : undefined;
+  if (typeof claims.client_id !== 'string' || typeof claims.sub !== 'string') return undefined;
+  const live = await input.store.liveGrant(input.tenantId, {
+    grantId,
+    clientId: claims.client_id,
+    userId: claims.sub,
+    jti: claims.jti,
+  });
+  return live ? { claims, ...live } : undefined;
 }

@@ -1,3 +1,4 @@
+import { epochSeconds } from '../clock.ts';
 import { safeEqual, sha256 } from '../crypto.ts';
 import { InvalidClient, InvalidRequest } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
@@ -50,14 +51,19 @@ export function clientCredentials(req: HttpRequest): ClientCredentials {
 
 /**
  * Checks credentials against the stored client (undefined when unknown). The method must be the one the client
- * registered. Every failure is the same 401 invalid_client: unknown clients, wrong secrets and wrong methods
- * give nothing to probe.
+ * registered; the secret must be the current one or, during a rotation's overlap, the previous one. Every failure
+ * is the same 401 invalid_client: unknown clients, wrong secrets and wrong methods give nothing to probe.
  */
-export function verifyClient(credentials: ClientCredentials, client: Client | undefined): Client {
+export function verifyClient(credentials: ClientCredentials, client: Client | undefined, now: number): Client {
   if (!client || client.tokenEndpointAuthMethod !== credentials.method) throw new InvalidClient();
   if (credentials.method !== 'none') {
-    const secret = credentials.secret ?? '';
-    if (!client.secretHash || !safeEqual(sha256(secret), client.secretHash)) throw new InvalidClient();
+    const presented = sha256(credentials.secret ?? '');
+    const current = client.secretHash !== undefined && safeEqual(presented, client.secretHash);
+    const previous =
+      client.previousSecretHash !== undefined &&
+      (client.previousSecretExpiresAt ?? 0) > now &&
+      safeEqual(presented, client.previousSecretHash);
+    if (!current && !previous) throw new InvalidClient();
   }
   return client;
 }
@@ -65,5 +71,9 @@ export function verifyClient(credentials: ClientCredentials, client: Client | un
 /** clientCredentials + verifyClient with the client read from the store (revoke, introspect). */
 export async function authenticateClient(req: HttpRequest, store: Store, tenantId: string): Promise<Client> {
   const credentials = clientCredentials(req);
-  return verifyClient(credentials, await store.clients.findClient(tenantId, credentials.clientId));
+  return verifyClient(
+    credentials,
+    await store.clients.findClient(tenantId, credentials.clientId),
+    epochSeconds(store.clock),
+  );
 }

@@ -19,6 +19,12 @@ export function redirectUriProblem(uri: string): string | undefined {
     return 'is not an absolute URI';
   }
   if (url.hash || uri.includes('#')) return 'must not contain a fragment';
+  // Matching is exact (RFC 9700 §4.1.3): a wildcard would never match, and userinfo in a redirect is a phishing aid.
+  if (uri.includes('*')) return 'must not contain a wildcard (redirect URIs are matched exactly)';
+  if (url.username || url.password) return 'must not contain userinfo (user:password@)';
+  // The WHATWG parser turns `https:///cb` into host "cb": judge the authority as written.
+  if ((url.protocol === 'https:' || url.protocol === 'http:') && !/^https?:\/\/[^/?#]/i.test(uri))
+    return 'must have a host';
   if (url.hostname.length > 253) return 'must have a host name of at most 253 characters';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:')

@@ -28,6 +28,9 @@ export async function findActiveToken(
     const found = await input.store.tokens.findRefreshToken(input.tenant.id, token, grantId);
     if (!found.token || !found.grant || found.grant.revokedAt !== undefined) return { kind: 'none' };
     if (found.token.state !== 'active' || found.token.expiresAt <= now) return { kind: 'none' };
+    // Its client and user (known only from the family) must still be alive too.
+    const live = await input.store.liveGrant(input.tenant.id, found.grant);
+    if (!live) return { kind: 'none' };
     return { kind: 'refresh_token', token: found.token, grant: found.grant };
   };
   const asAccess = async (): Promise<FoundToken> => {

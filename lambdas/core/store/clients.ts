@@ -1,4 +1,4 @@
-import { Conflict } from '../errors.ts';
+import { Conflict, NotFound } from '../errors.ts';
 import { keys } from './keys.ts';
 import { type Page, queryPage } from './paging.ts';
 import type { Item, Table } from './table.ts';
@@ -19,6 +19,9 @@ export interface Client {
   readonly scope: string;
   /** SHA-256 (base64url) of the client secret; absent for public clients. */
   readonly secretHash?: string;
+  /** After a rotation: the previous secret's hash, accepted until `previousSecretExpiresAt` (epoch seconds). */
+  readonly previousSecretHash?: string;
+  readonly previousSecretExpiresAt?: number;
   /** `aud` of access tokens (the client's API); defaults to the client id. */
   readonly audience?: string;
   /** Token lifetimes for this client, in seconds; each one absent falls back to the tenant's setting. */
@@ -26,6 +29,8 @@ export interface Client {
   /** Web origins allowed to call token/userinfo/revoke from a browser (CORS). */
   readonly allowedOrigins: readonly string[];
   readonly issuedAt: number;
+  /** Epoch milliseconds of the last metadata change or secret rotation (optimistic concurrency for PATCH). */
+  readonly updatedAt?: number;
 }
 
 export interface ClientLifetimes {
@@ -56,9 +61,13 @@ export class ClientRepository {
     return item ? toClient(item) : undefined;
   }
 
-  /** CORS: was this exact origin registered by some client of the tenant? */
+  /**
+   * CORS: is this exact origin registered by some live client of the tenant? Each origin item counts the clients that
+   * registered it (a string set of client ids), so deleting or editing one client never drops another's origin.
+   */
   async isOriginAllowed(tenantId: string, origin: string): Promise<boolean> {
-    return (await this.table.get(keys.origin(tenantId, origin))) !== undefined;
+    const item = await this.table.get(keys.origin(tenantId, origin));
+    return item?.clients instanceof Set && item.clients.size > 0;
   }
 
   /**
@@ -69,7 +78,102 @@ export class ClientRepository {
     await commit(this.table, this.clientParts(client));
   }
 
-  /** The client and its CORS origins, the client's put under `condition` when given. */
+  /**
+   * Replaces a client's metadata (PATCH), conditioned on the stored item being the one `old` was read from (the
+   * same secret and updatedAt), so two concurrent edits cannot interleave: the loser is a 409 and writes nothing.
+   * Origins no longer registered lose this client's claim; new ones gain it.
+   */
+  updateClientParts(old: Client, next: Client): TransactionPart[] {
+    const added = next.allowedOrigins.filter((o) => !old.allowedOrigins.includes(o));
+    const removed = old.allowedOrigins.filter((o) => !next.allowedOrigins.includes(o));
+    return [
+      {
+        write: {
+          Put: {
+            TableName: this.table.name,
+            Item: { ...keys.client(next.tenantId, next.clientId), type: 'client', ...next },
+            ...this.unchangedSince(old),
+          },
+        },
+        onConditionFailed: () =>
+          new Conflict('The client changed (or was deleted) concurrently; read it again and retry.'),
+      },
+      ...added.map((origin) => this.originClaim(next, origin, 'ADD')),
+      ...removed.map((origin) => this.originClaim(next, origin, 'DELETE')),
+    ];
+  }
+
+  /** Removes the client and its claims on origins; every token of it stops working (see docs/ADMIN-API.md). */
+  deleteClientParts(client: Client): TransactionPart[] {
+    return [
+      {
+        write: {
+          Delete: {
+            TableName: this.table.name,
+            Key: keys.client(client.tenantId, client.clientId),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        onConditionFailed: () => new NotFound('No such client.'),
+      },
+      ...client.allowedOrigins.map((origin) => this.originClaim(client, origin, 'DELETE')),
+    ];
+  }
+
+  /**
+   * Sets a new secret hash. The old one stays valid until `previousExpiresAt` (0 overlap: revoked now). Conditioned
+   * on the secret not having been rotated since it was read, so two rotations racing cannot both keep "their" old
+   * secret alive.
+   */
+  rotateSecretPart(client: Client, newSecretHash: string, previousExpiresAt: number | undefined): TransactionPart {
+    return {
+      write: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.client(client.tenantId, client.clientId),
+          UpdateExpression:
+            previousExpiresAt === undefined
+              ? 'SET secretHash = :new, updatedAt = :now REMOVE previousSecretHash, previousSecretExpiresAt'
+              : 'SET secretHash = :new, updatedAt = :now, previousSecretHash = :old, previousSecretExpiresAt = :until',
+          ConditionExpression: 'attribute_exists(pk) AND secretHash = :old',
+          ExpressionAttributeValues: {
+            ':new': newSecretHash,
+            ':old': client.secretHash,
+            ':now': this.table.clock.now(),
+            ...(previousExpiresAt !== undefined ? { ':until': previousExpiresAt } : {}),
+          },
+        },
+      },
+      onConditionFailed: () => new Conflict('The client secret was rotated (or the client deleted) concurrently.'),
+    };
+  }
+
+  /** The stored client is still the one `old` was read from: every metadata change and rotation moves updatedAt. */
+  private unchangedSince(old: Client) {
+    return old.updatedAt === undefined
+      ? { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(updatedAt)' }
+      : {
+          ConditionExpression: 'attribute_exists(pk) AND updatedAt = :updated',
+          ExpressionAttributeValues: { ':updated': old.updatedAt },
+        };
+  }
+
+  /** Adds or removes this client's claim on an origin (a string set; an origin with no claims allows nothing). */
+  private originClaim(client: Client, origin: string, action: 'ADD' | 'DELETE'): TransactionPart {
+    return {
+      write: {
+        Update: {
+          TableName: this.table.name,
+          Key: keys.origin(client.tenantId, origin),
+          UpdateExpression: `SET #type = :type, origin = :origin ${action} clients :client`,
+          ExpressionAttributeNames: { '#type': 'type' },
+          ExpressionAttributeValues: { ':type': 'origin', ':origin': origin, ':client': new Set([client.clientId]) },
+        },
+      },
+    };
+  }
+
+  /** The client and its claims on its CORS origins, the client's put under `condition` when given. */
   private clientParts(client: Client, condition?: string): TransactionPart[] {
     return [
       {
@@ -82,14 +186,7 @@ export class ClientRepository {
         },
         onConditionFailed: () => new Conflict(`The client id "${client.clientId}" is taken.`),
       },
-      ...client.allowedOrigins.map((origin) => ({
-        write: {
-          Put: {
-            TableName: this.table.name,
-            Item: { ...keys.origin(client.tenantId, origin), type: 'origin', origin },
-          },
-        },
-      })),
+      ...client.allowedOrigins.map((origin) => this.originClaim(client, origin, 'ADD')),
     ];
   }
 }

@@ -9,7 +9,7 @@ import { keys } from './keys.ts';
 import type { Key, Table } from './table.ts';
 import { type Tenant, TenantRepository, toTenant } from './tenants.ts';
 import { type Grant, type RefreshToken, TokenRepository, toGrant, toRefreshToken } from './tokens.ts';
-import { UserRepository } from './users.ts';
+import { toUser, type User, UserRepository } from './users.ts';
 
 /** What a token request needs before it can decide anything, read in one round trip. */
 export interface TokenRequestItems {
@@ -17,6 +17,12 @@ export interface TokenRequestItems {
   readonly client?: Client;
   readonly refreshToken?: RefreshToken;
   readonly grant?: Grant;
+}
+
+/** A token's family and user, when everything the token depends on is still alive. */
+export interface LiveGrant {
+  readonly grant: Grant;
+  readonly user: User;
 }
 
 /** The store: one repository per aggregate, all over the same single table. */
@@ -43,6 +49,29 @@ export class Store {
 
   get clock(): Clock {
     return this.table.clock;
+  }
+
+  /**
+   * Is a token still usable? One strongly consistent BatchGetItem decides it: its family exists and is not revoked,
+   * the access token itself was not revoked (RFC 7009; `jti` absent for refresh tokens), its client still exists
+   * (deleting a client ends its tokens) and its user exists and is not suspended.
+   */
+  async liveGrant(
+    tenantId: string,
+    token: { readonly grantId: string; readonly clientId: string; readonly userId: string; readonly jti?: string },
+  ): Promise<LiveGrant | undefined> {
+    const wanted: Key[] = [
+      keys.grant(tenantId, token.grantId),
+      keys.client(tenantId, token.clientId),
+      keys.user(tenantId, token.userId),
+      ...(token.jti !== undefined ? [keys.revokedAccessToken(tenantId, token.jti)] : []),
+    ];
+    const [grantItem, clientItem, userItem, revokedItem] = await this.table.batchGet(wanted);
+    if (!grantItem || grantItem.revokedAt !== undefined || revokedItem || !clientItem || !userItem) return undefined;
+    const grant = toGrant(grantItem);
+    const user = toUser(userItem);
+    if (user.suspended || grant.userId !== token.userId || grant.clientId !== token.clientId) return undefined;
+    return { grant, user };
   }
 
   /**

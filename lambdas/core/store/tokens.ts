@@ -231,16 +231,6 @@ export class TokenRepository {
     );
   }
 
-  /** One round trip: is the access token's family alive, and was the token itself revoked? */
-  async accessTokenStatus(tenantId: string, grantId: string, jti: string): Promise<{ active: boolean; grant?: Grant }> {
-    const [grantItem, revokedItem] = await this.table.batchGet([
-      keys.grant(tenantId, grantId),
-      keys.revokedAccessToken(tenantId, jti),
-    ]);
-    if (!grantItem || grantItem.revokedAt !== undefined || revokedItem) return { active: false };
-    return { active: true, grant: strip<Grant>(grantItem) };
-  }
-
   async findGrant(tenantId: string, grantId: string): Promise<Grant | undefined> {
     const item = await this.table.get(keys.grant(tenantId, grantId));
     return item ? strip<Grant>(item) : undefined;

@@ -4,7 +4,7 @@ import { randomToken } from '../crypto.ts';
 import { strip } from './interactions.ts';
 import { keys } from './keys.ts';
 import { TABLE_SCHEMA } from './schema.ts';
-import { isConditionFailed, isTransactionConditionFailed, type Table } from './table.ts';
+import { type Item, isConditionFailed, isTransactionConditionFailed, type Table } from './table.ts';
 
 export const BUILT_IN_ROLES = ['owner', 'admin', 'user'] as const;
 
@@ -20,6 +20,8 @@ export interface User {
   /** Built-in owner/admin/user plus custom roles. */
   readonly roles: readonly string[];
   readonly createdAt: number;
+  /** A suspended user cannot sign in, and every token and session of theirs stops working. */
+  readonly suspended?: boolean;
 }
 
 export interface Passkey {
@@ -107,7 +109,7 @@ export class UserRepository {
 
   async findUser(tenantId: string, userId: string): Promise<User | undefined> {
     const item = await this.table.get(keys.user(tenantId, userId));
-    return item ? strip<User>(item) : undefined;
+    return item ? toUser(item) : undefined;
   }
 
   async findUserIdByEmail(tenantId: string, email: string): Promise<string | undefined> {
@@ -199,4 +201,8 @@ export class UserRepository {
       throw error;
     }
   }
+}
+
+export function toUser(item: Item): User {
+  return strip<User>(item);
 }

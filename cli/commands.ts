@@ -1,0 +1,341 @@
+/**
+ * The one command table of the `keyway` CLI. Each entry maps arguments to one admin API call; the runner
+ * (cli/run.ts) holds the only logic. The CLI checks nothing the API decides (plans, scopes, URIs, lengths): it
+ * sends what it was given and prints what the server answers, so the two cannot disagree.
+ */
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/**
+ * How a flag's text becomes a value. Parsing only: `json` must be JSON, `number` a number, `list` splits on commas;
+ * whether the value is acceptable is the server's call.
+ */
+export type FlagKind = 'string' | 'repeat' | 'list' | 'json' | 'number' | 'boolean';
+
+export interface Flag {
+  /** Long name without dashes (`redirect-uri`). */
+  readonly name: string;
+  readonly kind: FlagKind;
+  /** A usage error when absent; shown without brackets in the usage text. */
+  readonly required?: boolean;
+  /** Placeholder in the usage text. */
+  readonly value?: string;
+  /**
+   * Where the value goes: a JSON body field, a query parameter, or `merge` (a JSON object spread into the body,
+   * after the other fields). A flag with no destination only steers the command (`--platform`).
+   */
+  readonly body?: string;
+  readonly query?: string;
+  readonly merge?: true;
+}
+
+export interface Positional {
+  readonly name: string;
+  readonly optional?: true;
+  /** The JSON body field it fills; otherwise it fills the `{name}` placeholder of the path. */
+  readonly body?: string;
+}
+
+export interface Parsed {
+  readonly args: Readonly<Record<string, string>>;
+  readonly flags: Readonly<Record<string, unknown>>;
+}
+
+export interface Command {
+  readonly resource: string;
+  /** Absent for a resource that is its own command (`audit-log`). */
+  readonly action?: string;
+  readonly positionals: readonly Positional[];
+  readonly flags: readonly Flag[];
+  readonly method: Method;
+  /** Path template: `{name}` is replaced by the URL-encoded positional of that name. */
+  readonly path: string | ((parsed: Parsed) => string);
+  /** Body fields that do not come from arguments (`suspended: true`). */
+  readonly fixedBody?: Readonly<Record<string, unknown>>;
+  /** A paginated listing: takes `--limit`, `--cursor` and `--all`. */
+  readonly list?: true;
+}
+
+const T = '/admin/tenants/{tenantId}';
+const tenantId: Positional = { name: 'tenantId' };
+const clientId: Positional = { name: 'clientId' };
+const userId: Positional = { name: 'userId' };
+
+/** The listing flags every `list: true` command accepts, added by the runner. */
+export const LIST_FLAGS: readonly Flag[] = [
+  { name: 'limit', kind: 'string', value: 'N', query: 'limit' },
+  { name: 'cursor', kind: 'string', value: 'C', query: 'cursor' },
+  { name: 'all', kind: 'boolean' },
+];
+
+export const commands: readonly Command[] = [
+  {
+    resource: 'tenants',
+    action: 'list',
+    positionals: [],
+    flags: [],
+    method: 'GET',
+    path: '/admin/tenants',
+    list: true,
+  },
+  { resource: 'tenants', action: 'get', positionals: [tenantId], flags: [], method: 'GET', path: T },
+  {
+    resource: 'tenants',
+    action: 'create',
+    positionals: [],
+    flags: [
+      { name: 'name', kind: 'string', required: true, value: 'N', body: 'name' },
+      { name: 'plan', kind: 'string', required: true, value: 'free|pro|enterprise', body: 'plan' },
+      { name: 'id', kind: 'string', value: 'ID', body: 'id' },
+      { name: 'settings', kind: 'json', value: 'JSON', body: 'settings' },
+    ],
+    method: 'POST',
+    path: '/admin/tenants',
+  },
+  {
+    resource: 'tenants',
+    action: 'update',
+    positionals: [tenantId],
+    flags: [
+      { name: 'name', kind: 'string', value: 'N', body: 'name' },
+      { name: 'plan', kind: 'string', value: 'P', body: 'plan' },
+      { name: 'settings', kind: 'json', value: 'JSON', body: 'settings' },
+    ],
+    method: 'PATCH',
+    path: T,
+  },
+  { resource: 'tenants', action: 'delete', positionals: [tenantId], flags: [], method: 'DELETE', path: T },
+
+  {
+    resource: 'api-keys',
+    action: 'list',
+    positionals: [tenantId],
+    flags: [],
+    method: 'GET',
+    path: `${T}/api-keys`,
+    list: true,
+  },
+  {
+    resource: 'api-keys',
+    action: 'create',
+    positionals: [tenantId],
+    flags: [
+      { name: 'name', kind: 'string', required: true, value: 'N', body: 'name' },
+      { name: 'scopes', kind: 'list', value: 'read,write', body: 'scopes' },
+    ],
+    method: 'POST',
+    path: `${T}/api-keys`,
+  },
+  {
+    resource: 'api-keys',
+    action: 'revoke',
+    positionals: [tenantId, { name: 'keyId' }],
+    flags: [],
+    method: 'DELETE',
+    path: `${T}/api-keys/{keyId}`,
+  },
+
+  {
+    resource: 'clients',
+    action: 'list',
+    positionals: [tenantId],
+    flags: [],
+    method: 'GET',
+    path: `${T}/clients`,
+    list: true,
+  },
+  {
+    resource: 'clients',
+    action: 'get',
+    positionals: [tenantId, clientId],
+    flags: [],
+    method: 'GET',
+    path: `${T}/clients/{clientId}`,
+  },
+  {
+    resource: 'clients',
+    action: 'create',
+    positionals: [tenantId],
+    flags: [
+      { name: 'redirect-uri', kind: 'repeat', required: true, value: 'URI…', body: 'redirect_uris' },
+      { name: 'name', kind: 'string', value: 'N', body: 'client_name' },
+      { name: 'post-logout-redirect-uri', kind: 'repeat', value: 'URI…', body: 'post_logout_redirect_uris' },
+      { name: 'grant-types', kind: 'list', value: 'a,b', body: 'grant_types' },
+      {
+        name: 'auth-method',
+        kind: 'string',
+        value: 'client_secret_basic|client_secret_post|none',
+        body: 'token_endpoint_auth_method',
+      },
+      { name: 'scope', kind: 'string', value: '"openid profile"', body: 'scope' },
+      { name: 'metadata', kind: 'json', value: 'JSON', merge: true },
+    ],
+    method: 'POST',
+    path: `${T}/clients`,
+  },
+  {
+    resource: 'clients',
+    action: 'update',
+    positionals: [tenantId, clientId],
+    flags: [
+      { name: 'name', kind: 'string', value: 'N', body: 'client_name' },
+      { name: 'redirect-uri', kind: 'repeat', value: 'URI…', body: 'redirect_uris' },
+      { name: 'metadata', kind: 'json', value: 'JSON', merge: true },
+    ],
+    method: 'PATCH',
+    path: `${T}/clients/{clientId}`,
+  },
+  {
+    resource: 'clients',
+    action: 'delete',
+    positionals: [tenantId, clientId],
+    flags: [],
+    method: 'DELETE',
+    path: `${T}/clients/{clientId}`,
+  },
+  {
+    resource: 'clients',
+    action: 'rotate-secret',
+    positionals: [tenantId, clientId],
+    flags: [{ name: 'overlap-seconds', kind: 'number', value: 'N', body: 'overlap_seconds' }],
+    method: 'POST',
+    path: `${T}/clients/{clientId}/secret`,
+  },
+
+  {
+    resource: 'users',
+    action: 'list',
+    positionals: [tenantId],
+    flags: [{ name: 'email', kind: 'string', value: 'E', query: 'email' }],
+    method: 'GET',
+    path: `${T}/users`,
+    list: true,
+  },
+  {
+    resource: 'users',
+    action: 'get',
+    positionals: [tenantId, userId],
+    flags: [],
+    method: 'GET',
+    path: `${T}/users/{userId}`,
+  },
+  {
+    resource: 'users',
+    action: 'create',
+    positionals: [tenantId],
+    flags: [
+      { name: 'email', kind: 'string', required: true, value: 'E', body: 'email' },
+      { name: 'given-name', kind: 'string', value: 'G', body: 'given_name' },
+      { name: 'family-name', kind: 'string', value: 'F', body: 'family_name' },
+      { name: 'roles', kind: 'list', value: 'a,b', body: 'roles' },
+    ],
+    method: 'POST',
+    path: `${T}/users`,
+  },
+  {
+    resource: 'users',
+    action: 'update',
+    positionals: [tenantId, userId],
+    flags: [
+      { name: 'given-name', kind: 'string', value: 'G', body: 'given_name' },
+      { name: 'family-name', kind: 'string', value: 'F', body: 'family_name' },
+      { name: 'roles', kind: 'list', value: 'a,b', body: 'roles' },
+    ],
+    method: 'PATCH',
+    path: `${T}/users/{userId}`,
+  },
+  {
+    resource: 'users',
+    action: 'suspend',
+    positionals: [tenantId, userId],
+    flags: [],
+    method: 'PATCH',
+    path: `${T}/users/{userId}`,
+    fixedBody: { suspended: true },
+  },
+  {
+    resource: 'users',
+    action: 'unsuspend',
+    positionals: [tenantId, userId],
+    flags: [],
+    method: 'PATCH',
+    path: `${T}/users/{userId}`,
+    fixedBody: { suspended: false },
+  },
+  {
+    resource: 'users',
+    action: 'delete',
+    positionals: [tenantId, userId],
+    flags: [],
+    method: 'DELETE',
+    path: `${T}/users/{userId}`,
+  },
+  {
+    resource: 'users',
+    action: 'sessions',
+    positionals: [tenantId, userId],
+    flags: [],
+    method: 'GET',
+    path: `${T}/users/{userId}/sessions`,
+  },
+  {
+    resource: 'users',
+    action: 'sign-out',
+    positionals: [tenantId, userId],
+    flags: [],
+    method: 'DELETE',
+    path: `${T}/users/{userId}/sessions`,
+  },
+  {
+    resource: 'users',
+    action: 'passkeys',
+    positionals: [tenantId, userId],
+    flags: [],
+    method: 'GET',
+    path: `${T}/users/{userId}/passkeys`,
+  },
+  {
+    resource: 'users',
+    action: 'remove-passkey',
+    positionals: [tenantId, userId, { name: 'credentialId' }],
+    flags: [],
+    method: 'DELETE',
+    path: `${T}/users/{userId}/passkeys/{credentialId}`,
+  },
+
+  {
+    resource: 'roles',
+    action: 'list',
+    positionals: [tenantId],
+    flags: [],
+    method: 'GET',
+    path: `${T}/roles`,
+    list: true,
+  },
+  {
+    resource: 'roles',
+    action: 'create',
+    positionals: [tenantId, { name: 'name', body: 'name' }],
+    flags: [{ name: 'description', kind: 'string', value: 'D', body: 'description' }],
+    method: 'POST',
+    path: `${T}/roles`,
+  },
+  {
+    resource: 'roles',
+    action: 'delete',
+    positionals: [tenantId, { name: 'name' }],
+    flags: [],
+    method: 'DELETE',
+    path: `${T}/roles/{name}`,
+  },
+
+  {
+    resource: 'audit-log',
+    // The tenant's log, or with --platform the operator's (tenant deletions); a tenant id with --platform is a
+    // usage error because the runner rejects positionals the path does not use.
+    positionals: [{ name: 'tenantId', optional: true }],
+    flags: [{ name: 'platform', kind: 'boolean' }],
+    method: 'GET',
+    path: ({ flags }) => (flags.platform === true ? '/admin/audit-log' : `${T}/audit-log`),
+    list: true,
+  },
+];

@@ -1,0 +1,50 @@
+import * as z from 'zod/mini';
+import { type AdminContext, adminEndpoint, change } from '../core/admin/endpoint.ts';
+import { randomToken, sha256 } from '../core/crypto.ts';
+import { InvalidRequest, NotFound } from '../core/errors.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { json } from '../core/http/types.ts';
+import { requireTenant } from '../core/issuer.ts';
+import { integerIn, parseInput } from '../core/validation.ts';
+
+/** How long the previous secret keeps working after a rotation unless the request says otherwise. */
+export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
+
+const RotateSecret = z.strictObject({
+  /** 0 revokes the previous secret at once (a leaked secret); at most 30 days. */
+  overlap_seconds: z.optional(integerIn(0, 30 * 86_400)),
+});
+
+/**
+ * POST /admin/tenants/{tenantId}/clients/{clientId}/secret — a new secret, returned once. The previous one stays
+ * valid for the overlap (default 24 h) so deployments can roll; `previous_secret_expires_at` says until when. A
+ * rotation during an overlap replaces the older previous secret: at most two secrets are ever valid.
+ */
+async function rotateSecret({ req, store, now }: AdminContext) {
+  const tenant = await requireTenant(req, store);
+  const client = await store.clients.findClient(tenant.id, req.params.clientId ?? '');
+  if (!client) throw new NotFound('No such client.');
+  if (!client.secretHash) throw new InvalidRequest('A public client (token_endpoint_auth_method none) has no secret.');
+  const input = parseInput(RotateSecret, req.json ?? {});
+  const overlap = input.overlap_seconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
+  const previousExpiresAt = overlap > 0 ? now + overlap : undefined;
+  const secret = `kws_${randomToken(32)}`;
+  return change({
+    parts: [store.clients.rotateSecretPart(client, sha256(secret), previousExpiresAt)],
+    auditTenantId: tenant.id,
+    audit: {
+      action: 'client.secret_rotated',
+      target: { type: 'client', id: client.clientId },
+      changes: { overlap_seconds: overlap },
+    },
+    secretFields: ['client_secret'],
+    response: json(200, {
+      client_id: client.clientId,
+      client_secret: secret,
+      client_secret_expires_at: 0,
+      previous_secret_expires_at: previousExpiresAt ?? null,
+    }),
+  });
+}
+
+export const handler = createHandler(adminEndpoint({ POST: rotateSecret }), { oauth: true });

@@ -1,0 +1,93 @@
+import { ClientMetadataPatch, clientJson, LIFETIME_FIELDS, metadataError } from '../core/admin/clients.ts';
+import { type AdminContext, adminEndpoint, change, jsonBody } from '../core/admin/endpoint.ts';
+import { InvalidClientMetadata, NotFound } from '../core/errors.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { json } from '../core/http/types.ts';
+import { requireTenant } from '../core/issuer.ts';
+import { webOrigins } from '../core/oidc/redirect-uris.ts';
+import type { Client, ClientLifetimes } from '../core/store/clients.ts';
+import { parseInput } from '../core/validation.ts';
+
+export async function loadClient({ req, store }: AdminContext): Promise<Client> {
+  const tenant = await requireTenant(req, store);
+  const client = await store.clients.findClient(tenant.id, req.params.clientId ?? '');
+  if (!client) throw new NotFound('No such client.');
+  return client;
+}
+
+/** GET /admin/tenants/{tenantId}/clients/{clientId} — RFC 7592 §2.1-style read (no secret). */
+async function getClient(ctx: AdminContext) {
+  return json(200, clientJson(await loadClient(ctx)));
+}
+
+/**
+ * PATCH /admin/tenants/{tenantId}/clients/{clientId} — changes metadata, validated as at registration (redirect
+ * URIs: https, loopback http, private-use schemes; no fragment, wildcard or userinfo). Switching between a public
+ * and a confidential client is refused (register a new client): it would create or drop a secret silently.
+ */
+async function patchClient(ctx: AdminContext) {
+  const client = await loadClient(ctx);
+  // RFC 7591 §2: unknown metadata is ignored; the schema strips it.
+  const input = parseInput(ClientMetadataPatch, jsonBody(ctx.req, 'the metadata to change'), metadataError);
+  const method = input.token_endpoint_auth_method ?? client.tokenEndpointAuthMethod;
+  if ((method === 'none') !== (client.tokenEndpointAuthMethod === 'none'))
+    throw new InvalidClientMetadata(
+      'token_endpoint_auth_method: a client cannot switch between public (none) and confidential; register a new client.',
+    );
+  const grantTypes = input.grant_types ?? client.grantTypes;
+  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code'))
+    throw new InvalidClientMetadata('grant_types: refresh_token needs authorization_code.');
+
+  const lifetimes: Record<string, number> = { ...client.lifetimes };
+  for (const [name, field] of LIFETIME_FIELDS) {
+    const value = input[name];
+    if (value === null) delete lifetimes[field];
+    else if (value !== undefined) lifetimes[field] = value;
+  }
+  const redirectUris = input.redirect_uris ?? client.redirectUris;
+  const audience = input.audience === null ? undefined : (input.audience ?? client.audience);
+  const { audience: _a, lifetimes: _l, ...rest } = client;
+  const next: Client = {
+    ...rest,
+    clientName: input.client_name ?? client.clientName,
+    redirectUris,
+    postLogoutRedirectUris: input.post_logout_redirect_uris ?? client.postLogoutRedirectUris,
+    grantTypes,
+    tokenEndpointAuthMethod: method,
+    scope: input.scope ?? client.scope,
+    ...(audience !== undefined ? { audience } : {}),
+    ...(Object.keys(lifetimes).length > 0 ? { lifetimes: lifetimes as ClientLifetimes } : {}),
+    allowedOrigins: webOrigins(redirectUris),
+    updatedAt: ctx.nowMs,
+  };
+  const changed = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+  return change({
+    parts: ctx.store.clients.updateClientParts(client, next),
+    auditTenantId: client.tenantId,
+    audit: { action: 'client.updated', target: { type: 'client', id: client.clientId }, changes: changed },
+    response: json(200, clientJson(next)),
+  });
+}
+
+/**
+ * DELETE /admin/tenants/{tenantId}/clients/{clientId} — the client's grants die with it: the token endpoint
+ * refuses its credentials (invalid_client), and introspection, userinfo and revocation treat its tokens as
+ * inactive (they check the client with the token's family in one read).
+ */
+async function deleteClient(ctx: AdminContext) {
+  const client = await loadClient(ctx);
+  return change({
+    parts: ctx.store.clients.deleteClientParts(client),
+    auditTenantId: client.tenantId,
+    audit: {
+      action: 'client.deleted',
+      target: { type: 'client', id: client.clientId },
+      changes: { client_name: client.clientName },
+    },
+    response: json(200, { client_id: client.clientId, deleted: true }),
+  });
+}
+
+export const handler = createHandler(adminEndpoint({ GET: getClient, PATCH: patchClient, DELETE: deleteClient }), {
+  oauth: true,
+});

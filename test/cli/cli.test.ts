@@ -1,0 +1,414 @@
+import { execFile } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../cli/run.ts';
+import type { LocalKeyway } from '../../local/app.ts';
+import { ADMIN_KEY, startTestKeyway } from '../support/keyway.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The CLI in-process, as a shell would run it: argv and environment in, exit code and both streams out. */
+async function cli(argv: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, env, {
+    stdout: (s) => {
+      stdout += s;
+    },
+    stderr: (s) => {
+      stderr += s;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
+const itemsOf = (text: string) => json(text).items as Record<string, unknown>[];
+
+describe('keyway CLI against the real admin API', () => {
+  let keyway: LocalKeyway;
+  /** As the operator, unless `env` says otherwise. */
+  const kw = (argv: string[], env: Record<string, string | undefined> = { KEYWAY_ADMIN_KEY: ADMIN_KEY }) =>
+    cli(argv, { KEYWAY_BASE_URL: keyway.url, ...env });
+
+  beforeAll(async () => {
+    keyway = await startTestKeyway();
+  });
+  afterAll(async () => keyway?.stop());
+
+  it('tenants create, get, list --all and update --settings each print the JSON the server returned', async () => {
+    const created = await kw(['tenants', 'create', '--name', 'CLI Flow', '--plan', 'free', '--id', 'cli-flow']);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(created.stdout).toBe(`${JSON.stringify(JSON.parse(created.stdout), null, 2)}\n`);
+    expect(json(created.stdout)).toMatchObject({ id: 'cli-flow', name: 'CLI Flow', plan: 'free' });
+
+    const got = await kw(['tenants', 'get', 'cli-flow']);
+    expect(got.code).toBe(0);
+    expect(json(got.stdout)).toEqual(json(created.stdout));
+
+    expect((await kw(['tenants', 'create', '--name', 'CLI Flow 2', '--plan', 'pro', '--id', 'cli-flow-2'])).code).toBe(
+      0,
+    );
+    const onePage = await kw(['tenants', 'list', '--limit', '1']);
+    expect(itemsOf(onePage.stdout)).toHaveLength(1);
+    expect(json(onePage.stdout).next_cursor).toEqual(expect.any(String));
+    const all = await kw(['tenants', 'list', '--all', '--limit', '1']);
+    expect(all.code).toBe(0);
+    expect(Object.keys(json(all.stdout))).toEqual(['items']);
+    const everything = itemsOf((await kw(['tenants', 'list', '--limit', '100'])).stdout);
+    expect(itemsOf(all.stdout)).toEqual(everything);
+    expect(everything.map((t) => t.id)).toEqual(expect.arrayContaining(['cli-flow', 'cli-flow-2']));
+
+    const updated = await kw(['tenants', 'update', 'cli-flow', '--settings', '{"signUpOpen":false}']);
+    expect(updated.code).toBe(0);
+    expect(json(updated.stdout)).toMatchObject({ id: 'cli-flow', settings: { signUpOpen: false } });
+    expect(json((await kw(['tenants', 'get', 'cli-flow'])).stdout)).toEqual(json(updated.stdout));
+  });
+
+  it('an API key created by the CLI authenticates it (--key or KEYWAY_API_KEY) until revoked, then 401 problem details', async () => {
+    await kw(['tenants', 'create', '--name', 'CLI Keys', '--plan', 'free', '--id', 'cli-keys']);
+    const created = await kw(['api-keys', 'create', 'cli-keys', '--name', 'ci', '--scopes', 'read,write']);
+    expect(created.code).toBe(0);
+    const { id: keyId, secret, scopes } = json(created.stdout);
+    expect(secret).toMatch(/^kw_sk_/);
+    expect(scopes).toEqual(['read', 'write']);
+
+    const viaFlag = await kw(['tenants', 'get', 'cli-keys', '--key', String(secret)], {});
+    expect(viaFlag.code).toBe(0);
+    expect(json(viaFlag.stdout).id).toBe('cli-keys');
+    // KEYWAY_API_KEY wins over KEYWAY_ADMIN_KEY: a tenant key cannot list tenants, the operator could.
+    const viaEnv = { KEYWAY_API_KEY: String(secret), KEYWAY_ADMIN_KEY: ADMIN_KEY };
+    expect((await kw(['tenants', 'get', 'cli-keys'], viaEnv)).code).toBe(0);
+    expect(json((await kw(['tenants', 'list'], viaEnv)).stderr)).toMatchObject({ status: 403 });
+
+    expect((await kw(['api-keys', 'revoke', 'cli-keys', String(keyId)])).code).toBe(0);
+    const revoked = await kw(['tenants', 'get', 'cli-keys', '--key', String(secret)], {});
+    expect(revoked).toMatchObject({ code: 1, stdout: '' });
+    expect(json(revoked.stderr)).toMatchObject({ status: 401, type: expect.any(String), traceId: expect.any(String) });
+  });
+
+  it('clients create with two --redirect-uri prints the client id and its one-time secret; clients list shows it', async () => {
+    await kw(['tenants', 'create', '--name', 'CLI Clients', '--plan', 'free', '--id', 'cli-clients']);
+    const uris = ['https://app.example/callback', 'https://app.example/other'];
+    const created = await kw([
+      'clients',
+      'create',
+      'cli-clients',
+      '--redirect-uri',
+      uris[0] ?? '',
+      '--redirect-uri',
+      uris[1] ?? '',
+      '--name',
+      'Web app',
+    ]);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const client = json(created.stdout);
+    expect(client).toMatchObject({ redirect_uris: uris, client_name: 'Web app' });
+    expect(client.client_id).toEqual(expect.any(String));
+    expect(client.client_secret).toEqual(expect.any(String));
+
+    const listed = await kw(['clients', 'list', 'cli-clients']);
+    expect(itemsOf(listed.stdout).map((c) => c.client_id)).toContain(client.client_id);
+  });
+
+  it('audit-log prints the tenant actions newest first; audit-log --platform shows a tenant deletion', async () => {
+    await kw(['tenants', 'create', '--name', 'CLI Audit', '--plan', 'free', '--id', 'cli-audit']);
+    await kw(['api-keys', 'create', 'cli-audit', '--name', 'ci']);
+    await kw(['clients', 'create', 'cli-audit', '--redirect-uri', 'https://app.example/cb']);
+    const log = await kw(['audit-log', 'cli-audit']);
+    expect(log.code).toBe(0);
+    expect(itemsOf(log.stdout).map((e) => e.action)).toEqual(['client.created', 'api_key.created', 'tenant.created']);
+    expect(itemsOf((await kw(['audit-log', 'cli-audit', '--all', '--limit', '1'])).stdout)).toEqual(
+      itemsOf(log.stdout),
+    );
+
+    expect(json((await kw(['tenants', 'delete', 'cli-audit'])).stdout)).toMatchObject({ deleted: true });
+    const platform = itemsOf((await kw(['audit-log', '--platform'])).stdout);
+    expect(platform[0]).toMatchObject({ action: 'tenant.deleted', target: { id: 'cli-audit' } });
+  });
+
+  it('an API error exits 1 with the problem details on stderr and nothing on stdout', async () => {
+    const res = await kw(['tenants', 'create', '--name', 'X', '--plan', 'gold']);
+    expect(res).toMatchObject({ code: 1, stdout: '' });
+    expect(json(res.stderr)).toMatchObject({
+      status: 400,
+      type: expect.any(String),
+      title: expect.any(String),
+      detail: expect.any(String),
+      traceId: expect.any(String),
+    });
+  });
+
+  it('a POST retried with the same --idempotency-key prints the same response and creates nothing new', async () => {
+    // No --id: the server generates one, so a second execution would show as a second tenant.
+    const argv = ['tenants', 'create', '--name', 'CLI Idem', '--plan', 'free', '--idempotency-key', 'cli-retry-1'];
+    const first = await kw(argv);
+    const retry = await kw(argv);
+    expect(first.code).toBe(0);
+    expect(retry).toEqual(first);
+    const tenants = itemsOf((await kw(['tenants', 'list', '--all'])).stdout);
+    expect(tenants.filter((t) => t.name === 'CLI Idem').map((t) => t.id)).toEqual([json(first.stdout).id]);
+  });
+});
+
+interface Recorded {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: unknown;
+}
+
+describe('keyway CLI requests (a recording server, for endpoints the API does not serve yet)', () => {
+  let server: Server;
+  let base: string;
+  let requests: Recorded[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      req.on('end', () => {
+        requests.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: text ? JSON.parse(text) : undefined,
+        });
+        const missing = req.url?.includes('missing') ?? false;
+        res.writeHead(missing ? 404 : 200, {
+          'Content-Type': missing ? 'application/problem+json' : 'application/json',
+        });
+        res.end(
+          JSON.stringify(
+            missing
+              ? { type: 'about:blank', title: 'Not Found', status: 404, detail: 'No such user.', traceId: 't-1' }
+              : {},
+          ),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** Runs the CLI and returns the one request it sent. */
+  async function sent(argv: string[], env: Record<string, string | undefined> = {}) {
+    requests = [];
+    const res = await cli(argv, { KEYWAY_BASE_URL: base, KEYWAY_ADMIN_KEY: 'kw_admin_x', ...env });
+    expect(requests).toHaveLength(1);
+    return { res, req: requests[0] as Recorded };
+  }
+
+  const T = '/admin/tenants/t1';
+  const cases: [argv: string[], method: string, path: string, body?: unknown][] = [
+    [['clients', 'get', 't1', 'c1'], 'GET', `${T}/clients/c1`],
+    [
+      [
+        'clients',
+        'update',
+        't1',
+        'c1',
+        '--name',
+        'N',
+        '--redirect-uri',
+        'https://a/1',
+        '--redirect-uri',
+        'https://a/2',
+      ],
+      'PATCH',
+      `${T}/clients/c1`,
+      { client_name: 'N', redirect_uris: ['https://a/1', 'https://a/2'] },
+    ],
+    [
+      ['clients', 'update', 't1', 'c1', '--metadata', '{"scope":"openid"}'],
+      'PATCH',
+      `${T}/clients/c1`,
+      { scope: 'openid' },
+    ],
+    [['clients', 'delete', 't1', 'c1'], 'DELETE', `${T}/clients/c1`],
+    [['clients', 'rotate-secret', 't1', 'c1'], 'POST', `${T}/clients/c1/secret`, {}],
+    [
+      ['clients', 'rotate-secret', 't1', 'c1', '--overlap-seconds', '3600'],
+      'POST',
+      `${T}/clients/c1/secret`,
+      { overlap_seconds: 3600 },
+    ],
+    [
+      [
+        'clients',
+        'create',
+        't1',
+        '--redirect-uri',
+        'https://a/cb',
+        '--post-logout-redirect-uri',
+        'https://a/bye',
+        '--grant-types',
+        'authorization_code,refresh_token',
+        '--auth-method',
+        'none',
+        '--scope',
+        'openid profile',
+        '--metadata',
+        '{"audience":"api","client_name":"from metadata"}',
+      ],
+      'POST',
+      `${T}/clients`,
+      {
+        redirect_uris: ['https://a/cb'],
+        post_logout_redirect_uris: ['https://a/bye'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'none',
+        scope: 'openid profile',
+        audience: 'api',
+        client_name: 'from metadata',
+      },
+    ],
+    [['users', 'list', 't1', '--email', 'a+b@example.com'], 'GET', `${T}/users?email=a%2Bb%40example.com`],
+    [['users', 'get', 't1', 'u1'], 'GET', `${T}/users/u1`],
+    [
+      ['users', 'create', 't1', '--email', 'a@example.com', '--given-name', 'Ada', '--roles', 'admin,dev'],
+      'POST',
+      `${T}/users`,
+      { email: 'a@example.com', given_name: 'Ada', roles: ['admin', 'dev'] },
+    ],
+    [
+      ['users', 'update', 't1', 'u1', '--family-name', 'Lovelace', '--roles', ''],
+      'PATCH',
+      `${T}/users/u1`,
+      { family_name: 'Lovelace', roles: [] },
+    ],
+    [['users', 'suspend', 't1', 'u1'], 'PATCH', `${T}/users/u1`, { suspended: true }],
+    [['users', 'unsuspend', 't1', 'u1'], 'PATCH', `${T}/users/u1`, { suspended: false }],
+    [['users', 'delete', 't1', 'u1'], 'DELETE', `${T}/users/u1`],
+    [['users', 'sessions', 't1', 'u1'], 'GET', `${T}/users/u1/sessions`],
+    [['users', 'sign-out', 't1', 'u1'], 'DELETE', `${T}/users/u1/sessions`],
+    [['users', 'passkeys', 't1', 'u1'], 'GET', `${T}/users/u1/passkeys`],
+    [['users', 'remove-passkey', 't1', 'u1', 'cred/1=='], 'DELETE', `${T}/users/u1/passkeys/cred%2F1%3D%3D`],
+    [['roles', 'list', 't1'], 'GET', `${T}/roles`],
+    [['roles', 'create', 't1', 'admin'], 'POST', `${T}/roles`, { name: 'admin' }],
+    [
+      ['roles', 'create', 't1', 'admin', '--description', 'D'],
+      'POST',
+      `${T}/roles`,
+      { name: 'admin', description: 'D' },
+    ],
+    [['roles', 'delete', 't1', 'team lead'], 'DELETE', `${T}/roles/team%20lead`],
+    [['audit-log', '--platform', '--limit', '5', '--cursor', 'c/2'], 'GET', '/admin/audit-log?limit=5&cursor=c%2F2'],
+    [['tenants', 'get', 'a/b?c'], 'GET', '/admin/tenants/a%2Fb%3Fc'],
+  ];
+
+  it.each(cases)('%j sends %s %s with only the given fields', async (argv, method, path, body) => {
+    const { res, req } = await sent(argv);
+    expect(res).toEqual({ code: 0, stdout: '{}\n', stderr: '' });
+    expect(req).toMatchObject({ method, url: path, body });
+    expect(req.headers.authorization).toBe('Bearer kw_admin_x');
+    expect(req.headers.accept).toBe('application/json');
+    if (body === undefined) {
+      expect(req.headers['content-type']).toBeUndefined();
+      expect(req.headers['idempotency-key']).toBeUndefined();
+    } else {
+      expect(req.headers['content-type']).toBe('application/json');
+      expect(req.headers['idempotency-key']).toMatch(UUID);
+    }
+  });
+
+  it('sends a fresh Idempotency-Key per POST/PATCH, or the one given with --idempotency-key', async () => {
+    const a = await sent(['users', 'suspend', 't1', 'u1']);
+    const b = await sent(['users', 'suspend', 't1', 'u1']);
+    expect(a.req.headers['idempotency-key']).not.toBe(b.req.headers['idempotency-key']);
+    const given = await sent(['users', 'suspend', 't1', 'u1', '--idempotency-key', 'k-42']);
+    expect(given.req.headers['idempotency-key']).toBe('k-42');
+  });
+
+  it('--key wins over KEYWAY_API_KEY, which wins over KEYWAY_ADMIN_KEY; --base-url over KEYWAY_BASE_URL, keeping its path', async () => {
+    expect((await sent(['roles', 'list', 't1'], { KEYWAY_API_KEY: 'kw_sk_env' })).req.headers.authorization).toBe(
+      'Bearer kw_sk_env',
+    );
+    const flag = await sent(['roles', 'list', 't1', '--key', 'kw_sk_flag'], { KEYWAY_API_KEY: 'kw_sk_env' });
+    expect(flag.req.headers.authorization).toBe('Bearer kw_sk_flag');
+    const prefixed = await sent(['roles', 'list', 't1', '--base-url', `${base}/prod/`], {
+      KEYWAY_BASE_URL: 'http://127.0.0.1:1',
+    });
+    expect(prefixed.req.url).toBe('/prod/admin/tenants/t1/roles');
+    const anonymous = await sent(['roles', 'list', 't1'], { KEYWAY_ADMIN_KEY: undefined });
+    expect(anonymous.req.headers.authorization).toBeUndefined();
+  });
+
+  it('a non-2xx answer exits 1 and prints the problem details on stderr', async () => {
+    const { res } = await sent(['users', 'get', 't1', 'missing']);
+    expect(res).toMatchObject({ code: 1, stdout: '' });
+    expect(json(res.stderr)).toEqual({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      detail: 'No such user.',
+      traceId: 't-1',
+    });
+  });
+
+  it.each([
+    [['tenants', 'frob']],
+    [['nope', 'list']],
+    [[]],
+    [['tenants', 'get']],
+    [['tenants', 'get', 't1', 'extra']],
+    [['tenants', 'create', '--plan', 'free']],
+    [['tenants', 'list', '--bogus']],
+    [['tenants', 'get', 't1', '--all']],
+    [['tenants', 'update', 't1', '--settings', '{not json']],
+    [['clients', 'update', 't1', 'c1', '--metadata', '[1]']],
+    [['clients', 'rotate-secret', 't1', 'c1', '--overlap-seconds', 'soon']],
+    [['audit-log']],
+    [['audit-log', 't1', '--platform']],
+  ])('usage error %j: exit 2, a one-line reason and the usage on stderr, no request', async (argv) => {
+    requests = [];
+    const res = await cli(argv, { KEYWAY_BASE_URL: base });
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/^keyway: [^\n]+\n\nUsage: keyway/);
+    expect(requests).toHaveLength(0);
+  });
+
+  it('--help prints the usage, every command on one line, on stdout with exit 0', async () => {
+    const res = await cli(['--help'], {});
+    expect(res).toMatchObject({ code: 0, stderr: '' });
+    expect(res.stdout).toContain('keyway users remove-passkey <tenantId> <userId> <credentialId>\n');
+    const tenants = await cli(['tenants', '--help'], {});
+    expect(tenants.stdout).toContain('keyway tenants create --name N --plan free|pro|enterprise');
+    expect(tenants.stdout).not.toContain('keyway users');
+  });
+
+  it('an unreachable server exits 1; a POST names its Idempotency-Key so a re-run is safe', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    const res = await cli(['roles', 'create', 't1', 'admin'], { KEYWAY_BASE_URL: `http://127.0.0.1:${port}` });
+    expect(res).toMatchObject({ code: 1, stdout: '' });
+    expect(res.stderr).toMatch(/^keyway: cannot reach the server: POST http:\/\/127\.0\.0\.1:\d+\/admin\/tenants\/t1/);
+    expect(res.stderr).toMatch(/re-run with --idempotency-key [0-9a-f-]{36}\n$/);
+  });
+});
+
+describe('the keyway launcher', () => {
+  it('node cli/keyway.mjs --help runs the TypeScript entry through tsx: usage on stdout, exit 0', async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['cli/keyway.mjs', '--help'], { cwd: root });
+    expect(stdout).toMatch(/^Usage: keyway/);
+    expect(stdout).toContain('keyway tenants list');
+  });
+});
