@@ -232,7 +232,7 @@ export async function buildColdStartEvents(
     await each('passkey-authentication-verify', 200, async () => {
       const pending = await interaction(fx, browser);
       const challenge = randomToken();
-      const { id: challengeId } = await fx.store.users.createChallenge({
+      const { id: challengeId } = await fx.store.challenges.createChallenge({
         tenantId: t,
         purpose: 'authentication',
         challenge,
@@ -258,7 +258,7 @@ export async function buildColdStartEvents(
       const challenge = randomToken();
       const userId = randomUUID();
       const now = Math.floor(Date.now() / 1000);
-      const { id: challengeId } = await fx.store.users.createChallenge({
+      const { id: challengeId } = await fx.store.challenges.createChallenge({
         tenantId: t,
         purpose: 'registration',
         challenge,

@@ -53,7 +53,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
 
     // Single sign-on from the tenant's session, unless the client forces a new ceremony.
     const sid = req.cookies[SESSION_COOKIE];
-    const session = sid ? await store.interactions.findSession(tenant.id, sid) : undefined;
+    const session = sid ? await store.sessions.findSession(tenant.id, sid) : undefined;
     const now = epochSeconds(store.clock);
     const fresh =
       session !== undefined &&

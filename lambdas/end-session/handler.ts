@@ -91,7 +91,7 @@ export async function endSession(req: HttpRequest): Promise<HttpResponse> {
     );
 
   const sid = req.cookies[SESSION_COOKIE];
-  const session = sid ? await store.interactions.findSession(tenant.id, sid) : undefined;
+  const session = sid ? await store.sessions.findSession(tenant.id, sid) : undefined;
   // A hint for another user (or a stale tab) must not sign the current user out without asking (logout CSRF).
   const hintedThisUser = hint !== undefined && session !== undefined && hint.sub === session.userId;
   const confirmedByForm =
@@ -110,7 +110,7 @@ export async function endSession(req: HttpRequest): Promise<HttpResponse> {
       postLogout,
     );
   }
-  if (session && sid) await store.interactions.deleteSession(tenant.id, sid);
+  if (session && sid) await store.sessions.deleteSession(tenant.id, sid);
   const cookies = [clearCookie(req, tenant.id, SESSION_COOKIE)];
   if (postLogout) {
     const url = new URL(postLogout);

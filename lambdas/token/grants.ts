@@ -56,7 +56,7 @@ export async function exchangeAuthorizationCode(ctx: GrantContext): Promise<Toke
   const verifier = req.form.code_verifier;
   if (!verifier) throw new InvalidRequest('code_verifier is required (PKCE, RFC 7636).');
 
-  const result = await store.interactions.consumeCode(tenant.id, rawCode);
+  const result = await store.codes.consumeCode(tenant.id, rawCode);
   if (result.status === 'unknown') throw new InvalidGrant('The authorization code is invalid or expired.');
   if (result.status === 'replayed') {
     // RFC 6749 §4.1.2 / §10.5: a code used twice revokes everything issued from it — including tokens the first

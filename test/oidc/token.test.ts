@@ -144,7 +144,7 @@ describe('authorization_code grant', () => {
   it('RFC 6749 §4.1.2: a replay seen while the first redemption is still minting revokes what it mints', async () => {
     // The first redemption has consumed the code (conditional write) but not yet created its token family.
     const { code } = await getCode(keyway, ctx, user.cookie);
-    const first = await keyway.store.interactions.consumeCode(ctx.tenantId, code);
+    const first = await keyway.store.codes.consumeCode(ctx.tenantId, code);
     if (first.status !== 'consumed') throw new Error('expected the first redemption to win');
     // The replay arrives now.
     const replay = await tokenRequest(

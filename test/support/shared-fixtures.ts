@@ -51,7 +51,7 @@ export async function seedSignedInUser(
       createdAt: now,
     },
   );
-  const sid = await store.interactions.createSession(
+  const sid = await store.sessions.createSession(
     { tenantId, userId, authTime: now, amr: ['hwk', 'user'] },
     options.sessionTtlSeconds ?? 3600,
   );

@@ -60,7 +60,7 @@ export async function issueCodeRedirect(
   request: Pick<Interaction, 'clientId' | 'redirectUri' | 'codeChallenge' | 'scope' | 'nonce' | 'state'>,
   auth: { userId: string; authTime: number; amr: readonly string[] },
 ): Promise<string> {
-  const code = await store.interactions.issueCode({
+  const code = await store.codes.issueCode({
     tenantId: tenant.id,
     clientId: request.clientId,
     redirectUri: request.redirectUri,
@@ -91,7 +91,7 @@ export async function completeSignIn(
   const authTime = epochSeconds(store.clock);
   const amr = [...PASSKEY_AMR];
   const ttl = tenant.settings.sessionTtlSeconds;
-  const sid = await store.interactions.createSession({ tenantId: tenant.id, userId, authTime, amr }, ttl);
+  const sid = await store.sessions.createSession({ tenantId: tenant.id, userId, authTime, amr }, ttl);
   const redirectTo = await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
   return {
     redirectTo,

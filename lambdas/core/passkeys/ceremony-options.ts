@@ -128,7 +128,7 @@ export async function startPasskeyAuthentication(
     challenge: newChallenge(),
     allowCredentials,
   });
-  const challenge = await store.users.createChallenge({
+  const challenge = await store.challenges.createChallenge({
     tenantId: tenant.id,
     purpose: 'authentication',
     challenge: options.challenge,
@@ -179,7 +179,7 @@ export async function startPasskeyRegistration(
     },
     challenge: newChallenge(),
   });
-  const challenge = await store.users.createChallenge({
+  const challenge = await store.challenges.createChallenge({
     tenantId: tenant.id,
     purpose: 'registration',
     challenge: options.challenge,

@@ -1,7 +1,7 @@
 import { InvalidRequest } from '../errors.ts';
+import type { Challenge } from '../store/challenges.ts';
 import type { Interaction } from '../store/interactions.ts';
 import type { Store } from '../store/store.ts';
-import type { Challenge } from '../store/users.ts';
 
 /**
  * Takes the ceremony's challenge out of the store (single use: the conditional delete hands it to exactly one
@@ -14,7 +14,7 @@ export async function consumeCeremonyChallenge(
   challengeId: string,
   purpose: Challenge['purpose'],
 ): Promise<Challenge> {
-  const challenge = await store.users.consumeChallenge(interaction.tenantId, challengeId);
+  const challenge = await store.challenges.consumeChallenge(interaction.tenantId, challengeId);
   if (!challenge || challenge.interactionId !== interaction.id || challenge.purpose !== purpose)
     throw new InvalidRequest('This passkey request expired or was already used; try again.');
   return challenge;

@@ -1,6 +1,6 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NotFound } from '../errors.ts';
-import { strip } from './interactions.ts';
+import { strip } from './item.ts';
 import { keys } from './keys.ts';
 import { type Page, queryPage } from './paging.ts';
 import { type Item, isConditionFailed, type Table } from './table.ts';

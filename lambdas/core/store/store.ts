@@ -2,10 +2,13 @@ import type { Clock } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
 import { ApiKeyRepository } from './api-keys.ts';
 import { AuditLogRepository } from './audit-log.ts';
+import { ChallengeRepository } from './challenges.ts';
 import { type Client, ClientRepository, toClient } from './clients.ts';
+import { CodeRepository } from './codes.ts';
 import { IdempotencyRepository } from './idempotency.ts';
 import { InteractionRepository } from './interactions.ts';
 import { keys } from './keys.ts';
+import { SessionRepository } from './sessions.ts';
 import type { Key, Table } from './table.ts';
 import { type Tenant, TenantRepository, toTenant } from './tenants.ts';
 import { type Grant, type RefreshToken, TokenRepository, toGrant, toRefreshToken } from './tokens.ts';
@@ -31,6 +34,9 @@ export class Store {
   readonly clients: ClientRepository;
   readonly users: UserRepository;
   readonly interactions: InteractionRepository;
+  readonly sessions: SessionRepository;
+  readonly codes: CodeRepository;
+  readonly challenges: ChallengeRepository;
   readonly tokens: TokenRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly auditLog: AuditLogRepository;
@@ -44,6 +50,9 @@ export class Store {
     this.clients = new ClientRepository(table);
     this.users = new UserRepository(table);
     this.interactions = new InteractionRepository(table);
+    this.sessions = new SessionRepository(table);
+    this.codes = new CodeRepository(table);
+    this.challenges = new ChallengeRepository(table);
     this.tokens = new TokenRepository(table);
   }
 

@@ -1,7 +1,7 @@
 import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
-import { strip } from './interactions.ts';
+import { strip } from './item.ts';
 import { keys } from './keys.ts';
 import { type Item, isTransactionConditionFailed, type Table } from './table.ts';
 

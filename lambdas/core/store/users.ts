@@ -1,7 +1,6 @@
-import { DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
-import { randomToken } from '../crypto.ts';
-import { strip } from './interactions.ts';
+import { strip } from './item.ts';
 import { keys } from './keys.ts';
 import { TABLE_SCHEMA } from './schema.ts';
 import { type Item, isConditionFailed, isTransactionConditionFailed, type Table } from './table.ts';
@@ -39,22 +38,8 @@ export interface Passkey {
   readonly lastUsedAt?: number;
 }
 
-export interface Challenge {
-  readonly tenantId: string;
-  readonly id: string;
-  readonly purpose: 'registration' | 'authentication';
-  /** base64url WebAuthn challenge. */
-  readonly challenge: string;
-  readonly interactionId: string;
-  /** Registration: the account being created, held until the passkey is verified. */
-  readonly pendingUser?: User;
-  readonly expiresAt: number;
-}
-
 export class EmailTaken extends Error {}
 export class CredentialTaken extends Error {}
-
-const CHALLENGE_TTL = 5 * 60;
 
 export class UserRepository {
   constructor(private readonly table: Table) {}
@@ -162,42 +147,6 @@ export class UserRepository {
       return true;
     } catch (error) {
       if (isConditionFailed(error)) return false;
-      throw error;
-    }
-  }
-
-  async createChallenge(challenge: Omit<Challenge, 'id' | 'expiresAt'>): Promise<Challenge> {
-    const full: Challenge = {
-      ...challenge,
-      id: randomToken(18),
-      expiresAt: epochSeconds(this.table.clock) + CHALLENGE_TTL,
-    };
-    await this.table.doc.send(
-      new PutCommand({
-        TableName: this.table.name,
-        Item: { ...keys.challenge(full.tenantId, full.id), type: 'challenge', ...full, ttl: full.expiresAt },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return full;
-  }
-
-  /** Single use: a conditional delete that returns the challenge only to the one caller that removed it. */
-  async consumeChallenge(tenantId: string, id: string): Promise<Challenge | undefined> {
-    try {
-      const out = await this.table.doc.send(
-        new DeleteCommand({
-          TableName: this.table.name,
-          Key: keys.challenge(tenantId, id),
-          ConditionExpression: 'attribute_exists(pk) AND #ttl > :now',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':now': epochSeconds(this.table.clock) },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return out.Attributes ? strip<Challenge>(out.Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailed(error)) return undefined;
       throw error;
     }
   }
