@@ -11,6 +11,7 @@ import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from '../core/oidc/co
 import { errorPage } from '../core/oidc/error-page.ts';
 import { matchesRegisteredRedirectUri } from '../core/oidc/redirect-uris.ts';
 import { issueCodeRedirect } from '../core/oidc/sign-in.ts';
+import { isUserActive } from '../core/store/users.ts';
 import { tenantIdProblem } from '../core/tenant-id.ts';
 import { validateAuthorizationRequest } from './checks.ts';
 
@@ -54,9 +55,13 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
     // Single sign-on from the tenant's session, unless the client forces a new ceremony.
     const sid = req.cookies[SESSION_COOKIE];
     const session = sid ? await store.sessions.findSession(tenant.id, sid) : undefined;
+    // A session outlives nothing of its user: deleted, suspended or signed out everywhere ends it.
+    const user = session ? await store.users.findUser(tenant.id, session.userId) : undefined;
     const now = epochSeconds(store.clock);
     const fresh =
       session !== undefined &&
+      user !== undefined &&
+      isUserActive(user, session.authTime) &&
       session.expiresAt > now &&
       valid.prompt !== 'login' &&
       valid.prompt !== 'create' &&

@@ -11,6 +11,7 @@ import type { Store } from '../core/store/store.ts';
 import { isTransactionConditionFailed } from '../core/store/table.ts';
 import type { Tenant } from '../core/store/tenants.ts';
 import type { Grant, RefreshToken } from '../core/store/tokens.ts';
+import { isUserActive } from '../core/store/users.ts';
 
 export interface GrantContext {
   readonly req: HttpRequest;
@@ -75,6 +76,8 @@ export async function exchangeAuthorizationCode(ctx: GrantContext): Promise<Toke
 
   const user = await store.users.findUser(tenant.id, code.userId);
   if (!user) throw new InvalidGrant('The user no longer exists.');
+  // Suspended, or signed out everywhere after the sign-in that produced this code.
+  if (!isUserActive(user, code.authTime)) throw new InvalidGrant('The user is suspended or was signed out.');
 
   const offline = hasScope(code.scope, 'offline_access') && client.grantTypes.includes('refresh_token');
   const lifetimes = lifetimesOf(tenant, client);
@@ -142,6 +145,7 @@ export async function refreshTokens(ctx: GrantContext): Promise<TokenSet> {
     await store.tokens.revokeGrant(tenant.id, grantId, 'user deleted');
     throw new InvalidGrant('The user no longer exists.');
   }
+  if (!isUserActive(user, grant.createdAt)) throw new InvalidGrant('The user is suspended or was signed out.');
   return mintTokens({
     signer: ctx.signer,
     issuer: issuerOf(req, tenant.id),

@@ -3,7 +3,7 @@ import { authOf, type Route, routes } from '../../lambdas/routes.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { admin, tenantSnapshot, tenantWithKey } from '../support/admin.ts';
 import { startTestKeyway } from '../support/keyway.ts';
-import { registerClient } from '../support/oidc.ts';
+import { registerClient, signedInUser } from '../support/oidc.ts';
 import { IGNORES_UNKNOWN_FIELDS, SAMPLE_BODIES } from './samples.ts';
 
 let keyway: LocalKeyway;
@@ -16,7 +16,17 @@ beforeAll(async () => {
   attacker = await tenantWithKey(keyway, 'iso-attacker');
   victim = await tenantWithKey(keyway, 'iso-victim');
   const client = await registerClient(keyway, victim.tenantId);
-  params = { tenantId: victim.tenantId, keyId: victim.keyId, clientId: client.client_id };
+  const user = await signedInUser(keyway, victim.tenantId);
+  const [passkey] = await keyway.store.users.listPasskeys(victim.tenantId, user.userId);
+  await admin(keyway, 'POST', `/admin/tenants/${victim.tenantId}/roles`, { body: { name: 'auditor' } });
+  params = {
+    tenantId: victim.tenantId,
+    keyId: victim.keyId,
+    clientId: client.client_id,
+    userId: user.userId,
+    credentialId: passkey!.credentialId,
+    name: 'auditor',
+  };
 });
 afterAll(async () => keyway?.stop());
 

@@ -11,6 +11,9 @@ export const SAMPLE_BODIES: Readonly<Record<string, Partial<Record<HttpMethod, R
   'admin-clients': { POST: { redirect_uris: ['https://sample.example.com/cb'], client_name: 'Sample' } },
   'admin-client': { PATCH: { client_name: 'Renamed', redirect_uris: ['https://sample.example.com/new'] } },
   'admin-client-secret': { POST: { overlap_seconds: 60 } },
+  'admin-users': { POST: { email: 'sample@example.com', given_name: 'Sam', roles: ['user'] } },
+  'admin-user': { PATCH: { given_name: 'Samuel', suspended: false } },
+  'admin-roles': { POST: { name: 'billing', description: 'Sees invoices' } },
 };
 
 /** Routes whose POST body follows RFC 7591 §2: unknown metadata is ignored, not refused. */

@@ -64,5 +64,7 @@ export async function finishPasskeyAuthentication(
 
   const user = await store.users.findUser(tenant.id, passkey.userId);
   if (!user) throw new AccessDenied('The account for this passkey no longer exists.');
+  if (user.suspended)
+    throw new AccessDenied(`This account is suspended. Contact the administrator of ${tenant.name} to restore it.`);
   return completeSignIn(req, store, tenant, interaction, user.userId);
 }

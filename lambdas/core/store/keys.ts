@@ -32,6 +32,15 @@ export const keys = {
   origin: (tenantId: string, origin: string) => ({ pk: t(tenantId), sk: `ORIGIN#${origin}` }),
 
   user: (tenantId: string, userId: string) => ({ pk: `${t(tenantId)}#U#${userId}`, sk: 'USER' }),
+  /** GSI1: the tenant's users in creation order (admin listing). */
+  userIndex: (tenantId: string, createdAt: number, userId: string) => ({
+    gsi1pk: `${t(tenantId)}#USERS`,
+    gsi1sk: `U#${String(createdAt).padStart(12, '0')}#${userId}`,
+  }),
+  /** GSI1 partition of everything of one user: passkeys (CRED#), sessions (SES#) and token families (GRANT#). */
+  userItemsIndex: (tenantId: string, userId: string) => `${t(tenantId)}#U#${userId}`,
+  /** A custom role of the tenant (built-in roles have no item); counts the users it is assigned to. */
+  role: (tenantId: string, name: string) => ({ pk: t(tenantId), sk: `ROLE#${name}` }),
   /** Uniqueness claim on a (lower-cased) email address. */
   email: (tenantId: string, email: string) => ({ pk: `${t(tenantId)}#EMAIL#${email}`, sk: 'EMAIL' }),
   /** A passkey, keyed by credential id so lookups at sign-in are one GetItem and ids stay unique per tenant. */
@@ -54,9 +63,19 @@ export const keys = {
     sk: 'INT',
   }),
   session: (tenantId: string, sessionHash: string) => ({ pk: `${t(tenantId)}#SES#${sessionHash}`, sk: 'SES' }),
+  /** GSI1: a user's sessions (sign out everywhere, the admin listing). */
+  sessionIndex: (tenantId: string, userId: string, sessionHash: string) => ({
+    gsi1pk: `${t(tenantId)}#U#${userId}`,
+    gsi1sk: `SES#${sessionHash}`,
+  }),
   code: (tenantId: string, codeHash: string) => ({ pk: `${t(tenantId)}#CODE#${codeHash}`, sk: 'CODE' }),
   /** A token family: everything issued from one authorization code. */
   grant: (tenantId: string, grantId: string) => ({ pk: `${t(tenantId)}#GRANT#${grantId}`, sk: 'GRANT' }),
+  /** GSI1: a user's token families (revoked by sign-out-everywhere, suspension and deletion). */
+  grantIndex: (tenantId: string, userId: string, grantId: string) => ({
+    gsi1pk: `${t(tenantId)}#U#${userId}`,
+    gsi1sk: `GRANT#${grantId}`,
+  }),
   refreshToken: (tenantId: string, tokenHash: string) => ({ pk: `${t(tenantId)}#RT#${tokenHash}`, sk: 'RT' }),
   /** An individually revoked access token (RFC 7009), kept until the token would have expired. */
   revokedAccessToken: (tenantId: string, jti: string) => ({ pk: `${t(tenantId)}#JTI#${jti}`, sk: 'REVOKED' }),

@@ -8,11 +8,12 @@ import { CodeRepository } from './codes.ts';
 import { IdempotencyRepository } from './idempotency.ts';
 import { InteractionRepository } from './interactions.ts';
 import { keys } from './keys.ts';
+import { RoleRepository } from './roles.ts';
 import { SessionRepository } from './sessions.ts';
 import type { Key, Table } from './table.ts';
 import { type Tenant, TenantRepository, toTenant } from './tenants.ts';
 import { type Grant, type RefreshToken, TokenRepository, toGrant, toRefreshToken } from './tokens.ts';
-import { toUser, type User, UserRepository } from './users.ts';
+import { isUserActive, toUser, type User, UserRepository } from './users.ts';
 
 /** What a token request needs before it can decide anything, read in one round trip. */
 export interface TokenRequestItems {
@@ -37,6 +38,7 @@ export class Store {
   readonly sessions: SessionRepository;
   readonly codes: CodeRepository;
   readonly challenges: ChallengeRepository;
+  readonly roles: RoleRepository;
   readonly tokens: TokenRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly auditLog: AuditLogRepository;
@@ -53,6 +55,7 @@ export class Store {
     this.sessions = new SessionRepository(table);
     this.codes = new CodeRepository(table);
     this.challenges = new ChallengeRepository(table);
+    this.roles = new RoleRepository(table);
     this.tokens = new TokenRepository(table);
   }
 
@@ -79,7 +82,8 @@ export class Store {
     if (!grantItem || grantItem.revokedAt !== undefined || revokedItem || !clientItem || !userItem) return undefined;
     const grant = toGrant(grantItem);
     const user = toUser(userItem);
-    if (user.suspended || grant.userId !== token.userId || grant.clientId !== token.clientId) return undefined;
+    if (!isUserActive(user, grant.createdAt) || grant.userId !== token.userId || grant.clientId !== token.clientId)
+      return undefined;
     return { grant, user };
   }
 

@@ -3,6 +3,7 @@ import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
 import { strip } from './item.ts';
 import { keys } from './keys.ts';
+import { queryPage } from './paging.ts';
 import { type Item, isTransactionConditionFailed, type Table } from './table.ts';
 
 /** A token family: what one authorization code granted. Revoking it kills every token issued from it. */
@@ -72,7 +73,13 @@ export class TokenRepository {
           {
             Put: {
               TableName: this.table.name,
-              Item: { ...keys.grant(grant.tenantId, grant.grantId), type: 'grant', ...grant, ttl: grant.expiresAt },
+              Item: {
+                ...keys.grant(grant.tenantId, grant.grantId),
+                ...keys.grantIndex(grant.tenantId, grant.userId, grant.grantId),
+                type: 'grant',
+                ...grant,
+                ttl: grant.expiresAt,
+              },
               ...condition,
             },
           },
@@ -229,6 +236,23 @@ export class TokenRepository {
         Item: { ...keys.revokedAccessToken(tenantId, jti), type: 'revoked_access_token', ttl: expiresAt + 60 },
       }),
     );
+  }
+
+  /** Ids of a user's token families, every page, through GSI1 (eventually consistent). */
+  async listUserGrantIds(tenantId: string, userId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const partition = keys.userItemsIndex(tenantId, userId);
+      const page = await queryPage(
+        this.table,
+        { index: 'gsi1', partition, sortPrefix: 'GRANT#' },
+        { limit: 100, cursor },
+      );
+      ids.push(...page.items.map((i) => i.grantId as string));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return ids;
   }
 
   async findGrant(tenantId: string, grantId: string): Promise<Grant | undefined> {

@@ -1,9 +1,12 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
+import { Conflict, NotFound } from '../errors.ts';
 import { strip } from './item.ts';
 import { keys } from './keys.ts';
+import { type Page, queryPage } from './paging.ts';
 import { TABLE_SCHEMA } from './schema.ts';
 import { type Item, isConditionFailed, isTransactionConditionFailed, type Table } from './table.ts';
+import type { TransactionPart } from './transaction.ts';
 
 export const BUILT_IN_ROLES = ['owner', 'admin', 'user'] as const;
 
@@ -21,6 +24,13 @@ export interface User {
   readonly createdAt: number;
   /** A suspended user cannot sign in, and every token and session of theirs stops working. */
   readonly suspended?: boolean;
+  /**
+   * Epoch seconds of the last "sign out everywhere" (also set by suspension): every session that started and every
+   * token family created at or before it is dead, decided by this one attribute the token paths read anyway.
+   */
+  readonly sessionsRevokedAt?: number;
+  /** Epoch milliseconds of the last admin change (optimistic concurrency for PATCH). */
+  readonly updatedAt?: number;
 }
 
 export interface Passkey {
@@ -57,7 +67,7 @@ export class UserRepository {
             {
               Put: {
                 TableName: this.table.name,
-                Item: { ...keys.user(user.tenantId, user.userId), type: 'user', ...user },
+                Item: this.userItem(user),
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -90,6 +100,135 @@ export class UserRepository {
       if (reasons[2]?.Code === 'ConditionalCheckFailed') throw new CredentialTaken();
       throw error;
     }
+  }
+
+  private userItem(user: User) {
+    return {
+      ...keys.user(user.tenantId, user.userId),
+      ...keys.userIndex(user.tenantId, user.createdAt, user.userId),
+      type: 'user',
+      ...user,
+    };
+  }
+
+  /** An account without credentials (admin-created); the email is claimed so it stays unique in the tenant. */
+  createUser(user: User): TransactionPart[] {
+    return [
+      {
+        write: {
+          Put: {
+            TableName: this.table.name,
+            Item: this.userItem(user),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      },
+      this.claimEmail(user),
+    ];
+  }
+
+  /**
+   * Replaces the user (PATCH), conditioned on the stored item being the one `old` was read from, so concurrent
+   * edits cannot interleave (the loser is a 409). A new email moves the uniqueness claim in the same transaction.
+   */
+  updateUser(old: User, next: User): TransactionPart[] {
+    const parts: TransactionPart[] = [
+      {
+        write: {
+          Put: {
+            TableName: this.table.name,
+            Item: this.userItem(next),
+            ...(old.updatedAt === undefined
+              ? { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(updatedAt)' }
+              : {
+                  ConditionExpression: 'attribute_exists(pk) AND updatedAt = :updated',
+                  ExpressionAttributeValues: { ':updated': old.updatedAt },
+                }),
+          },
+        },
+        onConditionFailed: () =>
+          new Conflict('The user changed (or was deleted) concurrently; read it again and retry.'),
+      },
+    ];
+    if (next.email !== old.email) parts.push(this.releaseEmail(old), this.claimEmail(next));
+    return parts;
+  }
+
+  /** Removes the account and its email claim; passkeys, sessions and families are cleaned up after (see purgeUser). */
+  deleteUser(user: User): TransactionPart[] {
+    return [
+      {
+        write: {
+          Delete: {
+            TableName: this.table.name,
+            Key: keys.user(user.tenantId, user.userId),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        onConditionFailed: () => new NotFound('No such user.'),
+      },
+      this.releaseEmail(user),
+    ];
+  }
+
+  private claimEmail(user: User): TransactionPart {
+    return {
+      write: {
+        Put: {
+          TableName: this.table.name,
+          Item: { ...keys.email(user.tenantId, user.email), type: 'email', userId: user.userId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: () => new Conflict('Another user of this tenant has this email address.'),
+    };
+  }
+
+  private releaseEmail(user: User): TransactionPart {
+    return {
+      write: {
+        Delete: {
+          TableName: this.table.name,
+          Key: keys.email(user.tenantId, user.email),
+          ConditionExpression: 'userId = :userId',
+          ExpressionAttributeValues: { ':userId': user.userId },
+        },
+      },
+      onConditionFailed: () => new Conflict('The user changed concurrently; read it again and retry.'),
+    };
+  }
+
+  /** The tenant's users in creation order (GSI1, eventually consistent). */
+  async listUsers(tenantId: string, page: { limit: number; cursor?: string | undefined }): Promise<Page<User>> {
+    const { gsi1pk } = keys.userIndex(tenantId, 0, '');
+    const out = await queryPage(this.table, { index: 'gsi1', partition: gsi1pk, sortPrefix: 'U#' }, page);
+    return { ...out, items: out.items.map(toUser) };
+  }
+
+  /** One page of a user's passkeys (GSI1). */
+  async listPasskeyPage(
+    tenantId: string,
+    userId: string,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<Page<Passkey>> {
+    const partition = keys.userItemsIndex(tenantId, userId);
+    const out = await queryPage(this.table, { index: 'gsi1', partition, sortPrefix: 'CRED#' }, page);
+    return { ...out, items: out.items.map((i) => strip<Passkey>(i)) };
+  }
+
+  /** Removes one passkey of this user (a passkey of anyone else is "not found"). */
+  deletePasskey(tenantId: string, userId: string, credentialId: string): TransactionPart {
+    return {
+      write: {
+        Delete: {
+          TableName: this.table.name,
+          Key: keys.passkey(tenantId, credentialId),
+          ConditionExpression: 'userId = :userId',
+          ExpressionAttributeValues: { ':userId': userId },
+        },
+      },
+      onConditionFailed: () => new NotFound('No such passkey.'),
+    };
   }
 
   async findUser(tenantId: string, userId: string): Promise<User | undefined> {
@@ -154,4 +293,12 @@ export class UserRepository {
 
 export function toUser(item: Item): User {
   return strip<User>(item);
+}
+
+/**
+ * Whether something of the user that began at `since` (epoch seconds: a session's auth_time, a family's createdAt)
+ * may still be used: the user is not suspended and has not been signed out everywhere since.
+ */
+export function isUserActive(user: User, since: number): boolean {
+  return !user.suspended && (user.sessionsRevokedAt === undefined || since > user.sessionsRevokedAt);
 }

@@ -1,0 +1,26 @@
+import { type AdminContext, adminEndpoint, change } from '../core/admin/endpoint.ts';
+import { InvalidRequest, NotFound } from '../core/errors.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { json } from '../core/http/types.ts';
+import { requireTenant } from '../core/issuer.ts';
+import { isBuiltInRole } from '../core/store/roles.ts';
+
+/**
+ * DELETE /admin/tenants/{tenantId}/roles/{name} — refused with 409 while any user holds the role (remove it from
+ * them first): deleting it would silently change what those users may do in the tenant's apps.
+ */
+async function deleteRole({ req, store }: AdminContext) {
+  const tenant = await requireTenant(req, store);
+  const name = req.params.name ?? '';
+  if (isBuiltInRole(name)) throw new InvalidRequest(`"${name}" is a built-in role; it cannot be deleted.`);
+  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(name) || !(await store.roles.findRole(tenant.id, name)))
+    throw new NotFound('No such role.');
+  return change({
+    parts: [store.roles.deleteRole(tenant.id, name)],
+    auditTenantId: tenant.id,
+    audit: { action: 'role.deleted', target: { type: 'role', id: name }, changes: {} },
+    response: json(200, { name, deleted: true }),
+  });
+}
+
+export const handler = createHandler(adminEndpoint({ DELETE: deleteRole }));

@@ -1,0 +1,67 @@
+import { type AdminContext, adminEndpoint, change, jsonBody } from '../core/admin/endpoint.ts';
+import { endUserSessions, PatchUser, requireUser, userJson } from '../core/admin/users.ts';
+import { InvalidRequest } from '../core/errors.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { json } from '../core/http/types.ts';
+import { roleChanges } from '../core/store/roles.ts';
+import type { User } from '../core/store/users.ts';
+import { parseInput } from '../core/validation.ts';
+
+/** GET /admin/tenants/{tenantId}/users/{userId} */
+async function getUser({ req, store }: AdminContext) {
+  return json(200, userJson((await requireUser(req, store)).user));
+}
+
+/**
+ * PATCH /admin/tenants/{tenantId}/users/{userId} — profile claims, roles and `suspended`. Suspension takes effect
+ * with this write: sign-in is refused, refresh is invalid_grant, introspection inactive, userinfo 401, and the
+ * user's sessions and families are ended (also marked so that unsuspending brings none of them back).
+ */
+async function patchUser({ req, store, now, nowMs }: AdminContext) {
+  const { tenant, user } = await requireUser(req, store);
+  const input = parseInput(PatchUser, jsonBody(req, 'the fields to change'));
+  if (Object.keys(input).length === 0) throw new InvalidRequest('Send at least one field to change.');
+  const suspending = input.suspended === true && !user.suspended;
+  const emailChanged = input.email !== undefined && input.email !== user.email;
+  const next: User = {
+    ...user,
+    ...(input.email !== undefined ? { email: input.email } : {}),
+    // A new address is unverified unless the administrator says otherwise.
+    emailVerified: input.email_verified ?? (emailChanged ? false : user.emailVerified),
+    givenName: input.given_name ?? user.givenName,
+    familyName: input.family_name ?? user.familyName,
+    roles: input.roles ?? user.roles,
+    suspended: input.suspended ?? user.suspended ?? false,
+    ...(suspending ? { sessionsRevokedAt: now } : {}),
+    updatedAt: nowMs,
+  };
+  const action = suspending
+    ? 'user.suspended'
+    : input.suspended === false && user.suspended
+      ? 'user.unsuspended'
+      : 'user.updated';
+  return change({
+    parts: [...store.users.updateUser(user, next), ...roleChanges(store.roles, tenant.id, user.roles, next.roles)],
+    auditTenantId: tenant.id,
+    audit: { action, target: { type: 'user', id: user.userId }, changes: input },
+    response: json(200, userJson(next)),
+    ...(suspending ? { after: () => endUserSessions(store, next) } : {}),
+  });
+}
+
+/**
+ * DELETE /admin/tenants/{tenantId}/users/{userId} — the account and its email claim go in one transaction (from then
+ * on nothing of the user works: every token path reads the user); passkeys, sessions and families are removed after.
+ */
+async function deleteUser({ req, store }: AdminContext) {
+  const { tenant, user } = await requireUser(req, store);
+  return change({
+    parts: [...store.users.deleteUser(user), ...roleChanges(store.roles, tenant.id, user.roles, [])],
+    auditTenantId: tenant.id,
+    audit: { action: 'user.deleted', target: { type: 'user', id: user.userId }, changes: { email: user.email } },
+    response: json(200, { id: user.userId, deleted: true }),
+    after: () => endUserSessions(store, user, { passkeys: true }),
+  });
+}
+
+export const handler = createHandler(adminEndpoint({ GET: getUser, PATCH: patchUser, DELETE: deleteUser }));

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import * as z from 'zod/mini';
+import { type AdminContext, adminEndpoint, change, jsonBody, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
+import { CreateUser, userJson } from '../core/admin/users.ts';
+import { createHandler } from '../core/http/handler.ts';
+import { json } from '../core/http/types.ts';
+import { requireTenant } from '../core/issuer.ts';
+import { roleChanges } from '../core/store/roles.ts';
+import type { User } from '../core/store/users.ts';
+import { parseInput } from '../core/validation.ts';
+
+/** GET /admin/tenants/{tenantId}/users — creation order, paginated; `?email=` finds one user (exact, any case). */
+async function listUsers({ req, store }: AdminContext) {
+  const tenant = await requireTenant(req, store);
+  const query = pageQuery(req, { email: z.optional(z.string().check(z.maxLength(254))) });
+  if (query.email !== undefined) {
+    const userId = await store.users.findUserIdByEmail(tenant.id, query.email);
+    const user = userId ? await store.users.findUser(tenant.id, userId) : undefined;
+    return json(200, { items: user ? [userJson(user)] : [], next_cursor: null });
+  }
+  return pageResponse(await store.users.listUsers(tenant.id, query), userJson);
+}
+
+/**
+ * POST /admin/tenants/{tenantId}/users — an account without credentials (the user enrolls a passkey later). The
+ * email is unique per tenant (409), custom roles must exist (400), both decided in the write's transaction.
+ */
+async function createUser({ req, store, now }: AdminContext) {
+  const tenant = await requireTenant(req, store);
+  const input = parseInput(CreateUser, jsonBody(req, '{ "email", "given_name"?, "family_name"?, "roles"? }'));
+  const user: User = {
+    tenantId: tenant.id,
+    userId: randomUUID(),
+    email: input.email,
+    emailVerified: input.email_verified ?? false,
+    givenName: input.given_name ?? '',
+    familyName: input.family_name ?? '',
+    roles: input.roles ?? ['user'],
+    createdAt: now,
+  };
+  return change({
+    parts: [...store.users.createUser(user), ...roleChanges(store.roles, tenant.id, [], user.roles)],
+    auditTenantId: tenant.id,
+    audit: { action: 'user.created', target: { type: 'user', id: user.userId }, changes: userJson(user) },
+    response: json(201, userJson(user), { Location: `${req.baseUrl}/admin/tenants/${tenant.id}/users/${user.userId}` }),
+  });
+}
+
+export const handler = createHandler(adminEndpoint({ GET: listUsers, POST: createUser }));

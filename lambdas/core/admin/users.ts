@@ -1,0 +1,111 @@
+import * as z from 'zod/mini';
+import { NotFound } from '../errors.ts';
+import type { HttpRequest } from '../http/types.ts';
+import { requireTenant } from '../issuer.ts';
+import type { Session } from '../store/sessions.ts';
+import type { Store } from '../store/store.ts';
+import type { Tenant } from '../store/tenants.ts';
+import { commit } from '../store/transaction.ts';
+import type { Passkey, User } from '../store/users.ts';
+import { isoTime } from './endpoint.ts';
+
+const name = z.string().check(z.trim(), z.maxLength(100));
+/** Role names: built-in owner/admin/user or the tenant's custom roles (checked in the write's transaction). */
+export const RoleName = z
+  .string()
+  .check(
+    z.regex(/^[a-z][a-z0-9_-]{0,39}$/, {
+      message: 'a role name is 1-40 characters of a-z, 0-9, "_" and "-", starting with a letter',
+    }),
+  );
+const roles = z.array(RoleName).check(
+  z.maxLength(20),
+  z.refine((list) => new Set(list).size === list.length, { message: 'roles must not repeat' }),
+);
+const email = z.email().check(z.maxLength(254), z.toLowerCase());
+
+export const CreateUser = z.strictObject({
+  email,
+  /** The administrator vouches for the address (default false). */
+  email_verified: z.optional(z.boolean()),
+  given_name: z.optional(name),
+  family_name: z.optional(name),
+  roles: z.optional(roles),
+});
+
+export const PatchUser = z.strictObject({
+  email: z.optional(email),
+  email_verified: z.optional(z.boolean()),
+  given_name: z.optional(name),
+  family_name: z.optional(name),
+  roles: z.optional(roles),
+  suspended: z.optional(z.boolean()),
+});
+
+/** The admin API's view of a user. */
+export function userJson(user: User) {
+  return {
+    id: user.userId,
+    email: user.email,
+    email_verified: user.emailVerified,
+    given_name: user.givenName,
+    family_name: user.familyName,
+    roles: user.roles,
+    suspended: user.suspended ?? false,
+    created_at: isoTime(user.createdAt),
+    sessions_revoked_at: user.sessionsRevokedAt !== undefined ? isoTime(user.sessionsRevokedAt) : null,
+  };
+}
+
+export function passkeyJson(passkey: Passkey) {
+  return {
+    id: passkey.credentialId,
+    /** Keyway does not ask users to name passkeys yet: the name says what kind of passkey it is. */
+    name: passkey.deviceType === 'multiDevice' ? 'Synced passkey' : 'Device-bound passkey',
+    created_at: isoTime(passkey.createdAt),
+    last_used_at: passkey.lastUsedAt !== undefined ? isoTime(passkey.lastUsedAt) : null,
+    transports: passkey.transports ?? [],
+    backed_up: passkey.backedUp,
+    device_type: passkey.deviceType,
+  };
+}
+
+export function sessionJson(session: Session) {
+  return {
+    id: session.id ?? null,
+    authenticated_at: isoTime(session.authTime),
+    expires_at: isoTime(session.expiresAt),
+    amr: session.amr,
+  };
+}
+
+/** The tenant and the user named by the path, or 404. */
+export async function requireUser(req: HttpRequest, store: Store): Promise<{ tenant: Tenant; user: User }> {
+  const tenant = await requireTenant(req, store);
+  const user = await store.users.findUser(tenant.id, req.params.userId ?? '');
+  if (!user) throw new NotFound('No such user.');
+  return { tenant, user };
+}
+
+/**
+ * After a sign-out everywhere, a suspension or a deletion has committed (which already made everything of the user
+ * unusable, see isUserActive): ends the user's sessions and revokes their token families for good, so nothing comes
+ * back on unsuspension and the listings are truthful. With `passkeys`, removes the passkeys too (deletion).
+ */
+export async function endUserSessions(store: Store, user: User, options: { passkeys?: boolean } = {}): Promise<void> {
+  const { tenantId, userId } = user;
+  for (const grantId of await store.tokens.listUserGrantIds(tenantId, userId))
+    await store.tokens.revokeGrant(tenantId, grantId, 'admin');
+  let cursor: string | undefined;
+  do {
+    const page = await store.sessions.listUserSessions(tenantId, userId, { limit: 100, cursor });
+    for (const s of page.items) if (s.id) await store.sessions.deleteSessionById(tenantId, s.id);
+    cursor = page.nextCursor;
+  } while (cursor);
+  if (!options.passkeys) return;
+  for (const passkey of await store.users.listPasskeys(tenantId, userId)) {
+    await commit(store.table, [store.users.deletePasskey(tenantId, userId, passkey.credentialId)]).catch((error) => {
+      if (!(error instanceof NotFound)) throw error; // removed meanwhile
+    });
+  }
+}
