@@ -11,13 +11,11 @@ import { isoTime } from './endpoint.ts';
 
 const name = z.string().check(z.trim(), z.maxLength(100));
 /** Role names: built-in owner/admin/user or the tenant's custom roles (checked in the write's transaction). */
-export const RoleName = z
-  .string()
-  .check(
-    z.regex(/^[a-z][a-z0-9_-]{0,39}$/, {
-      message: 'a role name is 1-40 characters of a-z, 0-9, "_" and "-", starting with a letter',
-    }),
-  );
+export const RoleName = z.string().check(
+  z.regex(/^[a-z][a-z0-9_-]{0,39}$/, {
+    message: 'a role name is 1-40 characters of a-z, 0-9, "_" and "-", starting with a letter',
+  }),
+);
 const roles = z.array(RoleName).check(
   z.maxLength(20),
   z.refine((list) => new Set(list).size === list.length, { message: 'roles must not repeat' }),
