@@ -285,6 +285,14 @@ export const routes: readonly Route[] = [
     auth: 'operator',
     access: { table: 'read', sign: false, publicKeys: false },
   },
+  {
+    id: 'admin-openapi',
+    methods: ['GET'],
+    path: '/admin/openapi.json',
+    entry: 'lambdas/admin-openapi/handler.ts',
+    auth: 'public',
+    access: { table: 'none', sign: false, publicKeys: false },
+  },
 ];
 
 /** Who may call `method` on `route`. */

@@ -1,6 +1,5 @@
-import { type AdminContext, adminEndpoint, change } from '../core/admin/endpoint.ts';
+import { type AdminContext, change, createAdminHandler } from '../core/admin/endpoint.ts';
 import { NotFound } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 
@@ -20,4 +19,4 @@ async function revokeApiKey({ req, store, now }: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ DELETE: revokeApiKey }));
+export const handler = createAdminHandler({ DELETE: revokeApiKey });

@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod/mini';
 import { apiKeyJson } from '../core/admin/api-keys.ts';
 import { API_KEY_PREFIX } from '../core/admin/authenticate.ts';
-import { type AdminContext, adminEndpoint, change, jsonBody, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
+import {
+  type AdminContext,
+  change,
+  createAdminHandler,
+  jsonBody,
+  pageQuery,
+  pageResponse,
+} from '../core/admin/endpoint.ts';
 import { actorOf } from '../core/admin/principal.ts';
+import { CreateApiKey } from '../core/admin/schemas.ts';
 import { randomToken, sha256 } from '../core/crypto.ts';
 import { Forbidden } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { API_KEY_SCOPES, type ApiKey } from '../core/store/api-keys.ts';
 import { parseInput } from '../core/validation.ts';
-
-const CreateApiKey = z.strictObject({
-  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
-  /** Default read + write. `write` implies `read`. */
-  scopes: z.optional(z.array(z.enum(API_KEY_SCOPES)).check(z.minLength(1), z.maxLength(2))),
-});
 
 /** `key_` + 16 characters of a-z0-9 (80 bits): the key's public id. */
 function newKeyId(): string {
@@ -66,4 +66,4 @@ async function createApiKey({ req, store, principal, now }: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ GET: listApiKeys, POST: createApiKey }));
+export const handler = createAdminHandler({ GET: listApiKeys, POST: createApiKey });

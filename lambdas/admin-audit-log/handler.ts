@@ -1,11 +1,10 @@
 import {
   type AdminContext,
-  adminEndpoint,
+  createAdminHandler,
   PLATFORM_AUDIT_LOG,
   pageQuery,
   pageResponse,
 } from '../core/admin/endpoint.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { requireTenant } from '../core/issuer.ts';
 import type { AuditEntry } from '../core/store/audit-log.ts';
 
@@ -31,4 +30,4 @@ async function listAuditLog({ req, store }: AdminContext) {
   return pageResponse(await store.auditLog.listEntries(logId, pageQuery(req)), entryJson);
 }
 
-export const handler = createHandler(adminEndpoint({ GET: listAuditLog }));
+export const handler = createAdminHandler({ GET: listAuditLog });

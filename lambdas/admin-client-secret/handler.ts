@@ -1,19 +1,13 @@
-import * as z from 'zod/mini';
-import { type AdminContext, adminEndpoint, change } from '../core/admin/endpoint.ts';
+import { type AdminContext, change, createAdminHandler } from '../core/admin/endpoint.ts';
+import { RotateSecret } from '../core/admin/schemas.ts';
 import { randomToken, sha256 } from '../core/crypto.ts';
 import { InvalidRequest, NotFound } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
-import { integerIn, parseInput } from '../core/validation.ts';
+import { parseInput } from '../core/validation.ts';
 
 /** How long the previous secret keeps working after a rotation unless the request says otherwise. */
 export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
-
-const RotateSecret = z.strictObject({
-  /** 0 revokes the previous secret at once (a leaked secret); at most 30 days. */
-  overlap_seconds: z.optional(integerIn(0, 30 * 86_400)),
-});
 
 /**
  * POST /admin/tenants/{tenantId}/clients/{clientId}/secret — a new secret, returned once. The previous one stays
@@ -47,4 +41,4 @@ async function rotateSecret({ req, store, now }: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ POST: rotateSecret }), { oauth: true });
+export const handler = createAdminHandler({ POST: rotateSecret }, { oauth: true });

@@ -1,7 +1,6 @@
 import { ClientMetadataPatch, clientJson, LIFETIME_FIELDS, metadataError } from '../core/admin/clients.ts';
-import { type AdminContext, adminEndpoint, change, jsonBody } from '../core/admin/endpoint.ts';
+import { type AdminContext, change, createAdminHandler, jsonBody } from '../core/admin/endpoint.ts';
 import { InvalidClientMetadata, NotFound } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { webOrigins } from '../core/oidc/redirect-uris.ts';
@@ -88,6 +87,9 @@ async function deleteClient(ctx: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ GET: getClient, PATCH: patchClient, DELETE: deleteClient }), {
-  oauth: true,
-});
+export const handler = createAdminHandler(
+  { GET: getClient, PATCH: patchClient, DELETE: deleteClient },
+  {
+    oauth: true,
+  },
+);

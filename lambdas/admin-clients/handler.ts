@@ -1,8 +1,14 @@
 import { ClientMetadata, clientJson, LIFETIME_FIELDS, metadataError } from '../core/admin/clients.ts';
-import { type AdminContext, adminEndpoint, change, jsonBody, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
+import {
+  type AdminContext,
+  change,
+  createAdminHandler,
+  jsonBody,
+  pageQuery,
+  pageResponse,
+} from '../core/admin/endpoint.ts';
 import { randomToken, sha256 } from '../core/crypto.ts';
 import { InvalidClientMetadata } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { webOrigins } from '../core/oidc/redirect-uris.ts';
@@ -63,4 +69,4 @@ async function registerClient({ req, store, now }: AdminContext) {
 }
 
 // RFC 7591 §3.2.2 errors carry `error`/`error_description`, like the OAuth endpoints.
-export const handler = createHandler(adminEndpoint({ GET: listClients, POST: registerClient }), { oauth: true });
+export const handler = createAdminHandler({ GET: listClients, POST: registerClient }, { oauth: true });

@@ -1,6 +1,5 @@
-import { type AdminContext, adminEndpoint, change } from '../core/admin/endpoint.ts';
+import { type AdminContext, change, createAdminHandler } from '../core/admin/endpoint.ts';
 import { InvalidRequest, NotFound } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { isBuiltInRole } from '../core/store/roles.ts';
@@ -23,4 +22,4 @@ async function deleteRole({ req, store }: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ DELETE: deleteRole }));
+export const handler = createAdminHandler({ DELETE: deleteRole });

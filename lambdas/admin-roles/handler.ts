@@ -1,18 +1,11 @@
-import * as z from 'zod/mini';
-import { type AdminContext, adminEndpoint, change, isoTime, jsonBody, pageQuery } from '../core/admin/endpoint.ts';
-import { RoleName } from '../core/admin/users.ts';
+import { type AdminContext, change, createAdminHandler, isoTime, jsonBody, pageQuery } from '../core/admin/endpoint.ts';
+import { CreateRole } from '../core/admin/schemas.ts';
 import { InvalidRequest } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { isBuiltInRole, type Role } from '../core/store/roles.ts';
 import { BUILT_IN_ROLES } from '../core/store/users.ts';
 import { parseInput } from '../core/validation.ts';
-
-const CreateRole = z.strictObject({
-  name: RoleName,
-  description: z.optional(z.string().check(z.trim(), z.maxLength(200))),
-});
 
 function roleJson(role: Role) {
   return {
@@ -60,4 +53,4 @@ async function createRole({ req, store, now }: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ GET: listRoles, POST: createRole }));
+export const handler = createAdminHandler({ GET: listRoles, POST: createRole });

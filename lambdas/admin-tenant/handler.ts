@@ -1,21 +1,12 @@
-import * as z from 'zod/mini';
-import { type AdminContext, adminEndpoint, change, jsonBody, PLATFORM_AUDIT_LOG } from '../core/admin/endpoint.ts';
-import { checkRpId, TenantSettingsInput, tenantJson } from '../core/admin/tenants.ts';
+import { type AdminContext, change, createAdminHandler, jsonBody, PLATFORM_AUDIT_LOG } from '../core/admin/endpoint.ts';
+import { PatchTenant } from '../core/admin/schemas.ts';
+import { checkRpId, tenantJson } from '../core/admin/tenants.ts';
 import { Conflict, Forbidden, InvalidRequest, NotFound } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
 import { logger } from '../core/logger.ts';
-import { DEFAULT_TENANT_SETTINGS, PLANS, type Tenant, type TenantChanges } from '../core/store/tenants.ts';
+import { DEFAULT_TENANT_SETTINGS, type Tenant, type TenantChanges } from '../core/store/tenants.ts';
 import { tenantIdProblem } from '../core/tenant-id.ts';
 import { parseInput } from '../core/validation.ts';
-
-const PatchTenant = z.strictObject({
-  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(100))),
-  plan: z.optional(z.enum(PLANS)),
-  settings: z.optional(
-    z.strictObject({ ...TenantSettingsInput.shape, rpId: z.optional(z.nullable(TenantSettingsInput.shape.rpId)) }),
-  ),
-});
 
 async function loadTenant({ req, store }: AdminContext): Promise<Tenant> {
   const id = req.params.tenantId ?? '';
@@ -93,4 +84,4 @@ async function deleteTenant(ctx: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ GET: getTenant, PATCH: patchTenant, DELETE: deleteTenant }));
+export const handler = createAdminHandler({ GET: getTenant, PATCH: patchTenant, DELETE: deleteTenant });

@@ -1,19 +1,18 @@
-import * as z from 'zod/mini';
-import { type AdminContext, adminEndpoint, change, jsonBody, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
-import { checkRpId, TenantSettingsInput, tenantJson } from '../core/admin/tenants.ts';
+import {
+  type AdminContext,
+  change,
+  createAdminHandler,
+  jsonBody,
+  pageQuery,
+  pageResponse,
+} from '../core/admin/endpoint.ts';
+import { CreateTenant } from '../core/admin/schemas.ts';
+import { checkRpId, tenantJson } from '../core/admin/tenants.ts';
 import { InvalidRequest } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
-import { DEFAULT_TENANT_SETTINGS, PLANS, type Tenant } from '../core/store/tenants.ts';
+import { DEFAULT_TENANT_SETTINGS, type Tenant } from '../core/store/tenants.ts';
 import { generateTenantId, tenantIdProblem } from '../core/tenant-id.ts';
 import { parseInput } from '../core/validation.ts';
-
-const CreateTenant = z.strictObject({
-  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
-  plan: z.enum(PLANS),
-  id: z.optional(z.string().check(z.maxLength(40))),
-  settings: z.optional(TenantSettingsInput),
-});
 
 /** GET /admin/tenants — the operator's paginated list (GSI1, eventually consistent). */
 async function listTenants({ req, store }: AdminContext) {
@@ -48,4 +47,4 @@ async function createTenant({ req, store, nowMs }: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ GET: listTenants, POST: createTenant }));
+export const handler = createAdminHandler({ GET: listTenants, POST: createTenant });

@@ -1,7 +1,6 @@
-import { type AdminContext, adminEndpoint, change } from '../core/admin/endpoint.ts';
+import { type AdminContext, change, createAdminHandler } from '../core/admin/endpoint.ts';
 import { requireUser } from '../core/admin/users.ts';
 import { NotFound } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
 
 /** DELETE /admin/tenants/{tenantId}/users/{userId}/passkeys/{credentialId} — that passkey no longer signs in. */
@@ -21,4 +20,4 @@ async function deletePasskey({ req, store }: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ DELETE: deletePasskey }));
+export const handler = createAdminHandler({ DELETE: deletePasskey });

@@ -1,6 +1,5 @@
-import { type AdminContext, adminEndpoint, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
+import { type AdminContext, createAdminHandler, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
 import { passkeyJson, requireUser } from '../core/admin/users.ts';
-import { createHandler } from '../core/http/handler.ts';
 
 /** GET /admin/tenants/{tenantId}/users/{userId}/passkeys — never the public key or the signature counter. */
 async function listPasskeys({ req, store }: AdminContext) {
@@ -8,4 +7,4 @@ async function listPasskeys({ req, store }: AdminContext) {
   return pageResponse(await store.users.listPasskeyPage(tenant.id, user.userId, pageQuery(req)), passkeyJson);
 }
 
-export const handler = createHandler(adminEndpoint({ GET: listPasskeys }));
+export const handler = createAdminHandler({ GET: listPasskeys });

@@ -1,6 +1,5 @@
-import { type AdminContext, adminEndpoint, change, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
+import { type AdminContext, change, createAdminHandler, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
 import { endUserSessions, requireUser, sessionJson } from '../core/admin/users.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
 import { isUserActive, type User } from '../core/store/users.ts';
 
@@ -29,4 +28,4 @@ async function signOutEverywhere({ req, store, now, nowMs }: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ GET: listSessions, DELETE: signOutEverywhere }));
+export const handler = createAdminHandler({ GET: listSessions, DELETE: signOutEverywhere });

@@ -1,7 +1,7 @@
-import { type AdminContext, adminEndpoint, change, jsonBody } from '../core/admin/endpoint.ts';
-import { endUserSessions, PatchUser, requireUser, userJson } from '../core/admin/users.ts';
+import { type AdminContext, change, createAdminHandler, jsonBody } from '../core/admin/endpoint.ts';
+import { PatchUser } from '../core/admin/schemas.ts';
+import { endUserSessions, requireUser, userJson } from '../core/admin/users.ts';
 import { InvalidRequest } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { json } from '../core/http/types.ts';
 import { roleChanges } from '../core/store/roles.ts';
 import type { User } from '../core/store/users.ts';
@@ -64,4 +64,4 @@ async function deleteUser({ req, store }: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ GET: getUser, PATCH: patchUser, DELETE: deleteUser }));
+export const handler = createAdminHandler({ GET: getUser, PATCH: patchUser, DELETE: deleteUser });

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
-import { type AdminContext, adminEndpoint, change, jsonBody, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
-import { CreateUser, userJson } from '../core/admin/users.ts';
-import { createHandler } from '../core/http/handler.ts';
+import {
+  type AdminContext,
+  change,
+  createAdminHandler,
+  jsonBody,
+  pageQuery,
+  pageResponse,
+} from '../core/admin/endpoint.ts';
+import { CreateUser } from '../core/admin/schemas.ts';
+import { userJson } from '../core/admin/users.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { roleChanges } from '../core/store/roles.ts';
@@ -46,4 +53,4 @@ async function createUser({ req, store, now }: AdminContext) {
   });
 }
 
-export const handler = createHandler(adminEndpoint({ GET: listUsers, POST: createUser }));
+export const handler = createAdminHandler({ GET: listUsers, POST: createUser });

@@ -1,5 +1,6 @@
 import { systemClock } from './clock.ts';
-import { type Config, parseConfig } from './config.ts';
+import type { Config } from './config.ts';
+import { getConfig, overrideConfig } from './runtime-config.ts';
 import { Store } from './store/store.ts';
 import { createDocumentClient, Table } from './store/table.ts';
 
@@ -8,13 +9,9 @@ import { createDocumentClient, Table } from './store/table.ts';
  * The signer lives in signing.ts so endpoints that never sign do not bundle the KMS client.
  */
 
-let config: Config | undefined;
 let store: Store | undefined;
 
-export function getConfig(): Config {
-  config ??= parseConfig();
-  return config;
-}
+export { getConfig };
 
 export function getStore(): Store {
   if (!store) {
@@ -27,6 +24,6 @@ export function getStore(): Store {
 
 /** For tests and the local server: replace what the environment would build. */
 export function overrideDeps(deps: { config?: Config; store?: Store }): void {
-  if (deps.config) config = deps.config;
+  if (deps.config) overrideConfig(deps.config);
   if (deps.store) store = deps.store;
 }

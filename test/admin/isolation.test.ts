@@ -58,8 +58,8 @@ describe('isolation matrix: every tenant-scoped admin route and method', () => {
     },
   );
 
-  it('every admin route in the table declares operator or tenant-admin auth for each of its methods', () => {
-    for (const { route, method } of calls(adminRoutes)) {
+  it('every admin route in the table but the public OpenAPI document declares operator or tenant-admin auth', () => {
+    for (const { route, method } of calls(adminRoutes.filter((r) => r.id !== 'admin-openapi'))) {
       expect(['operator', 'tenant-admin'], `${method} ${route.path}`).toContain(authOf(route, method));
     }
   });

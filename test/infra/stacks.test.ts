@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { TABLE_SCHEMA } from '../../lambdas/core/store/schema.ts';
 import { PLANS } from '../../lambdas/core/store/tenants.ts';
 import { routes } from '../../lambdas/routes.ts';
-import { type Api, isTenantScoped } from '../../lib/api.ts';
+import { type Api, isManagementRoute, isTenantScoped } from '../../lib/api.ts';
 import type { PlanConfig } from '../../lib/config.ts';
 import { KeywayFunction } from '../../lib/keyway-function.ts';
 import type { TenantAuthorizer } from '../../lib/tenant-authorizer.ts';
@@ -159,14 +159,14 @@ describe('functions', () => {
     }
   });
 
-  it('gives each route the signer settings, TABLE_NAME only when it uses the table, the operator key hash only on /admin', () => {
+  it('gives each route the signer settings, TABLE_NAME only when it uses the table, the operator key hash only on management routes', () => {
     for (const route of routes) {
       const fn = template.toJSON().Resources[logicalId(api.functions.get(route.id)!.function)];
       const env = fn.Properties.Environment.Variables as Record<string, unknown>;
       expect(env.SIGNER_MODE).toBe('kms');
       expect(env.SIGNING_KEY_ID).toBeDefined();
       expect('TABLE_NAME' in env).toBe(route.access.table !== 'none');
-      expect('KEYWAY_ADMIN_KEY_SHA256' in env).toBe(route.path.startsWith('/admin/'));
+      expect('KEYWAY_ADMIN_KEY_SHA256' in env).toBe(isManagementRoute(route));
       expect('BASE_URL' in env).toBe(false); // no custom domain in the default context
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('keyway');
     }

@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
 import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
-import { getStore } from '../deps.ts';
+import { getConfig, getStore } from '../deps.ts';
 import { InvalidRequest, MethodNotAllowed } from '../errors.ts';
+import { createHandler, type HttpOptions } from '../http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../http/types.ts';
 import type { AuditInput } from '../store/audit-log.ts';
 import type { Claim, StoredResponse } from '../store/idempotency.ts';
@@ -10,6 +11,7 @@ import { MAX_PAGE_SIZE, type Page } from '../store/paging.ts';
 import type { Store } from '../store/store.ts';
 import { commit, type TransactionPart } from '../store/transaction.ts';
 import { parseInput } from '../validation.ts';
+import { authenticate } from './authenticate.ts';
 import { actorOf, type Principal } from './principal.ts';
 
 export interface AdminContext {
@@ -124,6 +126,14 @@ export function adminEndpoint(methods: Methods) {
       throw error;
     }
   };
+}
+
+/** The Lambda handler of an admin route: its methods, behind the route table's `auth` (the key checks). */
+export function createAdminHandler(methods: Methods, options: Omit<HttpOptions, 'authenticator'> = {}) {
+  return createHandler(adminEndpoint(methods), {
+    ...options,
+    authenticator: (req, auth) => authenticate(req, auth, { store: getStore(), config: getConfig() }),
+  });
 }
 
 function storedResponse(response: HttpResponse, secretFields: readonly string[]): StoredResponse {

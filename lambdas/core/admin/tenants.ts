@@ -1,23 +1,8 @@
 import { getPublicSuffix } from 'tldts';
-import * as z from 'zod/mini';
 import { InvalidRequest } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { issuerOf } from '../issuer.ts';
 import type { Tenant } from '../store/tenants.ts';
-import { integerIn } from '../validation.ts';
-
-const HOST_NAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
-
-/** Tenant settings as the admin API accepts them (all optional; PATCH merges). */
-export const TenantSettingsInput = z.strictObject({
-  rpId: z.optional(z.string().check(z.regex(HOST_NAME, { message: 'must be a lower-case host name' }))),
-  signUpOpen: z.optional(z.boolean()),
-  refreshGraceSeconds: z.optional(integerIn(0, 60)),
-  accessTokenTtlSeconds: z.optional(integerIn(60, 86_400)),
-  idTokenTtlSeconds: z.optional(integerIn(60, 86_400)),
-  refreshTokenTtlSeconds: z.optional(integerIn(300, 365 * 86_400)),
-  sessionTtlSeconds: z.optional(integerIn(300, 90 * 86_400)),
-});
 
 /**
  * WebAuthn §5.1.3 / §13.4.9: the RP ID must be the effective domain of the origin (here the issuer's host) or a

@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import { NotFound } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { requireTenant } from '../issuer.ts';
@@ -8,37 +7,6 @@ import type { Tenant } from '../store/tenants.ts';
 import { commit } from '../store/transaction.ts';
 import type { Passkey, User } from '../store/users.ts';
 import { isoTime } from './endpoint.ts';
-
-const name = z.string().check(z.trim(), z.maxLength(100));
-/** Role names: built-in owner/admin/user or the tenant's custom roles (checked in the write's transaction). */
-export const RoleName = z.string().check(
-  z.regex(/^[a-z][a-z0-9_-]{0,39}$/, {
-    message: 'a role name is 1-40 characters of a-z, 0-9, "_" and "-", starting with a letter',
-  }),
-);
-const roles = z.array(RoleName).check(
-  z.maxLength(20),
-  z.refine((list) => new Set(list).size === list.length, { message: 'roles must not repeat' }),
-);
-const email = z.email().check(z.maxLength(254), z.toLowerCase());
-
-export const CreateUser = z.strictObject({
-  email,
-  /** The administrator vouches for the address (default false). */
-  email_verified: z.optional(z.boolean()),
-  given_name: z.optional(name),
-  family_name: z.optional(name),
-  roles: z.optional(roles),
-});
-
-export const PatchUser = z.strictObject({
-  email: z.optional(email),
-  email_verified: z.optional(z.boolean()),
-  given_name: z.optional(name),
-  family_name: z.optional(name),
-  roles: z.optional(roles),
-  suspended: z.optional(z.boolean()),
-});
 
 /** The admin API's view of a user. */
 export function userJson(user: User) {

@@ -1,10 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { authOf, routes } from '../../routes.ts';
-import { authenticate } from '../admin/authenticate.ts';
-import { getConfig, getStore } from '../deps.ts';
+import { authOf, type RouteAuth, routes } from '../../routes.ts';
+import type { Principal } from '../admin/principal.ts';
 import { logger } from '../logger.ts';
+import { getConfig } from '../runtime-config.ts';
 import { normalizeHeaders, toHttpRequest, toProxyResult } from './event.ts';
 import { asKeywayError, problemResponse } from './problem.ts';
 import type { HttpRequest, HttpResponse } from './types.ts';
@@ -19,7 +19,15 @@ export type CorsPolicy =
       readonly isAllowed: (origin: string, tenantId: string | undefined) => Promise<boolean>;
     };
 
+/** Authenticates the caller of a management route (core/admin/endpoint.ts supplies the one implementation). */
+export type Authenticator = (req: HttpRequest, auth: Exclude<RouteAuth, 'public'>) => Promise<Principal>;
+
 export interface HttpOptions {
+  /**
+   * Required by every route whose `auth` in the route table is not `public`: the middleware refuses to run such a
+   * route without it (fail closed), so forgetting it can never open a route.
+   */
+  readonly authenticator?: Authenticator;
   /** OAuth protocol endpoint: error bodies also carry `error`/`error_description`, served as application/json. */
   readonly oauth?: boolean;
   readonly cors?: CorsPolicy;
@@ -104,8 +112,10 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
       const route = routes.find((r) => r.path === request.event.resource);
       if (!route) throw new Error(`no route in lambdas/routes.ts for resource ${request.event.resource}`);
       const auth = authOf(route, req.method);
-      if (auth !== undefined && auth !== 'public')
-        req = { ...req, principal: await authenticate(req, auth, { store: getStore(), config: getConfig() }) };
+      if (auth !== undefined && auth !== 'public') {
+        if (!options.authenticator) throw new Error(`route ${route.id} needs ${auth} auth but has no authenticator`);
+        req = { ...req, principal: await options.authenticator(req, auth) };
+      }
       internal.req = req;
       (request.context as KeywayContext).keywayRequest = req;
       if (req.method === 'OPTIONS' && options.cors) {

@@ -1,14 +1,13 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { NotFound } from '../errors.ts';
+import type { ApiKeyScope } from '../vocabulary.ts';
 import { strip } from './item.ts';
 import { keys } from './keys.ts';
 import { type Page, queryPage } from './paging.ts';
 import { type Item, isConditionFailed, type Table } from './table.ts';
 import type { TransactionPart } from './transaction.ts';
 
-/** `read` may call GET; `write` may call everything else (and implies nothing about reads: keys get both). */
-export const API_KEY_SCOPES = ['read', 'write'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+export { API_KEY_SCOPES, type ApiKeyScope } from '../vocabulary.ts';
 
 export interface ApiKey {
   readonly tenantId: string;

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { BatchWriteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Conflict, NotFound } from '../errors.ts';
+import type { Plan } from '../vocabulary.ts';
 import { keys } from './keys.ts';
 import { type Page, queryPage } from './paging.ts';
 import { TABLE_SCHEMA } from './schema.ts';
 import { type Item, isConditionFailed, type Key, type Table } from './table.ts';
 import { commit, type TransactionPart } from './transaction.ts';
 
-export const PLANS = ['free', 'pro', 'enterprise'] as const;
-export type Plan = (typeof PLANS)[number];
+export { PLANS, type Plan } from '../vocabulary.ts';
 
 export interface TenantSettings {
   /** WebAuthn RP ID. Unset means the host of BASE_URL. It cannot change later without losing every passkey. */

@@ -8,7 +8,7 @@ import { TABLE_SCHEMA } from './schema.ts';
 import { type Item, isConditionFailed, isTransactionConditionFailed, type Table } from './table.ts';
 import type { TransactionPart } from './transaction.ts';
 
-export const BUILT_IN_ROLES = ['owner', 'admin', 'user'] as const;
+export { BUILT_IN_ROLES } from '../vocabulary.ts';
 
 export interface User {
   readonly tenantId: string;

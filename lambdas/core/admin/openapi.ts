@@ -1,0 +1,346 @@
+import * as z from 'zod/mini';
+import { authOf, type HttpMethod, type Route, routes } from '../../routes.ts';
+import { API_KEY_SCOPES, PLANS } from '../vocabulary.ts';
+import { ClientMetadata, ClientMetadataPatch } from './clients.ts';
+import { CreateApiKey, CreateRole, CreateTenant, CreateUser, PatchTenant, PatchUser, RotateSecret } from './schemas.ts';
+
+/*
+ * The OpenAPI 3.1 document of the admin API. Request bodies are the very zod schemas the handlers parse with
+ * (converted by zod's own JSON Schema emitter), so the document cannot drift from validation; response schemas are
+ * declared here and test/admin/openapi.test.ts validates real responses of every operation against them.
+ */
+
+const time = z.iso.datetime();
+const nullableTime = z.nullable(time);
+
+const Tenant = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  plan: z.enum(PLANS),
+  settings: z.strictObject({
+    rpId: z.optional(z.string()),
+    signUpOpen: z.boolean(),
+    refreshGraceSeconds: z.number(),
+    accessTokenTtlSeconds: z.number(),
+    idTokenTtlSeconds: z.number(),
+    refreshTokenTtlSeconds: z.number(),
+    sessionTtlSeconds: z.number(),
+  }),
+  rp_id_locked: z.boolean(),
+  created_at: time,
+  issuer: z.url(),
+  discovery: z.url(),
+});
+
+const apiKeyFields = {
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.enum(API_KEY_SCOPES)),
+  created_at: time,
+  created_by: z.string(),
+  last_used_at: nullableTime,
+  revoked_at: nullableTime,
+};
+const ApiKey = z.strictObject(apiKeyFields);
+/** `secret` is null only in an idempotent replay (secrets are never stored). */
+const CreatedApiKey = z.strictObject({ ...apiKeyFields, secret: z.nullable(z.string()) });
+
+const clientFields = {
+  client_id: z.string(),
+  client_id_issued_at: z.number(),
+  client_name: z.string(),
+  redirect_uris: z.array(z.string()),
+  post_logout_redirect_uris: z.array(z.string()),
+  grant_types: z.array(z.string()),
+  response_types: z.array(z.string()),
+  token_endpoint_auth_method: z.string(),
+  scope: z.string(),
+  audience: z.optional(z.string()),
+  access_token_lifetime: z.optional(z.number()),
+  id_token_lifetime: z.optional(z.number()),
+  refresh_token_lifetime: z.optional(z.number()),
+};
+const Client = z.strictObject(clientFields);
+const CreatedClient = z.strictObject({
+  ...clientFields,
+  client_secret: z.optional(z.nullable(z.string())),
+  client_secret_expires_at: z.optional(z.number()),
+});
+const RotatedSecret = z.strictObject({
+  client_id: z.string(),
+  client_secret: z.nullable(z.string()),
+  client_secret_expires_at: z.number(),
+  previous_secret_expires_at: z.nullable(z.number()),
+});
+
+const User = z.strictObject({
+  id: z.string(),
+  email: z.string(),
+  email_verified: z.boolean(),
+  given_name: z.string(),
+  family_name: z.string(),
+  roles: z.array(z.string()),
+  suspended: z.boolean(),
+  created_at: time,
+  sessions_revoked_at: nullableTime,
+});
+const Passkey = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  created_at: time,
+  last_used_at: nullableTime,
+  transports: z.array(z.string()),
+  backed_up: z.boolean(),
+  device_type: z.enum(['singleDevice', 'multiDevice']),
+});
+const Session = z.strictObject({
+  id: z.nullable(z.string()),
+  authenticated_at: time,
+  expires_at: time,
+  amr: z.array(z.string()),
+});
+const Role = z.strictObject({
+  name: z.string(),
+  description: z.nullable(z.string()),
+  built_in: z.boolean(),
+  users: z.nullable(z.number()),
+  created_at: nullableTime,
+});
+const AuditEntry = z.strictObject({
+  id: z.string(),
+  time,
+  actor: z.string(),
+  action: z.string(),
+  target: z.strictObject({ type: z.string(), id: z.string() }),
+  trace_id: z.string(),
+  idempotency_key: z.nullable(z.string()),
+  changes: z.record(z.string(), z.unknown()),
+});
+const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  traceId: z.string(),
+  code: z.string(),
+  error: z.optional(z.string()),
+  error_description: z.optional(z.string()),
+});
+const list = (item: z.ZodMiniType) => z.strictObject({ items: z.array(item), next_cursor: z.nullable(z.string()) });
+const done = (fields: Record<string, z.ZodMiniType>) => z.strictObject(fields);
+
+interface Operation {
+  readonly summary: string;
+  readonly request?: z.ZodMiniType;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly status: number;
+  readonly response: z.ZodMiniType;
+}
+
+const PAGE = { limit: 'Page size, 1–100 (default 50).', cursor: 'next_cursor of the previous page.' };
+
+/** One entry per admin route and method of lambdas/routes.ts (the OpenAPI test fails on a missing one). */
+export const ADMIN_OPERATIONS: Readonly<Record<string, Partial<Record<HttpMethod, Operation>>>> = {
+  'admin-tenants': {
+    GET: { summary: 'List tenants (operator)', query: PAGE, status: 200, response: list(Tenant) },
+    POST: { summary: 'Create a tenant (operator)', request: CreateTenant, status: 201, response: Tenant },
+  },
+  'admin-tenant': {
+    GET: { summary: 'Read a tenant', status: 200, response: Tenant },
+    PATCH: {
+      summary: 'Change name, settings (and, operator only, plan)',
+      request: PatchTenant,
+      status: 200,
+      response: Tenant,
+    },
+    DELETE: {
+      summary: 'Delete a tenant and purge its data (operator)',
+      status: 200,
+      response: done({ id: z.string(), deleted: z.boolean(), purged: z.boolean() }),
+    },
+  },
+  'admin-api-keys': {
+    GET: { summary: "List the tenant's API keys", query: PAGE, status: 200, response: list(ApiKey) },
+    POST: {
+      summary: 'Create an API key (secret shown once)',
+      request: CreateApiKey,
+      status: 201,
+      response: CreatedApiKey,
+    },
+  },
+  'admin-api-key': {
+    DELETE: { summary: 'Revoke an API key', status: 200, response: done({ id: z.string(), revoked: z.boolean() }) },
+  },
+  'admin-clients': {
+    GET: { summary: 'List clients', query: PAGE, status: 200, response: list(Client) },
+    POST: {
+      summary: 'Register a client (RFC 7591 metadata)',
+      request: ClientMetadata,
+      status: 201,
+      response: CreatedClient,
+    },
+  },
+  'admin-client': {
+    GET: { summary: 'Read a client', status: 200, response: Client },
+    PATCH: { summary: 'Change client metadata', request: ClientMetadataPatch, status: 200, response: Client },
+    DELETE: {
+      summary: 'Delete a client (its tokens stop working)',
+      status: 200,
+      response: done({ client_id: z.string(), deleted: z.boolean() }),
+    },
+  },
+  'admin-client-secret': {
+    POST: {
+      summary: 'Rotate the client secret (the previous one stays valid for the overlap)',
+      request: RotateSecret,
+      status: 200,
+      response: RotatedSecret,
+    },
+  },
+  'admin-users': {
+    GET: {
+      summary: 'List users, or find one by ?email=',
+      query: { ...PAGE, email: 'Exact email address (any case).' },
+      status: 200,
+      response: list(User),
+    },
+    POST: { summary: 'Create a user (without credentials)', request: CreateUser, status: 201, response: User },
+  },
+  'admin-user': {
+    GET: { summary: 'Read a user', status: 200, response: User },
+    PATCH: { summary: 'Change profile claims, roles, suspension', request: PatchUser, status: 200, response: User },
+    DELETE: { summary: 'Delete a user', status: 200, response: done({ id: z.string(), deleted: z.boolean() }) },
+  },
+  'admin-user-passkeys': {
+    GET: { summary: "List a user's passkeys", query: PAGE, status: 200, response: list(Passkey) },
+  },
+  'admin-user-passkey': {
+    DELETE: { summary: 'Remove a passkey', status: 200, response: done({ id: z.string(), deleted: z.boolean() }) },
+  },
+  'admin-user-sessions': {
+    GET: { summary: "List a user's sessions", query: PAGE, status: 200, response: list(Session) },
+    DELETE: {
+      summary: 'Sign the user out everywhere (sessions and token families)',
+      status: 200,
+      response: done({ id: z.string(), sessions_revoked_at: time }),
+    },
+  },
+  'admin-roles': {
+    GET: { summary: 'List built-in and custom roles', query: PAGE, status: 200, response: list(Role) },
+    POST: { summary: 'Create a custom role', request: CreateRole, status: 201, response: Role },
+  },
+  'admin-role': {
+    DELETE: {
+      summary: 'Delete a custom role (409 while assigned)',
+      status: 200,
+      response: done({ name: z.string(), deleted: z.boolean() }),
+    },
+  },
+  'admin-audit-log': {
+    GET: { summary: "The tenant's audit log, newest first", query: PAGE, status: 200, response: list(AuditEntry) },
+  },
+  'admin-platform-audit-log': {
+    GET: {
+      summary: 'The platform audit log (tenant deletions; operator)',
+      query: PAGE,
+      status: 200,
+      response: list(AuditEntry),
+    },
+  },
+  'admin-openapi': {
+    GET: { summary: 'This document', status: 200, response: z.record(z.string(), z.unknown()) },
+  },
+};
+
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output') {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, target: 'draft-2020-12' }) as Record<string, unknown>;
+  return rest;
+}
+
+function operationOf(route: Route, method: HttpMethod, op: Operation) {
+  const auth = authOf(route, method);
+  const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  const parameters = [
+    ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+    ...Object.entries(op.query ?? {}).map(([name, description]) => ({
+      name,
+      in: 'query',
+      required: false,
+      description,
+      schema: name === 'limit' ? { type: 'integer', minimum: 1, maximum: 100 } : { type: 'string' },
+    })),
+    ...(method === 'POST' || method === 'PATCH'
+      ? [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description:
+              'Replays the stored response for 24 h (one-time secrets withheld); 422 for a different request, 409 while in flight.',
+            schema: { type: 'string', maxLength: 255 },
+          },
+        ]
+      : []),
+  ];
+  return {
+    operationId: `${route.id}.${method.toLowerCase()}`,
+    summary: op.summary,
+    'x-keyway-auth': auth,
+    security: auth === 'public' ? [] : [{ bearer: [] }, ...(auth === 'tenant-admin' ? [{ basic: [] }] : [])],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(op.request
+      ? {
+          requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.request, 'input') } } },
+        }
+      : {}),
+    responses: {
+      [op.status]: {
+        description: 'Success',
+        content: { 'application/json': { schema: jsonSchema(op.response, 'output') } },
+      },
+      default: {
+        description: 'RFC 7807 problem details (with traceId)',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      },
+    },
+  };
+}
+
+let cached: Record<string, unknown> | undefined;
+
+/** The whole document; `servers` is filled in per request (the base URL depends on the deployment). */
+export function adminOpenApi(baseUrl: string): Record<string, unknown> {
+  cached ??= {
+    openapi: '3.1.0',
+    info: {
+      title: 'Keyway admin API',
+      version: '1',
+      description:
+        'Manage tenants, API keys, clients, users, roles, passkeys and sessions. Authenticate with the platform operator key (Bearer) or a tenant API key (Bearer, or HTTP Basic with the key as the username).',
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'KEYWAY_ADMIN_KEY, or a tenant API key kw_sk_…' },
+        basic: { type: 'http', scheme: 'basic', description: 'A tenant API key as the username, empty password' },
+      },
+      schemas: { Problem: jsonSchema(Problem, 'output') },
+    },
+    paths: Object.fromEntries(
+      routes
+        .filter((r) => r.path.startsWith('/admin/'))
+        .map((route) => [
+          route.path,
+          Object.fromEntries(
+            route.methods
+              .filter((m) => m !== 'OPTIONS')
+              .map((method) => {
+                const op = ADMIN_OPERATIONS[route.id]?.[method];
+                if (!op) throw new Error(`no OpenAPI operation for ${method} ${route.path}`);
+                return [method.toLowerCase(), operationOf(route, method, op)];
+              }),
+          ),
+        ]),
+    ),
+  };
+  return { ...cached, servers: [{ url: baseUrl }] };
+}

@@ -1,0 +1,85 @@
+import * as z from 'zod/mini';
+import { integerIn } from '../validation.ts';
+import { API_KEY_SCOPES, PLANS } from '../vocabulary.ts';
+
+/*
+ * The admin API's request bodies. Handlers parse with these; the OpenAPI document is generated from them. They
+ * import nothing of the store, so the OpenAPI function bundles no DynamoDB client.
+ */
+
+const HOST_NAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const displayName = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
+
+/** Tenant settings as the admin API accepts them (all optional; PATCH merges). */
+export const TenantSettingsInput = z.strictObject({
+  rpId: z.optional(z.string().check(z.regex(HOST_NAME, { message: 'must be a lower-case host name' }))),
+  signUpOpen: z.optional(z.boolean()),
+  refreshGraceSeconds: z.optional(integerIn(0, 60)),
+  accessTokenTtlSeconds: z.optional(integerIn(60, 86_400)),
+  idTokenTtlSeconds: z.optional(integerIn(60, 86_400)),
+  refreshTokenTtlSeconds: z.optional(integerIn(300, 365 * 86_400)),
+  sessionTtlSeconds: z.optional(integerIn(300, 90 * 86_400)),
+});
+
+export const CreateTenant = z.strictObject({
+  name: displayName,
+  plan: z.enum(PLANS),
+  id: z.optional(z.string().check(z.maxLength(40))),
+  settings: z.optional(TenantSettingsInput),
+});
+
+/** `rpId: null` returns to the default (the host of BASE_URL). The id never changes. */
+export const PatchTenant = z.strictObject({
+  name: z.optional(displayName),
+  plan: z.optional(z.enum(PLANS)),
+  settings: z.optional(
+    z.strictObject({ ...TenantSettingsInput.shape, rpId: z.optional(z.nullable(TenantSettingsInput.shape.rpId)) }),
+  ),
+});
+
+export const CreateApiKey = z.strictObject({
+  name: displayName,
+  /** Default read + write. Every key has `read`. */
+  scopes: z.optional(z.array(z.enum(API_KEY_SCOPES)).check(z.minLength(1), z.maxLength(2))),
+});
+
+export const RotateSecret = z.strictObject({
+  /** 0 revokes the previous secret at once (a leaked secret); at most 30 days. */
+  overlap_seconds: z.optional(integerIn(0, 30 * 86_400)),
+});
+
+const personName = z.string().check(z.trim(), z.maxLength(100));
+/** Role names: built-in owner/admin/user or the tenant's custom roles (checked in the write's transaction). */
+export const RoleName = z.string().check(
+  z.regex(/^[a-z][a-z0-9_-]{0,39}$/, {
+    message: 'a role name is 1-40 characters of a-z, 0-9, "_" and "-", starting with a letter',
+  }),
+);
+const roles = z.array(RoleName).check(
+  z.maxLength(20),
+  z.refine((list) => new Set(list).size === list.length, { message: 'roles must not repeat' }),
+);
+const email = z.email().check(z.maxLength(254), z.toLowerCase());
+
+export const CreateUser = z.strictObject({
+  email,
+  /** The administrator vouches for the address (default false). */
+  email_verified: z.optional(z.boolean()),
+  given_name: z.optional(personName),
+  family_name: z.optional(personName),
+  roles: z.optional(roles),
+});
+
+export const PatchUser = z.strictObject({
+  email: z.optional(email),
+  email_verified: z.optional(z.boolean()),
+  given_name: z.optional(personName),
+  family_name: z.optional(personName),
+  roles: z.optional(roles),
+  suspended: z.optional(z.boolean()),
+});
+
+export const CreateRole = z.strictObject({
+  name: RoleName,
+  description: z.optional(z.string().check(z.trim(), z.maxLength(200))),
+});

@@ -1,0 +1,110 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HttpMethod, type Route, routes } from '../../lambdas/routes.ts';
+import type { LocalKeyway } from '../../local/app.ts';
+import { admin, tenantWithKey } from '../support/admin.ts';
+import { startTestKeyway } from '../support/keyway.ts';
+import { registerClient, signedInUser } from '../support/oidc.ts';
+import { SAMPLE_BODIES } from './samples.ts';
+
+type Doc = { openapi: string; paths: Record<string, Record<string, OperationDoc>> };
+type OperationDoc = {
+  requestBody?: { content: { 'application/json': { schema: object } } };
+  responses: Record<string, { content: Record<string, { schema: object }> }>;
+};
+
+let keyway: LocalKeyway;
+let doc: Doc;
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+(addFormats as unknown as (a: Ajv2020) => void)(ajv);
+
+beforeAll(async () => {
+  keyway = await startTestKeyway();
+  const res = await fetch(`${keyway.url}/admin/openapi.json`);
+  expect(res.status).toBe(200);
+  doc = (await res.json()) as Doc;
+  const problem = (doc as unknown as { components: { schemas: { Problem: object } } }).components.schemas.Problem;
+  ajv.addSchema(problem, '#/components/schemas/Problem');
+});
+afterAll(async () => keyway?.stop());
+
+const adminCalls = routes
+  .filter((r) => r.path.startsWith('/admin/'))
+  .flatMap((route) => route.methods.filter((m) => m !== 'OPTIONS').map((method) => ({ route, method })));
+
+/** DELETEs last, in an order that keeps what later calls need. */
+const DELETE_ORDER = [
+  'admin-user-passkey',
+  'admin-user-sessions',
+  'admin-api-key',
+  'admin-role',
+  'admin-client',
+  'admin-user',
+  'admin-tenant',
+];
+const ordered = [...adminCalls].sort((a, b) => {
+  const rank = (c: { route: Route; method: HttpMethod }) =>
+    c.method === 'DELETE' ? 100 + DELETE_ORDER.indexOf(c.route.id) : 0;
+  return rank(a) - rank(b);
+});
+
+function validate(schema: object, value: unknown): string | undefined {
+  const check = ajv.compile(schema);
+  return check(value) ? undefined : ajv.errorsText(check.errors);
+}
+
+describe('OpenAPI 3.1 document at GET /admin/openapi.json', () => {
+  it('has every admin route and method of the route table, and nothing else', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(adminCalls.map((c) => `${c.method} ${c.route.path}`).sort());
+  });
+
+  it('every sample request validates against its request schema, and the same body with an unknown field does not (where refused)', () => {
+    for (const { route, method } of adminCalls) {
+      const op = doc.paths[route.path]![method.toLowerCase()]!;
+      const sample = SAMPLE_BODIES[route.id]?.[method];
+      if (!op.requestBody) {
+        expect(sample, `${method} ${route.path} has a sample but no request schema`).toBeUndefined();
+        continue;
+      }
+      const schema = op.requestBody.content['application/json'].schema;
+      expect(validate(schema, sample), `${method} ${route.path}`).toBeUndefined();
+    }
+  });
+
+  it('a real response of every operation validates against the documented response schema', async () => {
+    const { tenantId, key } = await tenantWithKey(keyway, 'openapi-live');
+    const extraKey = await admin(keyway, 'POST', `/admin/tenants/${tenantId}/api-keys`, { body: { name: 'doomed' } });
+    const client = await registerClient(keyway, tenantId);
+    const user = await signedInUser(keyway, tenantId);
+    const [passkey] = await keyway.store.users.listPasskeys(tenantId, user.userId);
+    await admin(keyway, 'POST', `/admin/tenants/${tenantId}/roles`, { body: { name: 'auditor' } });
+    const params: Record<string, string> = {
+      tenantId,
+      keyId: extraKey.body.id as string,
+      clientId: client.client_id,
+      userId: user.userId,
+      credentialId: passkey!.credentialId,
+      name: 'auditor',
+    };
+    for (const { route, method } of ordered) {
+      const path = route.path.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(params[n]!));
+      const body = SAMPLE_BODIES[route.id]?.[method];
+      const r = await admin(keyway, method, path, { ...(body ? { body } : {}) });
+      const op = doc.paths[route.path]![method.toLowerCase()]!;
+      const documented = op.responses[String(r.res.status)];
+      expect(documented, `${method} ${route.path} answered ${r.res.status}: ${JSON.stringify(r.body)}`).toBeDefined();
+      const schema = documented!.content['application/json']!.schema;
+      expect(validate(schema, r.body), `${method} ${route.path}`).toBeUndefined();
+    }
+    // Errors are problem details, as documented for every operation.
+    const missing = await admin(keyway, 'GET', `/admin/tenants/${tenantId}-gone`, { key });
+    const problem =
+      doc.paths['/admin/tenants/{tenantId}']!.get!.responses.default!.content['application/problem+json']!.schema;
+    expect(validate(problem, missing.body)).toBeUndefined();
+  });
+});
