@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commit } from '../../lambdas/core/store/transaction.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { admin, tenantSnapshot, tenantWithKey } from '../support/admin.ts';
 import { createTenant, startTestKeyway } from '../support/keyway.ts';
@@ -151,5 +152,18 @@ describe('tenants', () => {
       }),
     );
     expect((await createTenant(keyway, { name: 'Reborn', plan: 'free', id: tenantId })).res.status).toBe(201);
+  });
+
+  it('DELETE again resumes a purge that did not finish (the id stays reserved until it has)', async () => {
+    const { tenantId } = await tenantWithKey(keyway, 'half-purged');
+    await registerClient(keyway, tenantId);
+    // As if the function had died right after committing the deletion: tenant item gone, tombstone left, data left.
+    await commit(keyway.store.table, keyway.store.tenants.deleteTenant(tenantId, Math.floor(Date.now() / 1000)));
+    expect((await tenantSnapshot(keyway, tenantId)).length).toBeGreaterThan(2);
+    expect((await createTenant(keyway, { name: 'Too soon', plan: 'free', id: tenantId })).res.status).toBe(409);
+    const resumed = await admin(keyway, 'DELETE', `/admin/tenants/${tenantId}`);
+    expect(resumed.res.status).toBe(200);
+    expect(await tenantSnapshot(keyway, tenantId)).toEqual([]);
+    expect((await admin(keyway, 'DELETE', `/admin/tenants/${tenantId}`)).res.status).toBe(404);
   });
 });

@@ -188,6 +188,11 @@ export class TenantRepository {
     ];
   }
 
+  /** A deleted tenant whose purge has not finished yet (its tombstone is still there). */
+  async isBeingDeleted(tenantId: string): Promise<boolean> {
+    return (await this.table.get(keys.tenantTombstone(tenantId), true)) !== undefined;
+  }
+
   /**
    * Removes every item of a deleted tenant (every key starts with `T#{id}`; items live in many partitions, so this
    * is a filtered parallel Scan of the table, deleting in batches of 25) and the tombstone last. Resumable: run
