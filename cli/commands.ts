@@ -35,9 +35,11 @@ export interface Positional {
   readonly body?: string;
 }
 
-export interface Parsed {
-  readonly args: Readonly<Record<string, string>>;
-  readonly flags: Readonly<Record<string, unknown>>;
+/** A path chosen by a boolean flag (`audit-log --platform`): `on` when the flag is given, else `off`. */
+export interface PathByFlag {
+  readonly flag: string;
+  readonly on: string;
+  readonly off: string;
 }
 
 export interface Command {
@@ -47,18 +49,50 @@ export interface Command {
   readonly positionals: readonly Positional[];
   readonly flags: readonly Flag[];
   readonly method: Method;
-  /** Path template: `{name}` is replaced by the URL-encoded positional of that name. */
-  readonly path: string | ((parsed: Parsed) => string);
+  /**
+   * Path template: `{name}` is replaced by the URL-encoded positional of that name. Data, not code, so a test can
+   * compare every template with the route table (lambdas/routes.ts).
+   */
+  readonly path: string | PathByFlag;
   /** Body fields that do not come from arguments (`suspended: true`). */
   readonly fixedBody?: Readonly<Record<string, unknown>>;
   /** A paginated listing: takes `--limit`, `--cursor` and `--all`. */
   readonly list?: true;
+  /** A public endpoint: no key needed, and none is sent. */
+  readonly public?: true;
+}
+
+/** The path templates a command can call: one, or both of a flag-chosen pair. */
+export function pathTemplates(command: Command): readonly string[] {
+  return typeof command.path === 'string' ? [command.path] : [command.path.on, command.path.off];
+}
+
+/** The path template of one invocation, given its parsed flags. */
+export function pathTemplate(command: Command, flags: Readonly<Record<string, unknown>>): string {
+  const { path } = command;
+  if (typeof path === 'string') return path;
+  return flags[path.flag] === true ? path.on : path.off;
 }
 
 const T = '/admin/tenants/{tenantId}';
 const tenantId: Positional = { name: 'tenantId' };
 const clientId: Positional = { name: 'clientId' };
 const userId: Positional = { name: 'userId' };
+
+/** RFC 7591 metadata flags shared by `clients create` and `clients update` (where every one is optional). */
+const clientMetadataFlags: readonly Flag[] = [
+  { name: 'name', kind: 'string', value: 'N', body: 'client_name' },
+  { name: 'post-logout-redirect-uri', kind: 'repeat', value: 'URI…', body: 'post_logout_redirect_uris' },
+  { name: 'grant-types', kind: 'list', value: 'a,b', body: 'grant_types' },
+  {
+    name: 'auth-method',
+    kind: 'string',
+    value: 'client_secret_basic|client_secret_post|none',
+    body: 'token_endpoint_auth_method',
+  },
+  { name: 'scope', kind: 'string', value: '"openid profile"', body: 'scope' },
+  { name: 'metadata', kind: 'json', value: 'JSON', merge: true },
+];
 
 /** The listing flags every `list: true` command accepts, added by the runner. */
 export const LIST_FLAGS: readonly Flag[] = [
@@ -157,17 +191,7 @@ export const commands: readonly Command[] = [
     positionals: [tenantId],
     flags: [
       { name: 'redirect-uri', kind: 'repeat', required: true, value: 'URI…', body: 'redirect_uris' },
-      { name: 'name', kind: 'string', value: 'N', body: 'client_name' },
-      { name: 'post-logout-redirect-uri', kind: 'repeat', value: 'URI…', body: 'post_logout_redirect_uris' },
-      { name: 'grant-types', kind: 'list', value: 'a,b', body: 'grant_types' },
-      {
-        name: 'auth-method',
-        kind: 'string',
-        value: 'client_secret_basic|client_secret_post|none',
-        body: 'token_endpoint_auth_method',
-      },
-      { name: 'scope', kind: 'string', value: '"openid profile"', body: 'scope' },
-      { name: 'metadata', kind: 'json', value: 'JSON', merge: true },
+      ...clientMetadataFlags,
     ],
     method: 'POST',
     path: `${T}/clients`,
@@ -176,11 +200,7 @@ export const commands: readonly Command[] = [
     resource: 'clients',
     action: 'update',
     positionals: [tenantId, clientId],
-    flags: [
-      { name: 'name', kind: 'string', value: 'N', body: 'client_name' },
-      { name: 'redirect-uri', kind: 'repeat', value: 'URI…', body: 'redirect_uris' },
-      { name: 'metadata', kind: 'json', value: 'JSON', merge: true },
-    ],
+    flags: [{ name: 'redirect-uri', kind: 'repeat', value: 'URI…', body: 'redirect_uris' }, ...clientMetadataFlags],
     method: 'PATCH',
     path: `${T}/clients/{clientId}`,
   },
@@ -227,6 +247,7 @@ export const commands: readonly Command[] = [
       { name: 'given-name', kind: 'string', value: 'G', body: 'given_name' },
       { name: 'family-name', kind: 'string', value: 'F', body: 'family_name' },
       { name: 'roles', kind: 'list', value: 'a,b', body: 'roles' },
+      { name: 'email-verified', kind: 'boolean', body: 'email_verified' },
     ],
     method: 'POST',
     path: `${T}/users`,
@@ -236,9 +257,12 @@ export const commands: readonly Command[] = [
     action: 'update',
     positionals: [tenantId, userId],
     flags: [
+      { name: 'email', kind: 'string', value: 'E', body: 'email' },
       { name: 'given-name', kind: 'string', value: 'G', body: 'given_name' },
       { name: 'family-name', kind: 'string', value: 'F', body: 'family_name' },
       { name: 'roles', kind: 'list', value: 'a,b', body: 'roles' },
+      // Without it the server marks a changed email unverified; there is no flag for false (unverify).
+      { name: 'email-verified', kind: 'boolean', body: 'email_verified' },
     ],
     method: 'PATCH',
     path: `${T}/users/{userId}`,
@@ -276,6 +300,7 @@ export const commands: readonly Command[] = [
     flags: [],
     method: 'GET',
     path: `${T}/users/{userId}/sessions`,
+    list: true,
   },
   {
     resource: 'users',
@@ -292,6 +317,7 @@ export const commands: readonly Command[] = [
     flags: [],
     method: 'GET',
     path: `${T}/users/{userId}/passkeys`,
+    list: true,
   },
   {
     resource: 'users',
@@ -335,7 +361,9 @@ export const commands: readonly Command[] = [
     positionals: [{ name: 'tenantId', optional: true }],
     flags: [{ name: 'platform', kind: 'boolean' }],
     method: 'GET',
-    path: ({ flags }) => (flags.platform === true ? '/admin/audit-log' : `${T}/audit-log`),
+    path: { flag: 'platform', on: '/admin/audit-log', off: `${T}/audit-log` },
     list: true,
   },
+
+  { resource: 'openapi', positionals: [], flags: [], method: 'GET', path: '/admin/openapi.json', public: true },
 ];

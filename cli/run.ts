@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { type Command, commands, type Flag, LIST_FLAGS, type Method } from './commands.ts';
+import { type Command, commands, type Flag, LIST_FLAGS, type Method, pathTemplate } from './commands.ts';
 
 /** Where the CLI writes; strings carry their own newlines. A parameter so tests run the CLI in-process. */
 export interface Io {
@@ -89,7 +89,10 @@ async function runCommand(command: Command, argv: string[], env: Env, io: Io): P
   const request = buildRequest(command, parsed.positionals.slice(words), values);
 
   const baseUrl = (str(values['base-url']) ?? nonEmpty(env.KEYWAY_BASE_URL) ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const key = str(values.key) ?? nonEmpty(env.KEYWAY_API_KEY) ?? nonEmpty(env.KEYWAY_ADMIN_KEY);
+  // A public endpoint gets no key: it needs none, so none is handed to it.
+  const key = command.public
+    ? undefined
+    : (str(values.key) ?? nonEmpty(env.KEYWAY_API_KEY) ?? nonEmpty(env.KEYWAY_ADMIN_KEY));
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (key !== undefined) headers.Authorization = `Bearer ${key}`;
   if (request.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -164,7 +167,7 @@ function buildRequest(command: Command, given: readonly string[], values: Record
     else if (flag.required) throw new UsageError(`missing --${flag.name}`);
   }
 
-  const template = typeof command.path === 'string' ? command.path : command.path({ args, flags });
+  const template = pathTemplate(command, flags);
   const inPath = new Set<string>();
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = args[name];
@@ -297,7 +300,7 @@ ${lines.join('\n')}
 
 Options:
   --base-url URL         admin API base URL (env KEYWAY_BASE_URL, default ${DEFAULT_BASE_URL})
-  --key KEY              sent as Bearer (env KEYWAY_API_KEY, else KEYWAY_ADMIN_KEY)
+  --key KEY              sent as Bearer (env KEYWAY_API_KEY, else KEYWAY_ADMIN_KEY); not to openapi (public)
   --idempotency-key K    Idempotency-Key of a POST/PATCH; default a fresh UUID per run, printed when the server
                          cannot be reached: re-run with it and the server replays instead of repeating
   paging                 --limit N, --cursor C, or --all (follows next_cursor, prints {"items": [...]})

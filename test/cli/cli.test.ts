@@ -4,9 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Command, commands, pathTemplates } from '../../cli/commands.ts';
 import { run } from '../../cli/run.ts';
+import { authOf, routes } from '../../lambdas/routes.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { ADMIN_KEY, startTestKeyway } from '../support/keyway.ts';
+import { basicAuth, signedInUser } from '../support/oidc.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -33,6 +36,13 @@ async function cli(argv: string[], env: Record<string, string | undefined>): Pro
 
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
 const itemsOf = (text: string) => json(text).items as Record<string, unknown>[];
+
+/** `METHOD /path/{template}` of every request the command table can send. */
+const operationsOf = (command: Command) => pathTemplates(command).map((path) => `${command.method} ${path}`);
+const cliOperations = new Set(commands.flatMap(operationsOf));
+const adminOperations = routes
+  .filter((route) => route.path.startsWith('/admin/'))
+  .flatMap((route) => route.methods.filter((m) => m !== 'OPTIONS').map((method) => `${method} ${route.path}`));
 
 describe('keyway CLI against the real admin API', () => {
   let keyway: LocalKeyway;
@@ -136,6 +146,200 @@ describe('keyway CLI against the real admin API', () => {
     expect(platform[0]).toMatchObject({ action: 'tenant.deleted', target: { id: 'cli-audit' } });
   });
 
+  it('roles and users: create, find by email, suspend, sign out, and a role in use cannot be deleted (409) until unassigned', async () => {
+    await kw(['tenants', 'create', '--name', 'CLI Users', '--plan', 'free', '--id', 'cli-users']);
+    const role = await kw(['roles', 'create', 'cli-users', 'support', '--description', 'Help desk']);
+    expect(role).toMatchObject({ code: 0, stderr: '' });
+    expect(json(role.stdout)).toMatchObject({ name: 'support', description: 'Help desk', built_in: false, users: 0 });
+    expect((await kw(['roles', 'create', 'cli-users', 'billing'])).code).toBe(0);
+
+    const created = await kw([
+      'users',
+      'create',
+      'cli-users',
+      '--email',
+      'Ada+cli@Example.com',
+      '--given-name',
+      'Ada',
+      '--roles',
+      'support,billing',
+      '--email-verified',
+    ]);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const user = json(created.stdout);
+    expect(user).toMatchObject({
+      email: 'ada+cli@example.com',
+      email_verified: true,
+      given_name: 'Ada',
+      roles: ['support', 'billing'],
+      suspended: false,
+      sessions_revoked_at: null,
+    });
+    const userId = String(user.id);
+
+    const roles = itemsOf((await kw(['roles', 'list', 'cli-users'])).stdout);
+    expect(roles.map((r) => [r.name, r.users])).toEqual([
+      ['owner', null],
+      ['admin', null],
+      ['user', null],
+      ['billing', 1],
+      ['support', 1],
+    ]);
+
+    // `+` and `@` reach the server as the address, not as a space and a separator.
+    const found = await kw(['users', 'list', 'cli-users', '--email', 'ada+cli@example.com']);
+    expect(itemsOf(found.stdout)).toEqual([user]);
+    expect(itemsOf((await kw(['users', 'list', 'cli-users', '--email', 'nobody@example.com'])).stdout)).toEqual([]);
+    expect(json((await kw(['users', 'get', 'cli-users', userId])).stdout)).toEqual(user);
+
+    const suspended = await kw(['users', 'suspend', 'cli-users', userId]);
+    expect(suspended.code).toBe(0);
+    expect(suspended.stdout).toContain('"suspended": true');
+    expect(json(suspended.stdout).sessions_revoked_at).toEqual(expect.any(String));
+    const unsuspended = await kw(['users', 'unsuspend', 'cli-users', userId]);
+    expect(json(unsuspended.stdout)).toMatchObject({ id: userId, suspended: false });
+
+    expect(json((await kw(['users', 'sessions', 'cli-users', userId])).stdout)).toEqual({
+      items: [],
+      next_cursor: null,
+    });
+    const signOut = await kw(['users', 'sign-out', 'cli-users', userId]);
+    expect(json(signOut.stdout)).toEqual({ id: userId, sessions_revoked_at: expect.any(String) });
+    expect(itemsOf((await kw(['users', 'passkeys', 'cli-users', userId, '--all'])).stdout)).toEqual([]);
+
+    const inUse = await kw(['roles', 'delete', 'cli-users', 'support']);
+    expect(inUse).toMatchObject({ code: 1, stdout: '' });
+    expect(json(inUse.stderr)).toMatchObject({ status: 409, type: expect.any(String), detail: expect.any(String) });
+
+    const updated = await kw(['users', 'update', 'cli-users', userId, '--roles', 'user', '--family-name', 'Lovelace']);
+    expect(json(updated.stdout)).toMatchObject({ roles: ['user'], family_name: 'Lovelace', email_verified: true });
+    expect(json((await kw(['roles', 'delete', 'cli-users', 'support'])).stdout)).toEqual({
+      name: 'support',
+      deleted: true,
+    });
+    expect(itemsOf((await kw(['roles', 'list', 'cli-users'])).stdout).map((r) => r.name)).toEqual([
+      'owner',
+      'admin',
+      'user',
+      'billing',
+    ]);
+
+    // A changed email is unverified unless --email-verified says the administrator vouches for it.
+    const moved = await kw(['users', 'update', 'cli-users', userId, '--email', 'ada@example.com']);
+    expect(json(moved.stdout)).toMatchObject({ email: 'ada@example.com', email_verified: false });
+
+    expect(json((await kw(['users', 'delete', 'cli-users', userId])).stdout)).toEqual({ id: userId, deleted: true });
+    const gone = await kw(['users', 'get', 'cli-users', userId]);
+    expect(gone).toMatchObject({ code: 1, stdout: '' });
+    expect(json(gone.stderr)).toMatchObject({ status: 404 });
+  });
+
+  it("users sessions and passkeys list a signed-in user's; remove-passkey and sign-out end them", async () => {
+    await kw(['tenants', 'create', '--name', 'CLI Sessions', '--plan', 'free', '--id', 'cli-sessions']);
+    const { userId } = await signedInUser(keyway, 'cli-sessions');
+    const sessions = itemsOf((await kw(['users', 'sessions', 'cli-sessions', userId])).stdout);
+    expect(sessions).toEqual([expect.objectContaining({ amr: ['hwk', 'user'], expires_at: expect.any(String) })]);
+    const passkeys = itemsOf((await kw(['users', 'passkeys', 'cli-sessions', userId])).stdout);
+    expect(passkeys).toEqual([expect.objectContaining({ id: expect.any(String), device_type: 'multiDevice' })]);
+
+    const credentialId = String(passkeys[0]?.id);
+    const removed = await kw(['users', 'remove-passkey', 'cli-sessions', userId, credentialId]);
+    expect(json(removed.stdout)).toEqual({ id: credentialId, deleted: true });
+    expect(itemsOf((await kw(['users', 'passkeys', 'cli-sessions', userId])).stdout)).toEqual([]);
+
+    expect((await kw(['users', 'sign-out', 'cli-sessions', userId])).code).toBe(0);
+    expect(itemsOf((await kw(['users', 'sessions', 'cli-sessions', userId])).stdout)).toEqual([]);
+  });
+
+  it('clients get, update --name, rotate-secret (the new secret authenticates; --overlap-seconds 0 ends the old) and delete', async () => {
+    await kw(['tenants', 'create', '--name', 'CLI Client Ops', '--plan', 'free', '--id', 'cli-client-ops']);
+    const created = json(
+      (await kw(['clients', 'create', 'cli-client-ops', '--redirect-uri', 'https://app.example/cb', '--name', 'Old']))
+        .stdout,
+    );
+    const clientId = String(created.client_id);
+    const { client_secret: firstSecret, client_secret_expires_at: _, ...metadata } = created;
+
+    const got = await kw(['clients', 'get', 'cli-client-ops', clientId]);
+    expect(got.code).toBe(0);
+    expect(json(got.stdout)).toEqual(metadata);
+
+    const updated = await kw([
+      'clients',
+      'update',
+      'cli-client-ops',
+      clientId,
+      '--name',
+      'New',
+      '--redirect-uri',
+      'https://app.example/cb',
+      '--redirect-uri',
+      'https://app.example/cb2',
+    ]);
+    expect(json(updated.stdout)).toEqual({
+      ...metadata,
+      client_name: 'New',
+      redirect_uris: ['https://app.example/cb', 'https://app.example/cb2'],
+    });
+    expect(json((await kw(['clients', 'get', 'cli-client-ops', clientId])).stdout)).toEqual(json(updated.stdout));
+
+    /** Introspection authenticates the client: 200 with the secret it holds, 401 otherwise. */
+    const introspect = async (secret: unknown) =>
+      (
+        await fetch(`${keyway.url}/cli-client-ops/introspect`, {
+          method: 'POST',
+          headers: {
+            Authorization: basicAuth({ client_id: clientId, client_secret: String(secret) }),
+            'Content-Type': 'application/x-www-form-urlencoded',
+          },
+          body: 'token=not-a-token',
+        })
+      ).status;
+
+    const before = Math.floor(Date.now() / 1000);
+    const rotated = await kw(['clients', 'rotate-secret', 'cli-client-ops', clientId]);
+    expect(rotated).toMatchObject({ code: 0, stderr: '' });
+    const second = json(rotated.stdout);
+    expect(second).toEqual({
+      client_id: clientId,
+      client_secret: expect.any(String),
+      client_secret_expires_at: 0,
+      previous_secret_expires_at: expect.any(Number),
+    });
+    expect(second.client_secret).not.toBe(firstSecret);
+    // The default overlap (a day): the previous secret keeps working meanwhile.
+    expect(Number(second.previous_secret_expires_at)).toBeGreaterThanOrEqual(before + 86_400);
+    expect([await introspect(second.client_secret), await introspect(firstSecret)]).toEqual([200, 200]);
+
+    const third = json(
+      (await kw(['clients', 'rotate-secret', 'cli-client-ops', clientId, '--overlap-seconds', '0'])).stdout,
+    );
+    expect(third).toMatchObject({ client_id: clientId, previous_secret_expires_at: null });
+    expect([await introspect(third.client_secret), await introspect(second.client_secret)]).toEqual([200, 401]);
+
+    expect(json((await kw(['clients', 'delete', 'cli-client-ops', clientId])).stdout)).toEqual({
+      client_id: clientId,
+      deleted: true,
+    });
+    const gone = await kw(['clients', 'get', 'cli-client-ops', clientId]);
+    expect(gone).toMatchObject({ code: 1, stdout: '' });
+    expect(json(gone.stderr)).toMatchObject({ status: 404, traceId: expect.any(String) });
+  });
+
+  it('openapi needs no key: it prints the OpenAPI 3.1 document, and every operation in it is a CLI command', async () => {
+    const res = await kw(['openapi'], {});
+    expect(res).toMatchObject({ code: 0, stderr: '' });
+    const doc = json(res.stdout);
+    expect(String(doc.openapi)).toMatch(/^3\.1\./);
+    const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((k) => ['get', 'post', 'patch', 'delete', 'put'].includes(k))
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations).toContain('GET /admin/openapi.json');
+    expect(operations.filter((op) => !cliOperations.has(op))).toEqual([]);
+  });
+
   it('an API error exits 1 with the problem details on stderr and nothing on stdout', async () => {
     const res = await kw(['tenants', 'create', '--name', 'X', '--plan', 'gold']);
     expect(res).toMatchObject({ code: 1, stdout: '' });
@@ -160,6 +364,29 @@ describe('keyway CLI against the real admin API', () => {
   });
 });
 
+describe('the command table and the route table (lambdas/routes.ts)', () => {
+  it('every admin route and method is reachable by a CLI command', () => {
+    expect(adminOperations.length).toBeGreaterThan(20);
+    expect(adminOperations.filter((op) => !cliOperations.has(op))).toEqual([]);
+  });
+
+  it('every CLI command calls an admin route with a method it serves', () => {
+    const unrouted = commands.flatMap((c) =>
+      operationsOf(c)
+        .filter((op) => !adminOperations.includes(op))
+        .map((op) => `${c.resource} ${c.action ?? ''}: ${op}`),
+    );
+    expect(unrouted).toEqual([]);
+  });
+
+  it('only public routes are commands that send no key', () => {
+    const publicOps = routes
+      .filter((r) => r.path.startsWith('/admin/'))
+      .flatMap((r) => r.methods.filter((m) => authOf(r, m) === 'public').map((m) => `${m} ${r.path}`));
+    expect(commands.filter((c) => c.public).flatMap(operationsOf)).toEqual(publicOps);
+  });
+});
+
 interface Recorded {
   readonly method: string;
   readonly url: string;
@@ -167,7 +394,11 @@ interface Recorded {
   readonly body: unknown;
 }
 
-describe('keyway CLI requests (a recording server, for endpoints the API does not serve yet)', () => {
+/*
+ * What the real server cannot show: the exact bytes of each request (URL encoding, only the given body fields,
+ * headers), and answers it never gives (a non-JSON error from a gateway).
+ */
+describe('keyway CLI requests (a recording server)', () => {
   let server: Server;
   let base: string;
   let requests: Recorded[] = [];
@@ -186,17 +417,13 @@ describe('keyway CLI requests (a recording server, for endpoints the API does no
           headers: req.headers,
           body: text ? JSON.parse(text) : undefined,
         });
-        const missing = req.url?.includes('missing') ?? false;
-        res.writeHead(missing ? 404 : 200, {
-          'Content-Type': missing ? 'application/problem+json' : 'application/json',
-        });
-        res.end(
-          JSON.stringify(
-            missing
-              ? { type: 'about:blank', title: 'Not Found', status: 404, detail: 'No such user.', traceId: 't-1' }
-              : {},
-          ),
-        );
+        if (req.url?.includes('gateway')) {
+          res.writeHead(502, { 'Content-Type': 'text/plain' });
+          res.end('Bad Gateway');
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end('{}');
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -214,38 +441,20 @@ describe('keyway CLI requests (a recording server, for endpoints the API does no
 
   const T = '/admin/tenants/t1';
   const cases: [argv: string[], method: string, path: string, body?: unknown][] = [
-    [['clients', 'get', 't1', 'c1'], 'GET', `${T}/clients/c1`],
-    [
-      [
-        'clients',
-        'update',
-        't1',
-        'c1',
-        '--name',
-        'N',
-        '--redirect-uri',
-        'https://a/1',
-        '--redirect-uri',
-        'https://a/2',
-      ],
-      'PATCH',
-      `${T}/clients/c1`,
-      { client_name: 'N', redirect_uris: ['https://a/1', 'https://a/2'] },
-    ],
     [
       ['clients', 'update', 't1', 'c1', '--metadata', '{"scope":"openid"}'],
       'PATCH',
       `${T}/clients/c1`,
       { scope: 'openid' },
     ],
-    [['clients', 'delete', 't1', 'c1'], 'DELETE', `${T}/clients/c1`],
-    [['clients', 'rotate-secret', 't1', 'c1'], 'POST', `${T}/clients/c1/secret`, {}],
     [
-      ['clients', 'rotate-secret', 't1', 'c1', '--overlap-seconds', '3600'],
-      'POST',
-      `${T}/clients/c1/secret`,
-      { overlap_seconds: 3600 },
+      ['clients', 'update', 't1', 'c1', '--grant-types', 'authorization_code', '--auth-method', 'client_secret_post'],
+      'PATCH',
+      `${T}/clients/c1`,
+      { grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_post' },
     ],
+    // No flags: still a JSON body (the server's defaults apply), with its Idempotency-Key.
+    [['clients', 'rotate-secret', 't1', 'c1'], 'POST', `${T}/clients/c1/secret`, {}],
     [
       [
         'clients',
@@ -277,34 +486,20 @@ describe('keyway CLI requests (a recording server, for endpoints the API does no
       },
     ],
     [['users', 'list', 't1', '--email', 'a+b@example.com'], 'GET', `${T}/users?email=a%2Bb%40example.com`],
-    [['users', 'get', 't1', 'u1'], 'GET', `${T}/users/u1`],
-    [
-      ['users', 'create', 't1', '--email', 'a@example.com', '--given-name', 'Ada', '--roles', 'admin,dev'],
-      'POST',
-      `${T}/users`,
-      { email: 'a@example.com', given_name: 'Ada', roles: ['admin', 'dev'] },
-    ],
     [
       ['users', 'update', 't1', 'u1', '--family-name', 'Lovelace', '--roles', ''],
       'PATCH',
       `${T}/users/u1`,
       { family_name: 'Lovelace', roles: [] },
     ],
-    [['users', 'suspend', 't1', 'u1'], 'PATCH', `${T}/users/u1`, { suspended: true }],
-    [['users', 'unsuspend', 't1', 'u1'], 'PATCH', `${T}/users/u1`, { suspended: false }],
-    [['users', 'delete', 't1', 'u1'], 'DELETE', `${T}/users/u1`],
-    [['users', 'sessions', 't1', 'u1'], 'GET', `${T}/users/u1/sessions`],
-    [['users', 'sign-out', 't1', 'u1'], 'DELETE', `${T}/users/u1/sessions`],
-    [['users', 'passkeys', 't1', 'u1'], 'GET', `${T}/users/u1/passkeys`],
-    [['users', 'remove-passkey', 't1', 'u1', 'cred/1=='], 'DELETE', `${T}/users/u1/passkeys/cred%2F1%3D%3D`],
-    [['roles', 'list', 't1'], 'GET', `${T}/roles`],
-    [['roles', 'create', 't1', 'admin'], 'POST', `${T}/roles`, { name: 'admin' }],
     [
-      ['roles', 'create', 't1', 'admin', '--description', 'D'],
-      'POST',
-      `${T}/roles`,
-      { name: 'admin', description: 'D' },
+      ['users', 'update', 't1', 'u1', '--email', 'new@example.com', '--email-verified'],
+      'PATCH',
+      `${T}/users/u1`,
+      { email: 'new@example.com', email_verified: true },
     ],
+    [['users', 'sessions', 't1', 'u/1', '--limit', '2'], 'GET', `${T}/users/u%2F1/sessions?limit=2`],
+    [['users', 'remove-passkey', 't1', 'u1', 'cred/1=='], 'DELETE', `${T}/users/u1/passkeys/cred%2F1%3D%3D`],
     [['roles', 'delete', 't1', 'team lead'], 'DELETE', `${T}/roles/team%20lead`],
     [['audit-log', '--platform', '--limit', '5', '--cursor', 'c/2'], 'GET', '/admin/audit-log?limit=5&cursor=c%2F2'],
     [['tenants', 'get', 'a/b?c'], 'GET', '/admin/tenants/a%2Fb%3Fc'],
@@ -347,16 +542,16 @@ describe('keyway CLI requests (a recording server, for endpoints the API does no
     expect(anonymous.req.headers.authorization).toBeUndefined();
   });
 
-  it('a non-2xx answer exits 1 and prints the problem details on stderr', async () => {
-    const { res } = await sent(['users', 'get', 't1', 'missing']);
-    expect(res).toMatchObject({ code: 1, stdout: '' });
-    expect(json(res.stderr)).toEqual({
-      type: 'about:blank',
-      title: 'Not Found',
-      status: 404,
-      detail: 'No such user.',
-      traceId: 't-1',
-    });
+  it('a non-JSON error answer (a gateway) exits 1 with the status and the text on stderr', async () => {
+    const { res } = await sent(['tenants', 'get', 'gateway']);
+    expect(res).toEqual({ code: 1, stdout: '', stderr: 'keyway: HTTP 502\nBad Gateway\n' });
+  });
+
+  it('openapi sends no key, even when one is configured', async () => {
+    const { res, req } = await sent(['openapi', '--key', 'kw_sk_flag'], { KEYWAY_API_KEY: 'kw_sk_env' });
+    expect(res.code).toBe(0);
+    expect(req).toMatchObject({ method: 'GET', url: '/admin/openapi.json' });
+    expect(req.headers.authorization).toBeUndefined();
   });
 
   it.each([
@@ -373,6 +568,8 @@ describe('keyway CLI requests (a recording server, for endpoints the API does no
     [['clients', 'rotate-secret', 't1', 'c1', '--overlap-seconds', 'soon']],
     [['audit-log']],
     [['audit-log', 't1', '--platform']],
+    [['openapi', 'extra']],
+    [['users', 'update', 't1', 'u1', '--email-verified=false']],
   ])('usage error %j: exit 2, a one-line reason and the usage on stderr, no request', async (argv) => {
     requests = [];
     const res = await cli(argv, { KEYWAY_BASE_URL: base });
@@ -386,6 +583,8 @@ describe('keyway CLI requests (a recording server, for endpoints the API does no
     const res = await cli(['--help'], {});
     expect(res).toMatchObject({ code: 0, stderr: '' });
     expect(res.stdout).toContain('keyway users remove-passkey <tenantId> <userId> <credentialId>\n');
+    expect(res.stdout).toContain('keyway users sessions <tenantId> <userId> [paging]\n');
+    expect(res.stdout).toContain('keyway openapi\n');
     const tenants = await cli(['tenants', '--help'], {});
     expect(tenants.stdout).toContain('keyway tenants create --name N --plan free|pro|enterprise');
     expect(tenants.stdout).not.toContain('keyway users');
