@@ -5,6 +5,9 @@
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 /**
+ * Every `tenant-admin` route has table `write` access, also when it only reads: authenticating a tenant API key
+ * records its `last_used_at` (at most once an hour).
+ *
  * Who may call a route, enforced in one place (core/admin/authenticate.ts, run by the shared middleware):
  * - `public`: anyone; the endpoint authenticates clients or users itself (OAuth, OIDC, hosted pages).
  * - `operator`: only the platform operator key (KEYWAY_ADMIN_KEY, Bearer).
@@ -235,7 +238,7 @@ export const routes: readonly Route[] = [
     path: '/admin/tenants/{tenantId}/users/{userId}/passkeys',
     entry: 'lambdas/admin-user-passkeys/handler.ts',
     auth: 'tenant-admin',
-    access: { table: 'read', sign: false, publicKeys: false },
+    access: { table: 'write', sign: false, publicKeys: false },
   },
   {
     id: 'admin-user-passkey',
@@ -275,7 +278,7 @@ export const routes: readonly Route[] = [
     path: '/admin/tenants/{tenantId}/audit-log',
     entry: 'lambdas/admin-audit-log/handler.ts',
     auth: 'tenant-admin',
-    access: { table: 'read', sign: false, publicKeys: false },
+    access: { table: 'write', sign: false, publicKeys: false },
   },
   {
     id: 'admin-platform-audit-log',

@@ -3,16 +3,14 @@ import { PatchTenant } from '../core/admin/schemas.ts';
 import { checkRpId, tenantJson } from '../core/admin/tenants.ts';
 import { Conflict, Forbidden, InvalidRequest, NotFound } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
+import { findTenantOf, requireTenant } from '../core/issuer.ts';
 import { logger } from '../core/logger.ts';
 import { DEFAULT_TENANT_SETTINGS, type Tenant, type TenantChanges } from '../core/store/tenants.ts';
 import { tenantIdProblem } from '../core/tenant-id.ts';
 import { parseInput } from '../core/validation.ts';
 
 async function loadTenant({ req, store }: AdminContext): Promise<Tenant> {
-  const id = req.params.tenantId ?? '';
-  const tenant = tenantIdProblem(id) ? undefined : await store.tenants.findTenant(id);
-  if (!tenant) throw new NotFound('No such tenant.');
-  return tenant;
+  return requireTenant(req, store);
 }
 
 /** GET /admin/tenants/{tenantId} — the operator, or a key of this tenant (read). */
@@ -71,7 +69,7 @@ async function patchTenant(ctx: AdminContext) {
 async function deleteTenant(ctx: AdminContext) {
   const { req, store, now } = ctx;
   const id = req.params.tenantId ?? '';
-  const tenant = tenantIdProblem(id) ? undefined : await store.tenants.findTenant(id);
+  const tenant = await findTenantOf(req, store);
   const purge = async () => {
     const removed = await store.tenants.purgeTenant(id);
     logger.info('tenant purged', { tenantId: id, items: removed, traceId: req.traceId });

@@ -5,14 +5,13 @@ import { InvalidRequest, KeywayError, LoginRequired } from '../core/errors.ts';
 import { createHandler } from '../core/http/handler.ts';
 import { oauthErrorCode } from '../core/http/problem.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
-import { issuerOf } from '../core/issuer.ts';
+import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts';
 import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
 import { errorPage } from '../core/oidc/error-page.ts';
 import { matchesRegisteredRedirectUri } from '../core/oidc/redirect-uris.ts';
 import { issueCodeRedirect } from '../core/oidc/sign-in.ts';
 import { isUserActive } from '../core/store/users.ts';
-import { tenantIdProblem } from '../core/tenant-id.ts';
 import { validateAuthorizationRequest } from './checks.ts';
 
 const BROWSER_COOKIE_TTL = 24 * 3600;
@@ -25,8 +24,7 @@ const BROWSER_COOKIE_TTL = 24 * 3600;
 export async function authorize(req: HttpRequest): Promise<HttpResponse> {
   const params = req.method === 'POST' ? req.form : req.query;
   const store = getStore();
-  const tenantId = req.params.tenantId ?? '';
-  const tenant = tenantIdProblem(tenantId) ? undefined : await store.tenants.findTenant(tenantId);
+  const tenant = await findTenantOf(req, store);
   if (!tenant) return errorPage(404, 'Unknown sign-in service', 'This sign-in address does not exist.', req.traceId);
   if (req.repeated.includes('client_id') || req.repeated.includes('redirect_uri'))
     return errorPage(400, 'Invalid request', 'client_id and redirect_uri may be given only once.', req.traceId);

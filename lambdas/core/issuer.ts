@@ -8,10 +8,15 @@ export function issuerOf(req: HttpRequest, tenantId: string): string {
   return `${req.baseUrl}/${tenantId}`;
 }
 
-/** Resolves the tenant named by the path; unknown (or malformed) tenants are a 404, never a 500. */
-export async function requireTenant(req: HttpRequest, store: Store): Promise<Tenant> {
+/** The tenant named by the path (one GetItem), or undefined for an unknown or malformed id (never a 500). */
+export async function findTenantOf(req: HttpRequest, store: Store): Promise<Tenant | undefined> {
   const tenantId = req.params.tenantId ?? '';
-  const tenant = tenantIdProblem(tenantId) ? undefined : await store.tenants.findTenant(tenantId);
+  return tenantIdProblem(tenantId) ? undefined : store.tenants.findTenant(tenantId);
+}
+
+/** findTenantOf, or a 404 problem. */
+export async function requireTenant(req: HttpRequest, store: Store): Promise<Tenant> {
+  const tenant = await findTenantOf(req, store);
   if (!tenant) throw new NotFound('No such tenant.');
   return tenant;
 }

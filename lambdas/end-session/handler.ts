@@ -3,11 +3,10 @@ import { safeEqual, sha256 } from '../core/crypto.ts';
 import { getStore } from '../core/deps.ts';
 import { createHandler } from '../core/http/handler.ts';
 import { type HttpRequest, type HttpResponse, html, redirect } from '../core/http/types.ts';
-import { issuerOf } from '../core/issuer.ts';
+import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { clearCookie, SESSION_COOKIE } from '../core/oidc/cookies.ts';
 import { errorPage, escapeHtml } from '../core/oidc/error-page.ts';
 import { getSigner } from '../core/signing.ts';
-import { tenantIdProblem } from '../core/tenant-id.ts';
 
 const PARAMS = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state', 'ui_locales'] as const;
 
@@ -44,8 +43,7 @@ function confirmationToken(sid: string): string {
 export async function endSession(req: HttpRequest): Promise<HttpResponse> {
   const params = req.method === 'POST' ? req.form : req.query;
   const store = getStore();
-  const tenantId = req.params.tenantId ?? '';
-  const tenant = tenantIdProblem(tenantId) ? undefined : await store.tenants.findTenant(tenantId);
+  const tenant = await findTenantOf(req, store);
   if (!tenant) return errorPage(404, 'Unknown sign-in service', 'This sign-out address does not exist.', req.traceId);
   const issuer = issuerOf(req, tenant.id);
   if (req.repeated.length > 0)

@@ -65,6 +65,14 @@ describe('isolation matrix: every tenant-scoped admin route and method', () => {
   });
 });
 
+describe('least privilege stays workable', () => {
+  it('every route a tenant key may call has table write access in AWS (authenticating records last_used_at)', () => {
+    for (const { route, method } of calls(adminRoutes)) {
+      if (authOf(route, method) === 'tenant-admin') expect(route.access.table, route.id).toBe('write');
+    }
+  });
+});
+
 describe('bad input on every admin POST and PATCH → 400 problem details, nothing written', () => {
   const writes = calls(adminRoutes).filter((c) => c.method === 'POST' || c.method === 'PATCH');
   it.each(writes.map((c) => [`${c.method} ${c.route.path}`, c]))('%s', async (_name, { route, method }) => {

@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import { safeEqual, sha256 } from '../crypto.ts';
 import { Forbidden, NotFound, Unauthorized } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
+import { logger } from '../logger.ts';
 import { LAST_USED_RESOLUTION_SECONDS } from '../store/api-keys.ts';
 import type { Store } from '../store/store.ts';
 import { tenantIdProblem } from '../tenant-id.ts';
@@ -72,7 +73,11 @@ export async function authenticate(
   if (!key.scopes.includes(needed)) throw new Forbidden(`This API key lacks the "${needed}" scope.`);
 
   const now = epochSeconds(deps.store.clock);
-  if (key.lastUsedAt === undefined || key.lastUsedAt < now - LAST_USED_RESOLUTION_SECONDS)
-    await deps.store.apiKeys.touchKey(key, now);
+  if (key.lastUsedAt === undefined || key.lastUsedAt < now - LAST_USED_RESOLUTION_SECONDS) {
+    // Bookkeeping: an admin call never fails because last_used_at could not be written (throttling, say).
+    await deps.store.apiKeys.touchKey(key, now).catch((error: Error) => {
+      logger.warn('could not record API key use', { keyId: key.keyId, error: error.name });
+    });
+  }
   return { kind: 'api-key', tenantId, keyId, scopes: key.scopes };
 }
