@@ -6,7 +6,6 @@ import { json } from '../core/http/types.ts';
 import { findTenantOf, requireTenant } from '../core/issuer.ts';
 import { logger } from '../core/logger.ts';
 import { DEFAULT_TENANT_SETTINGS, type Tenant, type TenantChanges } from '../core/store/tenants.ts';
-import { tenantIdProblem } from '../core/tenant-id.ts';
 import { parseInput } from '../core/validation.ts';
 
 async function loadTenant({ req, store }: AdminContext): Promise<Tenant> {
@@ -32,7 +31,10 @@ async function patchTenant(ctx: AdminContext) {
   const tenant = await loadTenant(ctx);
 
   const rpId = input.settings?.rpId;
-  if (rpId !== undefined && rpId !== (tenant.settings.rpId ?? null)) {
+  if (rpId !== undefined && rpId === (tenant.settings.rpId ?? null)) {
+    // Sent back unchanged (a read-modify-write of the settings): not a change, so not refused on a locked tenant.
+    delete (input.settings as { rpId?: unknown }).rpId;
+  } else if (rpId !== undefined) {
     if (tenant.rpIdLockedAt !== undefined)
       throw new Conflict('rpId cannot change: passkeys are already registered with the current RP ID.');
     if (rpId !== null) checkRpId(rpId, req, tenant.id);
@@ -73,13 +75,12 @@ async function deleteTenant(ctx: AdminContext) {
   const purge = async () => {
     const removed = await store.tenants.purgeTenant(id);
     logger.info('tenant purged', { tenantId: id, items: removed, traceId: req.traceId });
+    return json(200, { id, deleted: true, purged: true, items_removed: removed });
   };
   if (!tenant) {
-    // A deletion whose purge did not finish (the function timed out on a very large table): DELETE again resumes it.
-    if (!tenantIdProblem(id) && (await store.tenants.isBeingDeleted(id))) {
-      await purge();
-      return json(200, { id, deleted: true, purged: true });
-    }
+    // Deleted before: DELETE again runs the purge again (it did not finish, or a request in flight at the deletion
+    // wrote something after it had passed).
+    if (await store.tenants.isDeleted(id)) return purge();
     throw new NotFound('No such tenant.');
   }
   return change({
@@ -87,7 +88,8 @@ async function deleteTenant(ctx: AdminContext) {
     // The tenant's own log is purged with it: the deletion is recorded in the platform log (GET /admin/audit-log).
     auditTenantId: PLATFORM_AUDIT_LOG,
     audit: { action: 'tenant.deleted', target: { type: 'tenant', id: tenant.id }, changes: { name: tenant.name } },
-    response: json(200, { id: tenant.id, deleted: true, purged: true }),
+    // What the caller gets if the purge fails after the deletion committed: DELETE again finishes it.
+    response: json(200, { id: tenant.id, deleted: true, purged: false, items_removed: 0 }),
     after: purge,
   });
 }

@@ -145,7 +145,7 @@ export async function refreshTokens(ctx: GrantContext): Promise<TokenSet> {
     await store.tokens.revokeGrant(tenant.id, grantId, 'user deleted');
     throw new InvalidGrant('The user no longer exists.');
   }
-  if (!isUserActive(user, grant.createdAt)) throw new InvalidGrant('The user is suspended or was signed out.');
+  if (!isUserActive(user, grant.authTime)) throw new InvalidGrant('The user is suspended or was signed out.');
   return mintTokens({
     signer: ctx.signer,
     issuer: issuerOf(req, tenant.id),

@@ -3,6 +3,19 @@ import { commit } from '../../lambdas/core/store/transaction.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { admin, tenantSnapshot, tenantWithKey } from '../support/admin.ts';
 import { createTenant, startTestKeyway } from '../support/keyway.ts';
+
+/** Records the TransactItems of every transaction the in-process server sends until `stop`. */
+function traceTransactions(keyway: LocalKeyway) {
+  const doc = keyway.store.table.doc;
+  const send = doc.send.bind(doc);
+  const transactions: unknown[][] = [];
+  doc.send = ((command: { input: { TransactItems?: unknown[] } }, ...rest: unknown[]) => {
+    if (command.input.TransactItems) transactions.push(command.input.TransactItems);
+    return (send as (...args: unknown[]) => unknown)(command, ...rest);
+  }) as typeof doc.send;
+  return { transactions, stop: () => (doc.send = send) };
+}
+
 import { getCode, redeem, registerClient, signedInUser } from '../support/oidc.ts';
 
 let keyway: LocalKeyway;
@@ -116,7 +129,7 @@ describe('tenants', () => {
     expect(other.res.status).toBe(200);
   });
 
-  it('DELETE ends every session and token at once, removes every item of the tenant, and frees the id', async () => {
+  it('DELETE ends every session and token at once and removes every item of the tenant; the id is never reused', async () => {
     const { tenantId } = await tenantWithKey(keyway, 'doomed');
     const client = await registerClient(keyway, tenantId);
     const { cookie } = await signedInUser(keyway, tenantId);
@@ -127,8 +140,9 @@ describe('tenants', () => {
 
     const deleted = await admin(keyway, 'DELETE', `/admin/tenants/${tenantId}`);
     expect(deleted.res.status).toBe(200);
-    expect(deleted.body).toMatchObject({ id: tenantId, deleted: true });
-    expect(await tenantSnapshot(keyway, tenantId)).toEqual([]);
+    expect(deleted.body).toMatchObject({ id: tenantId, deleted: true, purged: true });
+    // Only the tombstone is left, so the id cannot be given to someone else.
+    expect((await tenantSnapshot(keyway, tenantId)).map((i) => JSON.parse(i).sk)).toEqual(['DELETED']);
 
     const userinfo = await fetch(`${keyway.url}/${tenantId}/userinfo`, {
       headers: { Authorization: `Bearer ${tokens.body.access_token}` },
@@ -141,7 +155,8 @@ describe('tenants', () => {
     });
     expect(refresh.status).toBe(404);
     expect((await admin(keyway, 'GET', `/admin/tenants/${tenantId}`)).res.status).toBe(404);
-    expect((await admin(keyway, 'DELETE', `/admin/tenants/${tenantId}`)).res.status).toBe(404);
+    const again = await admin(keyway, 'DELETE', `/admin/tenants/${tenantId}`);
+    expect(again.body).toMatchObject({ deleted: true, purged: true, items_removed: 0 });
 
     const platformLog = await admin(keyway, 'GET', '/admin/audit-log');
     expect(platformLog.body.items).toContainEqual(
@@ -151,10 +166,12 @@ describe('tenants', () => {
         actor: 'operator',
       }),
     );
-    expect((await createTenant(keyway, { name: 'Reborn', plan: 'free', id: tenantId })).res.status).toBe(201);
+    const reborn = await createTenant(keyway, { name: 'Reborn', plan: 'free', id: tenantId });
+    expect(reborn.res.status).toBe(409);
+    expect(reborn.body.detail).toMatch(/not reused/);
   });
 
-  it('DELETE again resumes a purge that did not finish (the id stays reserved until it has)', async () => {
+  it('DELETE again resumes a purge that did not finish', async () => {
     const { tenantId } = await tenantWithKey(keyway, 'half-purged');
     await registerClient(keyway, tenantId);
     // As if the function had died right after committing the deletion: tenant item gone, tombstone left, data left.
@@ -163,7 +180,52 @@ describe('tenants', () => {
     expect((await createTenant(keyway, { name: 'Too soon', plan: 'free', id: tenantId })).res.status).toBe(409);
     const resumed = await admin(keyway, 'DELETE', `/admin/tenants/${tenantId}`);
     expect(resumed.res.status).toBe(200);
-    expect(await tenantSnapshot(keyway, tenantId)).toEqual([]);
-    expect((await admin(keyway, 'DELETE', `/admin/tenants/${tenantId}`)).res.status).toBe(404);
+    expect(resumed.body.items_removed).toBeGreaterThan(2);
+    expect(await tenantSnapshot(keyway, tenantId)).toHaveLength(1);
+  });
+
+  it('every admin change under a tenant commits only while the tenant exists (a ConditionCheck in its transaction)', async () => {
+    const { tenantId } = await tenantWithKey(keyway, 'exists-check');
+    const trace = traceTransactions(keyway);
+    await admin(keyway, 'POST', `/admin/tenants/${tenantId}/api-keys`, { body: { name: 'checked' } });
+    trace.stop();
+    expect(trace.transactions).toHaveLength(1);
+    expect(trace.transactions[0]).toContainEqual({
+      ConditionCheck: expect.objectContaining({ Key: { pk: `T#${tenantId}`, sk: 'TENANT' } }),
+    });
+    // And the check does what it says: a tenant gone by commit time refuses the write.
+    await commit(keyway.store.table, keyway.store.tenants.deleteTenant(tenantId, 0));
+    const part = keyway.store.tenants.requireTenantPart(tenantId);
+    await expect(commit(keyway.store.table, [part])).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('a locked tenant accepts its unchanged rpId back (read-modify-write of the settings)', async () => {
+    const { tenantId } = await tenantWithKey(keyway, 'rpid-roundtrip');
+    const tenant = (await keyway.store.tenants.findTenant(tenantId))!;
+    await keyway.store.tenants.lockRpId(tenant, 1);
+    const settings = (await admin(keyway, 'GET', `/admin/tenants/${tenantId}`)).body.settings as Record<
+      string,
+      unknown
+    >;
+    const r = await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, {
+      body: { settings: { ...settings, rpId: null, signUpOpen: false } },
+    });
+    expect(r.res.status).toBe(200);
+    expect(r.body).toMatchObject({ settings: { signUpOpen: false } });
+  });
+
+  it('cursors whose key values DynamoDB would refuse (empty, too long) are a 400, not a 500', async () => {
+    const { tenantId } = await tenantWithKey(keyway, 'cursor-limits');
+    const cursor = (key: object) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    for (const key of [
+      { pk: `T#${tenantId}#AUDIT`, sk: '' },
+      { pk: `T#${tenantId}#AUDIT`, sk: 'x'.repeat(1500) },
+      { pk: `T#${tenantId}#AUDIT`, sk: 'é'.repeat(600) },
+    ]) {
+      const r = await admin(keyway, 'GET', `/admin/tenants/${tenantId}/audit-log?cursor=${cursor(key)}`);
+      expect(r.res.status).toBe(400);
+    }
+    const gsi = { pk: '', sk: '', gsi1pk: 'TENANTS', gsi1sk: 'T#x' };
+    expect((await admin(keyway, 'GET', `/admin/tenants?cursor=${cursor(gsi)}`)).res.status).toBe(400);
   });
 });

@@ -2,14 +2,17 @@ import * as z from 'zod/mini';
 import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
 import { getConfig, getStore } from '../deps.ts';
-import { InvalidRequest, MethodNotAllowed } from '../errors.ts';
+import { InvalidRequest, MethodNotAllowed, NotFound } from '../errors.ts';
 import { createHandler, type HttpOptions } from '../http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../http/types.ts';
+import { logger } from '../logger.ts';
 import type { AuditInput } from '../store/audit-log.ts';
 import type { Claim, StoredResponse } from '../store/idempotency.ts';
+import { keys } from '../store/keys.ts';
 import { MAX_PAGE_SIZE, type Page } from '../store/paging.ts';
 import type { Store } from '../store/store.ts';
-import { commit, type TransactionPart } from '../store/transaction.ts';
+import { commit, keyOf, type TransactionPart } from '../store/transaction.ts';
+import { tenantIdProblem } from '../tenant-id.ts';
 import { parseInput } from '../validation.ts';
 import { authenticate } from './authenticate.ts';
 import { actorOf, type Principal } from './principal.ts';
@@ -41,8 +44,12 @@ export interface AdminChange {
    * the caller the change happened (and its ids); a lost secret means rotating or revoking, as for any lost secret.
    */
   readonly secretFields?: readonly string[];
-  /** Work that follows a committed change and may take longer than one transaction (a tenant purge). */
-  readonly after?: () => Promise<void>;
+  /**
+   * Work that follows a committed change and may take longer than one transaction (a tenant purge, ending a user's
+   * sessions). Best effort: the change has committed, so a failure is logged and the committed response returned;
+   * a returned response (e.g. reporting the purge) replaces it.
+   */
+  readonly after?: () => Promise<HttpResponse | undefined>;
 }
 
 export type AdminMethod = (ctx: AdminContext) => Promise<HttpResponse | AdminChange>;
@@ -88,11 +95,17 @@ export function adminEndpoint(methods: Methods) {
     const nowMs = store.clock.now();
     const ctx: AdminContext = { req, store, principal: req.principal, nowMs, now: Math.floor(nowMs / 1000) };
 
+    // A malformed tenant id can name no tenant (and must not reach a key: an over-long one is a DynamoDB error).
+    if (req.params.tenantId !== undefined && tenantIdProblem(req.params.tenantId))
+      throw new NotFound('No such tenant.');
     const key = IDEMPOTENT_METHODS.has(req.method) ? idempotencyKeyOf(req) : undefined;
     const scope = req.params.tenantId ?? PLATFORM_AUDIT_LOG;
     let claim: Extract<Claim, { kind: 'claimed' }> | undefined;
     if (key !== undefined) {
-      const fingerprint = sha256(`${req.method} ${req.path}\n${JSON.stringify(req.json ?? null)}`);
+      // The caller is part of the request: a tenant key cannot replay the operator's response (say, a plan change).
+      const fingerprint = sha256(
+        `${actorOf(ctx.principal)} ${req.method} ${req.path}\n${JSON.stringify(req.json ?? null)}`,
+      );
       const claimed = await store.idempotency.claim(scope, key, fingerprint, epochSeconds(store.clock));
       if (claimed.kind === 'replay') {
         const r = claimed.response;
@@ -115,11 +128,23 @@ export function adminEndpoint(methods: Methods) {
           ...(key !== undefined ? { idempotencyKey: key } : {}),
         };
         parts.push(store.auditLog.appendEntry(result.auditTenantId, audit, nowMs));
+        // Every change under a tenant commits only while the tenant exists (see requireTenantPart).
+        const tenantId = req.params.tenantId;
+        const tenantKey = tenantId !== undefined ? keys.tenant(tenantId) : undefined;
+        if (tenantKey && !parts.some((p) => keyOf(p.write)?.pk === tenantKey.pk && keyOf(p.write)?.sk === tenantKey.sk))
+          parts.push(store.tenants.requireTenantPart(tenantId!));
       }
       if (claim)
         parts.push(store.idempotency.completeClaim(scope, claim, storedResponse(response, result?.secretFields ?? [])));
       await commit(store.table, parts);
-      if (result?.after) await result.after();
+      claim = undefined; // committed: the record now holds the response
+      if (result?.after) {
+        try {
+          return (await result.after()) ?? response;
+        } catch (error) {
+          logger.error('follow-up of a committed admin change failed', { error: error as Error, traceId: req.traceId });
+        }
+      }
       return response;
     } catch (error) {
       if (claim) await store.idempotency.release(scope, claim);

@@ -156,7 +156,7 @@ export const ADMIN_OPERATIONS: Readonly<Record<string, Partial<Record<HttpMethod
     DELETE: {
       summary: 'Delete a tenant and purge its data (operator)',
       status: 200,
-      response: done({ id: z.string(), deleted: z.boolean(), purged: z.boolean() }),
+      response: done({ id: z.string(), deleted: z.boolean(), purged: z.boolean(), items_removed: z.number() }),
     },
   },
   'admin-api-keys': {

@@ -58,7 +58,11 @@ export async function requireUser(req: HttpRequest, store: Store): Promise<{ ten
  * unusable, see isUserActive): ends the user's sessions and revokes their token families for good, so nothing comes
  * back on unsuspension and the listings are truthful. With `passkeys`, removes the passkeys too (deletion).
  */
-export async function endUserSessions(store: Store, user: User, options: { passkeys?: boolean } = {}): Promise<void> {
+export async function endUserSessions(
+  store: Store,
+  user: User,
+  options: { passkeys?: boolean } = {},
+): Promise<undefined> {
   const { tenantId, userId } = user;
   for (const grantId of await store.tokens.listUserGrantIds(tenantId, userId))
     await store.tokens.revokeGrant(tenantId, grantId, 'admin');
@@ -68,10 +72,11 @@ export async function endUserSessions(store: Store, user: User, options: { passk
     for (const s of page.items) if (s.id) await store.sessions.deleteSessionById(tenantId, s.id);
     cursor = page.nextCursor;
   } while (cursor);
-  if (!options.passkeys) return;
+  if (!options.passkeys) return undefined;
   for (const passkey of await store.users.listPasskeys(tenantId, userId)) {
     await commit(store.table, [store.users.deletePasskey(tenantId, userId, passkey.credentialId)]).catch((error) => {
       if (!(error instanceof NotFound)) throw error; // removed meanwhile
     });
   }
+  return undefined;
 }

@@ -1,4 +1,5 @@
-import { Conflict, NotFound } from '../errors.ts';
+import { Conflict } from '../errors.ts';
+import { unchangedSince } from './item.ts';
 import { keys } from './keys.ts';
 import { type Page, queryPage } from './paging.ts';
 import type { Item, Table } from './table.ts';
@@ -67,7 +68,10 @@ export class ClientRepository {
    */
   async isOriginAllowed(tenantId: string, origin: string): Promise<boolean> {
     const item = await this.table.get(keys.origin(tenantId, origin));
-    return item?.clients instanceof Set && item.clients.size > 0;
+    if (!item) return false;
+    // An origin stored before claims were counted has no `clients` attribute at all: it stays allowed, as it was.
+    if (!('clients' in item) && item.claimsCounted === undefined) return true;
+    return item.clients instanceof Set && item.clients.size > 0;
   }
 
   /**
@@ -92,7 +96,7 @@ export class ClientRepository {
           Put: {
             TableName: this.table.name,
             Item: { ...keys.client(next.tenantId, next.clientId), type: 'client', ...next },
-            ...this.unchangedSince(old),
+            ...unchangedSince(old),
           },
         },
         onConditionFailed: () =>
@@ -111,10 +115,12 @@ export class ClientRepository {
           Delete: {
             TableName: this.table.name,
             Key: keys.client(client.tenantId, client.clientId),
-            ConditionExpression: 'attribute_exists(pk)',
+            ...unchangedSince(client),
           },
         },
-        onConditionFailed: () => new NotFound('No such client.'),
+        // Changed since it was read (its origins may differ from the claims this transaction drops), or gone.
+        onConditionFailed: () =>
+          new Conflict('The client changed (or was deleted) concurrently; read it again and retry.'),
       },
       ...client.allowedOrigins.map((origin) => this.originClaim(client, origin, 'DELETE')),
     ];
@@ -148,16 +154,6 @@ export class ClientRepository {
     };
   }
 
-  /** The stored client is still the one `old` was read from: every metadata change and rotation moves updatedAt. */
-  private unchangedSince(old: Client) {
-    return old.updatedAt === undefined
-      ? { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(updatedAt)' }
-      : {
-          ConditionExpression: 'attribute_exists(pk) AND updatedAt = :updated',
-          ExpressionAttributeValues: { ':updated': old.updatedAt },
-        };
-  }
-
   /** Adds or removes this client's claim on an origin (a string set; an origin with no claims allows nothing). */
   private originClaim(client: Client, origin: string, action: 'ADD' | 'DELETE'): TransactionPart {
     return {
@@ -165,9 +161,14 @@ export class ClientRepository {
         Update: {
           TableName: this.table.name,
           Key: keys.origin(client.tenantId, origin),
-          UpdateExpression: `SET #type = :type, origin = :origin ${action} clients :client`,
+          UpdateExpression: `SET #type = :type, origin = :origin, claimsCounted = :true ${action} clients :client`,
           ExpressionAttributeNames: { '#type': 'type' },
-          ExpressionAttributeValues: { ':type': 'origin', ':origin': origin, ':client': new Set([client.clientId]) },
+          ExpressionAttributeValues: {
+            ':type': 'origin',
+            ':origin': origin,
+            ':true': true,
+            ':client': new Set([client.clientId]),
+          },
         },
       },
     };

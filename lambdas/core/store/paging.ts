@@ -40,12 +40,19 @@ function decodeCursor(cursor: string, query: PartitionQuery): Item {
   } catch {
     key = undefined;
   }
+  const { partitionKey, sortKey, gsi1 } = TABLE_SCHEMA;
+  const isSortKey = (n: string) => n === sortKey || n === gsi1.sortKey;
   const valid =
     typeof key === 'object' &&
     key !== null &&
     !Array.isArray(key) &&
     Object.keys(key).length === names.all.length &&
-    names.all.every((n) => typeof (key as Item)[n] === 'string' && ((key as Item)[n] as string).length <= 2048) &&
+    // DynamoDB's own limits on key values (else a forged cursor would be a ValidationException, a 500).
+    names.all.every((n) => {
+      const v = (key as Item)[n];
+      return typeof v === 'string' && v.length > 0 && Buffer.byteLength(v) <= (isSortKey(n) ? 1024 : 2048);
+    }) &&
+    ((key as Item)[partitionKey] as string).startsWith('T#') &&
     (key as Item)[names.pk] === query.partition &&
     ((key as Item)[names.sk] as string).startsWith(query.sortPrefix ?? '');
   if (!valid) throw new InvalidRequest('cursor: not a cursor of this listing (use next_cursor as returned).');

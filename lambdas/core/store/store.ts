@@ -82,7 +82,7 @@ export class Store {
     if (!grantItem || grantItem.revokedAt !== undefined || revokedItem || !clientItem || !userItem) return undefined;
     const grant = toGrant(grantItem);
     const user = toUser(userItem);
-    if (!isUserActive(user, grant.createdAt) || grant.userId !== token.userId || grant.clientId !== token.clientId)
+    if (!isUserActive(user, grant.authTime) || grant.userId !== token.userId || grant.clientId !== token.clientId)
       return undefined;
     return { grant, user };
   }

@@ -95,8 +95,9 @@ export class TenantRepository {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        // Never reused: anything a request in flight at the deletion still wrote under the id stays unreachable.
         onConditionFailed: () =>
-          new Conflict(`The tenant id "${tenant.id}" belonged to a deleted tenant whose data is still being removed.`),
+          new Conflict(`The tenant id "${tenant.id}" belonged to a deleted tenant; tenant ids are not reused.`),
       },
     ];
   }
@@ -163,7 +164,7 @@ export class TenantRepository {
 
   /**
    * Deletes the tenant item (every endpoint of the issuer answers 404 from then on: no token, session or grant of it
-   * works) and leaves a tombstone until purgeTenant has removed the rest.
+   * works) and leaves a tombstone for good: the id is never given out again.
    */
   deleteTenant(tenantId: string, now: number): TransactionPart[] {
     return [
@@ -188,15 +189,32 @@ export class TenantRepository {
     ];
   }
 
-  /** A deleted tenant whose purge has not finished yet (its tombstone is still there). */
-  async isBeingDeleted(tenantId: string): Promise<boolean> {
+  /** Was a tenant of this id deleted? (Its tombstone stays: deleted ids are never given out again.) */
+  async isDeleted(tenantId: string): Promise<boolean> {
     return (await this.table.get(keys.tenantTombstone(tenantId), true)) !== undefined;
   }
 
   /**
-   * Removes every item of a deleted tenant (every key starts with `T#{id}`; items live in many partitions, so this
-   * is a filtered parallel Scan of the table, deleting in batches of 25) and the tombstone last. Resumable: run
-   * again after a failure, it finds what is left. Returns the number of items removed.
+   * For a transaction that writes under a tenant: the tenant must still exist when it commits. A change that read the
+   * tenant a moment before its deletion then fails instead of leaving an item the purge may already have passed.
+   */
+  requireTenantPart(tenantId: string): TransactionPart {
+    return {
+      write: {
+        ConditionCheck: {
+          TableName: this.table.name,
+          Key: keys.tenant(tenantId),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      onConditionFailed: () => new NotFound('No such tenant.'),
+    };
+  }
+
+  /**
+   * Removes every item of a deleted tenant but its tombstone (every key starts with `T#{id}`; items live in many
+   * partitions, so this is a strongly consistent, filtered parallel Scan of the table, deleting in batches of 25).
+   * Resumable and repeatable: run again, it removes what is left. Returns the number of items removed.
    */
   async purgeTenant(tenantId: string, options: { segments?: number } = {}): Promise<number> {
     const segments = options.segments ?? 4;
@@ -212,6 +230,7 @@ export class TenantRepository {
               TableName: this.table.name,
               Segment: segment,
               TotalSegments: segments,
+              ConsistentRead: true,
               ProjectionExpression: '#pk, #sk',
               FilterExpression: '#pk = :tenantPk OR begins_with(#pk, :prefix)',
               ExpressionAttributeNames: { '#pk': TABLE_SCHEMA.partitionKey, '#sk': TABLE_SCHEMA.sortKey },
@@ -227,7 +246,6 @@ export class TenantRepository {
         return removed;
       }),
     );
-    await this.deleteBatch([tombstone]);
     return counts.reduce((a, b) => a + b, 0);
   }
 

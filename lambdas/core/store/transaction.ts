@@ -15,6 +15,12 @@ export interface TransactionPart {
   readonly onConditionFailed?: () => Error;
 }
 
+/** The key of the item a write touches. */
+export function keyOf(write: WriteItem): { pk: unknown; sk: unknown } | undefined {
+  const item = write.Put?.Item ?? write.Update?.Key ?? write.Delete?.Key ?? write.ConditionCheck?.Key;
+  return item ? { pk: item.pk, sk: item.sk } : undefined;
+}
+
 /** DynamoDB's limit on the items of one TransactWriteItems call. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
@@ -32,16 +38,30 @@ export async function commit(table: Table, parts: readonly TransactionPart[]): P
   if (parts.length === 0) return;
   if (parts.length > MAX_TRANSACTION_ITEMS)
     throw new Error(`a transaction holds at most ${MAX_TRANSACTION_ITEMS} items`);
-  try {
-    await table.doc.send(new TransactWriteCommand({ TransactItems: parts.map((p) => p.write) }));
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    const failed = reasons.indexOf('ConditionalCheckFailed');
-    const mapped = failed >= 0 ? parts[failed]?.onConditionFailed?.() : undefined;
-    if (mapped) throw mapped;
-    // Another transaction held one of the items at that moment: nothing was written, the caller may retry.
-    if (reasons.includes('TransactionConflict'))
-      throw new Conflict('Another request changed the same data at the same moment; nothing was changed. Retry.');
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await table.doc.send(new TransactWriteCommand({ TransactItems: parts.map((p) => p.write) }));
+      return;
+    } catch (error) {
+      // Another transaction held one of the items (admin writes of one tenant all check the tenant item): nothing was
+      // written, so a short, jittered retry is safe; after the last one the caller gets a 409.
+      const reasons = cancellationReasons(error);
+      const conflictOnly = reasons.includes('TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
+      if (!conflictOnly || attempt >= CONFLICT_ATTEMPTS) throw explain(error, parts);
+      await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20 * attempt));
+    }
   }
+}
+
+const CONFLICT_ATTEMPTS = 4;
+
+/** The error a cancelled transaction means to the caller: the failed part's own error, or a 409 on a conflict. */
+function explain(error: unknown, parts: readonly TransactionPart[]): unknown {
+  const reasons = cancellationReasons(error);
+  const failed = reasons.indexOf('ConditionalCheckFailed');
+  const mapped = failed >= 0 ? parts[failed]?.onConditionFailed?.() : undefined;
+  if (mapped) return mapped;
+  if (reasons.includes('TransactionConflict'))
+    return new Conflict('Another request changed the same data at the same moment; nothing was changed. Retry.');
+  return error;
 }

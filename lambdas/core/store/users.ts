@@ -1,7 +1,7 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { Conflict, NotFound } from '../errors.ts';
-import { strip } from './item.ts';
+import { strip, unchangedSince } from './item.ts';
 import { keys } from './keys.ts';
 import { type Page, queryPage } from './paging.ts';
 import { TABLE_SCHEMA } from './schema.ts';
@@ -25,8 +25,8 @@ export interface User {
   /** A suspended user cannot sign in, and every token and session of theirs stops working. */
   readonly suspended?: boolean;
   /**
-   * Epoch seconds of the last "sign out everywhere" (also set by suspension): every session that started and every
-   * token family created at or before it is dead, decided by this one attribute the token paths read anyway.
+   * Epoch seconds of the last "sign out everywhere" (also set by suspension): every session and every token family
+   * from a sign-in at or before it is dead, decided by this one attribute the token paths read anyway.
    */
   readonly sessionsRevokedAt?: number;
   /** Epoch milliseconds of the last admin change (optimistic concurrency for PATCH). */
@@ -135,16 +135,7 @@ export class UserRepository {
     const parts: TransactionPart[] = [
       {
         write: {
-          Put: {
-            TableName: this.table.name,
-            Item: this.userItem(next),
-            ...(old.updatedAt === undefined
-              ? { ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(updatedAt)' }
-              : {
-                  ConditionExpression: 'attribute_exists(pk) AND updatedAt = :updated',
-                  ExpressionAttributeValues: { ':updated': old.updatedAt },
-                }),
-          },
+          Put: { TableName: this.table.name, Item: this.userItem(next), ...unchangedSince(old) },
         },
         onConditionFailed: () =>
           new Conflict('The user changed (or was deleted) concurrently; read it again and retry.'),
@@ -159,13 +150,11 @@ export class UserRepository {
     return [
       {
         write: {
-          Delete: {
-            TableName: this.table.name,
-            Key: keys.user(user.tenantId, user.userId),
-            ConditionExpression: 'attribute_exists(pk)',
-          },
+          Delete: { TableName: this.table.name, Key: keys.user(user.tenantId, user.userId), ...unchangedSince(user) },
         },
-        onConditionFailed: () => new NotFound('No such user.'),
+        // Changed since it was read (its roles may differ from the counts this transaction adjusts), or gone.
+        onConditionFailed: () =>
+          new Conflict('The user changed (or was deleted) concurrently; read it again and retry.'),
       },
       this.releaseEmail(user),
     ];
@@ -231,8 +220,12 @@ export class UserRepository {
     };
   }
 
+  /**
+   * Strongly consistent: every token path decides with it whether the user is suspended or was signed out, which
+   * must hold from the moment the admin write commits, not a replication lag later.
+   */
   async findUser(tenantId: string, userId: string): Promise<User | undefined> {
-    const item = await this.table.get(keys.user(tenantId, userId));
+    const item = await this.table.get(keys.user(tenantId, userId), true);
     return item ? toUser(item) : undefined;
   }
 
@@ -296,7 +289,8 @@ export function toUser(item: Item): User {
 }
 
 /**
- * Whether something of the user that began at `since` (epoch seconds: a session's auth_time, a family's createdAt)
+ * Whether something of the user that began at `since` (epoch seconds: the auth_time of the sign-in a session or a
+ * token family came from)
  * may still be used: the user is not suspended and has not been signed out everywhere since.
  */
 export function isUserActive(user: User, since: number): boolean {

@@ -1,0 +1,101 @@
+/**
+ * Adds the GSI1 keys the admin API lists by to items written before it existed (users, sessions, token families),
+ * once per table after upgrading a deployment:
+ *
+ *   AWS_REGION=eu-west-1 npx tsx scripts/backfill-admin-indexes.ts --table <TableName output of the stack>
+ *
+ * Without it, older users are missing from GET /admin/tenants/{id}/users and older sessions/families from the
+ * per-user listings (their suspension and sign-out checks work either way: those read the user, not the index).
+ * Idempotent: an item that has its index keys is left alone (the update is conditioned on their absence). Origins need
+ * no backfill: an origin stored before claims were counted stays allowed (ClientRepository.isOriginAllowed).
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { systemClock } from '../lambdas/core/clock.ts';
+import { keys } from '../lambdas/core/store/keys.ts';
+import { createDocumentClient, type Item, isConditionFailed, Table } from '../lambdas/core/store/table.ts';
+
+/** The GSI1 keys an item should have, or undefined when it needs none (or lacks what they are made of). */
+function indexKeysOf(item: Item): { gsi1pk: string; gsi1sk: string; extra?: Record<string, unknown> } | undefined {
+  const tenantId = item.tenantId;
+  if (typeof tenantId !== 'string') return undefined;
+  if (item.type === 'user' && typeof item.userId === 'string' && typeof item.createdAt === 'number')
+    return keys.userIndex(tenantId, item.createdAt, item.userId);
+  if (item.type === 'grant' && typeof item.userId === 'string' && typeof item.grantId === 'string')
+    return keys.grantIndex(tenantId, item.userId, item.grantId);
+  if (item.type === 'session' && typeof item.userId === 'string' && typeof item.pk === 'string') {
+    const hash = item.pk.slice(item.pk.lastIndexOf('#SES#') + 5);
+    return { ...keys.sessionIndex(tenantId, item.userId, hash), extra: { id: hash } };
+  }
+  return undefined;
+}
+
+/** Scans the whole table once; returns how many items got their index keys. */
+export async function backfillAdminIndexes(table: Table): Promise<number> {
+  let updated = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await table.doc.send(
+      new ScanCommand({
+        TableName: table.name,
+        FilterExpression: 'attribute_not_exists(gsi1pk) AND #type IN (:user, :grant, :session)',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':user': 'user', ':grant': 'grant', ':session': 'session' },
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const index = indexKeysOf(item);
+      if (!index) continue;
+      const { extra = {}, ...gsi } = index;
+      const values = { ...gsi, ...extra };
+      const names = Object.keys(values);
+      try {
+        await table.doc.send(
+          new UpdateCommand({
+            TableName: table.name,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')}`,
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(gsi1pk)',
+            ExpressionAttributeNames: Object.fromEntries(names.map((n) => [`#${n}`, n])),
+            ExpressionAttributeValues: Object.fromEntries(
+              names.map((n) => [`:${n}`, values[n as keyof typeof values]]),
+            ),
+          }),
+        );
+        updated++;
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error; // deleted or indexed meanwhile
+      }
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return updated;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { table: { type: 'string' }, endpoint: { type: 'string' } } });
+  if (!values.table) throw new Error('usage: backfill-admin-indexes.ts --table NAME [--endpoint URL]');
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-west-2';
+  const { client, doc } = createDocumentClient({ region, endpoint: values.endpoint });
+  const updated = await backfillAdminIndexes(new Table(doc, values.table, systemClock));
+  process.stderr.write(`indexed ${updated} items of ${values.table}\n`);
+  client.destroy();
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

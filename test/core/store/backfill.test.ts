@@ -1,0 +1,52 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { keys } from '../../../lambdas/core/store/keys.ts';
+import { backfillAdminIndexes } from '../../../scripts/backfill-admin-indexes.ts';
+import { createTestStore } from '../../support/store.ts';
+
+describe('backfill of the admin indexes (scripts/backfill-admin-indexes.ts)', () => {
+  it('gives users, sessions and families stored before the admin API their GSI1 keys, once', async () => {
+    const { store, table } = await createTestStore();
+    const put = (Item: Record<string, unknown>) => table.doc.send(new PutCommand({ TableName: table.name, Item }));
+    // Prepare: items as the code before the admin API wrote them (no gsi1 keys).
+    await put({
+      ...keys.user('acme', 'u1'),
+      type: 'user',
+      tenantId: 'acme',
+      userId: 'u1',
+      email: 'a@example.com',
+      emailVerified: false,
+      givenName: '',
+      familyName: '',
+      roles: ['user'],
+      createdAt: 100,
+    });
+    await put({
+      ...keys.session('acme', 'h1'),
+      type: 'session',
+      tenantId: 'acme',
+      userId: 'u1',
+      authTime: 100,
+      amr: ['hwk'],
+      expiresAt: 2_000_000_000,
+    });
+    await put({
+      ...keys.grant('acme', 'g1'),
+      type: 'grant',
+      tenantId: 'acme',
+      grantId: 'g1',
+      userId: 'u1',
+      clientId: 'c',
+    });
+    await put({ ...keys.tenant('acme'), type: 'tenant', id: 'acme' });
+    // Act
+    expect(await backfillAdminIndexes(table)).toBe(3);
+    // Assess: the listings find them, and a second run changes nothing.
+    expect((await store.users.listUsers('acme', { limit: 10 })).items.map((u) => u.userId)).toEqual(['u1']);
+    expect((await store.sessions.listUserSessions('acme', 'u1', { limit: 10 })).items).toEqual([
+      expect.objectContaining({ id: 'h1', userId: 'u1' }),
+    ]);
+    expect(await store.tokens.listUserGrantIds('acme', 'u1')).toEqual(['g1']);
+    expect(await backfillAdminIndexes(table)).toBe(0);
+  });
+});
