@@ -5,7 +5,7 @@ import { BROWSER_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
 import { CSRF_HEADER } from '../../lambdas/core/oidc/sign-in.ts';
 import type { Interaction } from '../../lambdas/core/store/interactions.ts';
 import type { Route } from '../../lambdas/routes.ts';
-import { pkcePair } from '../../test/support/shared-fixtures.ts';
+import { pkcePair, seedSignedInUser } from '../../test/support/shared-fixtures.ts';
 import { SoftAuthenticator } from '../../test/support/soft-authenticator.ts';
 import {
   authorizeCode,
@@ -56,7 +56,7 @@ function proxyEvent(route: Route, tenantId: string, spec: RequestSpec): APIGatew
     multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
     queryStringParameters: query,
     multiValueQueryStringParameters: query && Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])),
-    pathParameters: route.path.includes('{tenantId}') ? { tenantId } : null,
+    pathParameters: pathParameters(route, spec.path, tenantId),
     stageVariables: null,
     body,
     isBase64Encoded: false,
@@ -75,6 +75,18 @@ function proxyEvent(route: Route, tenantId: string, spec: RequestSpec): APIGatew
       resourcePath: route.path,
     } as APIGatewayProxyEvent['requestContext'],
   };
+}
+
+/** The path parameters API Gateway would pass: the route template's `{name}` segments matched against the path. */
+function pathParameters(route: Route, path: string, tenantId: string): Record<string, string> | null {
+  const names = route.path.split('/');
+  const parts = path.split('/');
+  const params: Record<string, string> = {};
+  names.forEach((segment, i) => {
+    if (segment.startsWith('{')) params[segment.slice(1, -1)] = decodeURIComponent(parts[i] ?? '');
+  });
+  if (route.path.includes('{tenantId}')) params.tenantId ??= tenantId;
+  return Object.keys(params).length > 0 ? params : null;
 }
 
 /** A pending sign-in as authorize leaves it: the interaction and the browser-binding cookie. */
@@ -160,6 +172,37 @@ export async function buildColdStartEvents(
     };
   };
   const bearer = { Authorization: `Bearer ${fx.adminKey}` };
+  const adminPost = async (path: string, body: unknown) => {
+    const res = await fetch(`${fx.url}${path}`, {
+      method: 'POST',
+      headers: { ...bearer, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const admin = `/admin/tenants/${t}`;
+  // What the admin routes' events act on: one of each per run where a run consumes it (DELETE), else shared.
+  const doomedKeys = await Promise.all(
+    Array.from({ length: count }, (_, i) => adminPost(`${admin}/api-keys`, { name: `cold ${i}` })),
+  );
+  const rotated = await adminPost(`${admin}/clients`, { redirect_uris: [REDIRECT_URI], client_name: 'Rotated' });
+  const people = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      seedSignedInUser(fx.store, t, { email: `cold-${i}-${randomBytes(4).toString('hex')}@example.com` }),
+    ),
+  );
+  const passkeyOf = async (userId: string) => (await fx.store.users.listPasskeys(t, userId))[0]!.credentialId;
+  const passkeys = await Promise.all(people.map((p) => passkeyOf(p.userId)));
+  const doomedRoles = await Promise.all(
+    Array.from({ length: count }, (_, i) => adminPost(`${admin}/roles`, { name: `cold-${i}` })),
+  );
+  const doomedUsers = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      adminPost(`${admin}/users`, { email: `gone-${i}-${randomToken(4)}@example.com` }),
+    ),
+  );
 
   const entries = [
     await each('admin-tenants', 201, (i) => ({
@@ -287,6 +330,66 @@ export async function buildColdStartEvents(
       };
     }),
   ];
+  entries.push(
+    await each('admin-tenant', 200, () => ({ method: 'GET', path: admin, headers: bearer })),
+    await each('admin-api-keys', 201, (i) => ({
+      method: 'POST',
+      path: `${admin}/api-keys`,
+      headers: bearer,
+      json: { name: `cold key ${i}` },
+    })),
+    await each('admin-api-key', 200, (i) => ({
+      method: 'DELETE',
+      path: `${admin}/api-keys/${doomedKeys[i]!.id}`,
+      headers: bearer,
+    })),
+    await each('admin-client', 200, () => ({
+      method: 'GET',
+      path: `${admin}/clients/${fx.client.client_id}`,
+      headers: bearer,
+    })),
+    await each('admin-client-secret', 200, () => ({
+      method: 'POST',
+      path: `${admin}/clients/${rotated.client_id}/secret`,
+      headers: bearer,
+      json: {},
+    })),
+    await each('admin-users', 201, (i) => ({
+      method: 'POST',
+      path: `${admin}/users`,
+      headers: bearer,
+      json: { email: `cold-user-${i}-${randomToken(4)}@example.com` },
+    })),
+    await each('admin-user', 200, (i) => ({
+      method: 'DELETE',
+      path: `${admin}/users/${doomedUsers[i]!.id}`,
+      headers: bearer,
+    })),
+    await each('admin-user-passkeys', 200, (i) => ({
+      method: 'GET',
+      path: `${admin}/users/${people[i]!.userId}/passkeys`,
+      headers: bearer,
+    })),
+    await each('admin-user-passkey', 200, (i) => ({
+      method: 'DELETE',
+      path: `${admin}/users/${people[i]!.userId}/passkeys/${passkeys[i]}`,
+      headers: bearer,
+    })),
+    await each('admin-user-sessions', 200, (i) => ({
+      method: 'DELETE',
+      path: `${admin}/users/${people[i]!.userId}/sessions`,
+      headers: bearer,
+    })),
+    await each('admin-roles', 200, () => ({ method: 'GET', path: `${admin}/roles`, headers: bearer })),
+    await each('admin-role', 200, (i) => ({
+      method: 'DELETE',
+      path: `${admin}/roles/${doomedRoles[i]!.name}`,
+      headers: bearer,
+    })),
+    await each('admin-audit-log', 200, () => ({ method: 'GET', path: `${admin}/audit-log`, headers: bearer })),
+    await each('admin-platform-audit-log', 200, () => ({ method: 'GET', path: '/admin/audit-log', headers: bearer })),
+    await each('admin-openapi', 200, () => ({ method: 'GET', path: '/admin/openapi.json' })),
+  );
   const missing = routes.filter((r) => !entries.some(([id]) => id === r.id)).map((r) => r.id);
   if (missing.length > 0) throw new Error(`no cold-start request for route(s) ${missing.join(', ')}`);
   return new Map(entries);
