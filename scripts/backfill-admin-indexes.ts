@@ -9,13 +9,12 @@
  * Idempotent: an item that has its index keys is left alone (the update is conditioned on their absence). Origins need
  * no backfill: an origin stored before claims were counted stays allowed (ClientRepository.isOriginAllowed).
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { systemClock } from '../lambdas/core/clock.ts';
 import { keys } from '../lambdas/core/store/keys.ts';
 import { createDocumentClient, type Item, isConditionFailed, Table } from '../lambdas/core/store/table.ts';
+import { runIfInvoked } from './run-script.ts';
 
 /** The GSI1 keys an item should have, or undefined when it needs none (or lacks what they are made of). */
 function indexKeysOf(item: Item): { gsi1pk: string; gsi1sk: string; extra?: Record<string, unknown> } | undefined {
@@ -85,17 +84,4 @@ async function main(): Promise<void> {
   client.destroy();
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
-}
+runIfInvoked(import.meta.url, main);

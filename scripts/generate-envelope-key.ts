@@ -9,12 +9,11 @@
  * The caller needs kms:GenerateDataKeyPairWithoutPlaintext and kms:DescribeKey on the wrapping key.
  */
 import { createPublicKey } from 'node:crypto';
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DescribeKeyCommand, GenerateDataKeyPairWithoutPlaintextCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ENVELOPE_ENCRYPTION_CONTEXT } from '../lambdas/core/signer/kms-envelope-signer.ts';
 import { toPublicJwk } from '../lambdas/core/signer/signer.ts';
+import { runIfInvoked } from './run-script.ts';
 
 /** The alias the stack gives each region's wrapping key (lib/envelope-signing-key.ts). */
 export const DEFAULT_WRAPPING_KEY = 'alias/keyway/envelope-wrapping-key';
@@ -108,17 +107,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${cdkJsonEntry(options.generation, key)}\n`);
 }
 
-function invokedDirectly(): boolean {
-  try {
-    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-
-if (invokedDirectly()) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
-}
+runIfInvoked(import.meta.url, main);
