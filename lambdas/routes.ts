@@ -24,6 +24,11 @@ export interface Route {
   readonly path: string;
   /** Handler module, relative to the repository root; it exports `handler`. */
   readonly entry: string;
+  /**
+   * The nested stack (one per concern) that holds the route's function, role and logs, because CloudFormation allows
+   * 500 resources per stack; absent: the regional stack itself. Methods stay on the one REST API either way.
+   */
+  readonly stack?: 'admin-api';
   /** Who may call it: one value for every method, or one per method. */
   readonly auth: RouteAuth | Readonly<Partial<Record<HttpMethod, RouteAuth>>>;
   /** What the function may do in AWS, granted where the function is created. */
@@ -165,6 +170,7 @@ export const routes: readonly Route[] = [
     methods: ['GET', 'POST'],
     path: '/admin/tenants',
     entry: 'lambdas/admin-tenants/handler.ts',
+    stack: 'admin-api',
     auth: 'operator',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -173,6 +179,7 @@ export const routes: readonly Route[] = [
     methods: ['GET', 'PATCH', 'DELETE'],
     path: '/admin/tenants/{tenantId}',
     entry: 'lambdas/admin-tenant/handler.ts',
+    stack: 'admin-api',
     auth: { GET: 'tenant-admin', PATCH: 'tenant-admin', DELETE: 'operator' },
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -181,6 +188,7 @@ export const routes: readonly Route[] = [
     methods: ['GET', 'POST'],
     path: '/admin/tenants/{tenantId}/api-keys',
     entry: 'lambdas/admin-api-keys/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -189,6 +197,7 @@ export const routes: readonly Route[] = [
     methods: ['DELETE'],
     path: '/admin/tenants/{tenantId}/api-keys/{keyId}',
     entry: 'lambdas/admin-api-key/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -197,6 +206,7 @@ export const routes: readonly Route[] = [
     methods: ['GET', 'POST'],
     path: '/admin/tenants/{tenantId}/clients',
     entry: 'lambdas/admin-clients/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -205,6 +215,7 @@ export const routes: readonly Route[] = [
     methods: ['GET', 'PATCH', 'DELETE'],
     path: '/admin/tenants/{tenantId}/clients/{clientId}',
     entry: 'lambdas/admin-client/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -213,6 +224,7 @@ export const routes: readonly Route[] = [
     methods: ['POST'],
     path: '/admin/tenants/{tenantId}/clients/{clientId}/secret',
     entry: 'lambdas/admin-client-secret/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -221,6 +233,7 @@ export const routes: readonly Route[] = [
     methods: ['GET', 'POST'],
     path: '/admin/tenants/{tenantId}/users',
     entry: 'lambdas/admin-users/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -229,6 +242,7 @@ export const routes: readonly Route[] = [
     methods: ['GET', 'PATCH', 'DELETE'],
     path: '/admin/tenants/{tenantId}/users/{userId}',
     entry: 'lambdas/admin-user/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -237,6 +251,7 @@ export const routes: readonly Route[] = [
     methods: ['GET'],
     path: '/admin/tenants/{tenantId}/users/{userId}/passkeys',
     entry: 'lambdas/admin-user-passkeys/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -245,6 +260,7 @@ export const routes: readonly Route[] = [
     methods: ['DELETE'],
     path: '/admin/tenants/{tenantId}/users/{userId}/passkeys/{credentialId}',
     entry: 'lambdas/admin-user-passkey/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -253,6 +269,7 @@ export const routes: readonly Route[] = [
     methods: ['GET', 'DELETE'],
     path: '/admin/tenants/{tenantId}/users/{userId}/sessions',
     entry: 'lambdas/admin-user-sessions/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -261,6 +278,7 @@ export const routes: readonly Route[] = [
     methods: ['GET', 'POST'],
     path: '/admin/tenants/{tenantId}/roles',
     entry: 'lambdas/admin-roles/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -269,6 +287,7 @@ export const routes: readonly Route[] = [
     methods: ['DELETE'],
     path: '/admin/tenants/{tenantId}/roles/{name}',
     entry: 'lambdas/admin-role/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -277,6 +296,7 @@ export const routes: readonly Route[] = [
     methods: ['GET'],
     path: '/admin/tenants/{tenantId}/audit-log',
     entry: 'lambdas/admin-audit-log/handler.ts',
+    stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },
   },
@@ -285,6 +305,7 @@ export const routes: readonly Route[] = [
     methods: ['GET'],
     path: '/admin/audit-log',
     entry: 'lambdas/admin-audit-log/handler.ts',
+    stack: 'admin-api',
     auth: 'operator',
     access: { table: 'read', sign: false, publicKeys: false },
   },
@@ -293,6 +314,7 @@ export const routes: readonly Route[] = [
     methods: ['GET'],
     path: '/admin/openapi.json',
     entry: 'lambdas/admin-openapi/handler.ts',
+    stack: 'admin-api',
     auth: 'public',
     access: { table: 'none', sign: false, publicKeys: false },
   },

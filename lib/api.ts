@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Names, NestedStack, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -67,6 +67,8 @@ export class Api extends Construct {
   readonly stage: apigw.Stage;
   readonly functions: ReadonlyMap<string, KeywayFunction>;
   readonly methods: ReadonlyMap<string, readonly apigw.Method[]>;
+  /** The nested stacks holding the functions of routes with a `stack` (methods stay on the API in this stack). */
+  readonly nestedStacks: ReadonlyMap<string, NestedStack>;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -128,8 +130,16 @@ export class Api extends Construct {
 
     const functions = new Map<string, KeywayFunction>();
     const methods = new Map<string, apigw.Method[]>();
+    const nestedStacks = new Map<string, NestedStack>();
     for (const route of props.routes) {
-      const fn = this.createRouteFunction(route, props);
+      let scope: Construct = this;
+      if (route.stack) {
+        const name = route.stack;
+        if (!nestedStacks.has(name))
+          nestedStacks.set(name, new NestedStack(this, pascalCase(name), { description: `Keyway ${name} routes` }));
+        scope = nestedStacks.get(name)!;
+      }
+      const fn = this.createRouteFunction(scope, route, props);
       functions.set(route.id, fn);
       const resource = this.restApi.root.resourceForPath(route.path);
       const integration = new apigw.LambdaIntegration(fn.function, { proxy: true, allowTestInvoke: false });
@@ -156,6 +166,7 @@ export class Api extends Construct {
     }
     this.functions = functions;
     this.methods = methods;
+    this.nestedStacks = nestedStacks;
 
     Validations.of(this.restApi).acknowledge(
       {
@@ -177,7 +188,7 @@ export class Api extends Construct {
   }
 
   /** One function per route, granted exactly its `access`, here where it is created. */
-  private createRouteFunction(route: Route, props: ApiProps): KeywayFunction {
+  private createRouteFunction(scope: Construct, route: Route, props: ApiProps): KeywayFunction {
     const { access } = route;
     const environment: Record<string, string> = {
       // Every route gets the signer settings so a route that should not sign fails closed (AccessDenied on
@@ -188,7 +199,7 @@ export class Api extends Construct {
     if (props.baseUrl) environment.BASE_URL = props.baseUrl;
     if (isManagementRoute(route)) environment.KEYWAY_ADMIN_KEY_SHA256 = props.adminKeySha256;
 
-    const fn = new KeywayFunction(this, `Route-${route.id}`, {
+    const fn = new KeywayFunction(scope, `Route-${route.id}`, {
       entry: route.entry,
       description: `Keyway ${route.methods.join('/')} ${route.path}`,
       // Signing routes do WebAuthn/JWT work and a KMS round trip per request: more memory is more CPU.
@@ -206,10 +217,25 @@ export class Api extends Construct {
 
     if (access.table !== 'none') {
       Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(props.table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
+        id: `AwsSolutions-IAM5[Resource::<${tableArnInPolicy(fn, props.table)}>/index/*]`,
         reason: 'Queries on the table GSI (gsi1); the wildcard is the index path of this one table, not other tables.',
       });
     }
     return fn;
   }
+}
+
+/**
+ * How the table's ARN appears in a role policy where cdk-nag reads it: `{LogicalId}.Arn` in the table's own stack, the
+ * parameter CDK passes it in as (`referenceto{uniqueId}Arn`) in a nested stack.
+ */
+function tableArnInPolicy(fn: Construct, table: dynamodb.Table): string {
+  const cfnTable = table.node.defaultChild as CfnElement;
+  return Stack.of(fn) === Stack.of(table)
+    ? `${Stack.of(table).getLogicalId(cfnTable)}.Arn`
+    : `referenceto${Names.uniqueId(cfnTable)}Arn`;
+}
+
+function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, _dash: string, c: string) => c.toUpperCase());
 }

@@ -97,7 +97,7 @@ export class KeywayStack extends Stack {
     if (!config.adminKeySha256) {
       Annotations.of(this).addWarningV2(
         'keyway:no-operator-key',
-        'adminKeySha256 is empty: the admin API refuses every request. Deploy with -c adminKeySha256=... (docs/DEPLOY.md).',
+        'adminKeySha256 is empty: the platform operator key is refused, so no tenant (or tenant API key) can be created. Deploy with -c adminKeySha256=... (docs/DEPLOY.md).',
       );
     }
 

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -70,11 +70,17 @@ export class Monitoring extends Construct {
     });
 
     for (const fn of props.requestFunctions) {
-      this.alarm(`Throttles-${fn.node.id}`, fn.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }), {
-        threshold: 1,
-        evaluationPeriods: 1,
-        alarmDescription: `Lambda throttled ${fn.node.path}: account or reserved concurrency exhausted.`,
-      });
+      // Created next to the function, so a function in a nested stack brings its alarm along (500 resources a stack).
+      this.alarm(
+        `Throttles-${fn.node.id}`,
+        fn.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+        {
+          threshold: 1,
+          evaluationPeriods: 1,
+          alarmDescription: `Lambda throttled ${fn.node.path}: account or reserved concurrency exhausted.`,
+        },
+        Stack.of(fn) === Stack.of(this) ? this : fn,
+      );
     }
 
     const tableThrottles = props.table.metricThrottledRequestsForOperations({
@@ -200,8 +206,9 @@ export class Monitoring extends Construct {
       cloudwatch.CreateAlarmOptions,
       'threshold' | 'evaluationPeriods' | 'datapointsToAlarm' | 'alarmDescription'
     >,
+    scope: Construct = this,
   ): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, id, {
+    const alarm = new cloudwatch.Alarm(scope, id, {
       metric,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

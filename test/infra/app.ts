@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App, Stack } from 'aws-cdk-lib';
+import { type App, type CfnElement, NestedStack, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { createApp } from '../../lib/app.ts';
 import { REPO_ROOT } from '../../lib/keyway-function.ts';
 
@@ -40,4 +41,44 @@ export function synthesize(extra: Record<string, unknown> = {}): SynthesizedApp 
     },
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Template JSON as the assertions library types it (loosely: resource properties are whatever CloudFormation takes). */
+type Json = ReturnType<Template['toJSON']>;
+
+const templates = new WeakMap<Stack, Template>();
+
+/** The template of the stack a construct lives in (a nested stack's own, for the admin API's functions). */
+export function templateOf(construct: IConstruct): Template {
+  const stack = Stack.of(construct);
+  let t = templates.get(stack);
+  if (!t) {
+    t = Template.fromStack(stack);
+    templates.set(stack, t);
+  }
+  return t;
+}
+
+/** A construct's logical id in its own stack. */
+export function idOf(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** A construct's resource in its own stack's template. */
+export function resourceOf(construct: IConstruct): { Type: string; Properties: Json } {
+  return templateOf(construct).toJSON().Resources[idOf(construct)];
+}
+
+/** A regional stack and its nested stacks: every resource of a region. */
+export function regionTemplates(stack: Stack): { stack: Stack; template: Template }[] {
+  const nested = stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack);
+  return [stack, ...nested].map((s) => ({ stack: s, template: templateOf(s) }));
+}
+
+/** Resources of one type across a region's stacks, keyed `{stack path}/{logical id}`. */
+export function findInRegion(stack: Stack, type: string): Record<string, { Properties: Json }> {
+  const out: Record<string, { Properties: Json }> = {};
+  for (const { stack: s, template } of regionTemplates(stack))
+    for (const [id, r] of Object.entries(template.findResources(type))) out[`${s.node.path}/${id}`] = r as never;
+  return out;
 }

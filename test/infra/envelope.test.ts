@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Names, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -19,7 +19,7 @@ import {
   WRAPPING_KEY_ALIAS,
 } from '../../lib/envelope-signing.ts';
 import { DEFAULT_WRAPPING_KEY } from '../../scripts/generate-envelope-key.ts';
-import { CDK_CONTEXT, synthesize } from './app.ts';
+import { CDK_CONTEXT, idOf, regionTemplates, resourceOf, synthesize } from './app.ts';
 
 type Statement = {
   Sid?: string;
@@ -58,11 +58,11 @@ const template = envelope.template('us');
 const stack = envelope.stack('us');
 const api = stack.node.findChild('Api') as Api;
 const logicalId = (s: Stack, construct: IConstruct) => s.getLogicalId(construct.node.defaultChild as CfnElement);
-const routeRole = (id: string) => logicalId(stack, api.functions.get(id)!.role);
+const routeRole = (id: string) => idOf(api.functions.get(id)!.role);
 const routeEnv = (id: string) =>
-  template.toJSON().Resources[logicalId(stack, api.functions.get(id)!.function)].Properties.Environment
-    .Variables as Record<string, unknown>;
-const wrappingKeyId = logicalId(stack, (stack.node.findChild('EnvelopeWrappingKey') as EnvelopeWrappingKey).key);
+  resourceOf(api.functions.get(id)!.function).Properties.Environment.Variables as Record<string, unknown>;
+const wrappingKey = stack.node.findChild('EnvelopeWrappingKey') as EnvelopeWrappingKey;
+const wrappingKeyId = logicalId(stack, wrappingKey.key);
 
 function roleActions(t: Template, roleId: string): Statement[] {
   return Object.values(t.findResources('AWS::IAM::Policy'))
@@ -129,11 +129,16 @@ describe('kms-envelope mode: the wrapping key', () => {
 
 describe('kms-envelope mode: functions', () => {
   it('grants kms:Decrypt on the wrapping key (signing context) to signing routes only, and kms:Sign/GetPublicKey to none', () => {
-    const routeRoles = new Map(routes.map((r) => [routeRole(r.id), r]));
-    for (const roleId of Object.keys(template.findResources('AWS::IAM::Role'))) {
-      const statements = roleActions(template, roleId);
+    const routeRoles = new Map(
+      routes.map((r) => [`${Stack.of(api.functions.get(r.id)!.role).node.path}/${routeRole(r.id)}`, r]),
+    );
+    const roles = regionTemplates(stack).flatMap(({ stack: st, template: t }) =>
+      Object.keys(t.findResources('AWS::IAM::Role')).map((id) => ({ key: `${st.node.path}/${id}`, id, t })),
+    );
+    for (const { key, id: roleId, t } of roles) {
+      const statements = roleActions(t, roleId);
       const actions = actionsOf(statements);
-      const route = routeRoles.get(roleId);
+      const route = routeRoles.get(key);
       expect(actions.has('kms:Decrypt'), roleId).toBe(route?.access.sign === true);
       for (const s of statements.filter((st) => asArray(st.Action).includes('kms:Decrypt'))) {
         expect(s.Resource).toEqual({ 'Fn::GetAtt': [wrappingKeyId, 'Arn'] });
@@ -151,7 +156,13 @@ describe('kms-envelope mode: functions', () => {
       expect(env.SIGNING_KEY_CIPHERTEXT).toBe(ciphertext);
       expect(env.SIGNING_PUBLIC_KEY).toBe(spki(current.publicKey));
       expect(env.SIGNING_PUBLISHED_PUBLIC_KEYS).toBe(`${spki(next.publicKey)},${spki(previous.publicKey)}`);
-      expect(env.SIGNING_KEY_WRAPPING_KEY_ID).toEqual({ 'Fn::GetAtt': [wrappingKeyId, 'Arn'] });
+      // In the admin API's nested stack the key's ARN arrives as a parameter of that stack.
+      const nested = Stack.of(api.functions.get(route.id)!.function) !== stack;
+      expect(env.SIGNING_KEY_WRAPPING_KEY_ID).toEqual(
+        nested
+          ? { Ref: `referenceto${Names.uniqueId(wrappingKey.key.node.defaultChild as CfnElement)}Arn` }
+          : { 'Fn::GetAtt': [wrappingKeyId, 'Arn'] },
+      );
       expect('SIGNING_KEY_ID' in env).toBe(false);
       // Lambda refuses more than 4 KB of variables; a resolved key ARN is under 100 characters.
       const size = Object.entries(env).reduce(
@@ -226,13 +237,14 @@ describe('preparing a switch: kms mode with envelopeWrappingKey', () => {
   it('still signs with KMS and lets no function decrypt', () => {
     const preparedApi = s.node.findChild('Api') as Api;
     for (const route of routes) {
-      const fn = t.toJSON().Resources[logicalId(s, preparedApi.functions.get(route.id)!.function)];
+      const fn = resourceOf(preparedApi.functions.get(route.id)!.function);
       expect(fn.Properties.Environment.Variables.SIGNER_MODE).toBe('kms');
     }
     const policy = t.toJSON().Resources[preparedKeyId].Properties.KeyPolicy.Statement as Statement[];
     expect(policy.flatMap((st) => asArray(st.Action))).not.toContain('kms:Decrypt');
-    for (const roleId of Object.keys(t.findResources('AWS::IAM::Role')))
-      expect(actionsOf(roleActions(t, roleId)).has('kms:Decrypt')).toBe(false);
+    for (const { template: nt } of regionTemplates(s))
+      for (const roleId of Object.keys(nt.findResources('AWS::IAM::Role')))
+        expect(actionsOf(roleActions(nt, roleId)).has('kms:Decrypt')).toBe(false);
   });
 
   it('has no unacknowledged cdk-nag finding', () => {

@@ -9,7 +9,7 @@ import { type Api, isManagementRoute, isTenantScoped } from '../../lib/api.ts';
 import type { PlanConfig } from '../../lib/config.ts';
 import { KeywayFunction } from '../../lib/keyway-function.ts';
 import type { TenantAuthorizer } from '../../lib/tenant-authorizer.ts';
-import { CDK_CONTEXT, synthesize } from './app.ts';
+import { CDK_CONTEXT, findInRegion, idOf, regionTemplates, resourceOf, synthesize, templateOf } from './app.ts';
 
 // One synthesis of the real app for the whole file (bundling skipped; see bundles.test.ts).
 const synth = synthesize();
@@ -93,12 +93,25 @@ describe('regional stacks', () => {
   // CloudFormation refuses a stack of more than 500 resources; 450 leaves room for one more group of routes before
   // a group has to move into a nested stack of its own (admin API, hosted pages, events).
   it.each(Object.keys(CDK_CONTEXT.regions as Record<string, string>))(
-    'keeps the %s stack under 450 of the 500 resources CloudFormation allows per stack',
+    'keeps the %s stack and each of its nested stacks under 450 of the 500 resources CloudFormation allows per stack',
     (label) => {
-      const count = Object.keys(synth.template(label).toJSON().Resources ?? {}).length;
-      expect(count).toBeLessThan(450);
+      const stacks = regionTemplates(synth.stack(label));
+      expect(stacks.map((s) => s.stack.node.id)).toEqual([`Keyway-${label}`, 'AdminApi']);
+      for (const { stack: s, template: t } of stacks) {
+        const count = Object.keys(t.toJSON().Resources ?? {}).length;
+        expect(count, s.node.path).toBeLessThan(450);
+      }
     },
   );
+
+  it('puts the functions of the admin API (routes with stack admin-api) in their own nested stack, methods on the one API', () => {
+    for (const route of routes) {
+      const fnStack = Stack.of(api.functions.get(route.id)!.function);
+      if (route.stack === 'admin-api') expect(fnStack).toBe(api.nestedStacks.get('admin-api'));
+      else expect(fnStack).toBe(stack);
+      for (const method of api.methods.get(route.id) ?? []) expect(Stack.of(method)).toBe(stack);
+    }
+  });
 
   it(`synthesizes in reasonable time (${synth.seconds.toFixed(1)} s for three stacks, no bundling)`, () => {
     expect(synth.seconds).toBeLessThan(60);
@@ -107,11 +120,12 @@ describe('regional stacks', () => {
 
 describe('functions', () => {
   it('has exactly one Lambda per route plus the tenant authorizer and the usage-plan provisioner', () => {
-    const functions = template.findResources('AWS::Lambda::Function');
+    const functions = findInRegion(stack, 'AWS::Lambda::Function');
+    const key = (c: IConstruct) => `${Stack.of(c).node.path}/${idOf(c)}`;
     const expected = [
-      ...routes.map((r) => logicalId(api.functions.get(r.id)!.function)),
-      logicalId((stack.node.findChild('TenantAuthorizer') as TenantAuthorizer).handler.function),
-      logicalId(
+      ...routes.map((r) => key(api.functions.get(r.id)!.function)),
+      key((stack.node.findChild('TenantAuthorizer') as TenantAuthorizer).handler.function),
+      key(
         (stack.node.findChild('ApiKeyProvisioner').node.findChild('Handler') as IConstruct).node.findChild('Function'),
       ),
     ];
@@ -119,20 +133,21 @@ describe('functions', () => {
   });
 
   it('runs every function on Node 22, arm64, with X-Ray tracing and its own log group with retention', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    const logGroups = template.findResources('AWS::Logs::LogGroup');
-    for (const fn of functions) {
-      expect(fn.Properties.Runtime).toBe('nodejs22.x');
-      expect(fn.Properties.Architectures).toEqual(['arm64']);
-      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
-      expect(fn.Properties.Handler).toBe('index.handler');
-      const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
-      expect(logGroups[logGroupId]?.Properties.RetentionInDays).toBeGreaterThan(0);
+    for (const { template: t } of regionTemplates(stack)) {
+      const logGroups = t.findResources('AWS::Logs::LogGroup');
+      for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) {
+        expect(fn.Properties.Runtime).toBe('nodejs22.x');
+        expect(fn.Properties.Architectures).toEqual(['arm64']);
+        expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+        expect(fn.Properties.Handler).toBe('index.handler');
+        const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref as string;
+        expect(logGroups[logGroupId]?.Properties.RetentionInDays).toBeGreaterThan(0);
+      }
     }
   });
 
   it('does not load source maps at run time, and never sets AWS_PROFILE (the credentials come from Lambda)', () => {
-    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+    for (const fn of Object.values(findInRegion(stack, 'AWS::Lambda::Function'))) {
       const env = fn.Properties.Environment.Variables as Record<string, unknown>;
       expect(env.NODE_OPTIONS ?? '').not.toMatch(/--enable-source-maps/);
       expect('AWS_PROFILE' in env).toBe(false);
@@ -153,7 +168,7 @@ describe('functions', () => {
 
   it('sets memory and timeout deliberately: more memory for signing routes, timeouts under API Gateway 29 s', () => {
     for (const route of routes) {
-      const fn = template.toJSON().Resources[logicalId(api.functions.get(route.id)!.function)];
+      const fn = resourceOf(api.functions.get(route.id)!.function);
       expect(fn.Properties.MemorySize).toBe(route.access.sign ? 1024 : 512);
       expect(fn.Properties.Timeout).toBeLessThan(29);
     }
@@ -161,7 +176,7 @@ describe('functions', () => {
 
   it('gives each route the signer settings, TABLE_NAME only when it uses the table, the operator key hash only on management routes', () => {
     for (const route of routes) {
-      const fn = template.toJSON().Resources[logicalId(api.functions.get(route.id)!.function)];
+      const fn = resourceOf(api.functions.get(route.id)!.function);
       const env = fn.Properties.Environment.Variables as Record<string, unknown>;
       expect(env.SIGNER_MODE).toBe('kms');
       expect(env.SIGNING_KEY_ID).toBeDefined();
@@ -203,11 +218,18 @@ describe('signing key', () => {
   });
 
   it('grants kms:Sign only to signing routes and kms:GetPublicKey only to routes that sign or publish keys', () => {
-    const roles = Object.keys(template.findResources('AWS::IAM::Role'));
-    const routeRoles = new Map(routes.map((r) => [logicalId(api.functions.get(r.id)!.role), r]));
-    for (const roleId of roles) {
+    const routeRoles = new Map(
+      routes.map((r) => [
+        `${Stack.of(api.functions.get(r.id)!.role).node.path}/${idOf(api.functions.get(r.id)!.role)}`,
+        r,
+      ]),
+    );
+    const roles = regionTemplates(stack).flatMap(({ stack: s, template: t }) =>
+      Object.keys(t.findResources('AWS::IAM::Role')).map((id) => ({ key: `${s.node.path}/${id}`, id, t })),
+    );
+    for (const { key: roleId, id, t } of roles) {
       const route = routeRoles.get(roleId);
-      const actions = roleActions(template, roleId);
+      const actions = roleActions(t, id);
       expect(actions.has('kms:Sign'), roleId).toBe(route?.access.sign === true);
       expect(actions.has('kms:GetPublicKey'), roleId).toBe(!!route && (route.access.sign || route.access.publicKeys));
       expect(
@@ -223,7 +245,8 @@ describe('table access', () => {
 
   it('matches each route access: none → no DynamoDB action, read → no write action, write → writes', () => {
     for (const route of routes) {
-      const actions = [...roleActions(template, logicalId(api.functions.get(route.id)!.role))];
+      const role = api.functions.get(route.id)!.role;
+      const actions = [...roleActions(templateOf(role), idOf(role))];
       const dynamo = actions.filter((a) => a.startsWith('dynamodb:'));
       if (route.access.table === 'none') expect(dynamo, route.id).toEqual([]);
       if (route.access.table === 'read') {
@@ -405,7 +428,7 @@ describe('edge', () => {
 });
 
 describe('monitoring', () => {
-  const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+  const alarms = () => Object.values(findInRegion(stack, 'AWS::CloudWatch::Alarm'));
   const described = (pattern: RegExp) => alarms().filter((a) => pattern.test(a.Properties.AlarmDescription ?? ''));
 
   it('alarms on 5xx rate, p99 latency, KMS throttling, provisioning lag and failed provisioning records', () => {
@@ -468,10 +491,8 @@ describe('options from context', () => {
     t.resourceCountIs('AWS::WAFv2::WebACL', 0);
   });
 
-  it('gives the operator key hash from context to operator routes', () => {
-    const fnId = custom
-      .stack('us')
-      .getLogicalId(customApi.functions.get('admin-tenants')!.function.node.defaultChild as CfnElement);
-    expect(t.toJSON().Resources[fnId].Properties.Environment.Variables.KEYWAY_ADMIN_KEY_SHA256).toBe('a'.repeat(64));
+  it('gives the operator key hash from context to management routes (in the admin API nested stack)', () => {
+    const fn = resourceOf(customApi.functions.get('admin-tenants')!.function);
+    expect(fn.Properties.Environment.Variables.KEYWAY_ADMIN_KEY_SHA256).toBe('a'.repeat(64));
   });
 });
