@@ -6,8 +6,10 @@
  *
  * Without it, older users are missing from GET /admin/tenants/{id}/users and older sessions/families from the
  * per-user listings (their suspension and sign-out checks work either way: those read the user, not the index).
- * Idempotent: an item that has its index keys is left alone (the update is conditioned on their absence). Origins need
- * no backfill: an origin stored before claims were counted stays allowed (ClientRepository.isOriginAllowed).
+ * It also records each client's claim on its CORS origins (origins stored before claims were counted have none, and
+ * stay allowed until then; once a client of such an origin is edited or deleted, only counted claims keep it).
+ * Idempotent: an item that has its index keys is left alone (the update is conditioned on their absence), and adding
+ * a client id to a string set twice changes nothing.
  */
 import { parseArgs } from 'node:util';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -31,6 +33,29 @@ function indexKeysOf(item: Item): { gsi1pk: string; gsi1sk: string; extra?: Reco
   return undefined;
 }
 
+/** Adds the client's id to the claims of each of its origins (what ClientRepository does on every client write). */
+async function claimOrigins(table: Table, client: Item): Promise<number> {
+  const origins = Array.isArray(client.allowedOrigins) ? (client.allowedOrigins as string[]) : [];
+  if (typeof client.tenantId !== 'string' || typeof client.clientId !== 'string') return 0;
+  for (const origin of origins) {
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: keys.origin(client.tenantId, origin),
+        UpdateExpression: 'SET #type = :type, origin = :origin, claimsCounted = :true ADD clients :client',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: {
+          ':type': 'origin',
+          ':origin': origin,
+          ':true': true,
+          ':client': new Set([client.clientId]),
+        },
+      }),
+    );
+  }
+  return origins.length;
+}
+
 /** Scans the whole table once; returns how many items got their index keys. */
 export async function backfillAdminIndexes(table: Table): Promise<number> {
   let updated = 0;
@@ -39,13 +64,17 @@ export async function backfillAdminIndexes(table: Table): Promise<number> {
     const page = await table.doc.send(
       new ScanCommand({
         TableName: table.name,
-        FilterExpression: 'attribute_not_exists(gsi1pk) AND #type IN (:user, :grant, :session)',
+        FilterExpression: '(attribute_not_exists(gsi1pk) AND #type IN (:user, :grant, :session)) OR #type = :client',
         ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':user': 'user', ':grant': 'grant', ':session': 'session' },
+        ExpressionAttributeValues: { ':user': 'user', ':grant': 'grant', ':session': 'session', ':client': 'client' },
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
     for (const item of page.Items ?? []) {
+      if (item.type === 'client') {
+        updated += await claimOrigins(table, item);
+        continue;
+      }
       const index = indexKeysOf(item);
       if (!index) continue;
       const { extra = {}, ...gsi } = index;

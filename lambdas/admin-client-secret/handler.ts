@@ -16,7 +16,7 @@ export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
  */
 async function rotateSecret({ req, store, now }: AdminContext) {
   const tenant = await requireTenant(req, store);
-  const client = await store.clients.findClient(tenant.id, req.params.clientId ?? '');
+  const client = await store.clients.findClient(tenant.id, req.params.clientId ?? '', true);
   if (!client) throw new NotFound('No such client.');
   if (!client.secretHash) throw new InvalidRequest('A public client (token_endpoint_auth_method none) has no secret.');
   const input = parseInput(RotateSecret, req.json ?? {});

@@ -9,7 +9,7 @@ import { parseInput } from '../core/validation.ts';
 
 export async function loadClient({ req, store }: AdminContext): Promise<Client> {
   const tenant = await requireTenant(req, store);
-  const client = await store.clients.findClient(tenant.id, req.params.clientId ?? '');
+  const client = await store.clients.findClient(tenant.id, req.params.clientId ?? '', true);
   if (!client) throw new NotFound('No such client.');
   return client;
 }

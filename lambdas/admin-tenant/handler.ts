@@ -3,13 +3,16 @@ import { PatchTenant } from '../core/admin/schemas.ts';
 import { checkRpId, tenantJson } from '../core/admin/tenants.ts';
 import { Conflict, Forbidden, InvalidRequest, NotFound } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
-import { findTenantOf, requireTenant } from '../core/issuer.ts';
+import { findTenantOf } from '../core/issuer.ts';
 import { logger } from '../core/logger.ts';
 import { DEFAULT_TENANT_SETTINGS, type Tenant, type TenantChanges } from '../core/store/tenants.ts';
 import { parseInput } from '../core/validation.ts';
 
 async function loadTenant({ req, store }: AdminContext): Promise<Tenant> {
-  return requireTenant(req, store);
+  // adminEndpoint has refused malformed ids already; one strongly consistent read.
+  const tenant = await store.tenants.findTenant(req.params.tenantId ?? '', true);
+  if (!tenant) throw new NotFound('No such tenant.');
+  return tenant;
 }
 
 /** GET /admin/tenants/{tenantId} — the operator, or a key of this tenant (read). */

@@ -212,6 +212,12 @@ describe('tenants', () => {
     });
     expect(r.res.status).toBe(200);
     expect(r.body).toMatchObject({ settings: { signUpOpen: false } });
+    // Nothing at all to change is a 200 too (the tenant is only checked to exist), never a DynamoDB error.
+    for (const body of [{ settings: { rpId: null } }, { settings: {} }]) {
+      const same = await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, { body });
+      expect(same.res.status, JSON.stringify(body)).toBe(200);
+      expect(same.body).toMatchObject({ settings: { signUpOpen: false } });
+    }
   });
 
   it('cursors whose key values DynamoDB would refuse (empty, too long) are a 400, not a 500', async () => {

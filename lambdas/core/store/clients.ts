@@ -57,8 +57,9 @@ export class ClientRepository {
     return { ...out, items: out.items.map(toClient) };
   }
 
-  async findClient(tenantId: string, clientId: string): Promise<Client | undefined> {
-    const item = await this.table.get(keys.client(tenantId, clientId));
+  /** `consistent` for admin edits, whose conditions compare with what was read. */
+  async findClient(tenantId: string, clientId: string, consistent = false): Promise<Client | undefined> {
+    const item = await this.table.get(keys.client(tenantId, clientId), consistent);
     return item ? toClient(item) : undefined;
   }
 

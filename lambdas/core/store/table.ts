@@ -87,6 +87,21 @@ export function createDocumentClient(options: { region: string; endpoint?: strin
   return { client, doc };
 }
 
+/**
+ * Runs a single-item write again when DynamoDB refused it because a transaction held the item at that moment
+ * (TransactionConflictException, which the SDK does not retry): the tenant item is in every admin transaction.
+ */
+export async function retryOnTransactionConflict<T>(write: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as Error).name !== 'TransactionConflictException' || attempt >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20 * attempt));
+    }
+  }
+}
+
 export function isConditionFailed(error: unknown): boolean {
   return (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 }

@@ -5,7 +5,7 @@ import type { Plan } from '../vocabulary.ts';
 import { keys } from './keys.ts';
 import { type Page, queryPage } from './paging.ts';
 import { TABLE_SCHEMA } from './schema.ts';
-import { type Item, isConditionFailed, type Key, type Table } from './table.ts';
+import { type Item, isConditionFailed, type Key, retryOnTransactionConflict, type Table } from './table.ts';
 import { commit, type TransactionPart } from './transaction.ts';
 
 export { PLANS, type Plan } from '../vocabulary.ts';
@@ -142,12 +142,14 @@ export class TenantRepository {
     const update = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
       .filter(Boolean)
       .join(' ');
+    // Nothing to write (the fields sent equal what is stored): the tenant must still exist, that is all.
+    if (!update) return this.requireTenantPart(tenantId);
     return {
       write: {
         Update: {
           TableName: this.table.name,
           Key: keys.tenant(tenantId),
-          UpdateExpression: update || 'SET #pk = #pk',
+          UpdateExpression: update,
           ConditionExpression: `attribute_exists(#pk)${rpIdChanges ? ' AND attribute_not_exists(rpIdLockedAt)' : ''}`,
           ExpressionAttributeNames: { ...names, '#pk': 'pk' },
           ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
@@ -269,18 +271,20 @@ export class TenantRepository {
   async lockRpId(tenant: Tenant, now: number): Promise<boolean> {
     const rpId = tenant.settings.rpId;
     try {
-      await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: keys.tenant(tenant.id),
-          UpdateExpression: 'SET rpIdLockedAt = if_not_exists(rpIdLockedAt, :now)',
-          ConditionExpression:
-            rpId === undefined
-              ? 'attribute_exists(pk) AND attribute_not_exists(#settings.rpId)'
-              : 'attribute_exists(pk) AND #settings.rpId = :rpId',
-          ExpressionAttributeNames: { '#settings': 'settings' },
-          ExpressionAttributeValues: { ':now': now, ...(rpId !== undefined ? { ':rpId': rpId } : {}) },
-        }),
+      await retryOnTransactionConflict(() =>
+        this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: keys.tenant(tenant.id),
+            UpdateExpression: 'SET rpIdLockedAt = if_not_exists(rpIdLockedAt, :now)',
+            ConditionExpression:
+              rpId === undefined
+                ? 'attribute_exists(pk) AND attribute_not_exists(#settings.rpId)'
+                : 'attribute_exists(pk) AND #settings.rpId = :rpId',
+            ExpressionAttributeNames: { '#settings': 'settings' },
+            ExpressionAttributeValues: { ':now': now, ...(rpId !== undefined ? { ':rpId': rpId } : {}) },
+          }),
+        ),
       );
       return true;
     } catch (error) {
@@ -289,8 +293,9 @@ export class TenantRepository {
     }
   }
 
-  async findTenant(tenantId: string): Promise<Tenant | undefined> {
-    const item = await this.table.get(keys.tenant(tenantId));
+  /** `consistent` for admin edits of the tenant itself, which must start from what is stored now. */
+  async findTenant(tenantId: string, consistent = false): Promise<Tenant | undefined> {
+    const item = await this.table.get(keys.tenant(tenantId), consistent);
     return item ? toTenant(item) : undefined;
   }
 
@@ -301,15 +306,17 @@ export class TenantRepository {
    */
   async decoyKey(tenant: Tenant): Promise<Buffer> {
     if (tenant.decoyKey) return Buffer.from(tenant.decoyKey, 'base64url');
-    const out = await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: keys.tenant(tenant.id),
-        UpdateExpression: 'SET decoyKey = if_not_exists(decoyKey, :key)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':key': newDecoyKey() },
-        ReturnValues: 'ALL_NEW',
-      }),
+    const out = await retryOnTransactionConflict(() =>
+      this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.tenant(tenant.id),
+          UpdateExpression: 'SET decoyKey = if_not_exists(decoyKey, :key)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':key': newDecoyKey() },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ),
     );
     return Buffer.from(out.Attributes?.decoyKey as string, 'base64url');
   }
