@@ -46,7 +46,9 @@ try {
   console.log(`DynamoDB: ${keyway.dynamodbEndpoint}`);
   console.log(`Create a tenant: curl -X POST ${keyway.baseUrl}/admin/tenants -H "Authorization: Bearer $KEY" \\`);
   console.log(`  -H 'Content-Type: application/json' -d '{"name":"Acme","plan":"free","id":"acme"}'`);
-  console.log(`Admin API: ${keyway.baseUrl}/admin/openapi.json; CLI: npm run -s keyway -- --help (README: walkthrough)`);
+  console.log(
+    `Admin API: ${keyway.baseUrl}/admin/openapi.json; CLI: npm run -s keyway -- --help (README: walkthrough)`,
+  );
   console.log(`Demo app: ${keyway.baseUrl}/ (tenant "playground", passkey sign-in in one click)`);
   console.log(`Keyway ready at ${keyway.baseUrl} (listening on ${keyway.url}, ${Date.now() - started} ms)`);
 
