@@ -1,9 +1,9 @@
+import { requireClient } from '../core/admin/clients.ts';
 import { type AdminContext, change, createAdminHandler } from '../core/admin/endpoint.ts';
 import { RotateSecret } from '../core/admin/schemas.ts';
 import { randomToken, sha256 } from '../core/crypto.ts';
-import { InvalidRequest, NotFound } from '../core/errors.ts';
+import { InvalidRequest } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
-import { requireTenant } from '../core/issuer.ts';
 import { parseInput } from '../core/validation.ts';
 
 /** How long the previous secret keeps working after a rotation unless the request says otherwise. */
@@ -15,9 +15,7 @@ export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
  * rotation during an overlap replaces the older previous secret: at most two secrets are ever valid.
  */
 async function rotateSecret({ req, store, now }: AdminContext) {
-  const tenant = await requireTenant(req, store);
-  const client = await store.clients.findClient(tenant.id, req.params.clientId ?? '', true);
-  if (!client) throw new NotFound('No such client.');
+  const client = await requireClient(req, store);
   if (!client.secretHash) throw new InvalidRequest('A public client (token_endpoint_auth_method none) has no secret.');
   const input = parseInput(RotateSecret, req.json ?? {});
   const overlap = input.overlap_seconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
@@ -25,7 +23,7 @@ async function rotateSecret({ req, store, now }: AdminContext) {
   const secret = `kws_${randomToken(32)}`;
   return change({
     parts: [store.clients.rotateSecretPart(client, sha256(secret), previousExpiresAt)],
-    auditTenantId: tenant.id,
+    auditTenantId: client.tenantId,
     audit: {
       action: 'client.secret_rotated',
       target: { type: 'client', id: client.clientId },

@@ -1,22 +1,20 @@
-import { ClientMetadataPatch, clientJson, LIFETIME_FIELDS, metadataError } from '../core/admin/clients.ts';
+import {
+  ClientMetadataPatch,
+  clientJson,
+  LIFETIME_FIELDS,
+  metadataError,
+  requireClient,
+} from '../core/admin/clients.ts';
 import { type AdminContext, change, createAdminHandler, jsonBody } from '../core/admin/endpoint.ts';
-import { InvalidClientMetadata, NotFound } from '../core/errors.ts';
+import { InvalidClientMetadata } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
-import { requireTenant } from '../core/issuer.ts';
 import { webOrigins } from '../core/oidc/redirect-uris.ts';
 import type { Client, ClientLifetimes } from '../core/store/clients.ts';
 import { parseInput } from '../core/validation.ts';
 
-export async function loadClient({ req, store }: AdminContext): Promise<Client> {
-  const tenant = await requireTenant(req, store);
-  const client = await store.clients.findClient(tenant.id, req.params.clientId ?? '', true);
-  if (!client) throw new NotFound('No such client.');
-  return client;
-}
-
 /** GET /admin/tenants/{tenantId}/clients/{clientId} — RFC 7592 §2.1-style read (no secret). */
 async function getClient(ctx: AdminContext) {
-  return json(200, clientJson(await loadClient(ctx)));
+  return json(200, clientJson(await requireClient(ctx.req, ctx.store)));
 }
 
 /**
@@ -25,7 +23,7 @@ async function getClient(ctx: AdminContext) {
  * and a confidential client is refused (register a new client): it would create or drop a secret silently.
  */
 async function patchClient(ctx: AdminContext) {
-  const client = await loadClient(ctx);
+  const client = await requireClient(ctx.req, ctx.store);
   // RFC 7591 §2: unknown metadata is ignored; the schema strips it.
   const input = parseInput(ClientMetadataPatch, jsonBody(ctx.req, 'the metadata to change'), metadataError);
   const method = input.token_endpoint_auth_method ?? client.tokenEndpointAuthMethod;
@@ -74,7 +72,7 @@ async function patchClient(ctx: AdminContext) {
  * inactive (they check the client with the token's family in one read).
  */
 async function deleteClient(ctx: AdminContext) {
-  const client = await loadClient(ctx);
+  const client = await requireClient(ctx.req, ctx.store);
   return change({
     parts: ctx.store.clients.deleteClientParts(client),
     auditTenantId: client.tenantId,

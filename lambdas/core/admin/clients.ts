@@ -1,8 +1,11 @@
 import * as z from 'zod/mini';
-import { InvalidClientMetadata, InvalidRedirectUri } from '../errors.ts';
+import { InvalidClientMetadata, InvalidRedirectUri, NotFound } from '../errors.ts';
+import type { HttpRequest } from '../http/types.ts';
+import { requireTenant } from '../issuer.ts';
 import { redirectUriProblem } from '../oidc/redirect-uris.ts';
 import { SUPPORTED_SCOPES } from '../oidc/scopes.ts';
 import type { Client, ClientLifetimes } from '../store/clients.ts';
+import type { Store } from '../store/store.ts';
 import { integerIn } from '../validation.ts';
 
 const redirectUri = z.string().check(
@@ -100,4 +103,12 @@ export function clientJson(client: Client) {
       ]),
     ),
   };
+}
+
+/** The client named by the path, read strongly consistently (admin edits condition on what they read), or 404. */
+export async function requireClient(req: HttpRequest, store: Store): Promise<Client> {
+  const tenant = await requireTenant(req, store);
+  const client = await store.clients.findClient(tenant.id, req.params.clientId ?? '', true);
+  if (!client) throw new NotFound('No such client.');
+  return client;
 }

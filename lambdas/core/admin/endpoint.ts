@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
 import { getConfig, getStore } from '../deps.ts';
 import { InvalidRequest, MethodNotAllowed, NotFound } from '../errors.ts';
@@ -11,7 +10,7 @@ import type { Claim, StoredResponse } from '../store/idempotency.ts';
 import { keys } from '../store/keys.ts';
 import { MAX_PAGE_SIZE, type Page } from '../store/paging.ts';
 import type { Store } from '../store/store.ts';
-import { commit, keyOf, type TransactionPart } from '../store/transaction.ts';
+import { commit, type TransactionPart, touches } from '../store/transaction.ts';
 import { tenantIdProblem } from '../tenant-id.ts';
 import { parseInput } from '../validation.ts';
 import { authenticate } from './authenticate.ts';
@@ -106,7 +105,7 @@ export function adminEndpoint(methods: Methods) {
       const fingerprint = sha256(
         `${actorOf(ctx.principal)} ${req.method} ${req.path}\n${JSON.stringify(req.json ?? null)}`,
       );
-      const claimed = await store.idempotency.claim(scope, key, fingerprint, epochSeconds(store.clock));
+      const claimed = await store.idempotency.claim(scope, key, fingerprint, ctx.now);
       if (claimed.kind === 'replay') {
         const r = claimed.response;
         return { status: r.status, headers: { ...r.headers, [REPLAY_HEADER]: 'true' }, body: r.body };
@@ -130,9 +129,8 @@ export function adminEndpoint(methods: Methods) {
         parts.push(store.auditLog.appendEntry(result.auditTenantId, audit, nowMs));
         // Every change under a tenant commits only while the tenant exists (see requireTenantPart).
         const tenantId = req.params.tenantId;
-        const tenantKey = tenantId !== undefined ? keys.tenant(tenantId) : undefined;
-        if (tenantKey && !parts.some((p) => keyOf(p.write)?.pk === tenantKey.pk && keyOf(p.write)?.sk === tenantKey.sk))
-          parts.push(store.tenants.requireTenantPart(tenantId!));
+        if (tenantId !== undefined && !touches(parts, keys.tenant(tenantId)))
+          parts.push(store.tenants.requireTenantPart(tenantId));
       }
       if (claim)
         parts.push(store.idempotency.completeClaim(scope, claim, storedResponse(response, result?.secretFields ?? [])));

@@ -1,6 +1,7 @@
 import { NotFound } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { requireTenant } from '../issuer.ts';
+import { allPages } from '../store/paging.ts';
 import type { Session } from '../store/sessions.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
@@ -66,12 +67,8 @@ export async function endUserSessions(
   const { tenantId, userId } = user;
   for (const grantId of await store.tokens.listUserGrantIds(tenantId, userId))
     await store.tokens.revokeGrant(tenantId, grantId, 'admin');
-  let cursor: string | undefined;
-  do {
-    const page = await store.sessions.listUserSessions(tenantId, userId, { limit: 100, cursor });
-    for (const s of page.items) if (s.id) await store.sessions.deleteSessionById(tenantId, s.id);
-    cursor = page.nextCursor;
-  } while (cursor);
+  for (const s of await allPages((page) => store.sessions.listUserSessions(tenantId, userId, page)))
+    if (s.id) await store.sessions.deleteSessionById(tenantId, s.id);
   if (!options.passkeys) return undefined;
   for (const passkey of await store.users.listPasskeys(tenantId, userId)) {
     await commit(store.table, [store.users.deletePasskey(tenantId, userId, passkey.credentialId)]).catch((error) => {

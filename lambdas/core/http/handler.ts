@@ -1,13 +1,16 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { authOf, type RouteAuth, routes } from '../../routes.ts';
+import { authOf, type Route, type RouteAuth, routes } from '../../routes.ts';
 import type { Principal } from '../admin/principal.ts';
 import { logger } from '../logger.ts';
 import { getConfig } from '../runtime-config.ts';
 import { normalizeHeaders, toHttpRequest, toProxyResult } from './event.ts';
 import { asKeywayError, problemResponse } from './problem.ts';
 import type { HttpRequest, HttpResponse } from './types.ts';
+
+/** The route table by API Gateway resource path, built once per process. */
+const ROUTES_BY_PATH: ReadonlyMap<string, Route> = new Map(routes.map((r) => [r.path, r]));
 
 /** What a browser may read cross-origin. Never `*` together with credentials. */
 export type CorsPolicy =
@@ -109,7 +112,7 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
       let req = toHttpRequest(request.event, { ...getConfig(), allowRepeated: options.allowRepeated ?? false });
       // Who may call this route comes from the route table, for every route in one place. A resource that is not in
       // the table (API Gateway only sends those it was built with) fails closed.
-      const route = routes.find((r) => r.path === request.event.resource);
+      const route = ROUTES_BY_PATH.get(request.event.resource);
       if (!route) throw new Error(`no route in lambdas/routes.ts for resource ${request.event.resource}`);
       const auth = authOf(route, req.method);
       if (auth !== undefined && auth !== 'public') {

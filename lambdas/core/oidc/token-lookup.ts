@@ -29,7 +29,7 @@ export async function findActiveToken(
     if (!found.token || !found.grant || found.grant.revokedAt !== undefined) return { kind: 'none' };
     if (found.token.state !== 'active' || found.token.expiresAt <= now) return { kind: 'none' };
     // Its client and user (known only from the family) must still be alive too.
-    const live = await input.store.liveGrant(input.tenant.id, found.grant);
+    const live = await input.store.liveGrantOf(found.grant);
     if (!live) return { kind: 'none' };
     return { kind: 'refresh_token', token: found.token, grant: found.grant };
   };

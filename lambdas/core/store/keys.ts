@@ -53,7 +53,6 @@ export const keys = {
     gsi1pk: `${t(tenantId)}#U#${userId}`,
     gsi1sk: `CRED#${sha256(credentialId)}`,
   }),
-  userPasskeysPrefix: (tenantId: string, userId: string) => ({ gsi1pk: `${t(tenantId)}#U#${userId}`, prefix: 'CRED#' }),
   /** A WebAuthn challenge, single use. */
   challenge: (tenantId: string, challengeId: string) => ({ pk: `${t(tenantId)}#CHAL#${challengeId}`, sk: 'CHAL' }),
 

@@ -59,6 +59,20 @@ function decodeCursor(cursor: string, query: PartitionQuery): Item {
   return key as Item;
 }
 
+/** Every item of a listing, page after page (for bulk work; the admin API serves pages). */
+export async function allPages<T>(
+  page: (options: { limit: number; cursor?: string | undefined }) => Promise<Page<T>>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const next = await page({ limit: MAX_PAGE_SIZE, cursor });
+    items.push(...next.items);
+    cursor = next.nextCursor;
+  } while (cursor);
+  return items;
+}
+
 /** One page of a partition, live items only (an expired item waiting for TTL deletion is left out). */
 export async function queryPage(
   table: Table,

@@ -10,7 +10,7 @@ import { InteractionRepository } from './interactions.ts';
 import { keys } from './keys.ts';
 import { RoleRepository } from './roles.ts';
 import { SessionRepository } from './sessions.ts';
-import type { Key, Table } from './table.ts';
+import type { Item, Key, Table } from './table.ts';
 import { type Tenant, TenantRepository, toTenant } from './tenants.ts';
 import { type Grant, type RefreshToken, TokenRepository, toGrant, toRefreshToken } from './tokens.ts';
 import { isUserActive, toUser, type User, UserRepository } from './users.ts';
@@ -79,12 +79,19 @@ export class Store {
       ...(token.jti !== undefined ? [keys.revokedAccessToken(tenantId, token.jti)] : []),
     ];
     const [grantItem, clientItem, userItem, revokedItem] = await this.table.batchGet(wanted);
-    if (!grantItem || grantItem.revokedAt !== undefined || revokedItem || !clientItem || !userItem) return undefined;
+    if (!grantItem || revokedItem) return undefined;
     const grant = toGrant(grantItem);
-    const user = toUser(userItem);
-    if (!isUserActive(user, grant.authTime) || grant.userId !== token.userId || grant.clientId !== token.clientId)
-      return undefined;
-    return { grant, user };
+    if (grant.userId !== token.userId || grant.clientId !== token.clientId) return undefined;
+    return aliveGrant(grant, clientItem, userItem);
+  }
+
+  /** liveGrant for a family already read with its refresh token: only its client and its user are read. */
+  async liveGrantOf(grant: Grant): Promise<LiveGrant | undefined> {
+    const [clientItem, userItem] = await this.table.batchGet([
+      keys.client(grant.tenantId, grant.clientId),
+      keys.user(grant.tenantId, grant.userId),
+    ]);
+    return aliveGrant(grant, clientItem, userItem);
   }
 
   /**
@@ -109,4 +116,11 @@ export class Store {
       ...(grant ? { grant: toGrant(grant) } : {}),
     };
   }
+}
+
+/** A family is alive while it is not revoked, its client exists and its user exists, unsuspended and not signed out since. */
+function aliveGrant(grant: Grant, clientItem: Item | undefined, userItem: Item | undefined): LiveGrant | undefined {
+  if (grant.revokedAt !== undefined || !clientItem || !userItem) return undefined;
+  const user = toUser(userItem);
+  return isUserActive(user, grant.authTime) ? { grant, user } : undefined;
 }

@@ -88,18 +88,30 @@ export function createDocumentClient(options: { region: string; endpoint?: strin
 }
 
 /**
- * Runs a single-item write again when DynamoDB refused it because a transaction held the item at that moment
- * (TransactionConflictException, which the SDK does not retry): the tenant item is in every admin transaction.
+ * Runs a write again, after a short jittered pause, while it fails with an error `retryable` accepts (one that wrote
+ * nothing), at most `attempts` times in all; then its last error is thrown.
  */
-export async function retryOnTransactionConflict<T>(write: () => Promise<T>, attempts = 4): Promise<T> {
+export async function retryWithJitter<T>(
+  write: () => Promise<T>,
+  retryable: (error: unknown) => boolean,
+  attempts = 4,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();
     } catch (error) {
-      if ((error as Error).name !== 'TransactionConflictException' || attempt >= attempts) throw error;
+      if (!retryable(error) || attempt >= attempts) throw error;
       await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20 * attempt));
     }
   }
+}
+
+/**
+ * A single-item write refused because a transaction held the item at that moment (TransactionConflictException, which
+ * the SDK does not retry) is run again: the tenant item is in every admin transaction.
+ */
+export function retryOnTransactionConflict<T>(write: () => Promise<T>): Promise<T> {
+  return retryWithJitter(write, (error) => (error as Error).name === 'TransactionConflictException');
 }
 
 export function isConditionFailed(error: unknown): boolean {

@@ -3,8 +3,9 @@ import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
 import { strip } from './item.ts';
 import { keys } from './keys.ts';
-import { queryPage } from './paging.ts';
+import { allPages, queryPage } from './paging.ts';
 import { type Item, isTransactionConditionFailed, type Table } from './table.ts';
+import { cancellationReasons } from './transaction.ts';
 
 /** A token family: what one authorization code granted. Revoking it kills every token issued from it. */
 export interface Grant {
@@ -240,19 +241,11 @@ export class TokenRepository {
 
   /** Ids of a user's token families, every page, through GSI1 (eventually consistent). */
   async listUserGrantIds(tenantId: string, userId: string): Promise<string[]> {
-    const ids: string[] = [];
-    let cursor: string | undefined;
-    do {
-      const partition = keys.userItemsIndex(tenantId, userId);
-      const page = await queryPage(
-        this.table,
-        { index: 'gsi1', partition, sortPrefix: 'GRANT#' },
-        { limit: 100, cursor },
-      );
-      ids.push(...page.items.map((i) => i.grantId as string));
-      cursor = page.nextCursor;
-    } while (cursor);
-    return ids;
+    const partition = keys.userItemsIndex(tenantId, userId);
+    const items = await allPages((page) =>
+      queryPage(this.table, { index: 'gsi1', partition, sortPrefix: 'GRANT#' }, page),
+    );
+    return items.map((i) => i.grantId as string);
   }
 
   async findGrant(tenantId: string, grantId: string): Promise<Grant | undefined> {
@@ -270,6 +263,5 @@ export function toGrant(item: Item): Grant {
 }
 
 function reasonFailed(error: unknown, index: number): boolean {
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-  return reasons?.[index]?.Code === 'ConditionalCheckFailed';
+  return cancellationReasons(error)[index] === 'ConditionalCheckFailed';
 }

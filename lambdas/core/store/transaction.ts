@@ -1,6 +1,6 @@
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { Conflict } from '../errors.ts';
-import type { Table } from './table.ts';
+import { retryWithJitter, type Table } from './table.ts';
 
 /** One item of a TransactWriteItems call (Put, Update, Delete or ConditionCheck), in the document client's shape. */
 export type WriteItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -15,10 +15,12 @@ export interface TransactionPart {
   readonly onConditionFailed?: () => Error;
 }
 
-/** The key of the item a write touches. */
-export function keyOf(write: WriteItem): { pk: unknown; sk: unknown } | undefined {
-  const item = write.Put?.Item ?? write.Update?.Key ?? write.Delete?.Key ?? write.ConditionCheck?.Key;
-  return item ? { pk: item.pk, sk: item.sk } : undefined;
+/** Does one of the parts write (or check) the item under `key`? A transaction may hold each item only once. */
+export function touches(parts: readonly TransactionPart[], key: { pk: string; sk: string }): boolean {
+  return parts.some(({ write }) => {
+    const item = write.Put?.Item ?? write.Update?.Key ?? write.Delete?.Key ?? write.ConditionCheck?.Key;
+    return item?.pk === key.pk && item?.sk === key.sk;
+  });
 }
 
 /** DynamoDB's limit on the items of one TransactWriteItems call. */
@@ -38,22 +40,21 @@ export async function commit(table: Table, parts: readonly TransactionPart[]): P
   if (parts.length === 0) return;
   if (parts.length > MAX_TRANSACTION_ITEMS)
     throw new Error(`a transaction holds at most ${MAX_TRANSACTION_ITEMS} items`);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await table.doc.send(new TransactWriteCommand({ TransactItems: parts.map((p) => p.write) }));
-      return;
-    } catch (error) {
-      // Another transaction held one of the items (admin writes of one tenant all check the tenant item): nothing was
-      // written, so a short, jittered retry is safe; after the last one the caller gets a 409.
-      const reasons = cancellationReasons(error);
-      const conflictOnly = reasons.includes('TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
-      if (!conflictOnly || attempt >= CONFLICT_ATTEMPTS) throw explain(error, parts);
-      await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20 * attempt));
-    }
+  // Another transaction held one of the items (admin writes of one tenant all check the tenant item): nothing was
+  // written, so a short, jittered retry is safe; after the last one the caller gets a 409.
+  const conflictOnly = (error: unknown) => {
+    const reasons = cancellationReasons(error);
+    return reasons.includes('TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
+  };
+  try {
+    await retryWithJitter(
+      () => table.doc.send(new TransactWriteCommand({ TransactItems: parts.map((p) => p.write) })),
+      conflictOnly,
+    );
+  } catch (error) {
+    throw explain(error, parts);
   }
 }
-
-const CONFLICT_ATTEMPTS = 4;
 
 /** The error a cancelled transaction means to the caller: the failed part's own error, or a 409 on a conflict. */
 function explain(error: unknown, parts: readonly TransactionPart[]): unknown {

@@ -1,12 +1,11 @@
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { Conflict, NotFound } from '../errors.ts';
 import { strip, unchangedSince } from './item.ts';
 import { keys } from './keys.ts';
-import { type Page, queryPage } from './paging.ts';
-import { TABLE_SCHEMA } from './schema.ts';
-import { type Item, isConditionFailed, isTransactionConditionFailed, type Table } from './table.ts';
-import type { TransactionPart } from './transaction.ts';
+import { allPages, type Page, queryPage } from './paging.ts';
+import { type Item, isConditionFailed, type Table } from './table.ts';
+import { commit, type TransactionPart } from './transaction.ts';
 
 export { BUILT_IN_ROLES } from '../vocabulary.ts';
 
@@ -60,46 +59,24 @@ export class UserRepository {
    * cannot both succeed, and a failure leaves nothing half-written.
    */
   async createUserWithPasskey(user: User, passkey: Passkey): Promise<void> {
-    try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table.name,
-                Item: this.userItem(user),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+    await commit(this.table, [
+      ...this.createUser(user, () => new EmailTaken()),
+      {
+        write: {
+          Put: {
+            TableName: this.table.name,
+            Item: {
+              ...keys.passkey(passkey.tenantId, passkey.credentialId),
+              ...keys.passkeyIndex(passkey.tenantId, passkey.userId, passkey.credentialId),
+              type: 'passkey',
+              ...passkey,
             },
-            {
-              Put: {
-                TableName: this.table.name,
-                Item: { ...keys.email(user.tenantId, user.email), type: 'email', userId: user.userId },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.table.name,
-                Item: {
-                  ...keys.passkey(passkey.tenantId, passkey.credentialId),
-                  ...keys.passkeyIndex(passkey.tenantId, passkey.userId, passkey.credentialId),
-                  type: 'passkey',
-                  ...passkey,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
-    } catch (error) {
-      if (!isTransactionConditionFailed(error)) throw error;
-      const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-      if (reasons[1]?.Code === 'ConditionalCheckFailed') throw new EmailTaken();
-      if (reasons[2]?.Code === 'ConditionalCheckFailed') throw new CredentialTaken();
-      throw error;
-    }
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        onConditionFailed: () => new CredentialTaken(),
+      },
+    ]);
   }
 
   private userItem(user: User) {
@@ -112,7 +89,10 @@ export class UserRepository {
   }
 
   /** An account without credentials (admin-created); the email is claimed so it stays unique in the tenant. */
-  createUser(user: User): TransactionPart[] {
+  createUser(
+    user: User,
+    onEmailTaken: () => Error = () => new Conflict('Another user of this tenant has this email address.'),
+  ): TransactionPart[] {
     return [
       {
         write: {
@@ -123,7 +103,7 @@ export class UserRepository {
           },
         },
       },
-      this.claimEmail(user),
+      this.claimEmail(user, onEmailTaken),
     ];
   }
 
@@ -160,7 +140,10 @@ export class UserRepository {
     ];
   }
 
-  private claimEmail(user: User): TransactionPart {
+  private claimEmail(
+    user: User,
+    onTaken: () => Error = () => new Conflict('Another user of this tenant has this email address.'),
+  ): TransactionPart {
     return {
       write: {
         Put: {
@@ -169,7 +152,7 @@ export class UserRepository {
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      onConditionFailed: () => new Conflict('Another user of this tenant has this email address.'),
+      onConditionFailed: onTaken,
     };
   }
 
@@ -240,19 +223,9 @@ export class UserRepository {
     return item ? strip<Passkey>(item) : undefined;
   }
 
+  /** All of a user's passkeys (excludeCredentials, allowCredentials, cleanup). */
   async listPasskeys(tenantId: string, userId: string): Promise<Passkey[]> {
-    const { gsi1pk, prefix } = keys.userPasskeysPrefix(tenantId, userId);
-    const { gsi1 } = TABLE_SCHEMA;
-    const out = await this.table.doc.send(
-      new QueryCommand({
-        TableName: this.table.name,
-        IndexName: gsi1.name,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': gsi1.partitionKey, '#sk': gsi1.sortKey },
-        ExpressionAttributeValues: { ':pk': gsi1pk, ':prefix': prefix },
-      }),
-    );
-    return (out.Items ?? []).map((i) => strip<Passkey>(i));
+    return allPages((page) => this.listPasskeyPage(tenantId, userId, page));
   }
 
   /**
