@@ -1,3 +1,4 @@
+import { API_KEY_ID_PATTERN } from '../core/admin/authenticate.ts';
 import { type AdminContext, change, createAdminHandler } from '../core/admin/endpoint.ts';
 import { NotFound } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
@@ -10,7 +11,7 @@ import { requireTenant } from '../core/issuer.ts';
 async function revokeApiKey({ req, store, now }: AdminContext) {
   const tenant = await requireTenant(req, store);
   const keyId = req.params.keyId ?? '';
-  if (!/^key_[a-z0-9]{16}$/.test(keyId)) throw new NotFound('No such API key.');
+  if (!API_KEY_ID_PATTERN.test(keyId)) throw new NotFound('No such API key.');
   return change({
     parts: [store.apiKeys.revokeKey(tenant.id, keyId, now)],
     auditTenantId: tenant.id,

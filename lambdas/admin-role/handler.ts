@@ -1,4 +1,5 @@
 import { type AdminContext, change, createAdminHandler } from '../core/admin/endpoint.ts';
+import { ROLE_NAME_PATTERN } from '../core/admin/schemas.ts';
 import { InvalidRequest, NotFound } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
@@ -12,7 +13,7 @@ async function deleteRole({ req, store }: AdminContext) {
   const tenant = await requireTenant(req, store);
   const name = req.params.name ?? '';
   if (isBuiltInRole(name)) throw new InvalidRequest(`"${name}" is a built-in role; it cannot be deleted.`);
-  if (!/^[a-z][a-z0-9_-]{0,39}$/.test(name) || !(await store.roles.findRole(tenant.id, name)))
+  if (!ROLE_NAME_PATTERN.test(name) || !(await store.roles.findRole(tenant.id, name)))
     throw new NotFound('No such role.');
   return change({
     parts: [store.roles.deleteRole(tenant.id, name)],

@@ -42,11 +42,7 @@ async function patchTenant(ctx: AdminContext) {
       throw new Conflict('rpId cannot change: passkeys are already registered with the current RP ID.');
     if (rpId !== null) checkRpId(rpId, req, tenant.id);
   }
-  const changes: TenantChanges = {
-    ...(input.name !== undefined ? { name: input.name } : {}),
-    ...(input.plan !== undefined ? { plan: input.plan } : {}),
-    ...(input.settings !== undefined ? { settings: input.settings } : {}),
-  };
+  const changes: TenantChanges = input;
   const settings = { ...tenant.settings };
   for (const [field, value] of Object.entries(input.settings ?? {})) {
     if (value === null) delete (settings as Record<string, unknown>)[field];

@@ -17,7 +17,9 @@ import type { Principal } from './principal.ts';
  * one strongly consistent GetItem and tell a key of another tenant (404) from a bad key (401).
  */
 export const API_KEY_PREFIX = 'kw_sk_';
-const API_KEY_PATTERN = /^kw_sk_([a-z0-9-]{3,40})\.(key_[a-z0-9]{16})\.[A-Za-z0-9_-]{43}$/;
+/** A key's public id: `key_` + 16 of a-z0-9. */
+export const API_KEY_ID_PATTERN = /^key_[a-z0-9]{16}$/;
+const API_KEY_PATTERN = /^kw_sk_([a-z0-9-]{3,40})\.(key_[a-z0-9]{16})\.[A-Za-z0-9_-]{43}$/; // id: API_KEY_ID_PATTERN
 
 const UNAUTHORIZED =
   'A valid operator key or tenant API key is required (Authorization: Bearer ..., or Basic with the key as the username).';

@@ -50,8 +50,9 @@ export const RotateSecret = z.strictObject({
 
 const personName = z.string().check(z.trim(), z.maxLength(100));
 /** Role names: built-in owner/admin/user or the tenant's custom roles (checked in the write's transaction). */
+export const ROLE_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,39}$/;
 export const RoleName = z.string().check(
-  z.regex(/^[a-z][a-z0-9_-]{0,39}$/, {
+  z.regex(ROLE_NAME_PATTERN, {
     message: 'a role name is 1-40 characters of a-z, 0-9, "_" and "-", starting with a letter',
   }),
 );
