@@ -70,8 +70,8 @@ export class ClientRepository {
   async isOriginAllowed(tenantId: string, origin: string): Promise<boolean> {
     const item = await this.table.get(keys.origin(tenantId, origin));
     if (!item) return false;
-    // An origin stored before claims were counted has no `clients` attribute at all: it stays allowed, as it was.
-    if (!('clients' in item) && item.claimsCounted === undefined) return true;
+    // An origin stored before claims were counted (until scripts/backfill-admin-indexes.ts) stays allowed, as it was.
+    if (item.claimsCounted === undefined) return true;
     return item.clients instanceof Set && item.clients.size > 0;
   }
 
@@ -84,8 +84,8 @@ export class ClientRepository {
   }
 
   /**
-   * Replaces a client's metadata (PATCH), conditioned on the stored item being the one `old` was read from (the
-   * same secret and updatedAt), so two concurrent edits cannot interleave: the loser is a 409 and writes nothing.
+   * Replaces a client's metadata (PATCH), conditioned on the stored item being the one `old` was read from (its
+   * updatedAt), so two concurrent edits cannot interleave: the loser is a 409 and writes nothing.
    * Origins no longer registered lose this client's claim; new ones gain it.
    */
   updateClientParts(old: Client, next: Client): TransactionPart[] {
