@@ -78,6 +78,8 @@ const T = '/admin/tenants/{tenantId}';
 const tenantId: Positional = { name: 'tenantId' };
 const clientId: Positional = { name: 'clientId' };
 const userId: Positional = { name: 'userId' };
+const webhookId: Positional = { name: 'webhookId' };
+const W = `${T}/webhooks/{webhookId}`;
 
 /** RFC 7591 metadata flags shared by `clients create` and `clients update` (where every one is optional). */
 const clientMetadataFlags: readonly Flag[] = [
@@ -363,6 +365,100 @@ export const commands: readonly Command[] = [
     method: 'GET',
     path: { flag: 'platform', on: '/admin/audit-log', off: `${T}/audit-log` },
     list: true,
+  },
+
+  {
+    resource: 'webhooks',
+    action: 'list',
+    positionals: [tenantId],
+    flags: [],
+    method: 'GET',
+    path: `${T}/webhooks`,
+    list: true,
+  },
+  {
+    resource: 'webhooks',
+    action: 'create',
+    positionals: [tenantId],
+    flags: [
+      { name: 'url', kind: 'string', required: true, value: 'URL', body: 'url' },
+      { name: 'events', kind: 'list', required: true, value: 'user.created,…|*', body: 'events' },
+      { name: 'description', kind: 'string', value: 'D', body: 'description' },
+      { name: 'enabled', kind: 'json', value: 'true|false', body: 'enabled' },
+    ],
+    method: 'POST',
+    path: `${T}/webhooks`,
+  },
+  { resource: 'webhooks', action: 'get', positionals: [tenantId, webhookId], flags: [], method: 'GET', path: W },
+  {
+    resource: 'webhooks',
+    action: 'update',
+    positionals: [tenantId, webhookId],
+    flags: [
+      { name: 'url', kind: 'string', value: 'URL', body: 'url' },
+      { name: 'events', kind: 'list', value: 'user.created,…|*', body: 'events' },
+      { name: 'description', kind: 'string', value: 'D', body: 'description' },
+      { name: 'enabled', kind: 'json', value: 'true|false', body: 'enabled' },
+    ],
+    method: 'PATCH',
+    path: W,
+  },
+  { resource: 'webhooks', action: 'delete', positionals: [tenantId, webhookId], flags: [], method: 'DELETE', path: W },
+  {
+    resource: 'webhooks',
+    action: 'rotate-secret',
+    positionals: [tenantId, webhookId],
+    flags: [{ name: 'overlap-seconds', kind: 'number', value: 'S', body: 'overlap_seconds' }],
+    method: 'POST',
+    path: `${W}/rotate-secret`,
+  },
+  {
+    resource: 'webhooks',
+    action: 'test',
+    positionals: [tenantId, webhookId],
+    flags: [],
+    method: 'POST',
+    path: `${W}/test`,
+  },
+  {
+    resource: 'webhooks',
+    action: 'deliveries',
+    positionals: [tenantId, webhookId],
+    flags: [{ name: 'status', kind: 'string', value: 'pending|delivered|failed', query: 'status' }],
+    method: 'GET',
+    path: `${W}/deliveries`,
+    list: true,
+  },
+  {
+    resource: 'webhooks',
+    action: 'replay',
+    positionals: [tenantId, webhookId, { name: 'deliveryId' }],
+    flags: [],
+    method: 'POST',
+    path: `${W}/deliveries/{deliveryId}/replay`,
+  },
+  {
+    resource: 'webhooks',
+    action: 'replay-failed',
+    positionals: [tenantId, webhookId],
+    flags: [
+      { name: 'since', kind: 'string', required: true, value: 'ISO-TIME', body: 'since' },
+      { name: 'until', kind: 'string', value: 'ISO-TIME', body: 'until' },
+    ],
+    method: 'POST',
+    path: `${W}/deliveries/replay`,
+  },
+  {
+    resource: 'events',
+    // The ordered feed: follow next_after with --after.
+    positionals: [tenantId],
+    flags: [
+      { name: 'after', kind: 'string', value: 'evt_…', query: 'after' },
+      { name: 'types', kind: 'string', value: 'a,b', query: 'types' },
+      { name: 'limit', kind: 'string', value: 'N', query: 'limit' },
+    ],
+    method: 'GET',
+    path: `${T}/events`,
   },
 
   { resource: 'openapi', positionals: [], flags: [], method: 'GET', path: '/admin/openapi.json', public: true },

@@ -38,6 +38,10 @@ export interface Route {
     readonly sign: boolean;
     /** kms:GetPublicKey at cold start, to publish or verify with the public keys. */
     readonly publicKeys: boolean;
+    /** kms:GenerateMac on the region's webhook secret key (deriving a subscription's signing secret). */
+    readonly webhookSecrets?: boolean;
+    /** sqs:SendMessage to the webhook dispatcher's queue (replays). */
+    readonly webhookQueue?: boolean;
   };
   /** The OpenID discovery field that advertises this endpoint, when it is one. */
   readonly discoveryField?: string;
@@ -287,6 +291,79 @@ export const routes: readonly Route[] = [
     methods: ['DELETE'],
     path: '/admin/tenants/{tenantId}/roles/{name}',
     entry: 'lambdas/admin-role/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  // Webhooks and the event feed (docs/WEBHOOKS.md).
+  {
+    id: 'admin-webhooks',
+    methods: ['GET', 'POST'],
+    path: '/admin/tenants/{tenantId}/webhooks',
+    entry: 'lambdas/admin-webhooks/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false, webhookSecrets: true },
+  },
+  {
+    id: 'admin-webhook',
+    methods: ['GET', 'PATCH', 'DELETE'],
+    path: '/admin/tenants/{tenantId}/webhooks/{webhookId}',
+    entry: 'lambdas/admin-webhook/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'admin-webhook-secret',
+    methods: ['POST'],
+    path: '/admin/tenants/{tenantId}/webhooks/{webhookId}/rotate-secret',
+    entry: 'lambdas/admin-webhook-secret/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false, webhookSecrets: true },
+  },
+  {
+    id: 'admin-webhook-test',
+    methods: ['POST'],
+    path: '/admin/tenants/{tenantId}/webhooks/{webhookId}/test',
+    entry: 'lambdas/admin-webhook-test/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'admin-webhook-deliveries',
+    methods: ['GET'],
+    path: '/admin/tenants/{tenantId}/webhooks/{webhookId}/deliveries',
+    entry: 'lambdas/admin-webhook-deliveries/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false },
+  },
+  {
+    id: 'admin-webhook-replay',
+    methods: ['POST'],
+    path: '/admin/tenants/{tenantId}/webhooks/{webhookId}/deliveries/{deliveryId}/replay',
+    entry: 'lambdas/admin-webhook-replay/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false, webhookQueue: true },
+  },
+  {
+    id: 'admin-webhook-bulk-replay',
+    methods: ['POST'],
+    path: '/admin/tenants/{tenantId}/webhooks/{webhookId}/deliveries/replay',
+    entry: 'lambdas/admin-webhook-bulk-replay/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    access: { table: 'write', sign: false, publicKeys: false, webhookQueue: true },
+  },
+  {
+    id: 'admin-events',
+    methods: ['GET'],
+    path: '/admin/tenants/{tenantId}/events',
+    entry: 'lambdas/admin-events/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: { table: 'write', sign: false, publicKeys: false },

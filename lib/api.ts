@@ -7,6 +7,7 @@ import { authOf, type Route } from '../lambdas/routes.ts';
 import { KeywayFunction } from './keyway-function.ts';
 import { ProblemResponses } from './problem-responses.ts';
 import type { TokenSigning } from './signing-keys.ts';
+import type { WebhookAccess } from './webhooks.ts';
 
 /** Issuer-scoped routes sit under the tenant segment; they go through the tenant authorizer and its usage plan. */
 export function isTenantScoped(route: Route): boolean {
@@ -37,6 +38,11 @@ export interface ApiProps {
   readonly signingKeys: TokenSigning;
   /** Authorizer for issuer-scoped routes; returns the tenant's API key for usage plans. */
   readonly tenantAuthorizer: apigw.IAuthorizer;
+  /**
+   * The region's webhook pipeline (lib/webhooks.ts): routes with `access.webhookSecrets` get its secret key, routes
+   * with `access.webhookQueue` its dispatch queue, each only what its `access` says.
+   */
+  readonly webhooks: WebhookAccess;
   /**
    * Public base URL when a custom domain fronts the API (`BASE_URL`).
    * @default - handlers derive `https://{domainName}/{stage}` from the request context
@@ -198,6 +204,8 @@ export class Api extends Construct {
     if (access.table !== 'none') environment.TABLE_NAME = props.table.tableName;
     if (props.baseUrl) environment.BASE_URL = props.baseUrl;
     if (isManagementRoute(route)) environment.KEYWAY_ADMIN_KEY_SHA256 = props.adminKeySha256;
+    if (access.webhookSecrets) Object.assign(environment, props.webhooks.secretsEnvironment);
+    if (access.webhookQueue) Object.assign(environment, props.webhooks.queueEnvironment);
 
     const fn = new KeywayFunction(scope, `Route-${route.id}`, {
       entry: route.entry,
@@ -214,6 +222,9 @@ export class Api extends Construct {
     // The KMS signer fetches the current and published public keys at cold start, signing or not
     // (the envelope signer has them in its environment and needs no grant).
     if (access.sign || access.publicKeys) props.signingKeys.grantPublicKeys(fn.role);
+    // Creating a subscription or rotating its secret shows the derived secret once; replays enqueue an attempt.
+    if (access.webhookSecrets) props.webhooks.grantSecrets(fn.role);
+    if (access.webhookQueue) props.webhooks.grantEnqueue(fn.role);
 
     if (access.table !== 'none') {
       Validations.of(fn.role).acknowledge({

@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Fn, NestedStack, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Route } from '../lambdas/routes.ts';
 import { Api } from './api.ts';
@@ -12,6 +12,7 @@ import { Table } from './table.ts';
 import { TenantAuthorizer } from './tenant-authorizer.ts';
 import { UsagePlans } from './usage-plans.ts';
 import { Waf } from './waf.ts';
+import { Webhooks } from './webhooks.ts';
 
 export interface KeywayStackProps extends StackProps {
   /** Region label from context (`us`, `au`, `eu`); picks the custom domain and alarm topic. */
@@ -21,7 +22,7 @@ export interface KeywayStackProps extends StackProps {
 }
 
 /**
- * One self-contained regional Keyway: its own table, signing keys, API, usage plans and alarms. Nothing is
+ * One self-contained regional Keyway: its own table, signing keys, API, usage plans, webhook delivery and alarms. Nothing is
  * shared or replicated across regions, so tenant data, codes, sessions and token families stay in their region.
  * The stack only composes; each concern is its own construct.
  */
@@ -47,11 +48,19 @@ export class KeywayStack extends Stack {
       tokenSigning = EnvelopeSigning.forRegion(wrappingKey, signing, label);
     }
     const tenantAuthorizer = new TenantAuthorizer(this, 'TenantAuthorizer', { table: table.table });
+    // Webhook delivery in a nested stack of its own (500 resources a stack). Created before the API: the admin API's
+    // nested stack takes the secret key and the queue from it, and it takes nothing from the API, so there is no cycle.
+    const webhooks = new Webhooks(
+      new NestedStack(this, 'Events', { description: 'Keyway webhook delivery: outbox pipe, bus, queue, dispatcher' }),
+      'Webhooks',
+      { table: table.table, signerEnvironment: tokenSigning.environment },
+    );
     const api = new Api(this, 'Api', {
       routes,
       table: table.table,
       signingKeys: tokenSigning,
       tenantAuthorizer: tenantAuthorizer.authorizer,
+      webhooks,
       adminKeySha256: config.adminKeySha256,
       ...(domain ? { baseUrl: `https://${domain.domainName}`, disableExecuteApiEndpoint: true } : {}),
     });
@@ -90,7 +99,8 @@ export class KeywayStack extends Stack {
       requestFunctions: [...routeFunctions, tenantAuthorizer.handler],
       kmsFunctions: [...api.functions].filter(([id]) => kmsRouteIds.has(id)).map(([, fn]) => fn),
       streamConsumer: provisioner.handler,
-      deadLetterQueues: [provisioner.deadLetterQueue],
+      deadLetterQueues: [provisioner.deadLetterQueue, webhooks.deadLetterQueue, webhooks.pipeDeadLetterQueue],
+      webhooks,
       ...(config.alarmTopicArns[label] ? { alarmTopicArn: config.alarmTopicArns[label] } : {}),
     });
 
@@ -132,5 +142,14 @@ export class KeywayStack extends Stack {
     }
     new CfnOutput(this, 'Dashboard', { value: monitoring.dashboard.dashboardName });
     new CfnOutput(this, 'ProvisionerFailureQueue', { value: provisioner.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'WebhookDeadLetterQueue', {
+      description: 'Webhook dead letters (alarmed): failed deliveries and dispatch messages; docs/DEPLOY.md, webhooks',
+      value: webhooks.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'WebhookQueue', {
+      description: 'The webhook dispatch queue (the destination of a dead-letter redrive)',
+      value: webhooks.queue.queueUrl,
+    });
+    new CfnOutput(this, 'WebhookBus', { description: 'Event bus of outbox events', value: webhooks.bus.eventBusName });
   }
 }

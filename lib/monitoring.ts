@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { KeywayFunction } from './keyway-function.ts';
+import type { Webhooks } from './webhooks.ts';
 
 export interface MonitoringProps {
   readonly api: apigw.RestApi;
@@ -21,6 +22,18 @@ export interface MonitoringProps {
   readonly streamConsumer?: KeywayFunction;
   /** Dead-letter / failure queues whose depth is alarmed. @default - none */
   readonly deadLetterQueues?: readonly sqs.IQueue[];
+  /**
+   * The webhook pipeline: dispatcher errors and the age of the dispatch queue's oldest message are alarmed (its
+   * dead-letter queues go in `deadLetterQueues`).
+   * @default - no webhook alarms
+   */
+  readonly webhooks?: Pick<Webhooks, 'dispatcher' | 'queue'>;
+  /**
+   * Age of the dispatch queue's oldest message that raises the alarm. Retries re-enqueue with at most 15 minutes of
+   * delay, so a message this old means the dispatcher is not keeping up or keeps failing.
+   * @default 1 hour
+   */
+  readonly webhookBacklogAge?: Duration;
   /** Topic notified by every alarm. @default - alarms are only visible in the console and dashboard */
   readonly alarmTopicArn?: string;
   /** Share of requests answered 5xx (API Gateway's or the handlers') that raises the alarm. @default 0.02 */
@@ -29,7 +42,10 @@ export interface MonitoringProps {
   readonly latencyP99ThresholdMs?: number;
 }
 
-/** Alarms on what hurts sign-ins (5xx rate, p99 latency, throttling, KMS throttling, stuck provisioning) and a dashboard. */
+/**
+ * Alarms on what hurts sign-ins (5xx rate, p99 latency, throttling, KMS throttling, stuck provisioning), on webhook
+ * deliveries that fail or fall behind, and a dashboard.
+ */
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
@@ -128,14 +144,44 @@ export class Monitoring extends Construct {
     }
 
     for (const [i, queue] of (props.deadLetterQueues ?? []).entries()) {
+      // A queue in a nested stack gets its alarm next to it (under its own id there), like the throttle alarms.
+      const local = Stack.of(queue) === Stack.of(this);
       this.alarm(
-        `DeadLetters${i || ''}`,
+        local ? `DeadLetters${i || ''}` : 'DeadLettersAlarm',
         queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
         {
           threshold: 1,
           evaluationPeriods: 1,
           alarmDescription: `Records failed for good and wait in ${queue.node.path}; inspect and redrive.`,
         },
+        local ? this : queue,
+      );
+    }
+
+    if (props.webhooks) {
+      const { dispatcher, queue } = props.webhooks;
+      // Each message's own failure is a partial batch response, not a function error: an error here is the
+      // dispatcher itself failing (a crash, a timeout, its configuration), for the whole batch.
+      this.alarm(
+        'DispatcherErrors',
+        dispatcher.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+        {
+          threshold: 1,
+          evaluationPeriods: 1,
+          alarmDescription: `The webhook dispatcher ${dispatcher.node.path} failed whole batches; read its logs.`,
+        },
+        Stack.of(dispatcher) === Stack.of(this) ? this : dispatcher,
+      );
+      const backlogAge = props.webhookBacklogAge ?? Duration.hours(1);
+      this.alarm(
+        'WebhookBacklog',
+        queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }),
+        {
+          threshold: backlogAge.toSeconds(),
+          evaluationPeriods: 2,
+          alarmDescription: `Webhook deliveries are late: a message has waited over ${backlogAge.toHumanString()} in ${queue.node.path}.`,
+        },
+        Stack.of(queue) === Stack.of(this) ? this : queue,
       );
     }
 
@@ -195,6 +241,7 @@ export class Monitoring extends Construct {
           new cloudwatch.GraphWidget({ title: 'DynamoDB throttled', left: [tableThrottles], width: 8 }),
           new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 8 }),
         ],
+        ...(props.webhooks ? [webhookWidgets(props.webhooks, props.deadLetterQueues ?? [])] : []),
       ],
     });
   }
@@ -217,4 +264,32 @@ export class Monitoring extends Construct {
     this.alarms.push(alarm);
     return alarm;
   }
+}
+
+/** One dashboard row for webhook delivery: the dispatch queue, the dispatcher, the dead-letter queues. */
+function webhookWidgets(
+  { dispatcher, queue }: Pick<Webhooks, 'dispatcher' | 'queue'>,
+  deadLetterQueues: readonly sqs.IQueue[],
+): cloudwatch.IWidget[] {
+  return [
+    new cloudwatch.GraphWidget({
+      title: 'Webhook queue',
+      left: [queue.metricApproximateNumberOfMessagesVisible({ label: 'visible' })],
+      right: [queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)', statistic: 'Maximum' })],
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Webhook dispatcher',
+      left: [dispatcher.function.metricInvocations(), dispatcher.function.metricErrors()],
+      right: [dispatcher.function.metricDuration({ statistic: 'p99' })],
+      width: 8,
+    }),
+    new cloudwatch.GraphWidget({
+      title: 'Dead letters',
+      left: deadLetterQueues.map((q) =>
+        q.metricApproximateNumberOfMessagesVisible({ label: q.node.path, statistic: 'Maximum' }),
+      ),
+      width: 8,
+    }),
+  ];
 }

@@ -14,7 +14,7 @@ export interface TableProps {
 /**
  * The single table (shape shared with local mode through TABLE_SCHEMA): on-demand, point-in-time recovery,
  * TTL for codes/sessions/tokens, deletion protection, encrypted with an AWS managed key, retained on delete.
- * The stream (new and old images) feeds the usage-plan provisioner.
+ * The stream (new and old images) feeds the usage-plan provisioner and, through the webhook pipe, the dispatcher.
  */
 export class Table extends Construct {
   readonly table: dynamodb.Table;

@@ -10,10 +10,13 @@ import { overrideSigner } from '../lambdas/core/signing.ts';
 import { ensureTable } from '../lambdas/core/store/schema.ts';
 import { Store } from '../lambdas/core/store/store.ts';
 import { createDocumentClient, Table } from '../lambdas/core/store/table.ts';
+import { handleMessage } from '../lambdas/core/webhooks/dispatcher.ts';
+import { overrideWebhookQueue } from '../lambdas/core/webhooks/queue.ts';
 import { routes } from '../lambdas/routes.ts';
 import { demoRelyingParty, seedDemo } from './demo.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { startHttpServer } from './server.ts';
+import { LocalWebhookQueue, startQueuePoller } from './webhook-queue.ts';
 
 export interface LocalOptions {
   readonly host: string;
@@ -29,6 +32,17 @@ export interface LocalOptions {
   readonly adminKey?: string;
   /** Seed the playground tenant + demo client and serve the demo relying party at `/`. */
   readonly demo?: boolean;
+  /** WEBHOOK_RETRY_SCHEDULE, e.g. `0s,1s,2s` (default: the production schedule). */
+  readonly webhookRetrySchedule?: string;
+  /** EVENT_FEED_SETTLE_SECONDS (default 30). */
+  readonly eventFeedSettleSeconds?: number;
+  /**
+   * How long the local queue leases a message to its handler before it comes back (like SQS's visibility timeout):
+   * after a crash, pending work resumes at once, work that was in flight after this. Default 30 s.
+   */
+  readonly queueLeaseSeconds?: number;
+  /** Messages the local dispatcher handles at once (default 16). */
+  readonly queueConcurrency?: number;
 }
 
 export interface LocalKeyway {
@@ -39,6 +53,7 @@ export interface LocalKeyway {
   readonly adminKeyGenerated: boolean;
   readonly dynamodbEndpoint: string;
   readonly store: Store;
+  readonly webhookQueue: LocalWebhookQueue;
   stop(): Promise<void>;
 }
 
@@ -94,14 +109,35 @@ export async function startKeyway(options: LocalOptions): Promise<LocalKeyway> {
       AWS_REGION: process.env.AWS_REGION ?? 'us-west-2',
       KEYWAY_ADMIN_KEY: admin.key,
       SIGNER_MODE: 'local',
+      WEBHOOK_URL_POLICY: 'local',
+      ...(options.webhookRetrySchedule ? { WEBHOOK_RETRY_SCHEDULE: options.webhookRetrySchedule } : {}),
+      ...(options.eventFeedSettleSeconds !== undefined
+        ? { EVENT_FEED_SETTLE_SECONDS: String(options.eventFeedSettleSeconds) }
+        : {}),
       ...(dataDir ? { LOCAL_KEY_DIR: dataDir } : {}),
     });
     const { client, doc } = createDocumentClient({ region: config.region, endpoint });
     stops.push(async () => client.destroy());
     await ensureTable(client, tableName);
-    const store = new Store(new Table(doc, tableName, systemClock));
+    const store = new Store(new Table(doc, tableName, systemClock), { relay: 'local-queue' });
     overrideDeps({ config, store });
     overrideSigner(await LocalSigner.open(dataDir));
+    // The same dispatcher as in AWS, fed by the durable local queue instead of the stream, the bus and SQS.
+    // The dispatcher has a client of its own, as its own Lambda function would.
+    const dispatcherDb = createDocumentClient({ region: config.region, endpoint });
+    stops.push(async () => dispatcherDb.client.destroy());
+    const dispatcherStore = new Store(new Table(dispatcherDb.doc, tableName, systemClock), { relay: 'local-queue' });
+    const webhookQueue = new LocalWebhookQueue(dispatcherStore.table, {
+      leaseMs: (options.queueLeaseSeconds ?? 30) * 1000,
+      maxReceives: 5,
+    });
+    overrideWebhookQueue(webhookQueue);
+    const poller = startQueuePoller(
+      webhookQueue,
+      (message) => handleMessage(message, { store: dispatcherStore, queue: webhookQueue, config: config.webhooks }),
+      { concurrency: options.queueConcurrency ?? 16, idleMs: 50 },
+    );
+    stops.push(() => poller.stop());
     if (options.demo) {
       await seedDemo(store, baseUrl);
       extra = demoRelyingParty(baseUrl);
@@ -114,6 +150,7 @@ export async function startKeyway(options: LocalOptions): Promise<LocalKeyway> {
       adminKeyGenerated: admin.generated,
       dynamodbEndpoint: endpoint,
       store,
+      webhookQueue,
       stop: stopAll,
     };
   } catch (error) {

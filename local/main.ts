@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole provider on a laptop. Every endpoint's real Lambda handler behind one HTTP server,
  * on DynamoDB Local (Java 17) and a local RS256 key. Environment: PORT, HOST, BASE_URL, DATA_DIR,
- * DYNAMODB_ENDPOINT, KEYWAY_ADMIN_KEY (see README.md).
+ * DYNAMODB_ENDPOINT, KEYWAY_ADMIN_KEY, WEBHOOK_RETRY_SCHEDULE, EVENT_FEED_SETTLE_SECONDS, LOCAL_QUEUE_LEASE_SECONDS
+ * (see README.md).
  */
 import { startKeyway } from './app.ts';
 
@@ -33,6 +34,13 @@ try {
     ...(process.env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT } : {}),
     ...(process.env.KEYWAY_ADMIN_KEY ? { adminKey: process.env.KEYWAY_ADMIN_KEY } : {}),
     ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
+    ...(process.env.WEBHOOK_RETRY_SCHEDULE ? { webhookRetrySchedule: process.env.WEBHOOK_RETRY_SCHEDULE } : {}),
+    ...(process.env.LOCAL_QUEUE_LEASE_SECONDS
+      ? { queueLeaseSeconds: Number(process.env.LOCAL_QUEUE_LEASE_SECONDS) }
+      : {}),
+    ...(process.env.EVENT_FEED_SETTLE_SECONDS
+      ? { eventFeedSettleSeconds: Number(process.env.EVENT_FEED_SETTLE_SECONDS) }
+      : {}),
   });
   if (keyway.adminKeyGenerated) {
     console.log(

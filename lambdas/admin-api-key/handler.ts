@@ -3,6 +3,7 @@ import { type AdminContext, change, createAdminHandler } from '../core/admin/end
 import { NotFound } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
+import { isoTime } from '../core/views.ts';
 
 /**
  * DELETE /admin/tenants/{tenantId}/api-keys/{keyId} — revokes the key: the next call with it is a 401 (keys are
@@ -16,6 +17,7 @@ async function revokeApiKey({ req, store, now }: AdminContext) {
     parts: [store.apiKeys.revokeKey(tenant.id, keyId, now)],
     auditTenantId: tenant.id,
     audit: { action: 'api_key.revoked', target: { type: 'api_key', id: keyId }, changes: {} },
+    events: [{ type: 'api_key.revoked', data: { id: keyId, revoked_at: isoTime(now) } }],
     response: json(200, { id: keyId, revoked: true }),
   });
 }

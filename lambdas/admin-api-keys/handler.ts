@@ -55,6 +55,7 @@ async function createApiKey({ req, store, principal, now }: AdminContext) {
     parts: [store.apiKeys.createKey(key)],
     auditTenantId: tenant.id,
     audit: { action: 'api_key.created', target: { type: 'api_key', id: keyId }, changes: { name: key.name, scopes } },
+    events: [{ type: 'api_key.created', data: apiKeyJson(key) }],
     secretFields: ['secret'],
     response: json(
       201,

@@ -5,6 +5,7 @@ import { randomToken, sha256 } from '../core/crypto.ts';
 import { InvalidRequest } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
 import { parseInput } from '../core/validation.ts';
+import { isoTime } from '../core/views.ts';
 
 /** How long the previous secret keeps working after a rotation unless the request says otherwise. */
 export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
@@ -29,6 +30,15 @@ async function rotateSecret({ req, store, now }: AdminContext) {
       target: { type: 'client', id: client.clientId },
       changes: { overlap_seconds: overlap },
     },
+    events: [
+      {
+        type: 'client.secret_rotated',
+        data: {
+          client_id: client.clientId,
+          previous_secret_expires_at: previousExpiresAt !== undefined ? isoTime(previousExpiresAt) : null,
+        },
+      },
+    ],
     secretFields: ['client_secret'],
     response: json(200, {
       client_id: client.clientId,

@@ -62,6 +62,7 @@ async function patchClient(ctx: AdminContext) {
     parts: ctx.store.clients.updateClientParts(client, next),
     auditTenantId: client.tenantId,
     audit: { action: 'client.updated', target: { type: 'client', id: client.clientId }, changes: changed },
+    events: [{ type: 'client.updated', data: clientJson(next) }],
     response: json(200, clientJson(next)),
   });
 }
@@ -81,6 +82,8 @@ async function deleteClient(ctx: AdminContext) {
       target: { type: 'client', id: client.clientId },
       changes: { client_name: client.clientName },
     },
+    // Its tokens end with it (checked with each token's family), so no token.revoked per family follows.
+    events: [{ type: 'client.deleted', data: { client_id: client.clientId, client_name: client.clientName } }],
     response: json(200, { client_id: client.clientId, deleted: true }),
   });
 }

@@ -57,6 +57,7 @@ async function registerClient({ req, store, now }: AdminContext) {
     auditTenantId: tenant.id,
     // The metadata as registered: no secret (its hash is not in the entry either).
     audit: { action: 'client.created', target: { type: 'client', id: client.clientId }, changes: body },
+    events: [{ type: 'client.created', data: body }],
     secretFields: ['client_secret'],
     response: json(
       201,

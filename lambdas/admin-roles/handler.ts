@@ -1,4 +1,4 @@
-import { type AdminContext, change, createAdminHandler, isoTime, jsonBody, pageQuery } from '../core/admin/endpoint.ts';
+import { type AdminContext, change, createAdminHandler, jsonBody, pageQuery } from '../core/admin/endpoint.ts';
 import { CreateRole } from '../core/admin/schemas.ts';
 import { InvalidRequest } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
@@ -6,6 +6,7 @@ import { requireTenant } from '../core/issuer.ts';
 import { isBuiltInRole, type Role } from '../core/store/roles.ts';
 import { BUILT_IN_ROLES } from '../core/store/users.ts';
 import { parseInput } from '../core/validation.ts';
+import { isoTime } from '../core/views.ts';
 
 function roleJson(role: Role) {
   return {

@@ -16,6 +16,7 @@ async function deletePasskey({ req, store }: AdminContext) {
       target: { type: 'passkey', id: credentialId },
       changes: { user_id: user.userId },
     },
+    events: [{ type: 'passkey.removed', data: { user_id: user.userId, passkey_id: credentialId } }],
     response: json(200, { id: credentialId, deleted: true }),
   });
 }

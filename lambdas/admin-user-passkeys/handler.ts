@@ -1,5 +1,6 @@
 import { type AdminContext, createAdminHandler, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
-import { passkeyJson, requireUser } from '../core/admin/users.ts';
+import { requireUser } from '../core/admin/users.ts';
+import { passkeyJson } from '../core/views.ts';
 
 /** GET /admin/tenants/{tenantId}/users/{userId}/passkeys — never the public key or the signature counter. */
 async function listPasskeys({ req, store }: AdminContext) {

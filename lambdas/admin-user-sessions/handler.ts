@@ -1,7 +1,8 @@
 import { type AdminContext, change, createAdminHandler, pageQuery, pageResponse } from '../core/admin/endpoint.ts';
-import { endUserSessions, requireUser, sessionJson } from '../core/admin/users.ts';
+import { endUserSessions, requireUser } from '../core/admin/users.ts';
 import { json } from '../core/http/types.ts';
 import { isUserActive, type User } from '../core/store/users.ts';
+import { sessionJson } from '../core/views.ts';
 
 /** GET /admin/tenants/{tenantId}/users/{userId}/sessions — the user's live single-sign-on sessions. */
 async function listSessions({ req, store, now }: AdminContext) {
@@ -23,6 +24,7 @@ async function signOutEverywhere({ req, store, now, nowMs }: AdminContext) {
     parts: store.users.updateUser(user, next),
     auditTenantId: tenant.id,
     audit: { action: 'user.sessions_revoked', target: { type: 'user', id: user.userId }, changes: {} },
+    events: [{ type: 'session.revoked', data: { user_id: user.userId, session_id: null, reason: 'admin' } }],
     response: json(200, { id: user.userId, sessions_revoked_at: new Date(now * 1000).toISOString() }),
     after: () => endUserSessions(store, next),
   });

@@ -1,11 +1,13 @@
 import { type AdminContext, change, createAdminHandler, jsonBody } from '../core/admin/endpoint.ts';
 import { PatchUser } from '../core/admin/schemas.ts';
-import { endUserSessions, requireUser, userJson } from '../core/admin/users.ts';
+import { endUserSessions, requireUser } from '../core/admin/users.ts';
 import { InvalidRequest } from '../core/errors.ts';
+import type { EventInput } from '../core/events/catalog.ts';
 import { json } from '../core/http/types.ts';
 import { roleChanges } from '../core/store/roles.ts';
 import type { User } from '../core/store/users.ts';
 import { parseInput } from '../core/validation.ts';
+import { userJson } from '../core/views.ts';
 
 /** GET /admin/tenants/{tenantId}/users/{userId} */
 async function getUser({ req, store }: AdminContext) {
@@ -40,10 +42,20 @@ async function patchUser({ req, store, now, nowMs }: AdminContext) {
     : input.suspended === false && user.suspended
       ? 'user.unsuspended'
       : 'user.updated';
+  const { suspended: _s, ...otherChanges } = input;
+  const events: EventInput[] = [];
+  if (Object.keys(otherChanges).length > 0 || (input.suspended === false && user.suspended))
+    events.push({ type: 'user.updated', data: userJson(next) });
+  if (suspending)
+    events.push(
+      { type: 'user.suspended', data: userJson(next) },
+      { type: 'session.revoked', data: { user_id: user.userId, session_id: null, reason: 'suspended' } },
+    );
   return change({
     parts: [...store.users.updateUser(user, next), ...roleChanges(store.roles, tenant.id, user.roles, next.roles)],
     auditTenantId: tenant.id,
     audit: { action, target: { type: 'user', id: user.userId }, changes: input },
+    events,
     response: json(200, userJson(next)),
     ...(suspending ? { after: () => endUserSessions(store, next) } : {}),
   });
@@ -59,6 +71,10 @@ async function deleteUser({ req, store }: AdminContext) {
     parts: [...store.users.deleteUser(user), ...roleChanges(store.roles, tenant.id, user.roles, [])],
     auditTenantId: tenant.id,
     audit: { action: 'user.deleted', target: { type: 'user', id: user.userId }, changes: { email: user.email } },
+    events: [
+      { type: 'user.deleted', data: userJson(user) },
+      { type: 'session.revoked', data: { user_id: user.userId, session_id: null, reason: 'deleted' } },
+    ],
     response: json(200, { id: user.userId, deleted: true }),
     after: () => endUserSessions(store, user, { passkeys: true }),
   });

@@ -9,12 +9,12 @@ import {
   pageResponse,
 } from '../core/admin/endpoint.ts';
 import { CreateUser } from '../core/admin/schemas.ts';
-import { userJson } from '../core/admin/users.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { roleChanges } from '../core/store/roles.ts';
 import type { User } from '../core/store/users.ts';
 import { parseInput } from '../core/validation.ts';
+import { userJson } from '../core/views.ts';
 
 /** GET /admin/tenants/{tenantId}/users — creation order, paginated; `?email=` finds one user (exact, any case). */
 async function listUsers({ req, store }: AdminContext) {
@@ -49,6 +49,7 @@ async function createUser({ req, store, now }: AdminContext) {
     parts: [...store.users.createUser(user), ...roleChanges(store.roles, tenant.id, [], user.roles)],
     auditTenantId: tenant.id,
     audit: { action: 'user.created', target: { type: 'user', id: user.userId }, changes: userJson(user) },
+    events: [{ type: 'user.created', data: userJson(user) }],
     response: json(201, userJson(user), { Location: `${req.baseUrl}/admin/tenants/${tenant.id}/users/${user.userId}` }),
   });
 }

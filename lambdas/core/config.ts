@@ -23,6 +23,50 @@ export interface Config {
   readonly signer: SignerConfig;
   /** Largest request body accepted, in bytes. BODY_LIMIT_BYTES, default 64 KiB. */
   readonly bodyLimitBytes: number;
+  readonly webhooks: WebhookConfig;
+  /**
+   * The event feed serves only events older than this (EVENT_FEED_SETTLE_SECONDS, default 30): longer than any
+   * transaction takes to commit after its event id was drawn (functions time out after 10 s) plus clock skew
+   * between Lambdas, so an event can never commit below a position a reader has already passed.
+   */
+  readonly eventFeedSettleMs: number;
+}
+
+export interface WebhookConfig {
+  /** WEBHOOK_SECRET_KEY_ID: the KMS HMAC key webhook secrets are derived with (AWS); unset in local mode. */
+  readonly secretKeyId: string | undefined;
+  /**
+   * WEBHOOK_URL_POLICY: `aws` (default) allows only https to public addresses; `local` (set by local mode) also
+   * http://localhost and 127.0.0.1.
+   */
+  readonly urlPolicy: 'aws' | 'local';
+  /**
+   * WEBHOOK_RETRY_SCHEDULE: comma-separated waits with units (`0s,5s,5m,30m,2h,5h,10h,10h`, the default, Svix's
+   * schedule). The first attempt is immediate (the first entry is `0s`); each further entry is the wait before the
+   * next retry. Its length is the number of attempts.
+   */
+  readonly retryScheduleMs: readonly number[];
+  /** WEBHOOK_QUEUE_URL / WEBHOOK_DEAD_LETTER_QUEUE_URL: the dispatcher's SQS queues (AWS). */
+  readonly queueUrl: string | undefined;
+  readonly deadLetterQueueUrl: string | undefined;
+}
+
+export const DEFAULT_RETRY_SCHEDULE = '0s,5s,5m,30m,2h,5h,10h,10h';
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `0s,1s,2s` → [0, 1000, 2000]; at least one attempt, each wait at most a day. */
+export function parseRetrySchedule(value: string): number[] {
+  const waits = value.split(',').map((part) => {
+    const m = /^\s*(\d+)(ms|s|m|h)\s*$/.exec(part);
+    if (!m) throw new ConfigError(`WEBHOOK_RETRY_SCHEDULE: "${part}" is not a duration like 5s, 5m or 2h`);
+    const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
+    if (ms > 86_400_000) throw new ConfigError('WEBHOOK_RETRY_SCHEDULE: a wait is at most 24h');
+    return ms;
+  });
+  if (waits.length > 20) throw new ConfigError('WEBHOOK_RETRY_SCHEDULE: at most 20 attempts');
+  if (waits[0] !== 0) throw new ConfigError('WEBHOOK_RETRY_SCHEDULE: the first attempt is immediate, start with 0s');
+  return waits;
 }
 
 export type SignerConfig =
@@ -89,6 +133,12 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const bodyLimitBytes = Number(env.BODY_LIMIT_BYTES ?? 64 * 1024);
   if (!Number.isInteger(bodyLimitBytes) || bodyLimitBytes <= 0) throw new ConfigError('BODY_LIMIT_BYTES must be > 0');
 
+  const urlPolicy = env.WEBHOOK_URL_POLICY ?? 'aws';
+  if (urlPolicy !== 'aws' && urlPolicy !== 'local') throw new ConfigError('WEBHOOK_URL_POLICY must be aws or local');
+  const settleSeconds = Number(env.EVENT_FEED_SETTLE_SECONDS ?? 30);
+  if (!Number.isFinite(settleSeconds) || settleSeconds < 0)
+    throw new ConfigError('EVENT_FEED_SETTLE_SECONDS must be a number of seconds >= 0');
+
   return {
     tableName: env.TABLE_NAME || 'keyway',
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
@@ -97,5 +147,13 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminKeySha256,
     signer,
     bodyLimitBytes,
+    webhooks: {
+      secretKeyId: env.WEBHOOK_SECRET_KEY_ID || undefined,
+      urlPolicy,
+      retryScheduleMs: parseRetrySchedule(env.WEBHOOK_RETRY_SCHEDULE || DEFAULT_RETRY_SCHEDULE),
+      queueUrl: env.WEBHOOK_QUEUE_URL || undefined,
+      deadLetterQueueUrl: env.WEBHOOK_DEAD_LETTER_QUEUE_URL || undefined,
+    },
+    eventFeedSettleMs: settleSeconds * 1000,
   };
 }

@@ -108,7 +108,7 @@ export async function endSession(req: HttpRequest): Promise<HttpResponse> {
       postLogout,
     );
   }
-  if (session && sid) await store.sessions.deleteSession(tenant.id, sid);
+  if (session && sid) await store.sessions.endSession(tenant.id, sid, session.userId);
   const cookies = [clearCookie(req, tenant.id, SESSION_COOKIE)];
   if (postLogout) {
     const url = new URL(postLogout);

@@ -26,11 +26,10 @@ export async function revoke(req: HttpRequest): Promise<HttpResponse> {
     issuer: issuerOf(req, tenant.id),
   });
   if (ownedBy(found, client)) {
-    if (found.kind === 'refresh_token')
-      await store.tokens.revokeGrant(tenant.id, found.grant.grantId, 'revoked by client');
+    if (found.kind === 'refresh_token') await store.tokens.revokeGrant(found.grant, 'revocation');
     if (found.kind === 'access_token') {
       const { jti, exp } = found.active.claims;
-      await store.tokens.revokeAccessToken(tenant.id, jti, exp ?? 0);
+      await store.tokens.revokeAccessToken(found.active.grant, jti, exp ?? 0);
     }
   }
   return { status: 200, headers: {}, body: '' };

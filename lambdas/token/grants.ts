@@ -63,7 +63,10 @@ export async function exchangeAuthorizationCode(ctx: GrantContext): Promise<Toke
     // RFC 6749 §4.1.2 / §10.5: a code used twice revokes everything issued from it — including tokens the first
     // redemption is still minting: the revocation is recorded even before that family exists, which is then
     // created revoked.
-    await store.tokens.revokeGrantOfReplayedCode(tenant.id, result.code.grantId, result.code.expiresAt);
+    await store.tokens.revokeGrantOfReplayedCode(
+      { tenantId: tenant.id, grantId: result.code.grantId, clientId: result.code.clientId, userId: result.code.userId },
+      result.code.expiresAt,
+    );
     throw new InvalidGrant('The authorization code was already used.');
   }
   const code = result.code;
@@ -122,7 +125,7 @@ export async function refreshTokens(ctx: GrantContext): Promise<TokenSet> {
   const { req, store, tenant, client } = ctx;
   const raw = param(req, 'refresh_token');
   if (!ctx.refresh) throw new InvalidGrant('The refresh token is invalid.'); // not one of ours: no family id in it
-  const { grantId, token, grant } = ctx.refresh;
+  const { token, grant } = ctx.refresh;
   const now = epochSeconds(store.clock);
   if (!token || !grant || token.expiresAt <= now) throw new InvalidGrant('The refresh token is invalid or expired.');
   if (token.clientId !== client.clientId) throw new InvalidGrant('The refresh token was issued to another client.');
@@ -137,12 +140,12 @@ export async function refreshTokens(ctx: GrantContext): Promise<TokenSet> {
     store.users.findUser(tenant.id, grant.userId),
   ]);
   if (outcome === 'reused') {
-    await store.tokens.revokeGrant(tenant.id, grantId, 'refresh token reused');
+    await store.tokens.revokeGrant(grant, 'reuse_detected');
     throw new InvalidGrant('The refresh token was already used; the session has been revoked.');
   }
   if (outcome === 'revoked') throw new InvalidGrant('The refresh token has been revoked.');
   if (!user) {
-    await store.tokens.revokeGrant(tenant.id, grantId, 'user deleted');
+    await store.tokens.revokeGrant(grant, 'user_deleted');
     throw new InvalidGrant('The user no longer exists.');
   }
   if (!isUserActive(user, grant.authTime)) throw new InvalidGrant('The user is suspended or was signed out.');

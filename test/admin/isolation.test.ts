@@ -4,22 +4,27 @@ import type { LocalKeyway } from '../../local/app.ts';
 import { admin, tenantSnapshot, tenantWithKey } from '../support/admin.ts';
 import { startTestKeyway } from '../support/keyway.ts';
 import { registerClient, signedInUser } from '../support/oidc.ts';
+import { Receiver, webhookWithDelivery } from '../support/webhooks.ts';
 import { IGNORES_UNKNOWN_FIELDS, SAMPLE_BODIES } from './samples.ts';
 
 let keyway: LocalKeyway;
 let attacker: Awaited<ReturnType<typeof tenantWithKey>>;
 let victim: Awaited<ReturnType<typeof tenantWithKey>>;
 let params: Record<string, string>;
+let receiver: Receiver;
 
 beforeAll(async () => {
   keyway = await startTestKeyway();
+  receiver = await Receiver.start();
   attacker = await tenantWithKey(keyway, 'iso-attacker');
   victim = await tenantWithKey(keyway, 'iso-victim');
   const client = await registerClient(keyway, victim.tenantId);
   const user = await signedInUser(keyway, victim.tenantId);
   const [passkey] = await keyway.store.users.listPasskeys(victim.tenantId, user.userId);
   await admin(keyway, 'POST', `/admin/tenants/${victim.tenantId}/roles`, { body: { name: 'auditor' } });
+  const webhook = await webhookWithDelivery(keyway, victim.tenantId, receiver);
   params = {
+    ...webhook,
     tenantId: victim.tenantId,
     keyId: victim.keyId,
     clientId: client.client_id,
@@ -28,7 +33,10 @@ beforeAll(async () => {
     name: 'auditor',
   };
 });
-afterAll(async () => keyway?.stop());
+afterAll(async () => {
+  await keyway?.stop();
+  await receiver?.stop();
+});
 
 const adminRoutes = routes.filter((r) => r.path.startsWith('/admin/'));
 const tenantScoped = adminRoutes.filter((r) => r.path.includes('{tenantId}'));

@@ -6,6 +6,7 @@ import type { LocalKeyway } from '../../local/app.ts';
 import { admin, tenantWithKey } from '../support/admin.ts';
 import { startTestKeyway } from '../support/keyway.ts';
 import { registerClient, signedInUser } from '../support/oidc.ts';
+import { Receiver, webhookWithDelivery } from '../support/webhooks.ts';
 import { SAMPLE_BODIES } from './samples.ts';
 
 type Doc = { openapi: string; paths: Record<string, Record<string, OperationDoc>> };
@@ -41,6 +42,7 @@ const DELETE_ORDER = [
   'admin-role',
   'admin-client',
   'admin-user',
+  'admin-webhook',
   'admin-tenant',
 ];
 const ordered = [...adminCalls].sort((a, b) => {
@@ -83,7 +85,10 @@ describe('OpenAPI 3.1 document at GET /admin/openapi.json', () => {
     const user = await signedInUser(keyway, tenantId);
     const [passkey] = await keyway.store.users.listPasskeys(tenantId, user.userId);
     await admin(keyway, 'POST', `/admin/tenants/${tenantId}/roles`, { body: { name: 'auditor' } });
+    const receiver = await Receiver.start();
+    const webhook = await webhookWithDelivery(keyway, tenantId, receiver);
     const params: Record<string, string> = {
+      ...webhook,
       tenantId,
       keyId: extraKey.body.id as string,
       clientId: client.client_id,
@@ -106,5 +111,6 @@ describe('OpenAPI 3.1 document at GET /admin/openapi.json', () => {
     const problem =
       doc.paths['/admin/tenants/{tenantId}']!.get!.responses.default!.content['application/problem+json']!.schema;
     expect(validate(problem, missing.body)).toBeUndefined();
+    await receiver.stop();
   });
 });

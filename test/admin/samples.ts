@@ -14,6 +14,12 @@ export const SAMPLE_BODIES: Readonly<Record<string, Partial<Record<HttpMethod, R
   'admin-users': { POST: { email: 'sample@example.com', given_name: 'Sam', roles: ['user'] } },
   'admin-user': { PATCH: { given_name: 'Samuel', suspended: false } },
   'admin-roles': { POST: { name: 'billing', description: 'Sees invoices' } },
+  'admin-webhooks': { POST: { url: 'http://127.0.0.1:9/hooks', events: ['user.created'], description: 'Sample' } },
+  'admin-webhook': { PATCH: { description: 'Renamed', events: ['*'] } },
+  'admin-webhook-secret': { POST: { overlap_seconds: 60 } },
+  'admin-webhook-test': { POST: {} },
+  'admin-webhook-replay': { POST: {} },
+  'admin-webhook-bulk-replay': { POST: { since: '2026-01-01T00:00:00Z' } },
 };
 
 /** Routes whose POST body follows RFC 7591 §2: unknown metadata is ignored, not refused. */

@@ -6,6 +6,7 @@ import type { LocalKeyway } from '../../local/app.ts';
 import { launchChromium, pageWithPasskeys } from '../support/browser.ts';
 import { createTenant, startTestKeyway } from '../support/keyway.ts';
 import { registerClient } from '../support/oidc.ts';
+import { eventually, Receiver, subscribe } from '../support/webhooks.ts';
 
 /**
  * The whole product as an integrator meets it: a certified OIDC client library (openid-client) against the
@@ -16,6 +17,8 @@ let browser: Browser;
 let rp: Server;
 let rpUrl: string;
 let config: oidc.Configuration;
+let receiver: Receiver;
+let clientId: string;
 const TENANT = 'e2e-acme';
 
 beforeAll(async () => {
@@ -30,6 +33,10 @@ beforeAll(async () => {
     redirect_uris: [`${rpUrl}/callback`],
     post_logout_redirect_uris: [`${rpUrl}/signed-out`],
   });
+  clientId = client.client_id;
+  // The tenant's backend listens for identity events (docs/WEBHOOKS.md).
+  receiver = await Receiver.start();
+  await subscribe(keyway, TENANT, receiver, '/events');
   config = await oidc.discovery(
     new URL(`${keyway.baseUrl}/${TENANT}`),
     client.client_id,
@@ -44,6 +51,7 @@ afterAll(async () => {
   await browser?.close();
   rp?.close();
   await keyway?.stop();
+  await receiver?.stop();
 });
 
 async function startSignIn(extra: Record<string, string> = {}) {
@@ -148,6 +156,23 @@ describe('passkey sign-in through a certified OIDC client', () => {
     await page.goto(forced.url.href);
     await expect(page.getByRole('button', { name: 'Sign in with a passkey' }).isVisible()).resolves.toBe(true);
     await context.close();
+
+    // 7. The tenant's backend heard all of it, signed: the sign-up, three sign-ins, the revocation, the logout.
+    const types = () => receiver.at('/events').map((r) => r.event.type);
+    await eventually(
+      () => types().filter((t) => t === 'user.signed_in').length === 3 && types().includes('session.revoked'),
+      10_000,
+      'sign-in events',
+    );
+    const events = receiver.at('/events');
+    expect(events.every((r) => r.verified)).toBe(true);
+    const of = (type: string) => events.filter((r) => r.event.type === type).map((r) => r.event.data);
+    expect(of('user.created')).toEqual([expect.objectContaining({ id: sub, email: 'ada@example.com' })]);
+    expect(of('passkey.added')).toEqual([expect.objectContaining({ user_id: sub })]);
+    for (const signIn of of('user.signed_in'))
+      expect(signIn).toMatchObject({ user_id: sub, client_id: clientId, amr: ['hwk', 'user'] });
+    expect(of('token.revoked')).toEqual([expect.objectContaining({ user_id: sub, reason: 'revocation' })]);
+    expect(of('session.revoked')).toEqual([expect.objectContaining({ user_id: sub, reason: 'logout' })]);
   }, 120_000);
 
   it('a passkey of one tenant is refused by another tenant on the same host', async () => {

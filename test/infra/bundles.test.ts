@@ -26,6 +26,7 @@ import {
 
 const TABLE_CLIENTS = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'];
 const KMS_CLIENTS = ['@aws-sdk/client-kms'];
+const SQS_CLIENTS = ['@aws-sdk/client-sqs'];
 
 interface BundledFunction {
   readonly id: string;
@@ -34,11 +35,18 @@ interface BundledFunction {
   readonly clients: readonly string[];
 }
 
-/** What a route's `access` needs: the table through the document client, KMS to sign or read public keys. */
+/**
+ * What a route's `access` needs: the table through the document client, KMS to sign, read public keys or derive
+ * webhook secrets (GenerateMac), SQS to enqueue webhook replays. The webhook clients are loaded lazily (dynamic
+ * import) but still bundled, so they count; a route without that access must not carry them.
+ */
 function routeClients(access: Route['access']): string[] {
   return [
-    ...(access.table !== 'none' ? TABLE_CLIENTS : []),
-    ...(access.sign || access.publicKeys ? KMS_CLIENTS : []),
+    ...new Set([
+      ...(access.table !== 'none' ? TABLE_CLIENTS : []),
+      ...(access.sign || access.publicKeys || access.webhookSecrets ? KMS_CLIENTS : []),
+      ...(access.webhookQueue ? SQS_CLIENTS : []),
+    ]),
   ].sort();
 }
 
@@ -51,6 +59,12 @@ const FUNCTIONS: readonly BundledFunction[] = [
     id: 'usage-plan-provisioner',
     entry: 'lambdas/usage-plan-provisioner/handler.ts',
     clients: ['@aws-sdk/client-api-gateway', '@aws-sdk/client-dynamodb'],
+  },
+  // lib/webhooks.ts: the table, GenerateMac for the subscription secrets, SendMessage for retries and dead letters.
+  {
+    id: 'webhook-dispatcher',
+    entry: 'lambdas/webhook-dispatcher/handler.ts',
+    clients: [...TABLE_CLIENTS, ...KMS_CLIENTS, ...SQS_CLIENTS].sort(),
   },
 ];
 
@@ -117,11 +131,12 @@ afterAll(() => {
 });
 
 describe('Lambda bundles', () => {
-  it('covers every route in lambdas/routes.ts plus the authorizer and the provisioner, each entry a real file', () => {
+  it('covers every route in lambdas/routes.ts plus the authorizer, the provisioner and the dispatcher, each entry a real file', () => {
     expect(FUNCTIONS.map((fn) => fn.id)).toEqual([
       ...routes.map((r) => r.id),
       'tenant-authorizer',
       'usage-plan-provisioner',
+      'webhook-dispatcher',
     ]);
     for (const fn of FUNCTIONS) expect(existsSync(join(REPO_ROOT, fn.entry)), fn.entry).toBe(true);
   });

@@ -9,6 +9,7 @@ import { type Api, isManagementRoute, isTenantScoped } from '../../lib/api.ts';
 import type { PlanConfig } from '../../lib/config.ts';
 import { KeywayFunction } from '../../lib/keyway-function.ts';
 import type { TenantAuthorizer } from '../../lib/tenant-authorizer.ts';
+import type { Webhooks } from '../../lib/webhooks.ts';
 import { CDK_CONTEXT, findInRegion, idOf, regionTemplates, resourceOf, synthesize, templateOf } from './app.ts';
 
 // One synthesis of the real app for the whole file (bundling skipped; see bundles.test.ts).
@@ -96,7 +97,7 @@ describe('regional stacks', () => {
     'keeps the %s stack and each of its nested stacks under 450 of the 500 resources CloudFormation allows per stack',
     (label) => {
       const stacks = regionTemplates(synth.stack(label));
-      expect(stacks.map((s) => s.stack.node.id)).toEqual([`Keyway-${label}`, 'AdminApi']);
+      expect(stacks.map((s) => s.stack.node.id).sort()).toEqual(['AdminApi', 'Events', `Keyway-${label}`]);
       for (const { stack: s, template: t } of stacks) {
         const count = Object.keys(t.toJSON().Resources ?? {}).length;
         expect(count, s.node.path).toBeLessThan(450);
@@ -119,7 +120,7 @@ describe('regional stacks', () => {
 });
 
 describe('functions', () => {
-  it('has exactly one Lambda per route plus the tenant authorizer and the usage-plan provisioner', () => {
+  it('has exactly one Lambda per route plus the tenant authorizer, the usage-plan provisioner and the webhook dispatcher', () => {
     const functions = findInRegion(stack, 'AWS::Lambda::Function');
     const key = (c: IConstruct) => `${Stack.of(c).node.path}/${idOf(c)}`;
     const expected = [
@@ -128,6 +129,7 @@ describe('functions', () => {
       key(
         (stack.node.findChild('ApiKeyProvisioner').node.findChild('Handler') as IConstruct).node.findChild('Function'),
       ),
+      key((stack.node.findChild('Events').node.findChild('Webhooks') as Webhooks).dispatcher.function),
     ];
     expect(Object.keys(functions).sort()).toEqual(expected.sort());
   });
@@ -431,12 +433,15 @@ describe('monitoring', () => {
   const alarms = () => Object.values(findInRegion(stack, 'AWS::CloudWatch::Alarm'));
   const described = (pattern: RegExp) => alarms().filter((a) => pattern.test(a.Properties.AlarmDescription ?? ''));
 
-  it('alarms on 5xx rate, p99 latency, KMS throttling, provisioning lag and failed provisioning records', () => {
+  it('alarms on 5xx rate, p99 latency, KMS throttling, provisioning lag and records in each failure queue', () => {
     expect(described(/5xx/)).toHaveLength(1);
     expect(described(/p99/)).toHaveLength(1);
     expect(described(/KMS throttled/)).toHaveLength(1);
     expect(described(/provisioned late/)).toHaveLength(1);
-    expect(described(/Records failed/)).toHaveLength(1);
+    // The provisioner's, the webhook dispatcher's and the outbox pipe's (test/infra/webhooks.test.ts).
+    expect(described(/Records failed/)).toHaveLength(3);
+    expect(described(/webhook dispatcher/)).toHaveLength(1);
+    expect(described(/Webhook deliveries are late/)).toHaveLength(1);
     expect(described(/DynamoDB throttled/)).toHaveLength(1);
   });
 

@@ -8,7 +8,9 @@ export const ADMIN_KEY = 'kw_admin_test_0123456789abcdef';
  * The real local server (every route's real handler) on the run's DynamoDB Local, in a table of its own unless
  * `tableName` shares one (two servers on one store), with the demo app when `demo` is set.
  */
-export async function startTestKeyway(options: { demo?: boolean; tableName?: string } = {}): Promise<LocalKeyway> {
+export async function startTestKeyway(
+  options: { demo?: boolean; tableName?: string; webhookRetrySchedule?: string; eventFeedSettleSeconds?: number } = {},
+): Promise<LocalKeyway> {
   return startKeyway({
     host: '127.0.0.1',
     port: 0,
@@ -17,6 +19,9 @@ export async function startTestKeyway(options: { demo?: boolean; tableName?: str
     tableName: options.tableName ?? `test-${randomBytes(6).toString('hex')}`,
     adminKey: ADMIN_KEY,
     ...(options.demo ? { demo: true } : {}),
+    // Tests that do not care about webhooks still run the pipeline; a short schedule keeps stray retries short.
+    webhookRetrySchedule: options.webhookRetrySchedule ?? '0s,100ms',
+    ...(options.eventFeedSettleSeconds !== undefined ? { eventFeedSettleSeconds: options.eventFeedSettleSeconds } : {}),
   });
 }
 

@@ -1,5 +1,5 @@
 import type { ApiKey } from '../store/api-keys.ts';
-import { isoTime } from './endpoint.ts';
+import { isoTime } from '../views.ts';
 
 /** The admin API's view of an API key: never the secret or its hash. */
 export function apiKeyJson(key: ApiKey) {

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { sha256 } from '../crypto.ts';
 import { getConfig, getStore } from '../deps.ts';
 import { InvalidRequest, MethodNotAllowed, NotFound } from '../errors.ts';
+import type { EventInput } from '../events/catalog.ts';
 import { createHandler, type HttpOptions } from '../http/handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../http/types.ts';
 import { logger } from '../logger.ts';
@@ -36,6 +37,8 @@ export interface AdminChange {
   /** The tenant whose audit log records the change. */
   readonly auditTenantId: string;
   readonly audit: Omit<AuditInput, 'actor' | 'traceId' | 'idempotencyKey'>;
+  /** Events of the change (the outbox, docs/WEBHOOKS.md), in `auditTenantId`'s stream, in the same transaction. */
+  readonly events?: readonly EventInput[];
   readonly response: HttpResponse;
   /**
    * Top-level fields of the JSON response that hold a secret shown once (an API key, a client secret). The stored
@@ -127,6 +130,7 @@ export function adminEndpoint(methods: Methods) {
           ...(key !== undefined ? { idempotencyKey: key } : {}),
         };
         parts.push(store.auditLog.appendEntry(result.auditTenantId, audit, nowMs));
+        if (result.events) parts.push(...store.events.emitAll(result.auditTenantId, result.events, nowMs));
         // Every change under a tenant commits only while the tenant exists (see requireTenantPart).
         const tenantId = req.params.tenantId;
         if (tenantId !== undefined && !touches(parts, keys.tenant(tenantId)))
@@ -197,8 +201,4 @@ export function pageQuery<F extends Record<string, z.ZodMiniType>>(
 /** `{ "items": [...], "next_cursor": ... }` — null on the last page. */
 export function pageResponse<T>(page: Page<T>, toJson: (item: T) => unknown): HttpResponse {
   return json(200, { items: page.items.map(toJson), next_cursor: page.nextCursor ?? null });
-}
-
-export function isoTime(epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString();
 }

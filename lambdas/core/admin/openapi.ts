@@ -2,7 +2,20 @@ import * as z from 'zod/mini';
 import { authOf, type HttpMethod, type Route, routes } from '../../routes.ts';
 import { API_KEY_SCOPES, PLANS } from '../vocabulary.ts';
 import { ClientMetadata, ClientMetadataPatch } from './clients.ts';
-import { CreateApiKey, CreateRole, CreateTenant, CreateUser, PatchTenant, PatchUser, RotateSecret } from './schemas.ts';
+import {
+  BulkReplay,
+  CreateApiKey,
+  CreateRole,
+  CreateTenant,
+  CreateUser,
+  CreateWebhook,
+  NoBody,
+  PatchTenant,
+  PatchUser,
+  PatchWebhook,
+  RotateSecret,
+  RotateWebhookSecret,
+} from './schemas.ts';
 
 /*
  * The OpenAPI 3.1 document of the admin API. Request bodies are the very zod schemas the handlers parse with
@@ -115,6 +128,45 @@ const AuditEntry = z.strictObject({
   trace_id: z.string(),
   idempotency_key: z.nullable(z.string()),
   changes: z.record(z.string(), z.unknown()),
+});
+const webhookFields = {
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  enabled: z.boolean(),
+  description: z.string(),
+  disabled_reason: z.nullable(z.enum(['gone', 'failing'])),
+  failing_since: nullableTime,
+  previous_secret_expires_at: nullableTime,
+  created_at: time,
+};
+const Webhook = z.strictObject(webhookFields);
+/** `secret` is null only in an idempotent replay. */
+const CreatedWebhook = z.strictObject({ ...webhookFields, secret: z.nullable(z.string()) });
+const Delivery = z.strictObject({
+  id: z.string(),
+  event_id: z.string(),
+  event_type: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.array(
+    z.strictObject({
+      attempt: z.number(),
+      at: time,
+      response_status: z.nullable(z.number()),
+      latency_ms: z.number(),
+      error_class: z.nullable(z.string()),
+      replay: z.boolean(),
+    }),
+  ),
+  next_attempt_at: nullableTime,
+  created_at: time,
+});
+const Event = z.strictObject({
+  id: z.string(),
+  type: z.string(),
+  timestamp: time,
+  tenant_id: z.string(),
+  data: z.record(z.string(), z.unknown()),
 });
 const Problem = z.object({
   type: z.string(),
@@ -247,6 +299,81 @@ export const ADMIN_OPERATIONS: Readonly<Record<string, Partial<Record<HttpMethod
       response: list(AuditEntry),
     },
   },
+  'admin-webhooks': {
+    GET: { summary: 'List webhook subscriptions', query: PAGE, status: 200, response: list(Webhook) },
+    POST: {
+      summary: 'Subscribe a receiver to events (signing secret shown once)',
+      request: CreateWebhook,
+      status: 201,
+      response: CreatedWebhook,
+    },
+  },
+  'admin-webhook': {
+    GET: { summary: 'Read a webhook subscription', status: 200, response: Webhook },
+    PATCH: {
+      summary: 'Change url, events, enabled, description',
+      request: PatchWebhook,
+      status: 200,
+      response: Webhook,
+    },
+    DELETE: {
+      summary: 'Delete a subscription (pending retries stop)',
+      status: 200,
+      response: done({ id: z.string(), deleted: z.boolean() }),
+    },
+  },
+  'admin-webhook-secret': {
+    POST: {
+      summary: 'Rotate the signing secret (both sign during the overlap)',
+      request: RotateWebhookSecret,
+      status: 200,
+      response: done({ id: z.string(), secret: z.nullable(z.string()), previous_secret_expires_at: nullableTime }),
+    },
+  },
+  'admin-webhook-test': {
+    POST: {
+      summary: 'Send a webhook.test event through the delivery pipeline',
+      request: NoBody,
+      status: 202,
+      response: done({ event_id: z.string(), webhook_id: z.string() }),
+    },
+  },
+  'admin-webhook-deliveries': {
+    GET: {
+      summary: 'The delivery log, newest first (kept 30 days)',
+      query: { ...PAGE, status: 'pending, delivered or failed.' },
+      status: 200,
+      response: list(Delivery),
+    },
+  },
+  'admin-webhook-replay': {
+    POST: {
+      summary: 'Attempt one delivery again now',
+      request: NoBody,
+      status: 202,
+      response: done({ delivery_id: z.string(), event_id: z.string(), queued: z.boolean() }),
+    },
+  },
+  'admin-webhook-bulk-replay': {
+    POST: {
+      summary: 'Attempt every failed delivery of a time range again',
+      request: BulkReplay,
+      status: 202,
+      response: done({ replayed: z.number(), truncated: z.boolean(), delivery_ids: z.array(z.string()) }),
+    },
+  },
+  'admin-events': {
+    GET: {
+      summary: "The tenant's events, oldest first, after a given event (kept 30 days)",
+      query: {
+        after: 'An event id: events strictly after it (next_after of the previous page).',
+        types: 'Comma-separated event types.',
+        limit: 'Page size, 1–100 (default 50).',
+      },
+      status: 200,
+      response: z.strictObject({ items: z.array(Event), next_after: z.nullable(z.string()), settled_until: time }),
+    },
+  },
   'admin-openapi': {
     GET: { summary: 'This document', status: 200, response: z.record(z.string(), z.unknown()) },
   },
@@ -316,7 +443,7 @@ export function adminOpenApi(baseUrl: string): Record<string, unknown> {
       title: 'Keyway admin API',
       version: '1',
       description:
-        'Manage tenants, API keys, clients, users, roles, passkeys and sessions. Authenticate with the platform operator key (Bearer) or a tenant API key (Bearer, or HTTP Basic with the key as the username).',
+        'Manage tenants, API keys, clients, users, roles, passkeys, sessions, webhooks and read the event feed. Authenticate with the platform operator key (Bearer) or a tenant API key (Bearer, or HTTP Basic with the key as the username).',
     },
     components: {
       securitySchemes: {

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { EVENT_TYPES } from '../events/catalog.ts';
 import { integerIn } from '../validation.ts';
 import { API_KEY_SCOPES, PLANS } from '../vocabulary.ts';
 
@@ -84,3 +85,42 @@ export const CreateRole = z.strictObject({
   name: RoleName,
   description: z.optional(z.string().check(z.trim(), z.maxLength(200))),
 });
+
+const eventTypes = z.array(z.union([z.enum(EVENT_TYPES), z.literal('*')])).check(
+  z.minLength(1),
+  z.maxLength(EVENT_TYPES.length),
+  z.refine((list) => new Set(list).size === list.length, { message: 'event types must not repeat' }),
+  z.refine((list) => !list.includes('*') || list.length === 1, { message: '"*" stands alone: ["*"]' }),
+);
+const webhookUrl = z.string().check(z.minLength(1), z.maxLength(2048));
+const webhookDescription = z.string().check(z.trim(), z.maxLength(200));
+
+export const CreateWebhook = z.strictObject({
+  /** https to a public address (local mode: also http://localhost); checked again at every delivery. */
+  url: webhookUrl,
+  events: eventTypes,
+  enabled: z.optional(z.boolean()),
+  description: z.optional(webhookDescription),
+});
+
+export const PatchWebhook = z.strictObject({
+  url: z.optional(webhookUrl),
+  events: z.optional(eventTypes),
+  enabled: z.optional(z.boolean()),
+  description: z.optional(webhookDescription),
+});
+
+export const RotateWebhookSecret = z.strictObject({
+  /** Both secrets sign every delivery for this long (default 24 h); 0 drops the old one at once. At most 7 days. */
+  overlap_seconds: z.optional(integerIn(0, 7 * 86_400)),
+});
+
+export const BulkReplay = z.strictObject({
+  /** Failed deliveries of events created in [since, until) are attempted once more. */
+  since: z.iso.datetime(),
+  /** Default: now. */
+  until: z.optional(z.iso.datetime()),
+});
+
+/** Routes that take no parameters in their body accept none, or `{}`. */
+export const NoBody = z.strictObject({});

@@ -2,49 +2,10 @@ import { NotFound } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { requireTenant } from '../issuer.ts';
 import { allPages } from '../store/paging.ts';
-import type { Session } from '../store/sessions.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
 import { commit } from '../store/transaction.ts';
-import type { Passkey, User } from '../store/users.ts';
-import { isoTime } from './endpoint.ts';
-
-/** The admin API's view of a user. */
-export function userJson(user: User) {
-  return {
-    id: user.userId,
-    email: user.email,
-    email_verified: user.emailVerified,
-    given_name: user.givenName,
-    family_name: user.familyName,
-    roles: user.roles,
-    suspended: user.suspended ?? false,
-    created_at: isoTime(user.createdAt),
-    sessions_revoked_at: user.sessionsRevokedAt !== undefined ? isoTime(user.sessionsRevokedAt) : null,
-  };
-}
-
-export function passkeyJson(passkey: Passkey) {
-  return {
-    id: passkey.credentialId,
-    /** Keyway does not ask users to name passkeys yet: the name says what kind of passkey it is. */
-    name: passkey.deviceType === 'multiDevice' ? 'Synced passkey' : 'Device-bound passkey',
-    created_at: isoTime(passkey.createdAt),
-    last_used_at: passkey.lastUsedAt !== undefined ? isoTime(passkey.lastUsedAt) : null,
-    transports: passkey.transports ?? [],
-    backed_up: passkey.backedUp,
-    device_type: passkey.deviceType,
-  };
-}
-
-export function sessionJson(session: Session) {
-  return {
-    id: session.id ?? null,
-    authenticated_at: isoTime(session.authTime),
-    expires_at: isoTime(session.expiresAt),
-    amr: session.amr,
-  };
-}
+import type { User } from '../store/users.ts';
 
 /** The tenant and the user named by the path, or 404. */
 export async function requireUser(req: HttpRequest, store: Store): Promise<{ tenant: Tenant; user: User }> {
@@ -65,8 +26,10 @@ export async function endUserSessions(
   options: { passkeys?: boolean } = {},
 ): Promise<undefined> {
   const { tenantId, userId } = user;
-  for (const grantId of await store.tokens.listUserGrantIds(tenantId, userId))
-    await store.tokens.revokeGrant(tenantId, grantId, 'admin');
+  // With the passkeys: the user was deleted. Otherwise an administrator suspended or signed them out.
+  const reason = options.passkeys ? 'user_deleted' : 'admin';
+  for (const grant of await store.tokens.listUserGrants(tenantId, userId))
+    await store.tokens.revokeGrant(grant, reason);
   for (const s of await allPages((page) => store.sessions.listUserSessions(tenantId, userId, page)))
     if (s.id) await store.sessions.deleteSessionById(tenantId, s.id);
   if (!options.passkeys) return undefined;

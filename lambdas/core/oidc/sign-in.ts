@@ -91,7 +91,9 @@ export async function completeSignIn(
   const authTime = epochSeconds(store.clock);
   const amr = [...PASSKEY_AMR];
   const ttl = tenant.settings.sessionTtlSeconds;
-  const sid = await store.sessions.createSession({ tenantId: tenant.id, userId, authTime, amr }, ttl);
+  const sid = await store.sessions.createSession({ tenantId: tenant.id, userId, authTime, amr }, ttl, {
+    clientId: interaction.clientId,
+  });
   const redirectTo = await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
   return {
     redirectTo,

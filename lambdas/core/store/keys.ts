@@ -78,4 +78,34 @@ export const keys = {
   refreshToken: (tenantId: string, tokenHash: string) => ({ pk: `${t(tenantId)}#RT#${tokenHash}`, sk: 'RT' }),
   /** An individually revoked access token (RFC 7009), kept until the token would have expired. */
   revokedAccessToken: (tenantId: string, jti: string) => ({ pk: `${t(tenantId)}#JTI#${jti}`, sk: 'REVOKED' }),
+
+  /**
+   * An event (the transactional outbox and the ordered feed at once), in one of the tenant's event shards, sorted by
+   * its time-ordered id. Shards spread a busy tenant's writes over several partitions; `TEST` holds webhook.test
+   * events, which the feed leaves out.
+   */
+  event: (tenantId: string, shard: number | 'TEST', eventId: string) => ({
+    pk: `${t(tenantId)}#EVT#${shard}`,
+    sk: eventId,
+  }),
+  /** A webhook subscription; listed (for the admin API and for every dispatch) by Query on the tenant partition. */
+  webhook: (tenantId: string, webhookId: string) => ({ pk: t(tenantId), sk: `WEBHOOK#${webhookId}` }),
+  /** A delivery of one event to one subscription, with its attempts; the subscription's log, oldest id first. */
+  delivery: (tenantId: string, webhookId: string, deliveryId: string) => ({
+    pk: `${t(tenantId)}#WH#${webhookId}`,
+    sk: `DLV#${deliveryId}`,
+  }),
+  /**
+   * Local mode only: the durable queue that stands in for SQS, one partition, sorted by due time. `_local` is no
+   * tenant id (those cannot start with `_`).
+   */
+  localQueueMessage: (dueAtMs: number, messageId: string) => ({
+    pk: 'T#_local#QUEUE',
+    sk: `${String(dueAtMs).padStart(15, '0')}#${messageId}`,
+  }),
+  /** Local mode's dead-letter queue: deliveries whose last attempt failed, by time. */
+  localDeadLetter: (atMs: number, messageId: string) => ({
+    pk: 'T#_local#DLQ',
+    sk: `${String(atMs).padStart(15, '0')}#${messageId}`,
+  }),
 } as const;

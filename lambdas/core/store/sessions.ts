@@ -1,10 +1,13 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { randomToken, sha256 } from '../crypto.ts';
+import { isoTime } from '../views.ts';
+import type { EventRepository } from './events.ts';
 import { strip } from './item.ts';
 import { keys } from './keys.ts';
 import { type Page, queryPage } from './paging.ts';
 import type { Table } from './table.ts';
+import { commit } from './transaction.ts';
 
 export interface Session {
   readonly tenantId: string;
@@ -18,26 +21,55 @@ export interface Session {
 }
 
 export class SessionRepository {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly events: EventRepository,
+  ) {}
 
-  /** Returns the raw session id for the cookie; only its hash is stored. */
-  async createSession(session: Omit<Session, 'expiresAt'>, ttlSeconds: number): Promise<string> {
+  /**
+   * A sign-in: the session and its `user.signed_in` event in one transaction. Returns the raw session id for the
+   * cookie; only its hash is stored (and is the session's id in events and the admin API).
+   */
+  async createSession(
+    session: Omit<Session, 'expiresAt'>,
+    ttlSeconds: number,
+    signIn: { clientId?: string | undefined } = {},
+  ): Promise<string> {
     const sid = randomToken();
+    const id = sha256(sid);
     const expiresAt = epochSeconds(this.table.clock) + ttlSeconds;
-    await this.table.doc.send(
-      new PutCommand({
-        TableName: this.table.name,
-        Item: {
-          ...keys.session(session.tenantId, sha256(sid)),
-          ...keys.sessionIndex(session.tenantId, session.userId, sha256(sid)),
-          type: 'session',
-          id: sha256(sid),
-          ...session,
-          expiresAt,
-          ttl: expiresAt,
+    await commit(this.table, [
+      {
+        write: {
+          Put: {
+            TableName: this.table.name,
+            Item: {
+              ...keys.session(session.tenantId, id),
+              ...keys.sessionIndex(session.tenantId, session.userId, id),
+              type: 'session',
+              id,
+              ...session,
+              expiresAt,
+              ttl: expiresAt,
+            },
+          },
         },
-      }),
-    );
+      },
+      ...this.events.emit(
+        session.tenantId,
+        {
+          type: 'user.signed_in',
+          data: {
+            user_id: session.userId,
+            session_id: id,
+            client_id: signIn.clientId ?? null,
+            amr: session.amr,
+            auth_time: isoTime(session.authTime),
+          },
+        },
+        this.table.clock.now(),
+      ),
+    ]);
     return sid;
   }
 
@@ -62,9 +94,30 @@ export class SessionRepository {
     await this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: keys.session(tenantId, id) }));
   }
 
-  async deleteSession(tenantId: string, sid: string): Promise<void> {
-    await this.table.doc.send(
-      new DeleteCommand({ TableName: this.table.name, Key: keys.session(tenantId, sha256(sid)) }),
-    );
+  /** The user signed out: the session and its `session.revoked` event, once (a second logout changes nothing). */
+  async endSession(tenantId: string, sid: string, userId: string): Promise<void> {
+    const id = sha256(sid);
+    await commit(this.table, [
+      {
+        write: {
+          Delete: {
+            TableName: this.table.name,
+            Key: keys.session(tenantId, id),
+            ConditionExpression: 'attribute_exists(pk)',
+          },
+        },
+        onConditionFailed: () => new SessionGone(),
+      },
+      ...this.events.emit(
+        tenantId,
+        { type: 'session.revoked', data: { user_id: userId, session_id: id, reason: 'logout' } },
+        this.table.clock.now(),
+      ),
+    ]).catch((error: unknown) => {
+      if (!(error instanceof SessionGone)) throw error;
+    });
   }
 }
+
+/** Already ended (signed out in another tab, or by an administrator). */
+class SessionGone extends Error {}

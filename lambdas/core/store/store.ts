@@ -5,6 +5,7 @@ import { AuditLogRepository } from './audit-log.ts';
 import { ChallengeRepository } from './challenges.ts';
 import { type Client, ClientRepository, toClient } from './clients.ts';
 import { CodeRepository } from './codes.ts';
+import { type EventRelay, EventRepository } from './events.ts';
 import { IdempotencyRepository } from './idempotency.ts';
 import { InteractionRepository } from './interactions.ts';
 import { keys } from './keys.ts';
@@ -14,6 +15,7 @@ import type { Item, Key, Table } from './table.ts';
 import { type Tenant, TenantRepository, toTenant } from './tenants.ts';
 import { type Grant, type RefreshToken, TokenRepository, toGrant, toRefreshToken } from './tokens.ts';
 import { isUserActive, toUser, type User, UserRepository } from './users.ts';
+import { WebhookRepository } from './webhooks.ts';
 
 /** What a token request needs before it can decide anything, read in one round trip. */
 export interface TokenRequestItems {
@@ -43,20 +45,28 @@ export class Store {
   readonly apiKeys: ApiKeyRepository;
   readonly auditLog: AuditLogRepository;
   readonly idempotency: IdempotencyRepository;
+  readonly events: EventRepository;
+  readonly webhooks: WebhookRepository;
 
-  constructor(readonly table: Table) {
+  /** `relay`: how outbox events reach the dispatcher (the table stream in AWS, the local queue in local mode). */
+  constructor(
+    readonly table: Table,
+    options: { relay?: EventRelay } = {},
+  ) {
+    this.events = new EventRepository(table, options.relay);
+    this.webhooks = new WebhookRepository(table);
     this.apiKeys = new ApiKeyRepository(table);
     this.auditLog = new AuditLogRepository(table);
     this.idempotency = new IdempotencyRepository(table);
     this.tenants = new TenantRepository(table);
     this.clients = new ClientRepository(table);
-    this.users = new UserRepository(table);
+    this.users = new UserRepository(table, this.events);
     this.interactions = new InteractionRepository(table);
-    this.sessions = new SessionRepository(table);
+    this.sessions = new SessionRepository(table, this.events);
     this.codes = new CodeRepository(table);
     this.challenges = new ChallengeRepository(table);
     this.roles = new RoleRepository(table);
-    this.tokens = new TokenRepository(table);
+    this.tokens = new TokenRepository(table, this.events);
   }
 
   get clock(): Clock {

@@ -1,11 +1,13 @@
-import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
+import type { TokenRevocationReason } from '../events/catalog.ts';
+import type { EventRepository } from './events.ts';
 import { strip } from './item.ts';
 import { keys } from './keys.ts';
 import { allPages, queryPage } from './paging.ts';
 import { type Item, isTransactionConditionFailed, type Table } from './table.ts';
-import { cancellationReasons } from './transaction.ts';
+import { cancellationReasons, commit } from './transaction.ts';
 
 /** A token family: what one authorization code granted. Revoking it kills every token issued from it. */
 export interface Grant {
@@ -36,8 +38,33 @@ export type RotateResult = 'rotated' | 'grace' | 'reused' | 'revoked';
 
 const CODE_REPLAYED = 'authorization code replayed';
 
+/** What identifies a family in its `token.revoked` event. */
+export type GrantRef = Pick<Grant, 'tenantId' | 'grantId' | 'clientId' | 'userId'>;
+
 export class TokenRepository {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly events: EventRepository,
+  ) {}
+
+  private revokedEvent(grant: GrantRef, reason: TokenRevocationReason, extra: Record<string, unknown> = {}) {
+    return this.events.emit(
+      grant.tenantId,
+      {
+        type: 'token.revoked',
+        data: {
+          grant_id: grant.grantId,
+          client_id: grant.clientId,
+          user_id: grant.userId,
+          // The whole family: its refresh tokens and every access token issued from it.
+          token_type: 'family',
+          reason,
+          ...extra,
+        },
+      },
+      this.table.clock.now(),
+    );
+  }
 
   /**
    * Creates the token family and, when granted, its first refresh token, atomically. If a replay of the family's authorization code was seen before the family existed (revokeGrantOfReplayedCode
@@ -190,21 +217,28 @@ export class TokenRepository {
     }
   }
 
-  /** Revokes a whole token family (idempotent; the first reason is kept). */
-  async revokeGrant(tenantId: string, grantId: string, reason: string): Promise<void> {
-    await this.table.doc
-      .send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: keys.grant(tenantId, grantId),
-          UpdateExpression: 'SET revokedAt = :now, revokedReason = :reason',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
-          ExpressionAttributeValues: { ':now': epochSeconds(this.table.clock), ':reason': reason },
-        }),
-      )
-      .catch((error: Error) => {
-        if (error.name !== 'ConditionalCheckFailedException') throw error;
-      });
+  /**
+   * Revokes a whole token family, with its `token.revoked` event in the same transaction. Idempotent: only the first
+   * revocation writes (and emits); the first reason is kept.
+   */
+  async revokeGrant(grant: GrantRef, reason: TokenRevocationReason): Promise<void> {
+    await commit(this.table, [
+      {
+        write: {
+          Update: {
+            TableName: this.table.name,
+            Key: keys.grant(grant.tenantId, grant.grantId),
+            UpdateExpression: 'SET revokedAt = :now, revokedReason = :reason',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
+            ExpressionAttributeValues: { ':now': epochSeconds(this.table.clock), ':reason': reason },
+          },
+        },
+        onConditionFailed: () => new AlreadyRevoked(),
+      },
+      ...this.revokedEvent(grant, reason),
+    ]).catch((error: unknown) => {
+      if (!(error instanceof AlreadyRevoked)) throw error;
+    });
   }
 
   /**
@@ -212,40 +246,69 @@ export class TokenRepository {
    * has not created it yet, records the revocation under its key, so that createGrant then creates the family
    * revoked instead of issuing tokens nobody revoked.
    */
-  async revokeGrantOfReplayedCode(tenantId: string, grantId: string, codeExpiresAt: number): Promise<void> {
-    await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: keys.grant(tenantId, grantId),
-        UpdateExpression:
-          'SET revokedAt = if_not_exists(revokedAt, :now), revokedReason = if_not_exists(revokedReason, :reason), #type = if_not_exists(#type, :type), #ttl = if_not_exists(#ttl, :ttl)',
-        ExpressionAttributeNames: { '#type': 'type', '#ttl': 'ttl' },
-        ExpressionAttributeValues: {
-          ':now': epochSeconds(this.table.clock),
-          ':reason': CODE_REPLAYED,
-          ':type': 'grant',
-          ':ttl': codeExpiresAt + 24 * 3600,
+  async revokeGrantOfReplayedCode(grant: GrantRef, codeExpiresAt: number): Promise<void> {
+    await commit(this.table, [
+      {
+        write: {
+          Update: {
+            TableName: this.table.name,
+            Key: keys.grant(grant.tenantId, grant.grantId),
+            UpdateExpression:
+              'SET revokedAt = :now, revokedReason = :reason, #type = if_not_exists(#type, :type), #ttl = if_not_exists(#ttl, :ttl)',
+            // Already revoked (a third presentation, or revoked before): nothing changes and nothing is emitted.
+            ConditionExpression: 'attribute_not_exists(revokedAt)',
+            ExpressionAttributeNames: { '#type': 'type', '#ttl': 'ttl' },
+            ExpressionAttributeValues: {
+              ':now': epochSeconds(this.table.clock),
+              ':reason': CODE_REPLAYED,
+              ':type': 'grant',
+              ':ttl': codeExpiresAt + 24 * 3600,
+            },
+          },
         },
-      }),
-    );
+        onConditionFailed: () => new AlreadyRevoked(),
+      },
+      ...this.revokedEvent(grant, 'code_replayed'),
+    ]).catch((error: unknown) => {
+      if (!(error instanceof AlreadyRevoked)) throw error;
+    });
   }
 
-  async revokeAccessToken(tenantId: string, jti: string, expiresAt: number): Promise<void> {
-    await this.table.doc.send(
-      new PutCommand({
-        TableName: this.table.name,
-        Item: { ...keys.revokedAccessToken(tenantId, jti), type: 'revoked_access_token', ttl: expiresAt + 60 },
-      }),
-    );
+  /** RFC 7009 for one access token of `grant`: recorded once (with its event), kept until the token expires. */
+  async revokeAccessToken(grant: GrantRef, jti: string, expiresAt: number): Promise<void> {
+    await commit(this.table, [
+      {
+        write: {
+          Put: {
+            TableName: this.table.name,
+            Item: {
+              ...keys.revokedAccessToken(grant.tenantId, jti),
+              type: 'revoked_access_token',
+              ttl: expiresAt + 60,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        onConditionFailed: () => new AlreadyRevoked(),
+      },
+      ...this.revokedEvent(grant, 'revocation', { token_type: 'access_token', jti }),
+    ]).catch((error: unknown) => {
+      if (!(error instanceof AlreadyRevoked)) throw error;
+    });
   }
 
-  /** Ids of a user's token families, every page, through GSI1 (eventually consistent). */
-  async listUserGrantIds(tenantId: string, userId: string): Promise<string[]> {
+  /** A user's token families (id and client), every page, through GSI1 (eventually consistent). */
+  async listUserGrants(tenantId: string, userId: string): Promise<GrantRef[]> {
     const partition = keys.userItemsIndex(tenantId, userId);
     const items = await allPages((page) =>
       queryPage(this.table, { index: 'gsi1', partition, sortPrefix: 'GRANT#' }, page),
     );
-    return items.map((i) => i.grantId as string);
+    return items.map((i) => ({
+      tenantId,
+      userId,
+      grantId: i.grantId as string,
+      clientId: i.clientId as string,
+    }));
   }
 
   async findGrant(tenantId: string, grantId: string): Promise<Grant | undefined> {
@@ -261,6 +324,9 @@ export function toRefreshToken(item: Item): RefreshToken {
 export function toGrant(item: Item): Grant {
   return strip<Grant>(item);
 }
+
+/** The family (or access token) was revoked before: the write and its event are skipped. */
+class AlreadyRevoked extends Error {}
 
 function reasonFailed(error: unknown, index: number): boolean {
   return cancellationReasons(error)[index] === 'ConditionalCheckFailed';

@@ -1,6 +1,9 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { Conflict, NotFound } from '../errors.ts';
+import type { EventInput } from '../events/catalog.ts';
+import { passkeyJson, userJson } from '../views.ts';
+import type { EventRepository } from './events.ts';
 import { strip, unchangedSince } from './item.ts';
 import { keys } from './keys.ts';
 import { allPages, type Page, queryPage } from './paging.ts';
@@ -51,7 +54,10 @@ export class EmailTaken extends Error {}
 export class CredentialTaken extends Error {}
 
 export class UserRepository {
-  constructor(private readonly table: Table) {}
+  constructor(
+    private readonly table: Table,
+    private readonly events: EventRepository,
+  ) {}
 
   /**
    * Creates the account, its email claim and its first passkey in one transaction. The email claim and the
@@ -59,7 +65,12 @@ export class UserRepository {
    * cannot both succeed, and a failure leaves nothing half-written.
    */
   async createUserWithPasskey(user: User, passkey: Passkey): Promise<void> {
+    const events: EventInput[] = [
+      { type: 'user.created', data: userJson(user) },
+      { type: 'passkey.added', data: { user_id: user.userId, passkey: passkeyJson(passkey) } },
+    ];
     await commit(this.table, [
+      ...this.events.emitAll(user.tenantId, events, this.table.clock.now()),
       ...this.createUser(user, () => new EmailTaken()),
       {
         write: {

@@ -62,7 +62,7 @@ describe('backfill of the admin indexes (scripts/backfill-admin-indexes.ts)', ()
     expect((await store.sessions.listUserSessions('acme', 'u1', { limit: 10 })).items).toEqual([
       expect.objectContaining({ id: 'h1', userId: 'u1' }),
     ]);
-    expect(await store.tokens.listUserGrantIds('acme', 'u1')).toEqual(['g1']);
+    expect((await store.tokens.listUserGrants('acme', 'u1')).map((g) => g.grantId)).toEqual(['g1']);
     // The shared origin now counts both clients: deleting one keeps it allowed for the other.
     const c1 = (await store.clients.findClient('acme', 'c1'))!;
     await commit(table, store.clients.deleteClientParts(c1));
