@@ -11,6 +11,13 @@ import type { Machine } from './lib/machine.ts';
 import type { ProfileShare } from './lib/profile.ts';
 import { fmt, ratio } from './lib/stats.ts';
 import type { Grant, PhaseResult } from './load/token-load.ts';
+import {
+  DYNAMODB_PRICING,
+  type MeasuredOp,
+  totalUnits,
+  usdPerMillion,
+  type WebhookResults,
+} from './webhooks/results.ts';
 
 export interface FloorResult {
   readonly signatures: number;
@@ -112,6 +119,7 @@ export interface BenchResults {
   load?: PhaseResult[];
   profiles?: ProfileResult[];
   coldStart?: ColdStartResults;
+  webhooks?: WebhookResults;
   budgets?: Budgets;
 }
 
@@ -580,6 +588,17 @@ function summarySection(results: BenchResults): string[] {
     out.push(
       `- **Modelled refresh in AWS**: ${m.map((x) => `\`${x.mode}\` ≈ ${fmt(x.latencyMs, 0)} ms, ${Math.floor(x.capacity).toLocaleString('en')}/s per region (bound by ${x.binding})`).join('; ')}.`,
     );
+  const w = results.webhooks;
+  if (w) {
+    const at = (c: number) => w.throughput.find((t) => t.concurrency === c);
+    out.push(
+      `- **Webhooks, local dispatcher**: ${w.throughput.map((t) => `${fmt(t.eventsPerSecond, 0)} events/s at queue concurrency ${t.concurrency}`).join(', ')}` +
+        `${at(1) && at(16) ? ` (${fmt(ratio(at(16)!.eventsPerSecond, at(1)!.eventsPerSecond), 1)}×)` : ''}; ` +
+        `commit → receipt p50 ${fmt(w.latency.p50Ms, 0)} ms, p99 ${fmt(w.latency.p99Ms, 0)} ms; ` +
+        `the outbox adds ${totalUnits(w.cost.outboxOnly)} WRU per event to its transaction ($${fmt(usdPerMillion(totalUnits(w.cost.outboxOnly), 'WRU'), 2)} per million events), ` +
+        `the dispatcher's first try ${dispatcherTotals(w.cost.dispatcher).label}.`,
+    );
+  }
   const failures = results.budgets?.failures ?? [];
   out.push(
     `- **Budgets**: ${failures.length === 0 ? 'all pass' : `${failures.length} failure(s) — the bench exits non-zero`}.`,
@@ -612,8 +631,140 @@ export function renderMarkdown(results: BenchResults): string {
     ...floorSection(results),
     ...coldSection(results),
     ...signingSection(results),
+    ...webhooksSection(results),
     `_${routes.length} routes; budgets and model assumptions live in bench/coldstart/cold-start.ts and bench/report.ts._`,
     '',
   ];
   return lines.join('\n');
+}
+
+/** The dispatcher's DynamoDB units per event (one subscription, first try), and their price. */
+function dispatcherTotals(ops: readonly MeasuredOp[]) {
+  const wru = ops.filter((o) => o.unit === 'WRU').reduce((sum, o) => sum + totalUnits(o), 0);
+  const rru = ops.filter((o) => o.unit === 'RRU').reduce((sum, o) => sum + totalUnits(o), 0);
+  const usd = usdPerMillion(wru, 'WRU') + usdPerMillion(rru, 'RRU');
+  return { wru, rru, usd, label: `${wru} WRU + ${rru} RRU ($${fmt(usd, 2)} per million events)` };
+}
+
+const kbList = (bytes: readonly number[]) => bytes.map((b) => `${b}`).join(' + ');
+/** DynamoDB Local's figure, flagged when it disagrees with the rules. */
+const localSaid = (op: MeasuredOp) => {
+  if (op.consumed === undefined) return '–';
+  const index = op.consumedIndex ? `, ${op.consumedIndex} of it GSI1` : '';
+  return op.consumed === totalUnits(op) ? `${op.consumed}${index}` : `**${op.consumed}**${index} ≠`;
+};
+/** "1 WRU" or "4 WRU table + 1 GSI1 = 5 WRU". */
+const unitsOf = (op: MeasuredOp) =>
+  op.indexComputed
+    ? `${op.computed} ${op.unit} table + ${op.indexComputed} GSI1 = ${totalUnits(op)} ${op.unit}`
+    : `${op.computed} ${op.unit}`;
+
+function webhooksSection(results: BenchResults): string[] {
+  const w = results.webhooks;
+  if (!w) return [];
+  const c = w.cost;
+  const lat = w.latency;
+  const at = (n: number) => w.throughput.find((t) => t.concurrency === n);
+  const usd = (units: number, unit: 'WRU' | 'RRU') => {
+    const v = usdPerMillion(units, unit);
+    return `$${fmt(v, v < 0.1 ? 4 : 3)}`;
+  };
+  const signInDelta = totalUnits(w.cost.signInAfter) - totalUnits(w.cost.signInBefore);
+  const signInLocalDelta =
+    w.cost.signInAfter.consumed !== undefined && w.cost.signInBefore.consumed !== undefined
+      ? w.cost.signInAfter.consumed - w.cost.signInBefore.consumed
+      : undefined;
+  const out = [
+    '## 5. Webhooks: local dispatcher',
+    '',
+    "`bench/webhooks/webhook-bench.ts`, one child process holding `startKeyway` (Keyway's HTTP server, the durable local queue of `local/webhook-queue.ts` and its poller running the same dispatcher as the Lambda), " +
+      'the loop that commits the events and a loopback receiver (`node:http` on 127.0.0.1, answering 204 to every request at once), as `npm start` runs them; DynamoDB Local is the same JVM as in the other sections. ' +
+      `One Keyway per queue concurrency, each on a fresh table with one tenant and one subscription to \`*\` (through the admin API), retry schedule \`${w.settings.retrySchedule}\`. ` +
+      "Events are `user.updated` with the admin API's user JSON as `data`, committed straight through the store: `commit(store.table, store.events.emit(tenantId, event, now))`, a TransactWriteItems of the outbox item and (local mode) its queue message. " +
+      `Each Keyway first delivers ${w.settings.warmUpEvents} events unrecorded (warm-up). ` +
+      'Per event the local path is: a share of the poll Query + a conditional UpdateItem (the lease), the fan-out Query of subscriptions, PutItem (delivery), the signed POST on a new connection (the dispatcher uses no keep-alive agent), UpdateItem (attempt recorded), DeleteItem (ack).',
+    '',
+    '### Throughput',
+    '',
+    `${w.settings.events} events committed ${w.throughput[0]?.commitsInFlight ?? '?'} at a time; timed from the first commit starting to the receiver having every one of them. ` +
+      'Checked, or the bench fails: as many deliveries as events, every `webhook-id` distinct and one of the committed event ids, no dead letter, and a sample of signatures verified with the `standardwebhooks` package.',
+    '',
+    '| queue concurrency | events | commits done ms | first commit → all received ms | **events/s** | CPU ms/event (Keyway process) | DynamoDB Local CPU ms/event | deliveries (distinct ids) | signatures verified |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...w.throughput.map(
+      (t) =>
+        `| ${t.concurrency} | ${t.events} | ${fmt(t.commitMs, 0)} | ${fmt(t.wallMs, 0)} | **${fmt(t.eventsPerSecond, 0)}** | ${fmt(t.cpuMsPerEvent, 2)} | ${fmt(t.dynamoCpuMsPerEvent, 2)} | ${t.received} (${t.uniqueWebhookIds}) | ${t.signaturesVerified} |`,
+    ),
+    '',
+  ];
+  if (at(1) && at(16))
+    out.push(
+      `Concurrency 16 delivers ${fmt(ratio(at(16)!.eventsPerSecond, at(1)!.eventsPerSecond), 1)}× what concurrency 1 does. ` +
+        'Both share 2 cores with DynamoDB Local' +
+        (w.throughput.every((t) => (t.dynamoCpuMsPerEvent ?? 0) > t.cpuMsPerEvent)
+          ? ', which spends more CPU per event than the Keyway process (every step above is a call to it)'
+          : '') +
+        '; at concurrency 1 each event waits for its whole chain of calls in turn. The figures are for this machine and its emulator, not for AWS.',
+      '',
+    );
+  out.push(
+    '### Latency: commit → receipt',
+    '',
+    `Queue concurrency ${lat.concurrency}, one event committed every ${lat.intervalMs} ms, one commit at a time (${lat.events} events; the pace slipped at ${lat.lateTicks} ticks). ` +
+      'The pace is one every 20 ms, or slower when the throughput measured above at this concurrency is less than twice that rate, so the dispatcher runs at no more than half its capacity here and no backlog builds up (which would measure queueing, not the path). ' +
+      "Latency = the receiver's request arriving − the event's commit resolving, both `performance.now()` in the same process, matched by `webhook-id` (the event id).",
+    '',
+    '| events | min ms | p50 ms | p90 ms | p99 ms | max ms | the commit itself, p50 / p99 ms |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${lat.events} | ${fmt(lat.minMs)} | **${fmt(lat.p50Ms)}** | ${fmt(lat.p90Ms)} | **${fmt(lat.p99Ms)}** | ${fmt(lat.maxMs)} | ${fmt(lat.commitP50Ms)} / ${fmt(lat.commitP99Ms)} |`,
+    '',
+    `The local poller sleeps up to ${lat.pollIdleMs} ms whenever a receive finds nothing (\`local/app.ts\`; a handler finishing wakes it early), so an event committed while it sleeps waits for the next poll: about ${lat.pollIdleMs / 2} ms on average when nothing wakes it, and the p50 includes that wait. ` +
+      'In AWS the path is different: the table stream → EventBridge Pipe → event bus → SQS → the dispatcher Lambda, typically hundreds of milliseconds end to end; not measured here.',
+    '',
+    '### What the outbox costs in DynamoDB',
+    '',
+    'Each DynamoDB call below was recorded on its way through the real code (a document client that forwards every command with `ReturnConsumedCapacity: INDEXES` and keeps it), in the AWS shape of the outbox (relay `stream`: the event item only, no local queue message). ' +
+      "Item sizes follow DynamoDB's documented rules, applied to the item as `@aws-sdk/util-dynamodb` marshals it (attribute names + values; numbers 1 byte per two digits + 1; maps and lists 3 bytes + 1 per element); the JSON length is shown next to it as a rough cross-check. " +
+      'Units are computed from those sizes (a write 1 WRU per KB started, twice that inside a transaction; a read 1 RRU per 4 KB started, half when eventually consistent) and shown next to what DynamoDB Local reported. ' +
+      `Prices: DynamoDB on-demand, ${DYNAMODB_PRICING.region}, standard table class, since the November 2024 price cut: $${DYNAMODB_PRICING.usdPerMillionWru} per million WRU, $${DYNAMODB_PRICING.usdPerMillionRru} per million RRU.`,
+    '',
+    '| event item | size, DynamoDB rules (B) | JSON (B) | WRU inside its transaction | $ per million events |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...c.eventItems.map(
+      (e) =>
+        `| \`${e.eventType}\` | ${e.dynamoBytes} | ${e.jsonBytes} | ${e.wruInTransaction} | ${usd(e.wruInTransaction, 'WRU')} |`,
+    ),
+    '',
+    `${c.eventItems.every((e) => e.dynamoBytes <= 1024) ? 'Each is under 1 KB, so' : 'An event over 1 KB costs more:'} an event is 2 × ceil(size / 1 KB) WRU in its transaction (about ${1024 - Math.max(...c.eventItems.map((e) => e.dynamoBytes))} B more of \`data\` than the larger of these would make it 4 WRU). Local mode also writes a ${c.localQueueMessageBytes} B queue message in the same transaction; AWS does not.`,
+    '',
+    '| change | before the outbox | with it | Δ WRU | Δ $ per million |',
+    '| --- | --- | --- | ---: | ---: |',
+    `| a sign-in's session write (\`SessionRepository.createSession\`) | PutItem of a new session (${kbList(c.signInBefore.itemBytes)} B): ${unitsOf(c.signInBefore)} (DynamoDB Local: ${localSaid(c.signInBefore)}) | TransactWriteItems session + \`user.signed_in\` (${kbList(c.signInAfter.itemBytes)} B): ${unitsOf(c.signInAfter)} (DynamoDB Local: ${localSaid(c.signInAfter)}) | +${signInDelta} | ${usd(signInDelta, 'WRU')} |`,
+    `| an admin write (already a transaction: change + audit entry) | TransactWriteItems | the same + the event's Put | +${totalUnits(c.outboxOnly)} | ${usd(totalUnits(c.outboxOnly), 'WRU')} |`,
+    `| an emitting write alone (recorded: one \`user.updated\`, ${kbList(c.outboxOnly.itemBytes)} B) | – | TransactWriteItems of the event: ${totalUnits(c.outboxOnly)} WRU (DynamoDB Local: ${localSaid(c.outboxOnly)}) | +${totalUnits(c.outboxOnly)} | ${usd(totalUnits(c.outboxOnly), 'WRU')} |`,
+    '',
+    "The session item is also in GSI1 (a user's sessions; sparse, projection ALL), so writing it writes the index too, counted here at the standard 1 WRU per KB. " +
+      (signInLocalDelta !== undefined && signInLocalDelta !== signInDelta
+        ? `DynamoDB Local charges that index write at the transactional rate (2×) inside the transaction, so it makes the sign-in's Δ +${signInLocalDelta}; which rate AWS bills for an index write made by a transaction is not checked here (DynamoDB Local is an emulator, not the bill), so the Δ is +${signInDelta} to +${signInLocalDelta} WRU. `
+        : '') +
+      "The rest of a sign-in (finishing the interaction, the authorization code) is unchanged and not counted here. The dispatcher's own calls for one event, one subscription, delivered on the first try (`handleMessage` called directly with the recording store):",
+    '',
+    '| call | what | item sizes (B) | units (rules) | DynamoDB Local | $ per million events |',
+    '| --- | --- | --- | ---: | ---: | ---: |',
+    ...c.dispatcher.map(
+      (o) =>
+        `| ${o.api} | ${o.what}${o.consistentRead === false ? ', eventually consistent' : o.consistentRead ? ', strongly consistent' : ''} | ${kbList(o.itemBytes) || '–'} | ${unitsOf(o)} | ${localSaid(o)} | ${usd(totalUnits(o), o.unit)} |`,
+    ),
+  );
+  const totals = dispatcherTotals(c.dispatcher);
+  const endToEnd = usdPerMillion(totalUnits(c.outboxOnly), 'WRU') + totals.usd;
+  out.push(
+    `| **total** | | | **${totals.wru} WRU + ${totals.rru} RRU** | | **$${fmt(totals.usd, 4)}** |`,
+    '',
+    `Per event delivered to one subscription: ${totalUnits(c.outboxOnly)} WRU in the outbox + the dispatcher's ${totals.wru} WRU + ${totals.rru} RRU = **$${fmt(endToEnd, 2)} per million events** in DynamoDB request units; each further subscription adds its delivery's PutItem and UpdateItem. ` +
+      'The subscriptions Query reads without `ConsistentRead` in the code (`queryPage`), so it costs half a read unit, and a successful attempt on a healthy subscription writes nothing more (`recordSuccess` returns at once unless the subscription was failing). ' +
+      "Not counted: the stream, the Pipe, EventBridge, SQS and Lambda charges, storage, and local mode's own queue items (the queue message, its lease UpdateItem and ack DeleteItem exist only on DynamoDB Local). TTL deletes are free.",
+    '',
+  );
+  return out;
 }

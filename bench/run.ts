@@ -1,15 +1,17 @@
 /**
  * `npm run bench` — Keyway's token endpoint under load next to node-oidc-provider, the RSA floor, the cold-start
- * proxy of every Lambda bundle, and the local cost of the two KMS signing modes, in one run. Writes
+ * proxy of every Lambda bundle, the local cost of the two KMS signing modes, and the local webhook dispatcher
+ * (throughput, commit → receipt latency, and the outbox's DynamoDB write cost), in one run. Writes
  * bench/results/<stamp>.{md,json} (and latest.*); `--publish` also writes bench/RESULTS.md.
  *
  *   npm run bench                    # everything (~5–8 min on 2 cores)
  *   npm run bench -- --quick         # shorter phases and fewer cold-start runs, for trying changes
- *   npm run bench -- --only=cold     # a subset: floor, signing, load, cold (comma-separated)
+ *   npm run bench -- --only=cold     # a subset: floor, signing, load, cold, webhooks (comma-separated)
  *   npm run bench -- --render=bench/results/latest.json [--publish]   # rebuild the markdown only
  *
- * Exits non-zero when a cold-start budget fails or the bench itself fails. Every process it starts (DynamoDB
- * Local, both servers, autocannon workers, measurement children) is stopped on exit, error or Ctrl-C.
+ * Exits non-zero when a cold-start budget fails or the bench itself fails (including a webhook sanity check: every
+ * event delivered exactly once). Every process it starts (DynamoDB Local, both servers, autocannon workers,
+ * measurement children) is stopped on exit, error or Ctrl-C.
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -61,6 +63,7 @@ import {
   type SigningResult,
 } from './report.ts';
 import { PEER_CLIENT, PEER_REDIRECT_URI } from './servers/peer-server-config.ts';
+import type { WebhookResults } from './webhooks/results.ts';
 
 const HERE = import.meta.dirname;
 const { values: opts } = parseArgs({
@@ -74,7 +77,7 @@ const { values: opts } = parseArgs({
     render: { type: 'string' },
   },
 });
-const SECTIONS = new Set((opts.only ?? 'floor,signing,load,cold').split(',').map((s) => s.trim()));
+const SECTIONS = new Set((opts.only ?? 'floor,signing,load,cold,webhooks').split(',').map((s) => s.trim()));
 const PHASE_SECONDS = Number(opts.seconds ?? (opts.quick ? 3 : 6));
 const COLD_RUNS = Number(opts.runs ?? (opts.quick ? 3 : 10));
 const CONCURRENCIES = [1, 8, 32] as const;
@@ -94,6 +97,26 @@ async function signing(): Promise<SigningResult> {
     args: opts.quick ? ['300', '300'] : ['2000', '1000'],
   });
   return (await waitForMessage<{ result: SigningResult }>(child, 'result')).result;
+}
+
+/**
+ * The local webhook dispatcher, in a child of its own (startKeyway sets process-wide dependencies): Keyway at queue
+ * concurrency 1 and 16 on fresh tables of the bench's DynamoDB Local, a loopback receiver, the outbox's cost.
+ */
+async function webhooks(endpoint: string, jvmPid: number | undefined): Promise<WebhookResults> {
+  const child = forkTs(join(HERE, 'webhooks', 'webhook-bench.ts'), {
+    args: opts.quick ? ['100', '60', '30'] : ['300', '200', '50'],
+    env: {
+      DYNAMODB_ENDPOINT: endpoint,
+      BENCH_JVM_PID: jvmPid === undefined ? '' : String(jvmPid),
+      LOG_LEVEL,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+  });
+  child.on('message', (m: { type?: string; line?: string }) => {
+    if (m.type === 'progress') log(`webhooks: ${m.line}`);
+  });
+  return (await waitForMessage<{ result: WebhookResults }>(child, 'result', 180_000)).result;
 }
 
 /** One token response per grant from a target, to check what both servers return is comparable. */
@@ -211,15 +234,30 @@ async function main(): Promise<number> {
     );
   }
 
+  // One DynamoDB Local for every section that needs one, started by the first of them.
+  let dynamoDb: Promise<{ endpoint: string; jvmPid: number | undefined }> | undefined;
+  const dynamo = () =>
+    (dynamoDb ??= (async () => {
+      log('starting DynamoDB Local (in memory)');
+      const ddb = await startDynamoDbLocal(undefined);
+      const jvmPid = findChildPid(process.pid, ['DynamoDBLocal', String(new URL(ddb.endpoint).port)]);
+      if (jvmPid !== undefined) trackPid(jvmPid);
+      onCleanup(async () => {
+        await ddb.stop();
+        if (jvmPid !== undefined) untrackPid(jvmPid);
+      });
+      return { endpoint: ddb.endpoint, jvmPid };
+    })());
+
+  if (SECTIONS.has('webhooks')) {
+    const { endpoint, jvmPid } = await dynamo();
+    log('webhooks: the local dispatcher at queue concurrency 1 and 16, to a loopback receiver');
+    results.webhooks = await webhooks(endpoint, jvmPid);
+  }
+
   if (SECTIONS.has('load') || SECTIONS.has('cold')) {
-    log('starting DynamoDB Local (in memory)');
-    const ddb = await startDynamoDbLocal(undefined);
-    const jvmPid = findChildPid(process.pid, ['DynamoDBLocal', String(new URL(ddb.endpoint).port)]);
-    if (jvmPid !== undefined) trackPid(jvmPid);
-    onCleanup(async () => {
-      await ddb.stop();
-      if (jvmPid !== undefined) untrackPid(jvmPid);
-    });
+    const ddb = await dynamo();
+    const jvmPid = ddb.jvmPid;
     const tableName = 'keyway-bench';
     const { client, doc } = createDocumentClient({ region: 'us-west-2', endpoint: ddb.endpoint });
     onCleanup(async () => client.destroy());
