@@ -8,6 +8,7 @@ import {
 import { type AdminContext, change, createAdminHandler, jsonBody } from '../core/admin/endpoint.ts';
 import { InvalidClientMetadata } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
+import { grantTypesProblem } from '../core/oidc/grant-types.ts';
 import { webOrigins } from '../core/oidc/redirect-uris.ts';
 import type { Client, ClientLifetimes } from '../core/store/clients.ts';
 import { parseInput } from '../core/validation.ts';
@@ -32,8 +33,8 @@ async function patchClient(ctx: AdminContext) {
       'token_endpoint_auth_method: a client cannot switch between public (none) and confidential; register a new client.',
     );
   const grantTypes = input.grant_types ?? client.grantTypes;
-  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code'))
-    throw new InvalidClientMetadata('grant_types: refresh_token needs authorization_code.');
+  const grantsProblem = grantTypesProblem(grantTypes);
+  if (grantsProblem) throw new InvalidClientMetadata(grantsProblem);
 
   const lifetimes: Record<string, number> = { ...client.lifetimes };
   for (const [name, field] of LIFETIME_FIELDS) {

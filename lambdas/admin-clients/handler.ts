@@ -11,6 +11,7 @@ import { randomToken, sha256 } from '../core/crypto.ts';
 import { InvalidClientMetadata } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
+import { grantTypesProblem } from '../core/oidc/grant-types.ts';
 import { webOrigins } from '../core/oidc/redirect-uris.ts';
 import type { Client } from '../core/store/clients.ts';
 import { parseInput } from '../core/validation.ts';
@@ -28,8 +29,8 @@ async function listClients({ req, store }: AdminContext) {
 async function registerClient({ req, store, now }: AdminContext) {
   const tenant = await requireTenant(req, store);
   const metadata = parseInput(ClientMetadata, jsonBody(req, 'the client metadata'), metadataError);
-  if (metadata.grant_types.includes('refresh_token') && !metadata.grant_types.includes('authorization_code'))
-    throw new InvalidClientMetadata('grant_types: refresh_token needs authorization_code.');
+  const grantsProblem = grantTypesProblem(metadata.grant_types);
+  if (grantsProblem) throw new InvalidClientMetadata(grantsProblem);
   const lifetimes = Object.fromEntries(
     LIFETIME_FIELDS.filter(([name]) => metadata[name] !== undefined).map(([name, field]) => [field, metadata[name]]),
   );

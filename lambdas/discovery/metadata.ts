@@ -1,3 +1,4 @@
+import { GRANT_TYPES } from '../core/oidc/grant-types.ts';
 import { SUPPORTED_SCOPES } from '../core/oidc/scopes.ts';
 import { endpointUrl, routes } from '../routes.ts';
 
@@ -18,7 +19,7 @@ const CAPABILITIES: Record<string, Record<string, unknown>> = {
     claims_parameter_supported: false,
   },
   token: {
-    grant_types_supported: ['authorization_code', 'refresh_token'],
+    grant_types_supported: [...GRANT_TYPES],
     token_endpoint_auth_methods_supported: CLIENT_AUTH,
   },
   userinfo: {

@@ -63,6 +63,28 @@ describe('refresh_token grant', () => {
     expect((await refresh(b.body.refresh_token as string)).res.status).toBe(200);
   });
 
+  it('RFC 9700 §4.14.2: ten replays inside the grace window make at most one more successor, and revoke nothing', async () => {
+    const { tokens, refresh } = await session({ refreshGraceSeconds: 10 });
+    const rotated = await refresh(tokens.refresh_token!);
+    expect(rotated.res.status).toBe(200);
+    const replays = await Promise.all(Array.from({ length: 10 }, () => refresh(tokens.refresh_token!)));
+    const issued = replays.filter((r) => r.res.status === 200);
+    expect(issued).toHaveLength(1);
+    for (const r of replays.filter((x) => x.res.status !== 200)) expect(r.body.error).toBe('invalid_grant');
+    // Not a reuse: the family lives, so the first successor and the grace one both still refresh.
+    expect((await refresh(rotated.body.refresh_token as string)).res.status).toBe(200);
+    expect((await refresh(issued[0]!.body.refresh_token as string)).res.status).toBe(200);
+  });
+
+  it('RFC 9700 §4.14.2: refreshGraceSeconds 0 turns the window off: an immediate reuse revokes the family', async () => {
+    const { tokens, refresh } = await session({ refreshGraceSeconds: 0 });
+    const rotated = await refresh(tokens.refresh_token!);
+    expect(rotated.res.status).toBe(200);
+    const reuse = await refresh(tokens.refresh_token!); // same second: no window at all
+    expect(reuse.body.error).toBe('invalid_grant');
+    expect((await refresh(rotated.body.refresh_token as string)).body.error).toBe('invalid_grant');
+  });
+
   it('RFC 6749 §6: may narrow the scope but not widen it', async () => {
     const { tokens, refresh } = await session();
     const narrowed = await refresh(tokens.refresh_token!, { scope: 'openid email' });

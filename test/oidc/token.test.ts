@@ -2,6 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../lambdas/core/crypto.ts';
+import { s256Challenge } from '../../lambdas/core/oidc/pkce.ts';
 import { atHash } from '../../lambdas/core/oidc/token-minting.ts';
 import { keys } from '../../lambdas/core/store/keys.ts';
 import type { LocalKeyway } from '../../local/app.ts';
@@ -143,9 +144,13 @@ describe('authorization_code grant', () => {
 
   it('RFC 6749 §4.1.2: a replay seen while the first redemption is still minting revokes what it mints', async () => {
     // The first redemption has consumed the code (conditional write) but not yet created its token family.
-    const { code } = await getCode(keyway, ctx, user.cookie);
-    const first = await keyway.store.codes.consumeCode(ctx.tenantId, code);
-    if (first.status !== 'consumed') throw new Error('expected the first redemption to win');
+    const { code, verifier } = await getCode(keyway, ctx, user.cookie);
+    const first = await keyway.store.codes.redeemCode(ctx.tenantId, code, {
+      clientId: ctx.client.client_id,
+      redirectUri: REDIRECT_URI,
+      codeChallenge: s256Challenge(verifier),
+    });
+    if (first.status !== 'redeemed') throw new Error('expected the first redemption to win');
     // The replay arrives now.
     const replay = await tokenRequest(
       keyway,
@@ -192,6 +197,47 @@ describe('authorization_code grant', () => {
     const { code, verifier } = await getCode(keyway, ctx, user.cookie);
     const { body } = await redeem(keyway, { tenantId: ctx.tenantId, client: other }, code, verifier);
     expect(body.error).toBe('invalid_grant');
+  });
+
+  it('RFC 6749 §4.1.3, RFC 7636 §4.6: a redemption that fails a check does not spend the code', async () => {
+    const other = await registerClient(keyway, ctx.tenantId);
+    const { code, verifier } = await getCode(keyway, ctx, user.cookie);
+    // Someone who saw the code: another client, a wrong verifier, a wrong redirect_uri. None of them burns it.
+    expect((await redeem(keyway, { tenantId: ctx.tenantId, client: other }, code, verifier)).body.error).toBe(
+      'invalid_grant',
+    );
+    expect((await redeem(keyway, ctx, code, 'w'.repeat(43))).body).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringMatching(/code_verifier/),
+    });
+    const wrongRedirect = await tokenRequest(
+      keyway,
+      ctx.tenantId,
+      {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'https://app.example.com/other',
+        code_verifier: verifier,
+      },
+      { Authorization: basicAuth(ctx.client) },
+    );
+    expect(wrongRedirect.body.error).toBe('invalid_grant');
+    const real = await redeem(keyway, ctx, code, verifier);
+    expect(real.res.status).toBe(200);
+    expect(real.body.access_token).toBeDefined();
+  });
+
+  it('RFC 6749 §4.1.2: only the client the code was issued to replays it; another client presenting it revokes nothing', async () => {
+    const other = await registerClient(keyway, ctx.tenantId);
+    const { code, verifier } = await getCode(keyway, ctx, user.cookie);
+    const real = await redeem(keyway, ctx, code, verifier);
+    expect(real.res.status).toBe(200);
+    const foreign = await redeem(keyway, { tenantId: ctx.tenantId, client: other }, code, verifier);
+    expect(foreign.body.error).toBe('invalid_grant');
+    const userinfo = await fetch(`${keyway.url}/${ctx.tenantId}/userinfo`, {
+      headers: { Authorization: `Bearer ${real.body.access_token}` },
+    });
+    expect(userinfo.status).toBe(200);
   });
 
   it('concurrency: of N parallel redemptions of one code exactly one succeeds (conditional write)', async () => {

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { InvalidClientMetadata, InvalidRedirectUri, NotFound } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { requireTenant } from '../issuer.ts';
+import { GRANT_TYPES } from '../oidc/grant-types.ts';
 import { redirectUriProblem } from '../oidc/redirect-uris.ts';
 import { SUPPORTED_SCOPES } from '../oidc/scopes.ts';
 import type { Client, ClientLifetimes } from '../store/clients.ts';
@@ -20,7 +21,7 @@ const redirectUri = z.string().check(
 const field = {
   redirect_uris: z.array(redirectUri).check(z.minLength(1), z.maxLength(20)),
   post_logout_redirect_uris: z.array(redirectUri).check(z.maxLength(20)),
-  grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).check(z.minLength(1)),
+  grant_types: z.array(z.enum(GRANT_TYPES)).check(z.minLength(1)),
   response_types: z.array(z.literal('code')),
   token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'none']),
   client_name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),

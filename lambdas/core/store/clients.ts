@@ -1,11 +1,12 @@
 import { Conflict } from '../errors.ts';
+import type { GrantType } from '../oidc/grant-types.ts';
 import { unchangedSince } from './item.ts';
 import { keys } from './keys.ts';
 import { type Page, queryPage } from './paging.ts';
 import type { Item, Table } from './table.ts';
 import { commit, type TransactionPart } from './transaction.ts';
 
-export type GrantType = 'authorization_code' | 'refresh_token';
+export type { GrantType };
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
 export interface Client {

@@ -22,10 +22,19 @@ export interface AuthorizationCode {
   readonly expiresAt: number;
 }
 
-export type ConsumeResult =
-  | { readonly status: 'consumed'; readonly code: AuthorizationCode }
+export type RedeemResult =
+  | { readonly status: 'redeemed'; readonly code: AuthorizationCode }
+  /** Its own client presented it again: a replay (RFC 6749 §4.1.2). */
   | { readonly status: 'replayed'; readonly code: AuthorizationCode }
-  | { readonly status: 'unknown' };
+  | { readonly status: 'unknown' | 'other-client' | 'redirect-mismatch' | 'pkce-mismatch' };
+
+/** What a redemption must match; all of it is part of the condition that spends the code. */
+export interface RedemptionProof {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  /** BASE64URL(SHA256(code_verifier)). */
+  readonly codeChallenge: string;
+}
 
 /** Codes live 60 s; the record is kept a while longer so a replay can still be recognised and punished. */
 export const CODE_TTL = 60;
@@ -55,11 +64,13 @@ export class CodeRepository {
   }
 
   /**
-   * Marks a code used. The condition `attribute_not_exists(consumedAt)` makes redemption single-use even
-   * under concurrent requests: exactly one UpdateItem wins. A loser gets the stored item back (ALL_OLD on
-   * condition failure) and learns it was a replay.
+   * Spends a code, in one UpdateItem whose condition is the whole redemption check (RFC 6749 §4.1.3, RFC 7636 §4.6):
+   * unused, unexpired, issued to this client for this redirect URI with this PKCE challenge. Exactly one concurrent
+   * redemption wins; a failed check spends nothing, so whoever saw a code but cannot prove PKCE cannot burn it. A
+   * loser gets the stored item back (ALL_OLD on condition failure), which says why: only its own client presenting
+   * it again after it was used is a replay.
    */
-  async consumeCode(tenantId: string, raw: string): Promise<ConsumeResult> {
+  async redeemCode(tenantId: string, raw: string, proof: RedemptionProof): Promise<RedeemResult> {
     const now = epochSeconds(this.table.clock);
     try {
       const out = await this.table.doc.send(
@@ -67,22 +78,31 @@ export class CodeRepository {
           TableName: this.table.name,
           Key: keys.code(tenantId, sha256(raw)),
           UpdateExpression: 'SET consumedAt = :now',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(consumedAt) AND #ttl > :now',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':now': now },
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(consumedAt) AND expiresAt > :now AND clientId = :client AND redirectUri = :redirect AND codeChallenge = :challenge',
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':client': proof.clientId,
+            ':redirect': proof.redirectUri,
+            ':challenge': proof.codeChallenge,
+          },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { status: 'consumed', code: strip<AuthorizationCode>(out.Attributes ?? {}) };
+      return { status: 'redeemed', code: strip<AuthorizationCode>(out.Attributes ?? {}) };
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
       // The document client does not unmarshall the item attached to a condition failure.
-      const raw = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      const old: Item | undefined = raw ? unmarshall(raw) : undefined;
-      if (this.table.isLive(old) && old.consumedAt !== undefined)
-        return { status: 'replayed', code: strip<AuthorizationCode>(old) };
-      return { status: 'unknown' };
+      const rawItem = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+      const old: Item | undefined = rawItem ? unmarshall(rawItem) : undefined;
+      if (!this.table.isLive(old)) return { status: 'unknown' };
+      const code = strip<AuthorizationCode>(old);
+      if (code.clientId !== proof.clientId) return { status: 'other-client' };
+      if (old.consumedAt !== undefined) return { status: 'replayed', code };
+      if (code.expiresAt <= now) return { status: 'unknown' };
+      if (code.redirectUri !== proof.redirectUri) return { status: 'redirect-mismatch' };
+      return { status: 'pkce-mismatch' };
     }
   }
 }

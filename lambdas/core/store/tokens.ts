@@ -1,4 +1,6 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
 import type { TokenRevocationReason } from '../events/catalog.ts';
@@ -34,7 +36,11 @@ export interface RefreshToken {
   readonly expiresAt: number;
 }
 
-export type RotateResult = 'rotated' | 'grace' | 'reused' | 'revoked';
+/**
+ * `grace`: a just-rotated token, re-presented inside the window, got the one successor the window allows;
+ * `grace-spent`: that successor was already issued (a third tab, a retry storm) — refused, nothing revoked.
+ */
+export type RotateResult = 'rotated' | 'grace' | 'grace-spent' | 'reused' | 'revoked';
 
 const CODE_REPLAYED = 'authorization code replayed';
 
@@ -148,9 +154,11 @@ export class TokenRepository {
 
   /**
    * Rotates `oldRaw` into `next`. The transaction's conditions close the races:
-   * - the old token must still be `active` (two concurrent refreshes cannot both rotate it), or, for the
-   *   grace path, have been rotated at most `graceSeconds` ago;
+   * - the old token must still be `active` (two concurrent refreshes cannot both rotate it);
    * - the family must not be revoked (a reuse detected elsewhere wins over a late rotation).
+   * A token rotated less than `graceSeconds` ago (in milliseconds, so 0 means no window at all) may be re-presented
+   * once more: the grace path issues exactly one extra successor, claimed by a condition on the old token, so ten
+   * retries inside the window make one more branch of the family, not ten (RFC 9700 §4.14.2).
    */
   async rotateRefreshToken(
     tenantId: string,
@@ -175,10 +183,15 @@ export class TokenRepository {
               Update: {
                 TableName: this.table.name,
                 Key: oldKey,
-                UpdateExpression: 'SET #state = :rotated, rotatedAt = :now',
+                UpdateExpression: 'SET #state = :rotated, rotatedAt = :now, rotatedAtMs = :nowMs',
                 ConditionExpression: '#state = :active AND #ttl > :now',
                 ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
-                ExpressionAttributeValues: { ':rotated': 'rotated', ':active': 'active', ':now': now },
+                ExpressionAttributeValues: {
+                  ':rotated': 'rotated',
+                  ':active': 'active',
+                  ':now': now,
+                  ':nowMs': this.table.clock.now(),
+                },
               },
             },
             { Put: this.refreshTokenPut(next.raw, next.token) },
@@ -191,18 +204,29 @@ export class TokenRepository {
       if (!isTransactionConditionFailed(error)) throw error;
       if (reasonFailed(error, 2)) return 'revoked';
     }
-    // The old token was already rotated: inside the grace window a fresh pair is issued (two tabs, a retry).
+    if (graceSeconds <= 0) return 'reused';
+    // The old token was already rotated: inside the grace window one more successor is issued (two tabs, a retry).
+    const sinceMs = this.table.clock.now() - graceSeconds * 1000;
     try {
       await this.table.doc.send(
         new TransactWriteCommand({
           TransactItems: [
             {
-              ConditionCheck: {
+              Update: {
                 TableName: this.table.name,
                 Key: oldKey,
-                ConditionExpression: '#state = :rotated AND rotatedAt >= :since',
+                UpdateExpression: 'SET graceUsedAt = :nowMs',
+                // Tokens rotated before rotatedAtMs existed are judged by their whole-second rotatedAt.
+                ConditionExpression:
+                  '#state = :rotated AND attribute_not_exists(graceUsedAt) AND (rotatedAtMs > :sinceMs OR (attribute_not_exists(rotatedAtMs) AND rotatedAt > :since))',
                 ExpressionAttributeNames: { '#state': 'state' },
-                ExpressionAttributeValues: { ':rotated': 'rotated', ':since': now - graceSeconds },
+                ExpressionAttributeValues: {
+                  ':rotated': 'rotated',
+                  ':sinceMs': sinceMs,
+                  ':since': Math.floor(sinceMs / 1000),
+                  ':nowMs': this.table.clock.now(),
+                },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
             },
             { Put: this.refreshTokenPut(next.raw, next.token) },
@@ -213,7 +237,12 @@ export class TokenRepository {
       return 'grace';
     } catch (error) {
       if (!isTransactionConditionFailed(error)) throw error;
-      return reasonFailed(error, 2) ? 'revoked' : 'reused';
+      if (reasonFailed(error, 2)) return 'revoked';
+      // Still inside the window, but its one extra successor was issued already: refused without revoking.
+      const old = cancelledItem(error, 0);
+      const rotatedAtMs = typeof old?.rotatedAtMs === 'number' ? old.rotatedAtMs : undefined;
+      if (old?.graceUsedAt !== undefined && rotatedAtMs !== undefined && rotatedAtMs > sinceMs) return 'grace-spent';
+      return 'reused';
     }
   }
 
@@ -327,6 +356,13 @@ export function toGrant(item: Item): Grant {
 
 /** The family (or access token) was revoked before: the write and its event are skipped. */
 class AlreadyRevoked extends Error {}
+
+/** The item a cancelled transaction returned for its `index`-th part (ReturnValuesOnConditionCheckFailure). */
+function cancelledItem(error: unknown, index: number): Item | undefined {
+  const reasons = (error as { CancellationReasons?: { Item?: Record<string, AttributeValue> }[] }).CancellationReasons;
+  const item = reasons?.[index]?.Item;
+  return item ? unmarshall(item) : undefined;
+}
 
 function reasonFailed(error: unknown, index: number): boolean {
   return cancellationReasons(error)[index] === 'ConditionalCheckFailed';

@@ -1,0 +1,64 @@
+import { InvalidRequest } from '../../errors.ts';
+import type { HttpRequest } from '../../http/types.ts';
+import type { Signer } from '../../signer/signer.ts';
+import type { Client } from '../../store/clients.ts';
+import type { Store } from '../../store/store.ts';
+import type { Item, Key } from '../../store/table.ts';
+import type { Tenant } from '../../store/tenants.ts';
+import type { Grant, RefreshToken } from '../../store/tokens.ts';
+import type { GrantType } from '../grant-types.ts';
+import { lifetimesOf, newRefreshToken, type TokenSet } from '../token-minting.ts';
+
+/** What the token endpoint has established before a grant runs: an authenticated client allowed this grant. */
+export interface GrantContext {
+  readonly req: HttpRequest;
+  readonly store: Store;
+  readonly signer: Signer;
+  readonly tenant: Tenant;
+  readonly client: Client;
+  /** The items of the module's `preload` keys, in order (undefined: absent), read with the tenant and client. */
+  readonly preloaded: readonly (Item | undefined)[];
+}
+
+export interface GrantParameter {
+  readonly name: string;
+  /** Missing → invalid_request with `missing` (or a standard message). */
+  readonly required?: boolean;
+  readonly missing?: string;
+}
+
+/**
+ * One grant type (RFC 6749 §4, and extensions): the parameters it reads and its handler. The token endpoint runs the
+ * shared checks (client authentication, this grant allowed for the client, no repeated parameter, the required
+ * parameters present) and dispatches here. Other parameters are ignored (RFC 6749 §3.2).
+ */
+export interface GrantModule {
+  readonly grantType: GrantType;
+  readonly parameters: readonly GrantParameter[];
+  /** Keys read in the token endpoint's one BatchGetItem with the tenant and the client (e.g. a refresh token). */
+  preload?(req: HttpRequest, tenantId: string): readonly Key[];
+  handle(ctx: GrantContext): Promise<TokenSet>;
+}
+
+/** The value of a parameter the module declared required (the endpoint checked it is present). */
+export function param(req: HttpRequest, name: string): string {
+  const value = req.form[name];
+  if (!value) throw new InvalidRequest(`The ${name} parameter is required.`);
+  return value;
+}
+
+/** A new refresh token of `grant`, living at most as long as the family and the client's refresh lifetime. */
+export function refreshTokenFor(ctx: GrantContext, grant: Grant, scope: string, now: number) {
+  const raw = newRefreshToken(grant.grantId);
+  const token: RefreshToken = {
+    tenantId: ctx.tenant.id,
+    grantId: grant.grantId,
+    clientId: ctx.client.clientId,
+    scope,
+    state: 'active',
+    expiresAt: Math.min(grant.expiresAt, now + lifetimesOf(ctx.tenant, ctx.client).refreshTokenTtlSeconds),
+  };
+  return { raw, token };
+}
+
+export type { TokenSet };

@@ -1,0 +1,10 @@
+import type { GrantType } from '../grant-types.ts';
+import { authorizationCode } from './authorization-code.ts';
+import type { GrantModule } from './grant.ts';
+import { refreshToken } from './refresh-token.ts';
+
+/** One module per grant type (the token endpoint dispatches on `grant_type`). */
+export const GRANTS: Readonly<Record<GrantType, GrantModule>> = {
+  authorization_code: authorizationCode,
+  refresh_token: refreshToken,
+};
