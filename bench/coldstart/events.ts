@@ -198,6 +198,12 @@ export async function buildColdStartEvents(
   const doomedRoles = await Promise.all(
     Array.from({ length: count }, (_, i) => adminPost(`${admin}/roles`, { name: `cold-${i}` })),
   );
+  // A subscription to a type nothing emits here, so the local dispatcher stays idle during the runs.
+  const webhook = await adminPost(`${admin}/webhooks`, {
+    url: 'http://127.0.0.1:9/cold',
+    events: ['webhook.disabled'],
+  });
+  const hook = `${admin}/webhooks/${webhook.id}`;
   const doomedUsers = await Promise.all(
     Array.from({ length: count }, (_, i) =>
       adminPost(`${admin}/users`, { email: `gone-${i}-${randomToken(4)}@example.com` }),
@@ -389,6 +395,30 @@ export async function buildColdStartEvents(
     await each('admin-audit-log', 200, () => ({ method: 'GET', path: `${admin}/audit-log`, headers: bearer })),
     await each('admin-platform-audit-log', 200, () => ({ method: 'GET', path: '/admin/audit-log', headers: bearer })),
     await each('admin-openapi', 200, () => ({ method: 'GET', path: '/admin/openapi.json' })),
+    await each('admin-webhooks', 200, () => ({ method: 'GET', path: `${admin}/webhooks`, headers: bearer })),
+    await each('admin-webhook', 200, () => ({ method: 'GET', path: hook, headers: bearer })),
+    await each('admin-webhook-secret', 200, () => ({
+      method: 'POST',
+      path: `${hook}/rotate-secret`,
+      headers: bearer,
+      json: {},
+    })),
+    await each('admin-webhook-test', 202, () => ({ method: 'POST', path: `${hook}/test`, headers: bearer, json: {} })),
+    await each('admin-webhook-deliveries', 200, () => ({ method: 'GET', path: `${hook}/deliveries`, headers: bearer })),
+    // 404 before the queue: the SQS client (loaded on first send) is not part of this cold start.
+    await each('admin-webhook-replay', 404, () => ({
+      method: 'POST',
+      path: `${hook}/deliveries/dlv_00000000000000000000000000/replay`,
+      headers: bearer,
+      json: {},
+    })),
+    await each('admin-webhook-bulk-replay', 202, () => ({
+      method: 'POST',
+      path: `${hook}/deliveries/replay`,
+      headers: bearer,
+      json: { since: new Date(Date.now() - 3_600_000).toISOString() },
+    })),
+    await each('admin-events', 200, () => ({ method: 'GET', path: `${admin}/events`, headers: bearer })),
   );
   const missing = routes.filter((r) => !entries.some(([id]) => id === r.id)).map((r) => r.id);
   if (missing.length > 0) throw new Error(`no cold-start request for route(s) ${missing.join(', ')}`);

@@ -38,9 +38,9 @@ async function replayFailed({ req, store, nowMs }: AdminContext) {
     cursor = page.nextCursor;
   } while (cursor && failed.length < MAX_BULK_REPLAY);
   const chosen = failed.slice(0, MAX_BULK_REPLAY);
-  const queue = await getWebhookQueue();
+  const queue = chosen.length > 0 ? await getWebhookQueue() : undefined;
   for (const d of chosen)
-    await queue.send(
+    await queue!.send(
       {
         kind: 'attempt',
         tenantId: d.tenantId,
