@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, Handler } from 'aws-lambda';
 import { type KeywayError, MethodNotAllowed, NotFound, PayloadTooLarge, ServerError } from '../lambdas/core/errors.ts';
+import { emptyMap } from '../lambdas/core/http/event.ts';
 import { DEFAULT_CSP, SECURITY_HEADERS } from '../lambdas/core/http/handler.ts';
 import { problemResponse } from '../lambdas/core/http/problem.ts';
 import type { Route } from '../lambdas/routes.ts';
@@ -43,7 +44,7 @@ export function matchRoute(
   let best: { route: Route; params: Record<string, string>; score: number } | undefined;
   for (const c of compiled) {
     if (c.segments.length !== parts.length) continue;
-    const params: Record<string, string> = {};
+    const params: Record<string, string> = emptyMap();
     let ok = true;
     for (let i = 0; i < parts.length && ok; i++) {
       const seg = c.segments[i]!;
@@ -80,16 +81,16 @@ export function toProxyEvent(
   params: Record<string, string>,
   body: Buffer,
 ): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers: Record<string, string> = emptyMap();
+  const multiValueHeaders: Record<string, string[]> = emptyMap();
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     const value = req.rawHeaders[i + 1]!;
     headers[name] = value;
     multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  const query: Record<string, string> = emptyMap();
+  const multiQuery: Record<string, string[]> = emptyMap();
   for (const [name, value] of url.searchParams) {
     query[name] = value;
     multiQuery[name] = [...(multiQuery[name] ?? []), value];

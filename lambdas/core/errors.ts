@@ -148,6 +148,16 @@ export class Conflict extends KeywayError {
   }
 }
 
+/**
+ * Contention that outlasted its retries (another request held the same items): nothing was changed and the same
+ * request may simply be sent again. RFC 6749 §4.1.2.1's `temporarily_unavailable`, with Retry-After.
+ */
+export class TemporarilyUnavailable extends KeywayError {
+  constructor(detail: string) {
+    super(503, 'temporarily_unavailable', 'Temporarily unavailable', detail, { 'Retry-After': '1' });
+  }
+}
+
 export class PayloadTooLarge extends KeywayError {
   constructor(limit: number) {
     super(413, 'payload_too_large', 'Payload too large', `The request body exceeds ${limit} bytes.`);

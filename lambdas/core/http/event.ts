@@ -2,6 +2,15 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from '../errors.ts';
 import type { HttpRequest, HttpResponse } from './types.ts';
 
+/**
+ * A map of request-supplied names with no prototype: a parameter, header or cookie named `constructor`,
+ * `toString` or `__proto__` is then just a name, never an inherited member (which once turned `?constructor=1` into
+ * a 500).
+ */
+export function emptyMap<T = string>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** API Gateway REST (v1 proxy) event → HttpRequest. Throws typed errors on bad input (never a 500). */
 export function toHttpRequest(
   event: APIGatewayProxyEvent,
@@ -27,7 +36,7 @@ export function toHttpRequest(
     if (Buffer.byteLength(raw, 'utf8') > bodyLimitBytes) throw new PayloadTooLarge(bodyLimitBytes);
   }
 
-  let form: Record<string, string> = {};
+  let form: Record<string, string> = emptyMap();
   let json: unknown;
   if (raw !== undefined) {
     const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -47,8 +56,11 @@ export function toHttpRequest(
   return {
     method: event.httpMethod.toUpperCase(),
     path: event.path,
-    params: Object.fromEntries(
-      Object.entries(event.pathParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+    params: Object.assign(
+      emptyMap(),
+      Object.fromEntries(
+        Object.entries(event.pathParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
     ),
     query,
     headers,
@@ -64,7 +76,7 @@ export function toHttpRequest(
 
 /** The event's headers with lower-cased names (single-value headers first, then multi-value ones joined). */
 export function normalizeHeaders(event: Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>) {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = emptyMap();
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined) headers[name.toLowerCase()] = value;
   }
@@ -88,7 +100,7 @@ function singleValued(
   single: Record<string, string | undefined> | null,
   onRepeat: (name: string) => void,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = emptyMap();
   if (multi) {
     for (const [name, values] of Object.entries(multi)) {
       if (!values || values.length === 0) continue;
@@ -102,7 +114,7 @@ function singleValued(
 }
 
 export function parseForm(raw: string, onRepeat: (name: string) => void): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = emptyMap();
   for (const [name, value] of new URLSearchParams(raw)) {
     if (Object.hasOwn(out, name)) onRepeat(name);
     else out[name] = value;
@@ -111,7 +123,7 @@ export function parseForm(raw: string, onRepeat: (name: string) => void): Record
 }
 
 export function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = emptyMap();
   if (!header) return out;
   for (const part of header.split(/;\s*/)) {
     const eq = part.indexOf('=');

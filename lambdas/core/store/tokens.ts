@@ -1,5 +1,4 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
@@ -9,7 +8,7 @@ import { strip } from './item.ts';
 import { keys } from './keys.ts';
 import { allPages, queryPage } from './paging.ts';
 import { type Item, isTransactionConditionFailed, type Table } from './table.ts';
-import { cancellationReasons, commit } from './transaction.ts';
+import { cancellationReasons, commit, sendTransaction } from './transaction.ts';
 
 /** A token family: what one authorization code granted. Revoking it kills every token issued from it. */
 export interface Grant {
@@ -101,26 +100,24 @@ export class TokenRepository {
     refreshToken: { raw: string; token: RefreshToken } | undefined,
     condition: { ConditionExpression: string; ExpressionAttributeValues?: Record<string, unknown> },
   ): Promise<void> {
-    await this.table.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.table.name,
-              Item: {
-                ...keys.grant(grant.tenantId, grant.grantId),
-                ...keys.grantIndex(grant.tenantId, grant.userId, grant.grantId),
-                type: 'grant',
-                ...grant,
-                ttl: grant.expiresAt,
-              },
-              ...condition,
+    await sendTransaction(this.table, {
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.table.name,
+            Item: {
+              ...keys.grant(grant.tenantId, grant.grantId),
+              ...keys.grantIndex(grant.tenantId, grant.userId, grant.grantId),
+              type: 'grant',
+              ...grant,
+              ttl: grant.expiresAt,
             },
+            ...condition,
           },
-          ...(refreshToken ? [{ Put: this.refreshTokenPut(refreshToken.raw, refreshToken.token) }] : []),
-        ],
-      }),
-    );
+        },
+        ...(refreshToken ? [{ Put: this.refreshTokenPut(refreshToken.raw, refreshToken.token) }] : []),
+      ],
+    });
   }
 
   private refreshTokenPut(raw: string, token: RefreshToken) {
@@ -176,29 +173,27 @@ export class TokenRepository {
       },
     };
     try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table.name,
-                Key: oldKey,
-                UpdateExpression: 'SET #state = :rotated, rotatedAt = :now, rotatedAtMs = :nowMs',
-                ConditionExpression: '#state = :active AND #ttl > :now',
-                ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
-                ExpressionAttributeValues: {
-                  ':rotated': 'rotated',
-                  ':active': 'active',
-                  ':now': now,
-                  ':nowMs': this.table.clock.now(),
-                },
+      await sendTransaction(this.table, {
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.table.name,
+              Key: oldKey,
+              UpdateExpression: 'SET #state = :rotated, rotatedAt = :now, rotatedAtMs = :nowMs',
+              ConditionExpression: '#state = :active AND #ttl > :now',
+              ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
+              ExpressionAttributeValues: {
+                ':rotated': 'rotated',
+                ':active': 'active',
+                ':now': now,
+                ':nowMs': this.table.clock.now(),
               },
             },
-            { Put: this.refreshTokenPut(next.raw, next.token) },
-            grantCheck,
-          ],
-        }),
-      );
+          },
+          { Put: this.refreshTokenPut(next.raw, next.token) },
+          grantCheck,
+        ],
+      });
       return 'rotated';
     } catch (error) {
       if (!isTransactionConditionFailed(error)) throw error;
@@ -208,32 +203,30 @@ export class TokenRepository {
     // The old token was already rotated: inside the grace window one more successor is issued (two tabs, a retry).
     const sinceMs = this.table.clock.now() - graceSeconds * 1000;
     try {
-      await this.table.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table.name,
-                Key: oldKey,
-                UpdateExpression: 'SET graceUsedAt = :nowMs',
-                // Tokens rotated before rotatedAtMs existed are judged by their whole-second rotatedAt.
-                ConditionExpression:
-                  '#state = :rotated AND attribute_not_exists(graceUsedAt) AND (rotatedAtMs > :sinceMs OR (attribute_not_exists(rotatedAtMs) AND rotatedAt > :since))',
-                ExpressionAttributeNames: { '#state': 'state' },
-                ExpressionAttributeValues: {
-                  ':rotated': 'rotated',
-                  ':sinceMs': sinceMs,
-                  ':since': Math.floor(sinceMs / 1000),
-                  ':nowMs': this.table.clock.now(),
-                },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      await sendTransaction(this.table, {
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.table.name,
+              Key: oldKey,
+              UpdateExpression: 'SET graceUsedAt = :nowMs',
+              // Tokens rotated before rotatedAtMs existed are judged by their whole-second rotatedAt.
+              ConditionExpression:
+                '#state = :rotated AND attribute_not_exists(graceUsedAt) AND (rotatedAtMs > :sinceMs OR (attribute_not_exists(rotatedAtMs) AND rotatedAt > :since))',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: {
+                ':rotated': 'rotated',
+                ':sinceMs': sinceMs,
+                ':since': Math.floor(sinceMs / 1000),
+                ':nowMs': this.table.clock.now(),
               },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
-            { Put: this.refreshTokenPut(next.raw, next.token) },
-            grantCheck,
-          ],
-        }),
-      );
+          },
+          { Put: this.refreshTokenPut(next.raw, next.token) },
+          grantCheck,
+        ],
+      });
       return 'grace';
     } catch (error) {
       if (!isTransactionConditionFailed(error)) throw error;

@@ -1,5 +1,5 @@
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { Conflict } from '../errors.ts';
+import { Conflict, TemporarilyUnavailable } from '../errors.ts';
 import { retryWithJitter, type Table } from './table.ts';
 
 /** One item of a TransactWriteItems call (Put, Update, Delete or ConditionCheck), in the document client's shape. */
@@ -40,21 +40,40 @@ export async function commit(table: Table, parts: readonly TransactionPart[]): P
   if (parts.length === 0) return;
   if (parts.length > MAX_TRANSACTION_ITEMS)
     throw new Error(`a transaction holds at most ${MAX_TRANSACTION_ITEMS} items`);
-  // Another transaction held one of the items (admin writes of one tenant all check the tenant item): nothing was
-  // written, so a short, jittered retry is safe; after the last one the caller gets a 409.
-  const conflictOnly = (error: unknown) => {
-    const reasons = cancellationReasons(error);
-    return reasons.includes('TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
-  };
   try {
-    await retryWithJitter(
-      () => table.doc.send(new TransactWriteCommand({ TransactItems: parts.map((p) => p.write) })),
-      conflictOnly,
-    );
+    // Admin writes: a conflict that outlasts the retries is a 409 (problem details), as for a concurrent edit.
+    await sendTransaction(table, { TransactItems: parts.map((p) => p.write) }, () => new Conflict(CONFLICT_DETAIL));
   } catch (error) {
     throw explain(error, parts);
   }
 }
+
+/**
+ * Cancelled only because another transaction held one of the items at that moment (two tabs refreshing, racing
+ * admin writes of one tenant): nothing was written, so the same transaction may simply run again.
+ */
+export function isConflictOnly(error: unknown): boolean {
+  const reasons = cancellationReasons(error);
+  return reasons.includes('TransactionConflict') && !reasons.includes('ConditionalCheckFailed');
+}
+
+/**
+ * TransactWriteItems, run again (short, jittered, bounded) while it is cancelled by a conflict alone; the SDK does
+ * not retry those. A condition failure, or the last conflict, is thrown to the caller.
+ */
+export async function sendTransaction(
+  table: Table,
+  input: TransactWriteCommandInput,
+  onConflict: () => Error = () => new TemporarilyUnavailable(CONFLICT_DETAIL),
+): Promise<void> {
+  try {
+    await retryWithJitter(() => table.doc.send(new TransactWriteCommand(input)), isConflictOnly);
+  } catch (error) {
+    throw isConflictOnly(error) ? onConflict() : error;
+  }
+}
+
+const CONFLICT_DETAIL = 'Another request changed the same data at the same moment; nothing was changed. Retry.';
 
 /** The error a cancelled transaction means to the caller: the failed part's own error, or a 409 on a conflict. */
 function explain(error: unknown, parts: readonly TransactionPart[]): unknown {
@@ -62,7 +81,6 @@ function explain(error: unknown, parts: readonly TransactionPart[]): unknown {
   const failed = reasons.indexOf('ConditionalCheckFailed');
   const mapped = failed >= 0 ? parts[failed]?.onConditionFailed?.() : undefined;
   if (mapped) return mapped;
-  if (reasons.includes('TransactionConflict'))
-    return new Conflict('Another request changed the same data at the same moment; nothing was changed. Retry.');
+  if (reasons.includes('TransactionConflict')) return new Conflict(CONFLICT_DETAIL);
   return error;
 }
