@@ -33,7 +33,10 @@ async function patchClient(ctx: AdminContext) {
       'token_endpoint_auth_method: a client cannot switch between public (none) and confidential; register a new client.',
     );
   const grantTypes = input.grant_types ?? client.grantTypes;
-  const grantsProblem = grantTypesProblem(grantTypes);
+  const grantsProblem = grantTypesProblem(grantTypes, {
+    tokenEndpointAuthMethod: method,
+    redirectUris: input.redirect_uris ?? client.redirectUris,
+  });
   if (grantsProblem) throw new InvalidClientMetadata(grantsProblem);
 
   const lifetimes: Record<string, number> = { ...client.lifetimes };
@@ -54,6 +57,7 @@ async function patchClient(ctx: AdminContext) {
     tokenEndpointAuthMethod: method,
     scope: input.scope ?? client.scope,
     ...(audience !== undefined ? { audience } : {}),
+    ...(input.client_type ? { clientType: input.client_type } : {}),
     ...(Object.keys(lifetimes).length > 0 ? { lifetimes: lifetimes as ClientLifetimes } : {}),
     allowedOrigins: webOrigins(redirectUris),
     updatedAt: ctx.nowMs,

@@ -29,7 +29,10 @@ async function listClients({ req, store }: AdminContext) {
 async function registerClient({ req, store, now }: AdminContext) {
   const tenant = await requireTenant(req, store);
   const metadata = parseInput(ClientMetadata, jsonBody(req, 'the client metadata'), metadataError);
-  const grantsProblem = grantTypesProblem(metadata.grant_types);
+  const grantsProblem = grantTypesProblem(metadata.grant_types, {
+    tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
+    redirectUris: metadata.redirect_uris,
+  });
   if (grantsProblem) throw new InvalidClientMetadata(grantsProblem);
   const lifetimes = Object.fromEntries(
     LIFETIME_FIELDS.filter(([name]) => metadata[name] !== undefined).map(([name, field]) => [field, metadata[name]]),
@@ -48,6 +51,7 @@ async function registerClient({ req, store, now }: AdminContext) {
     scope: metadata.scope,
     ...(secret ? { secretHash: sha256(secret) } : {}),
     ...(metadata.audience ? { audience: metadata.audience } : {}),
+    ...(metadata.client_type ? { clientType: metadata.client_type } : {}),
     ...(Object.keys(lifetimes).length > 0 ? { lifetimes } : {}),
     allowedOrigins: webOrigins(metadata.redirect_uris),
     issuedAt: now,

@@ -29,7 +29,11 @@ export async function revoke(req: HttpRequest): Promise<HttpResponse> {
     if (found.kind === 'refresh_token') await store.tokens.revokeGrant(found.grant, 'revocation');
     if (found.kind === 'access_token') {
       const { jti, exp } = found.active.claims;
-      await store.tokens.revokeAccessToken(found.active.grant, jti, exp ?? 0);
+      const owner =
+        found.active.subject === 'user'
+          ? found.active.grant
+          : { tenantId: tenant.id, clientId: found.active.client.clientId };
+      await store.tokens.revokeAccessToken(owner, jti, exp ?? 0);
     }
   }
   return { status: 200, headers: {}, body: '' };

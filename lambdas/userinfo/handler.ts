@@ -36,7 +36,8 @@ export async function userinfo(req: HttpRequest): Promise<HttpResponse> {
     tenantId: tenant.id,
     now: epochSeconds(store.clock),
   });
-  if (!active) throw new InvalidToken();
+  // OIDC Core §5.3: claims about a user; a client's own token (client_credentials) has none to give.
+  if (active?.subject !== 'user') throw new InvalidToken();
   const scope = active.claims.scope ?? '';
   if (!hasScope(scope, 'openid')) throw new InsufficientScope('openid');
   const user = active.user;

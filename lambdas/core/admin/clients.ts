@@ -19,7 +19,7 @@ const redirectUri = z.string().check(
 
 /** Each RFC 7591 §2 field Keyway implements, without defaults (registration adds them, PATCH must not). */
 const field = {
-  redirect_uris: z.array(redirectUri).check(z.minLength(1), z.maxLength(20)),
+  redirect_uris: z.array(redirectUri).check(z.maxLength(20)),
   post_logout_redirect_uris: z.array(redirectUri).check(z.maxLength(20)),
   grant_types: z.array(z.enum(GRANT_TYPES)).check(z.minLength(1)),
   response_types: z.array(z.literal('code')),
@@ -32,6 +32,7 @@ const field = {
     }),
   ),
   audience: z.url().check(z.maxLength(2000)),
+  client_type: z.enum(['service', 'agent']),
   access_token_lifetime: integerIn(60, 86_400),
   id_token_lifetime: integerIn(60, 86_400),
   refresh_token_lifetime: integerIn(300, 365 * 86_400),
@@ -39,7 +40,8 @@ const field = {
 
 /** RFC 7591 §2 client metadata (the subset Keyway implements) plus `audience` for access tokens. */
 export const ClientMetadata = z.object({
-  redirect_uris: field.redirect_uris,
+  /** Required by authorization_code (checked with grant_types); a client_credentials-only client has none. */
+  redirect_uris: z._default(field.redirect_uris, []),
   post_logout_redirect_uris: z._default(field.post_logout_redirect_uris, []),
   grant_types: z._default(field.grant_types, ['authorization_code']),
   response_types: z._default(field.response_types, ['code']),
@@ -47,6 +49,8 @@ export const ClientMetadata = z.object({
   client_name: z.optional(field.client_name),
   scope: z._default(field.scope, SUPPORTED_SCOPES.join(' ')),
   audience: z.optional(field.audience),
+  /** Keyway extension: `service` (default) or `agent`, the `client_type` claim of its client_credentials tokens. */
+  client_type: z.optional(field.client_type),
   /** Keyway extension: per-client token lifetimes in seconds (each falls back to the tenant's setting). */
   access_token_lifetime: z.optional(field.access_token_lifetime),
   id_token_lifetime: z.optional(field.id_token_lifetime),
@@ -66,6 +70,7 @@ export const ClientMetadataPatch = z.object({
   client_name: z.optional(field.client_name),
   scope: z.optional(field.scope),
   audience: z.optional(z.nullable(field.audience)),
+  client_type: z.optional(field.client_type),
   access_token_lifetime: z.optional(z.nullable(field.access_token_lifetime)),
   id_token_lifetime: z.optional(z.nullable(field.id_token_lifetime)),
   refresh_token_lifetime: z.optional(z.nullable(field.refresh_token_lifetime)),
@@ -97,6 +102,7 @@ export function clientJson(client: Client) {
     token_endpoint_auth_method: client.tokenEndpointAuthMethod,
     scope: client.scope,
     ...(client.audience ? { audience: client.audience } : {}),
+    ...(client.clientType ? { client_type: client.clientType } : {}),
     ...Object.fromEntries(
       LIFETIME_FIELDS.filter(([, field]) => client.lifetimes?.[field] !== undefined).map(([name, field]) => [
         name,

@@ -69,6 +69,7 @@ const clientFields = {
   token_endpoint_auth_method: z.string(),
   scope: z.string(),
   audience: z.optional(z.string()),
+  client_type: z.optional(z.enum(['service', 'agent'])),
   access_token_lifetime: z.optional(z.number()),
   id_token_lifetime: z.optional(z.number()),
   refresh_token_lifetime: z.optional(z.number()),

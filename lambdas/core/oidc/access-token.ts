@@ -1,15 +1,17 @@
 import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import type { Signer } from '../signer/signer.ts';
+import type { Client } from '../store/clients.ts';
 import type { Store } from '../store/store.ts';
 import type { Grant } from '../store/tokens.ts';
 import type { User } from '../store/users.ts';
-import { grantIdOfJti } from './token-minting.ts';
+import { grantIdOfJti, isClientJti } from './token-minting.ts';
 
-export interface ActiveAccessToken {
-  readonly claims: JWTPayload & { client_id?: string; scope?: string; tenant_id?: string; jti: string };
-  readonly grant: Grant;
-  readonly user: User;
-}
+type Claims = JWTPayload & { client_id?: string; scope?: string; tenant_id?: string; jti: string };
+
+/** A live access token: a user's (from a token family) or a client's own (client_credentials). */
+export type ActiveAccessToken =
+  | { readonly subject: 'user'; readonly claims: Claims; readonly grant: Grant; readonly user: User }
+  | { readonly subject: 'client'; readonly claims: Claims; readonly client: Client };
 
 let keySet: { jwks: unknown; verify: ReturnType<typeof createLocalJWKSet> } | undefined;
 
@@ -42,14 +44,21 @@ export async function verifyAccessToken(
   } catch {
     return undefined;
   }
-  const grantId = grantIdOfJti(claims.jti);
-  if (!grantId || claims.tenant_id !== input.tenantId) return undefined;
+  if (claims.tenant_id !== input.tenantId) return undefined;
   if (typeof claims.client_id !== 'string' || typeof claims.sub !== 'string') return undefined;
+  if (isClientJti(claims.jti)) {
+    // A client's own token: alive while the client exists and the token was not revoked (RFC 7009).
+    if (claims.sub !== claims.client_id) return undefined;
+    const client = await input.store.liveClientToken(input.tenantId, claims.client_id, claims.jti);
+    return client ? { subject: 'client', claims, client } : undefined;
+  }
+  const grantId = grantIdOfJti(claims.jti);
+  if (!grantId) return undefined;
   const live = await input.store.liveGrant(input.tenantId, {
     grantId,
     clientId: claims.client_id,
     userId: claims.sub,
     jti: claims.jti,
   });
-  return live ? { claims, ...live } : undefined;
+  return live ? { subject: 'user', claims, ...live } : undefined;
 }

@@ -3,18 +3,29 @@
  * without bundling the grant handlers. Each has exactly one module in `grants/` (`grants/registry.ts` is typed
  * `Record<GrantType, GrantModule>`, so a name without a module, or a module without a name, does not compile).
  */
-export const GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /** A grant a client may only have together with another (refresh tokens come from an authorization code). */
 const REQUIRES: Readonly<Partial<Record<GrantType, GrantType>>> = { refresh_token: 'authorization_code' };
 
-/** What is wrong with a client's `grant_types` as a whole, for invalid_client_metadata; undefined when fine. */
-export function grantTypesProblem(grantTypes: readonly GrantType[]): string | undefined {
+/**
+ * What is wrong with a client's `grant_types` together with the rest of its metadata, for invalid_client_metadata;
+ * undefined when fine. client_credentials authenticates the client itself, so it needs a secret (RFC 6749 §4.4);
+ * redirect URIs are needed only by the redirect-based grant.
+ */
+export function grantTypesProblem(
+  grantTypes: readonly GrantType[],
+  client: { readonly tokenEndpointAuthMethod: string; readonly redirectUris: readonly string[] },
+): string | undefined {
   for (const type of grantTypes) {
     const needed = REQUIRES[type];
     if (needed && !grantTypes.includes(needed)) return `grant_types: ${type} needs ${needed}.`;
   }
+  if (grantTypes.includes('client_credentials') && client.tokenEndpointAuthMethod === 'none')
+    return 'grant_types: client_credentials needs a confidential client (token_endpoint_auth_method other than none).';
+  if (grantTypes.includes('authorization_code') && client.redirectUris.length === 0)
+    return 'redirect_uris: authorization_code needs at least one redirect URI.';
   return undefined;
 }

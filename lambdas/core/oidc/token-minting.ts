@@ -13,9 +13,21 @@ export function newJti(grantId: string): string {
 }
 
 export function grantIdOfJti(jti: unknown): string | undefined {
-  if (typeof jti !== 'string') return undefined;
+  if (typeof jti !== 'string' || isClientJti(jti)) return undefined;
   const dot = jti.indexOf('.');
   return dot > 0 ? jti.slice(0, dot) : undefined;
+}
+
+/**
+ * A token a client got for itself (client_credentials) belongs to no family: its `jti` says so, and what keeps it
+ * alive is its client (and not being revoked).
+ */
+const CLIENT_JTI_PREFIX = 'client.';
+export function newClientJti(): string {
+  return `${CLIENT_JTI_PREFIX}${randomBytes(16).toString('base64url')}`;
+}
+export function isClientJti(jti: unknown): boolean {
+  return typeof jti === 'string' && jti.startsWith(CLIENT_JTI_PREFIX);
 }
 
 /** Refresh tokens are opaque: `{grantId}.{256 random bits}`; only their SHA-256 is stored. */
@@ -64,6 +76,39 @@ export function lifetimesOf(tenant: Tenant, client: Client) {
     idTokenTtlSeconds: client.lifetimes?.idTokenTtlSeconds ?? tenant.settings.idTokenTtlSeconds,
     refreshTokenTtlSeconds: client.lifetimes?.refreshTokenTtlSeconds ?? tenant.settings.refreshTokenTtlSeconds,
   };
+}
+
+/**
+ * RFC 6749 §4.4.3: the client's own access token (RFC 9068 JWT). `sub` is the client id (RFC 9068 §2.2), the
+ * `client_type` claim tells machines from people; no refresh token and no ID token (there is no user).
+ */
+export async function mintClientToken(input: {
+  signer: Signer;
+  issuer: string;
+  tenant: Tenant;
+  client: Client;
+  scope: string;
+  now: number;
+}): Promise<TokenSet> {
+  const { signer, issuer, tenant, client, scope, now } = input;
+  const ttl = lifetimesOf(tenant, client).accessTokenTtlSeconds;
+  const accessToken = await signer.sign(
+    { typ: 'at+jwt' },
+    {
+      iss: issuer,
+      sub: client.clientId,
+      aud: client.audience ?? client.clientId,
+      exp: now + ttl,
+      iat: now,
+      nbf: now,
+      jti: newClientJti(),
+      client_id: client.clientId,
+      client_type: client.clientType ?? 'service',
+      scope,
+      tenant_id: tenant.id,
+    },
+  );
+  return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope };
 }
 
 /**

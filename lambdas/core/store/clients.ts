@@ -8,6 +8,7 @@ import { commit, type TransactionPart } from './transaction.ts';
 
 export type { GrantType };
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type ClientType = 'service' | 'agent';
 
 export interface Client {
   readonly tenantId: string;
@@ -26,6 +27,11 @@ export interface Client {
   readonly previousSecretExpiresAt?: number;
   /** `aud` of access tokens (the client's API); defaults to the client id. */
   readonly audience?: string;
+  /**
+   * What the client is when it acts as itself (client_credentials): a backend `service` or an `agent` (software
+   * acting on its own judgement); the `client_type` claim of its tokens. Absent: `service`.
+   */
+  readonly clientType?: ClientType;
   /** Token lifetimes for this client, in seconds; each one absent falls back to the tenant's setting. */
   readonly lifetimes?: ClientLifetimes;
   /** Web origins allowed to call token/userinfo/revoke from a browser (CORS). */

@@ -94,6 +94,15 @@ export class Store {
     return aliveGrant(grant, clientItem, userItem);
   }
 
+  /** A client's own access token (client_credentials) is alive while its client exists and the token is not revoked. */
+  async liveClientToken(tenantId: string, clientId: string, jti: string): Promise<Client | undefined> {
+    const [clientItem, revokedItem] = await this.table.batchGet([
+      keys.client(tenantId, clientId),
+      keys.revokedAccessToken(tenantId, jti),
+    ]);
+    return clientItem && !revokedItem ? toClient(clientItem) : undefined;
+  }
+
   /** liveGrant for a family already read with its refresh token: only its client and its user are read. */
   async liveGrantOf(grant: Grant): Promise<LiveGrant | undefined> {
     const [clientItem, userItem] = await this.table.batchGet([

@@ -45,6 +45,8 @@ const CODE_REPLAYED = 'authorization code replayed';
 
 /** What identifies a family in its `token.revoked` event. */
 export type GrantRef = Pick<Grant, 'tenantId' | 'grantId' | 'clientId' | 'userId'>;
+/** Whose access token it is: a family's (a user's), or a client's own (client_credentials: no family, no user). */
+export type AccessTokenOwner = Pick<Grant, 'tenantId' | 'clientId'> & Partial<Pick<Grant, 'grantId' | 'userId'>>;
 
 export class TokenRepository {
   constructor(
@@ -52,15 +54,15 @@ export class TokenRepository {
     private readonly events: EventRepository,
   ) {}
 
-  private revokedEvent(grant: GrantRef, reason: TokenRevocationReason, extra: Record<string, unknown> = {}) {
+  private revokedEvent(grant: AccessTokenOwner, reason: TokenRevocationReason, extra: Record<string, unknown> = {}) {
     return this.events.emit(
       grant.tenantId,
       {
         type: 'token.revoked',
         data: {
-          grant_id: grant.grantId,
+          grant_id: grant.grantId ?? null,
           client_id: grant.clientId,
-          user_id: grant.userId,
+          user_id: grant.userId ?? null,
           // The whole family: its refresh tokens and every access token issued from it.
           token_type: 'family',
           reason,
@@ -297,7 +299,7 @@ export class TokenRepository {
   }
 
   /** RFC 7009 for one access token of `grant`: recorded once (with its event), kept until the token expires. */
-  async revokeAccessToken(grant: GrantRef, jti: string, expiresAt: number): Promise<void> {
+  async revokeAccessToken(grant: AccessTokenOwner, jti: string, expiresAt: number): Promise<void> {
     await commit(this.table, [
       {
         write: {

@@ -1,5 +1,6 @@
 import type { GrantType } from '../grant-types.ts';
 import { authorizationCode } from './authorization-code.ts';
+import { clientCredentialsGrant } from './client-credentials.ts';
 import type { GrantModule } from './grant.ts';
 import { refreshToken } from './refresh-token.ts';
 
@@ -7,4 +8,5 @@ import { refreshToken } from './refresh-token.ts';
 export const GRANTS: Readonly<Record<GrantType, GrantModule>> = {
   authorization_code: authorizationCode,
   refresh_token: refreshToken,
+  client_credentials: clientCredentialsGrant,
 };
