@@ -56,11 +56,19 @@ export const KEY_ADMIN_ACTIONS = [
 
 /**
  * What the account root may do with a signing key: administer it (policy, aliases, tags, enable/disable, deletion)
- * and read its public half. Deliberately absent: kms:Sign, kms:Verify and kms:CreateGrant. Because the root
- * principal is not allowed kms:Sign here, no IAM policy in the account can grant it either; the only way to sign is
- * to be named in the key policy, which `grantSign` does for each signing function's role.
+ * and read its public half. Deliberately absent: kms:Sign, kms:Verify and kms:CreateGrant, so an IAM policy that
+ * allows `kms:Sign` on `*` grants nothing here: signing needs a key-policy statement naming the role, which
+ * `grantSign` adds for each signing function's role.
+ *
+ * What this does not stop, and docs/DEPLOY.md says so: because the root statement includes kms:PutKeyPolicy, any IAM
+ * principal of the account that is allowed kms:PutKeyPolicy on the key (an administrator) can rewrite the policy and
+ * then sign. Without it nobody could ever change the policy again (KMS refuses a policy that locks the account out
+ * unless the caller bypasses its safety check), so the key's policy is only as safe as who holds kms:PutKeyPolicy.
  */
 export const ROOT_ADMIN_ACTIONS = [...KEY_ADMIN_ACTIONS, 'kms:GetPublicKey'] as const;
+
+/** The KMS signing algorithm of RS256 (lambdas/core/signer/kms-signer.ts signs with nothing else). */
+export const SIGNING_ALGORITHM = 'RSASSA_PKCS1_V1_5_SHA_256';
 
 /**
  * The token-signing keys: KMS RSA_2048 SIGN_VERIFY, one key and alias per generation. The private halves never
@@ -121,14 +129,19 @@ export class SigningKeys extends Construct implements TokenSigning {
    * permission also goes on the role so the role's own policy documents what it can do.
    */
   grantSign(role: iam.IRole): void {
+    // Only the one algorithm tokens are signed with (RS256): the role cannot use the key for anything else.
+    const conditions = { StringEquals: { 'kms:SigningAlgorithm': SIGNING_ALGORITHM } };
     this.current.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [role],
         actions: ['kms:Sign'],
         resources: ['*'],
+        conditions,
       }),
     );
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Sign'], resources: [this.current.keyArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['kms:Sign'], resources: [this.current.keyArn], conditions }),
+    );
   }
 
   /** kms:GetPublicKey on every published generation, called once per cold start (its quota is small). */
