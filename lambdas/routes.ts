@@ -5,9 +5,6 @@
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 /**
- * Every `tenant-admin` route has table `write` access, also when it only reads: authenticating a tenant API key
- * records its `last_used_at` (at most once an hour).
- *
  * Who may call a route, enforced in one place (core/admin/authenticate.ts, run by the shared middleware):
  * - `public`: anyone; the endpoint authenticates clients or users itself (OAuth, OIDC, hosted pages).
  * - `operator`: only the platform operator key (KEYWAY_ADMIN_KEY, Bearer).
@@ -15,6 +12,24 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
  *   GET, write scope for anything else). A key of another tenant gets 404: it never learns the tenant exists.
  */
 export type RouteAuth = 'public' | 'operator' | 'tenant-admin';
+
+/**
+ * A DynamoDB action a route's function may perform, named as in IAM (`dynamodb:{action}`), on the table's ARN;
+ * `Query:gsi1` is `dynamodb:Query` on the index's ARN (`{table ARN}/index/gsi1`) instead. TransactWriteItems is no
+ * action of its own: each item in it is authorized as one (Put → PutItem, Update → UpdateItem, Delete → DeleteItem,
+ * ConditionCheck → ConditionCheckItem).
+ */
+export type DynamoDbAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'Query:gsi1'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'ConditionCheckItem'
+  | 'Scan'
+  | 'BatchWriteItem';
 
 export interface Route {
   /** Stable id: names the Lambda function and its log group. */
@@ -33,7 +48,18 @@ export interface Route {
   readonly auth: RouteAuth | Readonly<Partial<Record<HttpMethod, RouteAuth>>>;
   /** What the function may do in AWS, granted where the function is created. */
   readonly access: {
-    readonly table: 'none' | 'read' | 'write';
+    /**
+     * Exactly the DynamoDB actions the function sends (lib/api.ts grants these and nothing else), error paths
+     * included; test/http/route-actions.test.ts records what every route really sends and fails on any action
+     * missing here or listed but never sent. Shared reasons, so the lists read alike:
+     * - every `tenant-admin` route: GetItem + UpdateItem (authenticating a tenant API key reads it and records its
+     *   `last_used_at`, at most once an hour), also when the route only reads;
+     * - every admin change: PutItem (its audit entry, its events), and ConditionCheckItem when it is under a tenant
+     *   (the tenant must still exist when it commits);
+     * - every admin POST and PATCH: PutItem, UpdateItem and DeleteItem (an `Idempotency-Key` is claimed, completed
+     *   with the change and released when the request fails).
+     */
+    readonly dynamodb: readonly DynamoDbAction[];
     /** kms:Sign on the current signing key. */
     readonly sign: boolean;
     /** kms:GetPublicKey at cold start, to publish or verify with the public keys. */
@@ -54,7 +80,7 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/.well-known/openid-configuration',
     entry: 'lambdas/discovery/handler.ts',
     auth: 'public',
-    access: { table: 'read', sign: false, publicKeys: false },
+    access: { dynamodb: ['GetItem'], sign: false, publicKeys: false },
   },
   {
     id: 'jwks',
@@ -62,7 +88,7 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/.well-known/jwks.json',
     entry: 'lambdas/jwks/handler.ts',
     auth: 'public',
-    access: { table: 'read', sign: false, publicKeys: true },
+    access: { dynamodb: ['GetItem'], sign: false, publicKeys: true },
     discoveryField: 'jwks_uri',
   },
   {
@@ -71,7 +97,8 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/authorize',
     entry: 'lambdas/authorize/handler.ts',
     auth: 'public',
-    access: { table: 'write', sign: false, publicKeys: false },
+    // tenant, client, session, user; puts the code (SSO) or the interaction
+    access: { dynamodb: ['GetItem', 'PutItem'], sign: false, publicKeys: false },
     discoveryField: 'authorization_endpoint',
   },
   {
@@ -80,7 +107,14 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/token',
     entry: 'lambdas/token/handler.ts',
     auth: 'public',
-    access: { table: 'write', sign: true, publicKeys: true },
+    // one BatchGetItem (tenant, client, refresh token + family), the user, the CORS origin; redeeming the code is an
+    // UpdateItem, creating the family Puts; a rotation is Update + Put + ConditionCheck (the family is not revoked);
+    // a reused refresh token or a replayed code revokes the family (Update + event Put)
+    access: {
+      dynamodb: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
+      sign: true,
+      publicKeys: true,
+    },
     discoveryField: 'token_endpoint',
   },
   {
@@ -89,7 +123,8 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/userinfo',
     entry: 'lambdas/userinfo/handler.ts',
     auth: 'public',
-    access: { table: 'read', sign: false, publicKeys: true },
+    // tenant, CORS origin; family + client + user + revoked-token marker in one BatchGetItem
+    access: { dynamodb: ['GetItem', 'BatchGetItem'], sign: false, publicKeys: true },
     discoveryField: 'userinfo_endpoint',
   },
   {
@@ -98,7 +133,8 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/revoke',
     entry: 'lambdas/revoke/handler.ts',
     auth: 'public',
-    access: { table: 'write', sign: false, publicKeys: true },
+    // revoking a family is Update + event Put, an access token a Put of its marker + event Put
+    access: { dynamodb: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], sign: false, publicKeys: true },
     discoveryField: 'revocation_endpoint',
   },
   {
@@ -107,7 +143,7 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/introspect',
     entry: 'lambdas/introspect/handler.ts',
     auth: 'public',
-    access: { table: 'read', sign: false, publicKeys: true },
+    access: { dynamodb: ['GetItem', 'BatchGetItem'], sign: false, publicKeys: true },
     discoveryField: 'introspection_endpoint',
   },
   {
@@ -116,7 +152,8 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/end-session',
     entry: 'lambdas/end-session/handler.ts',
     auth: 'public',
-    access: { table: 'write', sign: false, publicKeys: true },
+    // ending the session is a transaction: Delete + event Put
+    access: { dynamodb: ['GetItem', 'PutItem', 'DeleteItem'], sign: false, publicKeys: true },
     discoveryField: 'end_session_endpoint',
   },
   // Hosted passkey pages
@@ -126,7 +163,7 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/login',
     entry: 'lambdas/login-page/handler.ts',
     auth: 'public',
-    access: { table: 'read', sign: false, publicKeys: false },
+    access: { dynamodb: ['GetItem'], sign: false, publicKeys: false },
   },
   {
     id: 'signup-page',
@@ -134,7 +171,7 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/signup',
     entry: 'lambdas/signup-page/handler.ts',
     auth: 'public',
-    access: { table: 'read', sign: false, publicKeys: false },
+    access: { dynamodb: ['GetItem'], sign: false, publicKeys: false },
   },
   {
     id: 'passkey-authentication-options',
@@ -142,7 +179,8 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/passkeys/authentication/options',
     entry: 'lambdas/passkey-authentication-options/handler.ts',
     auth: 'public',
-    access: { table: 'write', sign: false, publicKeys: false },
+    // an email lists the account's passkeys on GSI1; UpdateItem gives a tenant stored before decoy keys its key
+    access: { dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem'], sign: false, publicKeys: false },
   },
   {
     id: 'passkey-authentication-verify',
@@ -150,7 +188,8 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/passkeys/authentication/verify',
     entry: 'lambdas/passkey-authentication-verify/handler.ts',
     auth: 'public',
-    access: { table: 'write', sign: false, publicKeys: false },
+    // consumes the challenge and the interaction (DeleteItem), advances the counter, puts session + event and code
+    access: { dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], sign: false, publicKeys: false },
   },
   {
     id: 'passkey-registration-options',
@@ -158,7 +197,8 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/passkeys/registration/options',
     entry: 'lambdas/passkey-registration-options/handler.ts',
     auth: 'public',
-    access: { table: 'write', sign: false, publicKeys: false },
+    // UpdateItem: the first ceremony locks the tenant's RP ID
+    access: { dynamodb: ['GetItem', 'PutItem', 'UpdateItem'], sign: false, publicKeys: false },
   },
   {
     id: 'passkey-registration-verify',
@@ -166,7 +206,8 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/passkeys/registration/verify',
     entry: 'lambdas/passkey-registration-verify/handler.ts',
     auth: 'public',
-    access: { table: 'write', sign: false, publicKeys: false },
+    // consumes challenge and interaction; user, email claim, passkey, events, session and code are Puts
+    access: { dynamodb: ['GetItem', 'PutItem', 'DeleteItem'], sign: false, publicKeys: false },
   },
   // Admin API (docs/ADMIN-API.md): JSON only, problem details on error, idempotency keys on POST/PATCH.
   {
@@ -176,7 +217,12 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-tenants/handler.ts',
     stack: 'admin-api',
     auth: 'operator',
-    access: { table: 'write', sign: false, publicKeys: false },
+    // operator only (no key to read); lists on GSI1; creating checks the id's tombstone (ConditionCheckItem)
+    access: {
+      dynamodb: ['Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-tenant',
@@ -185,7 +231,12 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-tenant/handler.ts',
     stack: 'admin-api',
     auth: { GET: 'tenant-admin', PATCH: 'tenant-admin', DELETE: 'operator' },
-    access: { table: 'write', sign: false, publicKeys: false },
+    // DELETE purges the tenant: a filtered parallel Scan and BatchWriteItem deletes
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Scan', 'BatchWriteItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-api-keys',
@@ -194,7 +245,11 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-api-keys/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: {
+      dynamodb: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-api-key',
@@ -203,7 +258,8 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-api-key/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    // a DELETE: no Idempotency-Key, so no DeleteItem (revoking is an UpdateItem)
+    access: { dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'], sign: false, publicKeys: false },
   },
   {
     id: 'admin-clients',
@@ -212,7 +268,11 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-clients/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: {
+      dynamodb: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-client',
@@ -221,7 +281,11 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-client/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-client-secret',
@@ -230,7 +294,11 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-client-secret/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-users',
@@ -239,7 +307,11 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-users/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: {
+      dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-user',
@@ -248,7 +320,12 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-user/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    // PATCH (suspension) and DELETE end the user's sessions and families after the change: GSI1 queries, DeleteItem
+    access: {
+      dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-user-passkeys',
@@ -257,7 +334,7 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-user-passkeys/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: { dynamodb: ['GetItem', 'Query:gsi1', 'UpdateItem'], sign: false, publicKeys: false },
   },
   {
     id: 'admin-user-passkey',
@@ -266,7 +343,11 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-user-passkey/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-user-sessions',
@@ -275,7 +356,12 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-user-sessions/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    // DELETE: like admin-user's suspension, after marking the user
+    access: {
+      dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-roles',
@@ -284,7 +370,11 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-roles/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: {
+      dynamodb: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-role',
@@ -293,7 +383,11 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-role/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   // Webhooks and the event feed (docs/WEBHOOKS.md).
   {
@@ -303,7 +397,12 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-webhooks/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false, webhookSecrets: true },
+    access: {
+      dynamodb: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+      webhookSecrets: true,
+    },
   },
   {
     id: 'admin-webhook',
@@ -312,7 +411,11 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-webhook/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-webhook-secret',
@@ -321,7 +424,12 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-webhook-secret/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false, webhookSecrets: true },
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+      webhookSecrets: true,
+    },
   },
   {
     id: 'admin-webhook-test',
@@ -330,7 +438,11 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-webhook-test/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   {
     id: 'admin-webhook-deliveries',
@@ -339,7 +451,7 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-webhook-deliveries/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: { dynamodb: ['GetItem', 'Query', 'UpdateItem'], sign: false, publicKeys: false },
   },
   {
     id: 'admin-webhook-replay',
@@ -348,7 +460,12 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-webhook-replay/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false, webhookQueue: true },
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+      webhookQueue: true,
+    },
   },
   {
     id: 'admin-webhook-bulk-replay',
@@ -357,7 +474,12 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-webhook-bulk-replay/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false, webhookQueue: true },
+    access: {
+      dynamodb: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+      webhookQueue: true,
+    },
   },
   {
     id: 'admin-events',
@@ -366,7 +488,7 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-events/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: { dynamodb: ['GetItem', 'Query', 'UpdateItem'], sign: false, publicKeys: false },
   },
   {
     id: 'admin-audit-log',
@@ -375,7 +497,7 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-audit-log/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { table: 'write', sign: false, publicKeys: false },
+    access: { dynamodb: ['GetItem', 'Query', 'UpdateItem'], sign: false, publicKeys: false },
   },
   {
     id: 'admin-platform-audit-log',
@@ -384,7 +506,8 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-audit-log/handler.ts',
     stack: 'admin-api',
     auth: 'operator',
-    access: { table: 'read', sign: false, publicKeys: false },
+    // operator only: no key to read or touch
+    access: { dynamodb: ['Query'], sign: false, publicKeys: false },
   },
   {
     id: 'admin-openapi',
@@ -393,7 +516,7 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-openapi/handler.ts',
     stack: 'admin-api',
     auth: 'public',
-    access: { table: 'none', sign: false, publicKeys: false },
+    access: { dynamodb: [], sign: false, publicKeys: false },
   },
 ];
 

@@ -1,9 +1,11 @@
-import { type CfnElement, Duration, Names, NestedStack, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { authOf, type Route } from '../lambdas/routes.ts';
+import { TABLE_SCHEMA } from '../lambdas/core/store/schema.ts';
+import { authOf, type DynamoDbAction, type Route } from '../lambdas/routes.ts';
 import { KeywayFunction } from './keyway-function.ts';
 import { ProblemResponses } from './problem-responses.ts';
 import type { TokenSigning } from './signing-keys.ts';
@@ -201,7 +203,7 @@ export class Api extends Construct {
       // kms:Sign or kms:Decrypt) instead of ever falling back to a local key.
       ...props.signingKeys.environment,
     };
-    if (access.table !== 'none') environment.TABLE_NAME = props.table.tableName;
+    if (access.dynamodb.length > 0) environment.TABLE_NAME = props.table.tableName;
     if (props.baseUrl) environment.BASE_URL = props.baseUrl;
     if (isManagementRoute(route)) environment.KEYWAY_ADMIN_KEY_SHA256 = props.adminKeySha256;
     if (access.webhookSecrets) Object.assign(environment, props.webhooks.secretsEnvironment);
@@ -216,8 +218,7 @@ export class Api extends Construct {
       environment,
     });
 
-    if (access.table === 'read') props.table.grantReadData(fn.role);
-    if (access.table === 'write') props.table.grantReadWriteData(fn.role);
+    grantTableActions(fn.role, props.table, access.dynamodb);
     if (access.sign) props.signingKeys.grantSign(fn.role);
     // The KMS signer fetches the current and published public keys at cold start, signing or not
     // (the envelope signer has them in its environment and needs no grant).
@@ -226,25 +227,26 @@ export class Api extends Construct {
     if (access.webhookSecrets) props.webhooks.grantSecrets(fn.role);
     if (access.webhookQueue) props.webhooks.grantEnqueue(fn.role);
 
-    if (access.table !== 'none') {
-      Validations.of(fn.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${tableArnInPolicy(fn, props.table)}>/index/*]`,
-        reason: 'Queries on the table GSI (gsi1); the wildcard is the index path of this one table, not other tables.',
-      });
-    }
     return fn;
   }
 }
 
 /**
- * How the table's ARN appears in a role policy where cdk-nag reads it: `{LogicalId}.Arn` in the table's own stack, the
- * parameter CDK passes it in as (`referenceto{uniqueId}Arn`) in a nested stack.
+ * Exactly the route table's DynamoDB actions (lambdas/routes.ts, `access.dynamodb`): each on the table's ARN, except
+ * `Query:gsi1`, which is dynamodb:Query on the index's ARN. No wildcard action or resource: a function that needs
+ * another action fails with AccessDenied in AWS, and test/http/route-actions.test.ts fails first.
  */
-function tableArnInPolicy(fn: Construct, table: dynamodb.Table): string {
-  const cfnTable = table.node.defaultChild as CfnElement;
-  return Stack.of(fn) === Stack.of(table)
-    ? `${Stack.of(table).getLogicalId(cfnTable)}.Arn`
-    : `referenceto${Names.uniqueId(cfnTable)}Arn`;
+function grantTableActions(role: iam.IRole, table: dynamodb.ITable, actions: readonly DynamoDbAction[]): void {
+  const onTable = actions.filter((a) => a !== 'Query:gsi1').map((a) => `dynamodb:${a}`);
+  if (onTable.length > 0)
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: onTable, resources: [table.tableArn] }));
+  if (actions.includes('Query:gsi1'))
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${table.tableArn}/index/${TABLE_SCHEMA.gsi1.name}`],
+      }),
+    );
 }
 
 function pascalCase(name: string): string {

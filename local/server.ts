@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,13 @@ interface CompiledRoute {
   readonly segments: readonly string[];
   readonly staticCount: number;
 }
+
+/**
+ * The id of the route whose handler is running, for everything that handler does (awaits included): tests attribute
+ * each DynamoDB call to its route with it (test/http/route-actions.test.ts). Undefined outside a handler, e.g. in
+ * the local webhook dispatcher's poller.
+ */
+export const currentRoute = new AsyncLocalStorage<string>();
 
 /** Extra requests the local server answers itself (the demo relying party); returns false to fall through. */
 export type LocalExtra = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -195,7 +203,8 @@ export async function startHttpServer(options: {
       const body = await readBody(req);
       const event = toProxyEvent(req, url, match.route, match.params, body);
       const handler = handlers.get(match.route.id)!;
-      const result = await handler(event, lambdaContext(match.route, event.requestContext.requestId), () => undefined);
+      const context = lambdaContext(match.route, event.requestContext.requestId);
+      const result = await currentRoute.run(match.route.id, () => handler(event, context, () => undefined));
       if (!result) throw new Error(`${match.route.id} returned nothing`);
       send(res, result);
     } catch (error) {

@@ -43,7 +43,7 @@ interface BundledFunction {
 function routeClients(access: Route['access']): string[] {
   return [
     ...new Set([
-      ...(access.table !== 'none' ? TABLE_CLIENTS : []),
+      ...(access.dynamodb.length > 0 ? TABLE_CLIENTS : []),
       ...(access.sign || access.publicKeys || access.webhookSecrets ? KMS_CLIENTS : []),
       ...(access.webhookQueue ? SQS_CLIENTS : []),
     ]),
