@@ -40,17 +40,31 @@ const CustomDomain = z.strictObject({
 });
 export type CustomDomainConfig = z.infer<typeof CustomDomain>;
 
-const Waf = z.strictObject({
-  enabled: z.boolean().default(true),
-  /** Requests one IP may send in `windowSeconds` before WAF answers 429. */
-  limitPerIp: z.number().int().min(10).default(3000),
-  windowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]).default(300),
-  /**
-   * Route ids exempt from the per-IP rule: back-channel endpoints that relying-party servers call from a few
-   * IPs at high volume. They stay bounded by client authentication and the tenant's usage plan.
-   */
-  exemptRouteIds: z.array(z.string()).default([]),
-});
+const Waf = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Requests one IP may send in `windowSeconds` before WAF answers 429 (every route but the back channel). */
+    limitPerIp: z.number().int().min(10).default(3000),
+    windowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]).default(300),
+    /**
+     * Back-channel routes (ids in lambdas/routes.ts) that relying-party servers call from a few IPs at high volume:
+     * counted by a per-IP rule of their own with `backChannelLimitPerIp`, never exempt. An unknown id is an error.
+     */
+    backChannelRouteIds: z.array(z.string()).default(['token', 'revoke', 'introspect']),
+    /** @default 10 × limitPerIp */
+    backChannelLimitPerIp: z.number().int().min(10).optional(),
+    /** Replaced by backChannelRouteIds; refused with that message rather than silently ignored. */
+    exemptRouteIds: z.unknown().optional(),
+  })
+  .superRefine((waf, ctx) => {
+    if (waf.exemptRouteIds !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exemptRouteIds'],
+        message:
+          'waf.exemptRouteIds is gone: list those routes in waf.backChannelRouteIds, which gives them their own per-IP limit (waf.backChannelLimitPerIp) instead of none',
+      });
+  });
 export type WafConfig = z.infer<typeof Waf>;
 
 const Generation = z.string().regex(/^[a-z0-9-]{1,32}$/);
@@ -115,7 +129,12 @@ export const KeywayConfigSchema = z.strictObject({
   regions: z.record(z.string().regex(/^[a-z0-9]{1,8}$/), z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/)),
   signing: Signing,
   plans: z.record(z.enum(PLANS), Plan),
-  waf: Waf.default({ enabled: true, limitPerIp: 3000, windowSeconds: 300, exemptRouteIds: [] }),
+  waf: Waf.default({
+    enabled: true,
+    limitPerIp: 3000,
+    windowSeconds: 300,
+    backChannelRouteIds: ['token', 'revoke', 'introspect'],
+  }),
   /** Region label → custom domain; regions without an entry are served on the execute-api domain. */
   customDomains: z.record(z.string(), CustomDomain).default({}),
   /** Hex SHA-256 of the platform operator key; empty means the admin API refuses everyone. */

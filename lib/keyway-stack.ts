@@ -77,7 +77,8 @@ export class KeywayStack extends Stack {
         routes,
         limitPerIp: config.waf.limitPerIp,
         windowSeconds: config.waf.windowSeconds,
-        exemptRouteIds: config.waf.exemptRouteIds,
+        backChannelRouteIds: config.waf.backChannelRouteIds,
+        backChannelLimitPerIp: config.waf.backChannelLimitPerIp ?? config.waf.limitPerIp * 10,
       });
     } else {
       Validations.of(api.stage).acknowledge({

@@ -11,35 +11,43 @@ export interface WafProps {
   /** @default 300 */
   readonly windowSeconds?: number;
   /**
-   * Route ids the per-IP rule does not count: back-channel endpoints (token, revoke, introspect) that relying-party
-   * servers call from a handful of IPs at high volume; they remain limited per tenant by the usage plans.
-   * @default - every route is counted
+   * Back-channel route ids (token, revoke, introspect): relying-party servers call them from a handful of IPs at high
+   * volume, so they get a per-IP rule of their own with `backChannelLimitPerIp` instead of sharing `limitPerIp`.
+   * An id that names no route (or a route without a fixed path suffix) fails synthesis.
+   * @default - none: every route shares the one rule
    */
-  readonly exemptRouteIds?: readonly string[];
+  readonly backChannelRouteIds?: readonly string[];
+  /** @default 10 × limitPerIp */
+  readonly backChannelLimitPerIp?: number;
 }
 
 /** Per-route path suffix after the tenant segment, e.g. `/token`, for an exact "ends with" match. */
-function exemptSuffix(route: Route): string {
+function pathSuffix(route: Route): string {
   const suffix = route.path.replace(/^\/\{tenantId\}/, '');
   if (!suffix || suffix.includes('{'))
-    throw new Error(`waf.exemptRouteIds: route "${route.id}" has no fixed path suffix`);
+    throw new Error(`waf.backChannelRouteIds: route "${route.id}" has no fixed path suffix`);
   return suffix;
 }
 
 /**
- * A regional WAF web ACL on the API stage with one rate-based rule per client IP, answering 429 with a JSON body
- * once an IP exceeds the limit (front-channel abuse: scripted sign-in attempts, enumeration).
+ * A regional WAF web ACL on the API stage with rate-based rules per client IP, answering 429 with a JSON body once an
+ * IP exceeds its limit: one for the back-channel routes (a high limit: relying parties' servers), one for every
+ * other route (front-channel abuse: scripted sign-in attempts, enumeration, made-up tenants). No route is exempt.
  */
 export class Waf extends Construct {
   readonly webAcl: wafv2.CfnWebACL;
 
   constructor(scope: Construct, id: string, props: WafProps) {
     super(scope, id);
-    const exempt = (props.exemptRouteIds ?? []).map((routeId) => {
-      const route = props.routes.find((r) => r.id === routeId);
-      return route ? exemptSuffix(route) : undefined;
-    });
-    const suffixes = [...new Set(exempt.filter((s): s is string => s !== undefined))];
+    const suffixes = [
+      ...new Set(
+        (props.backChannelRouteIds ?? []).map((routeId) => {
+          const route = props.routes.find((r) => r.id === routeId);
+          if (!route) throw new Error(`waf.backChannelRouteIds: "${routeId}" is not a route id of lambdas/routes.ts`);
+          return pathSuffix(route);
+        }),
+      ),
+    ];
     const pathEndsWith = (suffix: string): wafv2.CfnWebACL.StatementProperty => ({
       byteMatchStatement: {
         fieldToMatch: { uriPath: {} },
@@ -48,7 +56,7 @@ export class Waf extends Construct {
         textTransformations: [{ priority: 0, type: 'LOWERCASE' }],
       },
     });
-    const exemptStatement: wafv2.CfnWebACL.StatementProperty | undefined =
+    const backChannel: wafv2.CfnWebACL.StatementProperty | undefined =
       suffixes.length === 0
         ? undefined
         : suffixes.length === 1
@@ -59,6 +67,35 @@ export class Waf extends Construct {
       cloudWatchMetricsEnabled: true,
       metricName: name,
       sampledRequestsEnabled: true,
+    });
+
+    const windowSeconds = props.windowSeconds ?? 300;
+    const rateRule = (
+      name: string,
+      priority: number,
+      limit: number,
+      scopeDown: wafv2.CfnWebACL.StatementProperty | undefined,
+    ): wafv2.CfnWebACL.RuleProperty => ({
+      name,
+      priority,
+      statement: {
+        rateBasedStatement: {
+          limit,
+          aggregateKeyType: 'IP',
+          evaluationWindowSec: windowSeconds,
+          ...(scopeDown ? { scopeDownStatement: scopeDown } : {}),
+        },
+      },
+      action: {
+        block: {
+          customResponse: {
+            responseCode: 429,
+            customResponseBodyKey: 'rate-limited',
+            responseHeaders: [{ name: 'Retry-After', value: String(windowSeconds) }],
+          },
+        },
+      },
+      visibilityConfig: metric(`keyway-${name}`),
     });
 
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
@@ -80,28 +117,17 @@ export class Waf extends Construct {
         },
       },
       rules: [
-        {
-          name: 'rate-limit-per-ip',
-          priority: 0,
-          statement: {
-            rateBasedStatement: {
-              limit: props.limitPerIp,
-              aggregateKeyType: 'IP',
-              evaluationWindowSec: props.windowSeconds ?? 300,
-              ...(exemptStatement ? { scopeDownStatement: { notStatement: { statement: exemptStatement } } } : {}),
-            },
-          },
-          action: {
-            block: {
-              customResponse: {
-                responseCode: 429,
-                customResponseBodyKey: 'rate-limited',
-                responseHeaders: [{ name: 'Retry-After', value: String(props.windowSeconds ?? 300) }],
-              },
-            },
-          },
-          visibilityConfig: metric('keyway-rate-limit-per-ip'),
-        },
+        rateRule('rate-limit-per-ip', 0, props.limitPerIp, backChannel && { notStatement: { statement: backChannel } }),
+        ...(backChannel
+          ? [
+              rateRule(
+                'rate-limit-per-ip-back-channel',
+                1,
+                props.backChannelLimitPerIp ?? props.limitPerIp * 10,
+                backChannel,
+              ),
+            ]
+          : []),
       ],
     });
 

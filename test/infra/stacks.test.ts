@@ -378,22 +378,46 @@ describe('edge', () => {
     }
   });
 
-  it('puts a regional WAF web ACL with a per-IP rate-based rule on the stage, exempting back-channel routes', () => {
+  it('puts a regional WAF web ACL on the stage: a per-IP rule for every route, the back channel with its own higher limit', () => {
+    const backChannel = (CDK_CONTEXT.waf as { backChannelRouteIds: string[] }).backChannelRouteIds;
+    expect(backChannel).toEqual(['token', 'revoke', 'introspect']);
     template.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'REGIONAL',
       Rules: [
         Match.objectLike({
+          Name: 'rate-limit-per-ip',
           Statement: {
             RateBasedStatement: Match.objectLike({
               AggregateKeyType: 'IP',
               Limit: 3000,
-              ScopeDownStatement: Match.anyValue(),
+              ScopeDownStatement: { NotStatement: Match.anyValue() },
+            }),
+          },
+          Action: { Block: { CustomResponse: Match.objectLike({ ResponseCode: 429 }) } },
+        }),
+        Match.objectLike({
+          Name: 'rate-limit-per-ip-back-channel',
+          Statement: {
+            RateBasedStatement: Match.objectLike({
+              AggregateKeyType: 'IP',
+              Limit: 30000,
+              ScopeDownStatement: { OrStatement: Match.anyValue() },
             }),
           },
           Action: { Block: { CustomResponse: Match.objectLike({ ResponseCode: 429 }) } },
         }),
       ],
     });
+    // The two scope-downs are complements of one match: every request is counted by exactly one rule.
+    const [webAcl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+    const [front, back] = webAcl!.Properties.Rules as {
+      Statement: { RateBasedStatement: { ScopeDownStatement: Record<string, unknown> } };
+    }[];
+    expect(front!.Statement.RateBasedStatement.ScopeDownStatement).toEqual({
+      NotStatement: { Statement: back!.Statement.RateBasedStatement.ScopeDownStatement },
+    });
+    const suffixes = JSON.stringify(back!.Statement.RateBasedStatement.ScopeDownStatement);
+    for (const path of ['/token', '/revoke', '/introspect']) expect(suffixes).toContain(`"SearchString":"${path}"`);
     template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
     const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
     const body = JSON.parse(acl!.Properties.CustomResponseBodies['rate-limited'].Content);
@@ -476,6 +500,11 @@ describe('options from context', () => {
 
   it('leaves WAF out when waf.enabled is false', () => {
     t.resourceCountIs('AWS::WAFv2::WebACL', 0);
+  });
+
+  it('refuses a back-channel route id that names no route, and the retired exemptRouteIds, instead of dropping them', () => {
+    expect(() => synthesize({ waf: { backChannelRouteIds: ['tokn'] } })).toThrow(/"tokn" is not a route id/);
+    expect(() => synthesize({ waf: { exemptRouteIds: ['token'] } })).toThrow(/backChannelRouteIds/);
   });
 
   it('gives the operator key hash from context to management routes (in the admin API nested stack)', () => {
