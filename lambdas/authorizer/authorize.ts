@@ -9,6 +9,46 @@ export interface TenantKey {
 
 export type FindTenantKey = (tenantId: string) => Promise<TenantKey | undefined>;
 
+/**
+ * Tenant ids that were not found, remembered by a warm authorizer for a short while. API Gateway caches answers per
+ * request path, so a flood of made-up paths (a new tenant id each, or a real-looking id on many paths) misses its
+ * cache every time; this keeps each made-up id to one table read per container per `ttlMs` instead of one per
+ * request. Bounded (oldest forgotten first), and short, so a tenant created a moment ago is found soon. A made-up id
+ * is never charged to a real tenant's plan: it gets no usage key at all.
+ */
+export class UnknownTenants {
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly options: { ttlMs: number; maxEntries: number } = { ttlMs: 60_000, maxEntries: 10_000 },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  has(tenantId: string): boolean {
+    const until = this.seen.get(tenantId);
+    if (until === undefined) return false;
+    if (until > this.now()) return true;
+    this.seen.delete(tenantId);
+    return false;
+  }
+
+  add(tenantId: string): void {
+    this.seen.delete(tenantId);
+    this.seen.set(tenantId, this.now() + this.options.ttlMs);
+    if (this.seen.size > this.options.maxEntries) this.seen.delete(this.seen.keys().next().value as string);
+  }
+}
+
+/** A FindTenantKey that answers "unknown" from `unknown` without reading, and remembers misses there. */
+export function rememberingMisses(find: FindTenantKey, unknown: UnknownTenants): FindTenantKey {
+  return async (tenantId) => {
+    if (unknown.has(tenantId)) return undefined;
+    const found = await find(tenantId);
+    if (!found) unknown.add(tenantId);
+    return found;
+  };
+}
+
 /** Thrown while a new tenant's API key is still being provisioned; API Gateway answers 503 and does not cache it. */
 export class TenantKeyNotProvisioned extends Error {
   constructor(tenantId: string) {

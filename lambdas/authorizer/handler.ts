@@ -2,7 +2,13 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { logger } from '../core/logger.ts';
 import { keys } from '../core/store/keys.ts';
-import { authorizeTenant, type FindTenantKey, TenantKeyNotProvisioned } from './authorize.ts';
+import {
+  authorizeTenant,
+  type FindTenantKey,
+  rememberingMisses,
+  TenantKeyNotProvisioned,
+  UnknownTenants,
+} from './authorize.ts';
 
 const tableName = process.env.TABLE_NAME;
 if (!tableName) throw new Error('Missing required environment variable TABLE_NAME');
@@ -23,9 +29,13 @@ export const findTenantKey: FindTenantKey = async (tenantId) => {
   return { plan: out.Item.plan?.S ?? 'unknown', apiKeyValue: out.Item.apiKeyValue?.S };
 };
 
+/** Made-up tenant ids, remembered for a minute by this container (see UnknownTenants). */
+export const unknownTenants = new UnknownTenants();
+const findKnownTenantKey = rememberingMisses(findTenantKey, unknownTenants);
+
 export async function handler(event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> {
   try {
-    return await authorizeTenant(event, findTenantKey);
+    return await authorizeTenant(event, findKnownTenantKey);
   } catch (error) {
     if (error instanceof TenantKeyNotProvisioned)
       logger.warn('tenant API key not provisioned yet', { path: event.path });

@@ -2,7 +2,7 @@ import { DynamoDBClient, GetItemCommand, ProvisionedThroughputExceededException 
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { authorizeTenant, TenantKeyNotProvisioned } from '../../lambdas/authorizer/authorize.ts';
+import { authorizeTenant, TenantKeyNotProvisioned, UnknownTenants } from '../../lambdas/authorizer/authorize.ts';
 
 /**
  * The tenant authorizer (lambdas/authorizer): it never authenticates anyone; it maps the tenant segment of the
@@ -130,6 +130,27 @@ describe('tenant authorizer: unknown, reserved and malformed tenant ids', () => 
     expect(decision(result, `${STAGE_ARN}/POST/nobody/token`)).toBe('Deny');
     expect(decision(result, `${STAGE_ARN}/GET/nobody/.well-known/jwks.json`)).toBe('Deny');
     expect(ddb.commandCalls(GetItemCommand)).toHaveLength(1);
+  });
+
+  it('remembers a tenant id that does not exist for a minute: a flood of made-up paths costs one read per container', async () => {
+    ddb.on(GetItemCommand).resolves({});
+    for (const rest of ['/token', '/authorize', '/userinfo', '/.well-known/jwks.json'])
+      expect((await handler(event('made-up-tenant', 'POST', rest))).policyDocument.Statement[0]!.Effect).toBe('Deny');
+    expect(ddb.commandCalls(GetItemCommand)).toHaveLength(1);
+  });
+
+  it('forgets an unknown tenant after its time, so a tenant created meanwhile is found', () => {
+    let now = 0;
+    const unknown = new UnknownTenants({ ttlMs: 60_000, maxEntries: 2 }, () => now);
+    unknown.add('soon-created');
+    expect(unknown.has('soon-created')).toBe(true);
+    now = 60_001;
+    expect(unknown.has('soon-created')).toBe(false);
+    // Bounded: the oldest entry goes first.
+    unknown.add('a1');
+    unknown.add('a2');
+    unknown.add('a3');
+    expect([unknown.has('a1'), unknown.has('a2'), unknown.has('a3')]).toEqual([false, true, true]);
   });
 
   it.each([
