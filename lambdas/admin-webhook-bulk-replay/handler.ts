@@ -19,7 +19,8 @@ const MAX_BULK_REPLAY = 500;
 async function replayFailed({ req, store, nowMs }: AdminContext) {
   const { webhook } = await requireWebhook(req, store);
   const input = parseInput(BulkReplay, jsonBody(req, '{ "since", "until"? }'));
-  const since = Date.parse(input.since);
+  // Nothing is older than 1970 (event ids start there); the log keeps 30 days anyway.
+  const since = Math.max(0, Date.parse(input.since));
   const until = input.until !== undefined ? Date.parse(input.until) : nowMs;
   if (!(since < until)) throw new InvalidRequest('since must be before until.');
   if (!webhook.enabled) throw new Conflict('The webhook is disabled; enable it (PATCH enabled: true) to replay.');

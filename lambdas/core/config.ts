@@ -66,6 +66,9 @@ export function parseRetrySchedule(value: string): number[] {
   });
   if (waits.length > 20) throw new ConfigError('WEBHOOK_RETRY_SCHEDULE: at most 20 attempts');
   if (waits[0] !== 0) throw new ConfigError('WEBHOOK_RETRY_SCHEDULE: the first attempt is immediate, start with 0s');
+  // A retry is enqueued just before its attempt is recorded; a wait of 0 could deliver it in between (as stale).
+  if (waits.slice(1).some((w) => w === 0))
+    throw new ConfigError('WEBHOOK_RETRY_SCHEDULE: every wait after the first must be longer than 0');
   return waits;
 }
 

@@ -155,7 +155,7 @@ describe('authorization_code grant', () => {
     const replay = await tokenRequest(
       keyway,
       ctx.tenantId,
-      { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: 'x'.repeat(43) },
+      { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier },
       { Authorization: basicAuth(ctx.client) },
     );
     expect(replay.body).toMatchObject({ error: 'invalid_grant' });
@@ -225,6 +225,18 @@ describe('authorization_code grant', () => {
     const real = await redeem(keyway, ctx, code, verifier);
     expect(real.res.status).toBe(200);
     expect(real.body.access_token).toBeDefined();
+  });
+
+  it('RFC 6749 §4.1.2, RFC 7636 §4.6: a used code re-presented without its verifier revokes nothing', async () => {
+    const { code, verifier } = await getCode(keyway, ctx, user.cookie);
+    const real = await redeem(keyway, ctx, code, verifier);
+    expect(real.res.status).toBe(200);
+    const guess = await redeem(keyway, ctx, code, 'g'.repeat(43));
+    expect(guess.body.error).toBe('invalid_grant');
+    const userinfo = await fetch(`${keyway.url}/${ctx.tenantId}/userinfo`, {
+      headers: { Authorization: `Bearer ${real.body.access_token}` },
+    });
+    expect(userinfo.status).toBe(200);
   });
 
   it('RFC 6749 §4.1.2: only the client the code was issued to replays it; another client presenting it revokes nothing', async () => {

@@ -168,6 +168,41 @@ describe('the dispatcher', () => {
     expect(feed.events.filter((e) => e.type === 'webhook.disabled')).toHaveLength(1);
   });
 
+  it('a failed replay only adds its attempt: a retry scheduled meanwhile still runs', async () => {
+    await subscription();
+    outcomes = [fail(500)];
+    await handleMessage(event(), deps);
+    const retry = queue.sent.pop()!.message as Extract<DispatchMessage, { kind: 'attempt' }>;
+    outcomes = [fail(503)]; // the replay fails too
+    await handleMessage({ ...retry, replay: true, notBefore: clock.now() }, deps);
+    const mid = await store.webhooks.findDelivery('acme', retry.webhookId, retry.deliveryId);
+    expect(mid).toMatchObject({ status: 'pending', nextAttemptAt: retry.notBefore });
+    clock.advance(6);
+    outcomes = [{ status: 200, latencyMs: 2 }];
+    await handleMessage(retry, deps); // the scheduled retry is not stale
+    const done = await store.webhooks.findDelivery('acme', retry.webhookId, retry.deliveryId);
+    expect(done!.attempts.map((a) => a.status)).toEqual([500, 503, 200]);
+    expect(done!.status).toBe('delivered');
+  });
+
+  it('a dead-letter queue that fails leaves the delivery to be dead-lettered on the next receive', async () => {
+    await subscription();
+    deps = { ...deps, config: { retryScheduleMs: [0], urlPolicy: 'aws' } };
+    const failing: MessageQueue = {
+      send: queue.send.bind(queue),
+      deadLetter: async () => {
+        throw new Error('SQS unavailable');
+      },
+    };
+    const message = event();
+    outcomes = [fail(500)];
+    await expect(handleMessage(message, { ...deps, queue: failing })).rejects.toThrow('SQS unavailable');
+    // The queue delivers the event again: this time the dead letter is written and the delivery is failed.
+    outcomes = [fail(500)];
+    await handleMessage(message, deps);
+    expect(queue.dead).toHaveLength(1);
+  });
+
   it('a success ends the failing streak', async () => {
     const hook = await subscription({ failingSince: Math.floor(clock.now() / 1000) - 3600 });
     await handleMessage(event(), deps);
@@ -201,5 +236,16 @@ describe('queue bodies', () => {
     expect(parseQueueBody('{"kind":"attempt","tenantId":"a"}')).toMatchObject({ kind: 'attempt' });
     expect(parseQueueBody('not json')).toBeUndefined();
     expect(parseQueueBody(JSON.stringify({ detail: { eventName: 'MODIFY', dynamodb: {} } }))).toBeUndefined();
+  });
+});
+
+describe('WEBHOOK_RETRY_SCHEDULE', () => {
+  it('parses units, and refuses a first attempt that waits or a later wait of 0 (a retry must not beat its record)', async () => {
+    const { parseRetrySchedule, ConfigError } = await import('../../lambdas/core/config.ts');
+    expect(parseRetrySchedule('0s,500ms,5m,2h')).toEqual([0, 500, 300_000, 7_200_000]);
+    expect(() => parseRetrySchedule('5s,5s')).toThrow(ConfigError);
+    expect(() => parseRetrySchedule('0s,0s')).toThrow(ConfigError);
+    expect(() => parseRetrySchedule('0s,soon')).toThrow(ConfigError);
+    expect(() => parseRetrySchedule('0s,25h')).toThrow(ConfigError);
   });
 });

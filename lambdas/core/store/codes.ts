@@ -24,7 +24,7 @@ export interface AuthorizationCode {
 
 export type RedeemResult =
   | { readonly status: 'redeemed'; readonly code: AuthorizationCode }
-  /** Its own client presented it again: a replay (RFC 6749 §4.1.2). */
+  /** Its own client presented it again, with the same redirect URI and PKCE proof: a replay (RFC 6749 §4.1.2). */
   | { readonly status: 'replayed'; readonly code: AuthorizationCode }
   | { readonly status: 'unknown' | 'other-client' | 'redirect-mismatch' | 'pkce-mismatch' };
 
@@ -99,10 +99,12 @@ export class CodeRepository {
       if (!this.table.isLive(old)) return { status: 'unknown' };
       const code = strip<AuthorizationCode>(old);
       if (code.clientId !== proof.clientId) return { status: 'other-client' };
-      if (old.consumedAt !== undefined) return { status: 'replayed', code };
-      if (code.expiresAt <= now) return { status: 'unknown' };
       if (code.redirectUri !== proof.redirectUri) return { status: 'redirect-mismatch' };
-      return { status: 'pkce-mismatch' };
+      // A replay must prove what the first redemption proved: a public client's used code, seen by someone without
+      // its verifier, must not be enough to revoke the user's tokens.
+      if (code.codeChallenge !== proof.codeChallenge) return { status: 'pkce-mismatch' };
+      if (old.consumedAt !== undefined) return { status: 'replayed', code };
+      return { status: 'unknown' }; // expired
     }
   }
 }

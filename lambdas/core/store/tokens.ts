@@ -39,7 +39,7 @@ export interface RefreshToken {
  * `grace`: a just-rotated token, re-presented inside the window, got the one successor the window allows;
  * `grace-spent`: that successor was already issued (a third tab, a retry storm) — refused, nothing revoked.
  */
-export type RotateResult = 'rotated' | 'grace' | 'grace-spent' | 'reused' | 'revoked';
+export type RotateResult = 'rotated' | 'grace' | 'grace-spent' | 'reused' | 'revoked' | 'expired';
 
 const CODE_REPLAYED = 'authorization code replayed';
 
@@ -183,6 +183,7 @@ export class TokenRepository {
               Key: oldKey,
               UpdateExpression: 'SET #state = :rotated, rotatedAt = :now, rotatedAtMs = :nowMs',
               ConditionExpression: '#state = :active AND #ttl > :now',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               ExpressionAttributeNames: { '#state': 'state', '#ttl': 'ttl' },
               ExpressionAttributeValues: {
                 ':rotated': 'rotated',
@@ -200,6 +201,8 @@ export class TokenRepository {
     } catch (error) {
       if (!isTransactionConditionFailed(error)) throw error;
       if (reasonFailed(error, 2)) return 'revoked';
+      // Still active: it failed on its expiry (a request in its last second), not because it was used before.
+      if (cancelledItem(error, 0)?.state === 'active') return 'expired';
     }
     if (graceSeconds <= 0) return 'reused';
     // The old token was already rotated: inside the grace window one more successor is issued (two tabs, a retry).

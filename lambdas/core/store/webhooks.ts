@@ -215,27 +215,27 @@ export class WebhookRepository {
     return this.table.isLive(out.Item) ? toDelivery(out.Item) : undefined;
   }
 
-  /** Appends an attempt and moves the delivery to its next state. */
+  /** Appends an attempt and moves the delivery to its next state (`next` undefined: the state stays as it is). */
   async recordAttempt(
     delivery: Delivery,
     attempt: DeliveryAttempt,
-    next: { status: DeliveryStatus; nextAttemptAt?: number | undefined },
+    next: { status: DeliveryStatus; nextAttemptAt?: number | undefined } | undefined,
     nowMs: number,
   ): Promise<void> {
+    const state = next ? `, #status = :status${next.nextAttemptAt !== undefined ? ', nextAttemptAt = :next' : ''}` : '';
+    const remove = next && next.nextAttemptAt === undefined ? ' REMOVE nextAttemptAt' : '';
     await this.table.doc.send(
       new UpdateCommand({
         TableName: this.table.name,
         Key: keys.delivery(delivery.tenantId, delivery.webhookId, delivery.deliveryId),
-        UpdateExpression: `SET attempts = list_append(attempts, :attempt), #status = :status, updatedAt = :now${
-          next.nextAttemptAt !== undefined ? ', nextAttemptAt = :next' : ' REMOVE nextAttemptAt'
-        }`,
+        UpdateExpression: `SET attempts = list_append(attempts, :attempt), updatedAt = :now${state}${remove}`,
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#status': 'status' },
+        ...(next ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
         ExpressionAttributeValues: {
           ':attempt': [attempt],
-          ':status': next.status,
           ':now': nowMs,
-          ...(next.nextAttemptAt !== undefined ? { ':next': next.nextAttemptAt } : {}),
+          ...(next ? { ':status': next.status } : {}),
+          ...(next?.nextAttemptAt !== undefined ? { ':next': next.nextAttemptAt } : {}),
         },
       }),
     );

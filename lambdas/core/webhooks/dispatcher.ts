@@ -188,31 +188,27 @@ async function attempt(delivery: Delivery, webhook: Webhook, deps: DispatcherDep
     // the other order could leave a pending delivery with no message to carry it on.
     await queue.send(message, Math.min(MAX_QUEUE_DELAY_SECONDS, Math.ceil(waitMs / 1000)));
     await store.webhooks.recordAttempt(delivery, record, { status: 'pending', nextAttemptAt: notBefore }, nowMs);
-  } else if (options.replay && delivery.status === 'pending' && delivery.nextAttemptAt !== undefined) {
-    // A replay of a delivery whose retries are still scheduled: its failure leaves the schedule as it was.
-    await store.webhooks.recordAttempt(
-      delivery,
-      record,
-      { status: 'pending', nextAttemptAt: delivery.nextAttemptAt },
-      nowMs,
-    );
+  } else if (options.replay) {
+    // A failed replay only adds its attempt: the delivery's state and any scheduled retry (which may have moved on
+    // while this attempt ran) stay exactly as they are.
+    await store.webhooks.recordAttempt(delivery, record, undefined, nowMs);
   } else {
+    // Dead-lettered before it is recorded as failed: a failure in between repeats this step (the message comes
+    // back), whereas the other order could leave a failed delivery that no dead-letter message ever reports.
+    // Marked as a replay: redriving it from the dead-letter queue (after fixing the receiver) attempts it again.
+    await queue.deadLetter(
+      {
+        kind: 'attempt',
+        tenantId: delivery.tenantId,
+        webhookId: delivery.webhookId,
+        deliveryId: delivery.deliveryId,
+        notBefore: nowMs,
+        replay: true,
+        onlyIfFailed: true,
+      },
+      `${record.errorClass ?? 'failed'} after ${record.attempt} attempts`,
+    );
     await store.webhooks.recordAttempt(delivery, record, { status: 'failed' }, nowMs);
-    if (!options.replay) {
-      // Marked as a replay: redriving it from the dead-letter queue (after fixing the receiver) attempts it again.
-      await queue.deadLetter(
-        {
-          kind: 'attempt',
-          tenantId: delivery.tenantId,
-          webhookId: delivery.webhookId,
-          deliveryId: delivery.deliveryId,
-          notBefore: nowMs,
-          replay: true,
-          onlyIfFailed: true,
-        },
-        `${record.errorClass ?? 'failed'} after ${record.attempt} attempts`,
-      );
-    }
   }
   const failingSince = await store.webhooks.recordFailure(webhook, Math.floor(nowMs / 1000));
   if (failingSince !== undefined && failingSince <= Math.floor(nowMs / 1000) - FAILING_DISABLE_AFTER_SECONDS)

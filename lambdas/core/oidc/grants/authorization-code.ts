@@ -12,7 +12,8 @@ import { type GrantContext, type GrantModule, param, refreshTokenFor } from './g
 /**
  * RFC 6749 §4.1.3 with RFC 7636 §4.6. The code is spent only by a redemption that passes every check: client,
  * redirect URI and PKCE are conditions of the one UpdateItem that marks it used (store/codes.ts), so someone who saw
- * a code but cannot prove PKCE cannot burn it, and only its own client presenting it again counts as a replay.
+ * a code but cannot prove PKCE cannot burn it; only its own client presenting it again with the same proof counts as
+ * a replay (and revokes what it granted).
  */
 async function exchangeAuthorizationCode(ctx: GrantContext) {
   const { req, store, tenant, client } = ctx;

@@ -41,6 +41,7 @@ async function refreshTokens(ctx: GrantContext) {
   if (outcome === 'grace-spent')
     throw new InvalidGrant('The refresh token was already used; use the refresh token issued in its place.');
   if (outcome === 'revoked') throw new InvalidGrant('The refresh token has been revoked.');
+  if (outcome === 'expired') throw new InvalidGrant('The refresh token is invalid or expired.');
   if (!user) {
     await store.tokens.revokeGrant(grant, 'user_deleted');
     throw new InvalidGrant('The user no longer exists.');
