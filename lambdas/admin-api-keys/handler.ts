@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { apiKeyJson } from '../core/admin/api-keys.ts';
 import { API_KEY_PREFIX } from '../core/admin/authenticate.ts';
 import {
@@ -11,18 +10,12 @@ import {
 } from '../core/admin/endpoint.ts';
 import { actorOf } from '../core/admin/principal.ts';
 import { CreateApiKey } from '../core/admin/schemas.ts';
-import { randomToken, sha256 } from '../core/crypto.ts';
+import { publicId, randomToken, sha256 } from '../core/crypto.ts';
 import { Forbidden } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { API_KEY_SCOPES, type ApiKey } from '../core/store/api-keys.ts';
 import { parseInput } from '../core/validation.ts';
-
-/** `key_` + 16 characters of a-z0-9 (80 bits): the key's public id. */
-function newKeyId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  return `key_${Array.from(randomBytes(16), (b) => alphabet[b % 36]).join('')}`;
-}
 
 /** GET /admin/tenants/{tenantId}/api-keys — the tenant's keys, revoked ones marked (kept 90 days). */
 async function listApiKeys({ req, store }: AdminContext) {
@@ -40,7 +33,7 @@ async function createApiKey({ req, store, principal, now }: AdminContext) {
   const scopes = API_KEY_SCOPES.filter((s) => (input.scopes ?? API_KEY_SCOPES).includes(s) || s === 'read');
   if (principal.kind === 'api-key' && !scopes.every((s) => principal.scopes.includes(s)))
     throw new Forbidden('A key cannot create a key with scopes it does not hold.');
-  const keyId = newKeyId();
+  const keyId = publicId('key_');
   const secret = `${API_KEY_PREFIX}${tenant.id}.${keyId}.${randomToken(32)}`;
   const key: ApiKey = {
     tenantId: tenant.id,

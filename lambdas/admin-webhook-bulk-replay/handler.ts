@@ -6,6 +6,7 @@ import { Conflict, InvalidRequest } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
 import type { Delivery } from '../core/store/webhooks.ts';
 import { parseInput } from '../core/validation.ts';
+import { replayMessage } from '../core/webhooks/messages.ts';
 import { getWebhookQueue } from '../core/webhooks/queue.ts';
 
 /** Deliveries one call replays at most; `truncated` says to call again with a later `since`. */
@@ -40,18 +41,7 @@ async function replayFailed({ req, store, nowMs }: AdminContext) {
   } while (cursor && failed.length < MAX_BULK_REPLAY);
   const chosen = failed.slice(0, MAX_BULK_REPLAY);
   const queue = chosen.length > 0 ? await getWebhookQueue() : undefined;
-  for (const d of chosen)
-    await queue!.send(
-      {
-        kind: 'attempt',
-        tenantId: d.tenantId,
-        webhookId: d.webhookId,
-        deliveryId: d.deliveryId,
-        notBefore: nowMs,
-        replay: true,
-      },
-      0,
-    );
+  for (const d of chosen) await queue!.send(replayMessage(d, nowMs), 0);
   return change({
     parts: [],
     auditTenantId: webhook.tenantId,

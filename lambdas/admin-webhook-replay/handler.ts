@@ -4,6 +4,7 @@ import { requireWebhook } from '../core/admin/webhooks.ts';
 import { Conflict, NotFound } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
 import { parseInput } from '../core/validation.ts';
+import { replayMessage } from '../core/webhooks/messages.ts';
 import { getWebhookQueue } from '../core/webhooks/queue.ts';
 
 /**
@@ -17,17 +18,7 @@ async function replayDelivery({ req, store, nowMs }: AdminContext) {
   if (!delivery) throw new NotFound('No such delivery (the log keeps 30 days).');
   if (!webhook.enabled) throw new Conflict('The webhook is disabled; enable it (PATCH enabled: true) to replay.');
   // Queued before the audit entry commits: a failed commit then costs an unaudited replay, never a lost one.
-  await (await getWebhookQueue()).send(
-    {
-      kind: 'attempt',
-      tenantId: webhook.tenantId,
-      webhookId: webhook.webhookId,
-      deliveryId: delivery.deliveryId,
-      notBefore: nowMs,
-      replay: true,
-    },
-    0,
-  );
+  await (await getWebhookQueue()).send(replayMessage(delivery, nowMs), 0);
   return change({
     parts: [],
     auditTenantId: webhook.tenantId,

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   type AdminContext,
   change,
@@ -9,18 +8,13 @@ import {
 } from '../core/admin/endpoint.ts';
 import { CreateWebhook } from '../core/admin/schemas.ts';
 import { vetWebhookUrl, webhookJson } from '../core/admin/webhooks.ts';
+import { publicId } from '../core/crypto.ts';
 import { getConfig } from '../core/deps.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import type { Webhook } from '../core/store/webhooks.ts';
 import { parseInput } from '../core/validation.ts';
 import { newSecretSalt, signingSecret } from '../core/webhooks/secrets.ts';
-
-/** `wh_` + 16 characters of a-z0-9. */
-function newWebhookId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  return `wh_${Array.from(randomBytes(16), (b) => alphabet[b % 36]).join('')}`;
-}
 
 /** GET /admin/tenants/{tenantId}/webhooks */
 async function listWebhooks({ req, store }: AdminContext) {
@@ -38,7 +32,7 @@ async function createWebhook({ req, store, now, nowMs }: AdminContext) {
   await vetWebhookUrl(input.url, getConfig().webhooks.urlPolicy);
   const webhook: Webhook = {
     tenantId: tenant.id,
-    webhookId: newWebhookId(),
+    webhookId: publicId('wh_'),
     url: input.url,
     events: input.events,
     enabled: input.enabled ?? true,

@@ -5,6 +5,15 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+/**
+ * A public, readable id: `prefix` + 16 characters of a-z0-9 (about 80 bits; the modulo bias of `% 36` on a byte is
+ * irrelevant for an identifier that is not a secret). API keys (`key_`) and webhooks (`wh_`) use it.
+ */
+export function publicId(prefix: string): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return `${prefix}${Array.from(randomBytes(16), (b) => alphabet[b % 36]).join('')}`;
+}
+
 /** SHA-256, base64url. Secrets are stored and looked up only by this hash (they are high-entropy). */
 export function sha256(value: string | Uint8Array): string {
   return createHash('sha256').update(value).digest('base64url');

@@ -30,3 +30,12 @@ export interface MessageQueue {
 
 /** SQS's longest DelaySeconds. */
 export const MAX_QUEUE_DELAY_SECONDS = 900;
+
+/** The message that makes the dispatcher attempt `delivery` once more now, whatever its state (admin replays). */
+export function replayMessage(
+  delivery: { readonly tenantId: string; readonly webhookId: string; readonly deliveryId: string },
+  nowMs: number,
+): DispatchMessage {
+  const { tenantId, webhookId, deliveryId } = delivery;
+  return { kind: 'attempt', tenantId, webhookId, deliveryId, notBefore: nowMs, replay: true };
+}
