@@ -444,6 +444,7 @@ export const commands: readonly Command[] = [
     flags: [
       { name: 'since', kind: 'string', required: true, value: 'ISO-TIME', body: 'since' },
       { name: 'until', kind: 'string', value: 'ISO-TIME', body: 'until' },
+      { name: 'after', kind: 'string', value: 'dlv_…', body: 'after' },
     ],
     method: 'POST',
     path: `${W}/deliveries/replay`,

@@ -14,8 +14,8 @@ const MAX_BULK_REPLAY = 500;
 
 /**
  * POST /admin/tenants/{tenantId}/webhooks/{webhookId}/deliveries/replay — every failed delivery of events created in
- * [since, until) gets one more attempt, oldest event first, at most 500 per call (`truncated`: call again with
- * `since` just after the last one's event). 202 with the count queued.
+ * [since, until) gets one more attempt, oldest event first, at most 500 per call (`truncated`: call again with the same
+ * range and `after` = `next_after`). 202 with the count queued.
  */
 async function replayFailed({ req, store, nowMs }: AdminContext) {
   const { webhook } = await requireWebhook(req, store);
@@ -28,7 +28,8 @@ async function replayFailed({ req, store, nowMs }: AdminContext) {
   // Delivery ids start with their event's time (ULID), so the range is a key range.
   const range = { fromId: `dlv_${encodeTime(since, 10)}`, toId: `dlv_${encodeTime(until - 1, 10)}~` };
   const failed: Delivery[] = [];
-  let cursor: string | undefined;
+  // The listing's cursor is the last delivery's sort key: `after` resumes exactly behind a truncated call.
+  let cursor: string | undefined = input.after ? Buffer.from(`DLV#${input.after}`).toString('base64url') : undefined;
   do {
     const page = await store.webhooks.listDeliveries(
       webhook.tenantId,
@@ -40,6 +41,7 @@ async function replayFailed({ req, store, nowMs }: AdminContext) {
     cursor = page.nextCursor;
   } while (cursor && failed.length < MAX_BULK_REPLAY);
   const chosen = failed.slice(0, MAX_BULK_REPLAY);
+  const truncated = failed.length > MAX_BULK_REPLAY || (cursor !== undefined && failed.length >= MAX_BULK_REPLAY);
   const queue = chosen.length > 0 ? await getWebhookQueue() : undefined;
   for (const d of chosen) await queue!.send(replayMessage(d, nowMs), 0);
   return change({
@@ -52,7 +54,8 @@ async function replayFailed({ req, store, nowMs }: AdminContext) {
     },
     response: json(202, {
       replayed: chosen.length,
-      truncated: failed.length > MAX_BULK_REPLAY || (cursor !== undefined && failed.length >= MAX_BULK_REPLAY),
+      truncated,
+      next_after: truncated ? (chosen.at(-1)?.deliveryId ?? null) : null,
       delivery_ids: chosen.map((d) => d.deliveryId),
     }),
   });

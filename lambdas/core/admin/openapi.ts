@@ -360,7 +360,12 @@ export const ADMIN_OPERATIONS: Readonly<Record<string, Partial<Record<HttpMethod
       summary: 'Attempt every failed delivery of a time range again',
       request: BulkReplay,
       status: 202,
-      response: done({ replayed: z.number(), truncated: z.boolean(), delivery_ids: z.array(z.string()) }),
+      response: done({
+        replayed: z.number(),
+        truncated: z.boolean(),
+        next_after: z.nullable(z.string()),
+        delivery_ids: z.array(z.string()),
+      }),
     },
   },
   'admin-events': {

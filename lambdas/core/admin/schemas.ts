@@ -120,6 +120,8 @@ export const BulkReplay = z.strictObject({
   since: z.iso.datetime(),
   /** Default: now. */
   until: z.optional(z.iso.datetime()),
+  /** Continue after this delivery (exclusive): `next_after` of a truncated call. */
+  after: z.optional(z.string().check(z.regex(/^dlv_[0-9A-Z]{26}$/, { message: 'must be a delivery id (dlv_…)' }))),
 });
 
 /** Routes that take no parameters in their body accept none, or `{}`. */
