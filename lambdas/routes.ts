@@ -73,6 +73,20 @@ export interface Route {
   readonly discoveryField?: string;
 }
 
+/**
+ * The DynamoDB actions every admin route of a tenant shares (see `access.dynamodb` for why): a tenant key is read and
+ * touched (GetItem, UpdateItem); a change writes its audit entry and events (PutItem) while the tenant exists
+ * (ConditionCheckItem); an Idempotency-Key is claimed, completed and released (PutItem, UpdateItem, DeleteItem).
+ */
+const ADMIN_READ = ['GetItem', 'UpdateItem'] as const satisfies readonly DynamoDbAction[];
+const ADMIN_CHANGE = [
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'ConditionCheckItem',
+] as const satisfies readonly DynamoDbAction[];
+
 export const routes: readonly Route[] = [
   {
     id: 'discovery',
@@ -233,7 +247,7 @@ export const routes: readonly Route[] = [
     auth: { GET: 'tenant-admin', PATCH: 'tenant-admin', DELETE: 'operator' },
     // DELETE purges the tenant: a filtered parallel Scan and BatchWriteItem deletes
     access: {
-      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Scan', 'BatchWriteItem'],
+      dynamodb: [...ADMIN_CHANGE, 'Scan', 'BatchWriteItem'],
       sign: false,
       publicKeys: false,
     },
@@ -246,7 +260,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: [...ADMIN_CHANGE, 'Query'],
       sign: false,
       publicKeys: false,
     },
@@ -269,7 +283,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: [...ADMIN_CHANGE, 'Query'],
       sign: false,
       publicKeys: false,
     },
@@ -282,7 +296,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: ADMIN_CHANGE,
       sign: false,
       publicKeys: false,
     },
@@ -295,7 +309,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: ADMIN_CHANGE,
       sign: false,
       publicKeys: false,
     },
@@ -308,7 +322,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: [...ADMIN_CHANGE, 'Query:gsi1'],
       sign: false,
       publicKeys: false,
     },
@@ -322,7 +336,7 @@ export const routes: readonly Route[] = [
     auth: 'tenant-admin',
     // PATCH (suspension) and DELETE end the user's sessions and families after the change: GSI1 queries, DeleteItem
     access: {
-      dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: [...ADMIN_CHANGE, 'Query:gsi1'],
       sign: false,
       publicKeys: false,
     },
@@ -334,7 +348,7 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-user-passkeys/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { dynamodb: ['GetItem', 'Query:gsi1', 'UpdateItem'], sign: false, publicKeys: false },
+    access: { dynamodb: [...ADMIN_READ, 'Query:gsi1'], sign: false, publicKeys: false },
   },
   {
     id: 'admin-user-passkey',
@@ -344,7 +358,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: ADMIN_CHANGE,
       sign: false,
       publicKeys: false,
     },
@@ -358,7 +372,7 @@ export const routes: readonly Route[] = [
     auth: 'tenant-admin',
     // DELETE: like admin-user's suspension, after marking the user
     access: {
-      dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: [...ADMIN_CHANGE, 'Query:gsi1'],
       sign: false,
       publicKeys: false,
     },
@@ -371,7 +385,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: [...ADMIN_CHANGE, 'Query'],
       sign: false,
       publicKeys: false,
     },
@@ -384,7 +398,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: ADMIN_CHANGE,
       sign: false,
       publicKeys: false,
     },
@@ -398,7 +412,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: [...ADMIN_CHANGE, 'Query'],
       sign: false,
       publicKeys: false,
       webhookSecrets: true,
@@ -412,7 +426,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: ADMIN_CHANGE,
       sign: false,
       publicKeys: false,
     },
@@ -425,7 +439,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: ADMIN_CHANGE,
       sign: false,
       publicKeys: false,
       webhookSecrets: true,
@@ -439,7 +453,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: ADMIN_CHANGE,
       sign: false,
       publicKeys: false,
     },
@@ -451,7 +465,7 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-webhook-deliveries/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { dynamodb: ['GetItem', 'Query', 'UpdateItem'], sign: false, publicKeys: false },
+    access: { dynamodb: [...ADMIN_READ, 'Query'], sign: false, publicKeys: false },
   },
   {
     id: 'admin-webhook-replay',
@@ -461,7 +475,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: ADMIN_CHANGE,
       sign: false,
       publicKeys: false,
       webhookQueue: true,
@@ -475,7 +489,7 @@ export const routes: readonly Route[] = [
     stack: 'admin-api',
     auth: 'tenant-admin',
     access: {
-      dynamodb: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: [...ADMIN_CHANGE, 'Query'],
       sign: false,
       publicKeys: false,
       webhookQueue: true,
@@ -488,7 +502,7 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-events/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { dynamodb: ['GetItem', 'Query', 'UpdateItem'], sign: false, publicKeys: false },
+    access: { dynamodb: [...ADMIN_READ, 'Query'], sign: false, publicKeys: false },
   },
   {
     id: 'admin-audit-log',
@@ -497,7 +511,7 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-audit-log/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
-    access: { dynamodb: ['GetItem', 'Query', 'UpdateItem'], sign: false, publicKeys: false },
+    access: { dynamodb: [...ADMIN_READ, 'Query'], sign: false, publicKeys: false },
   },
   {
     id: 'admin-platform-audit-log',
