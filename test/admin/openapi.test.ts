@@ -1,13 +1,12 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HttpMethod, type Route, routes } from '../../lambdas/routes.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { admin, tenantWithKey } from '../support/admin.ts';
 import { startTestKeyway } from '../support/keyway.ts';
 import { registerClient, signedInUser } from '../support/oidc.ts';
 import { Receiver, webhookWithDelivery } from '../support/webhooks.ts';
-import { SAMPLE_BODIES } from './samples.ts';
+import { ADMIN_CALLS, ADMIN_CALLS_IN_RUNNABLE_ORDER, SAMPLE_BODIES } from './samples.ts';
 
 type Doc = { openapi: string; paths: Record<string, Record<string, OperationDoc>> };
 type OperationDoc = {
@@ -30,26 +29,8 @@ beforeAll(async () => {
 });
 afterAll(async () => keyway?.stop());
 
-const adminCalls = routes
-  .filter((r) => r.path.startsWith('/admin/'))
-  .flatMap((route) => route.methods.filter((m) => m !== 'OPTIONS').map((method) => ({ route, method })));
-
-/** DELETEs last, in an order that keeps what later calls need. */
-const DELETE_ORDER = [
-  'admin-user-passkey',
-  'admin-user-sessions',
-  'admin-api-key',
-  'admin-role',
-  'admin-client',
-  'admin-user',
-  'admin-webhook',
-  'admin-tenant',
-];
-const ordered = [...adminCalls].sort((a, b) => {
-  const rank = (c: { route: Route; method: HttpMethod }) =>
-    c.method === 'DELETE' ? 100 + DELETE_ORDER.indexOf(c.route.id) : 0;
-  return rank(a) - rank(b);
-});
+const adminCalls = ADMIN_CALLS;
+const ordered = ADMIN_CALLS_IN_RUNNABLE_ORDER;
 
 function validate(schema: object, value: unknown): string | undefined {
   const check = ajv.compile(schema);

@@ -1,4 +1,4 @@
-import type { HttpMethod } from '../../lambdas/routes.ts';
+import { type HttpMethod, type Route, routes } from '../../lambdas/routes.ts';
 
 /**
  * One valid request per admin route and method (path parameters are filled in by the test), shared by the isolation
@@ -24,3 +24,27 @@ export const SAMPLE_BODIES: Readonly<Record<string, Partial<Record<HttpMethod, R
 
 /** Routes whose POST body follows RFC 7591 §2: unknown metadata is ignored, not refused. */
 export const IGNORES_UNKNOWN_FIELDS = new Set(['admin-clients', 'admin-client']);
+
+/** Every admin route and method (OPTIONS aside). */
+export const ADMIN_CALLS: readonly { route: Route; method: HttpMethod }[] = routes
+  .filter((r) => r.path.startsWith('/admin/'))
+  .flatMap((route) => route.methods.filter((m) => m !== 'OPTIONS').map((method) => ({ route, method })));
+
+/** DELETEs last, in an order that keeps what later calls need. */
+const DELETE_ORDER = [
+  'admin-user-passkey',
+  'admin-user-sessions',
+  'admin-api-key',
+  'admin-role',
+  'admin-client',
+  'admin-user',
+  'admin-webhook',
+  'admin-tenant',
+];
+
+/** ADMIN_CALLS in an order one tenant can run them all in, one after the other. */
+export const ADMIN_CALLS_IN_RUNNABLE_ORDER = [...ADMIN_CALLS].sort((a, b) => {
+  const rank = (c: { route: Route; method: HttpMethod }) =>
+    c.method === 'DELETE' ? 100 + DELETE_ORDER.indexOf(c.route.id) : 0;
+  return rank(a) - rank(b);
+});

@@ -6,10 +6,10 @@ import { sha256 } from '../../lambdas/core/crypto.ts';
 import { SESSION_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
 import { keys } from '../../lambdas/core/store/keys.ts';
 import type { Tenant } from '../../lambdas/core/store/tenants.ts';
-import { authOf, type DynamoDbAction, type HttpMethod, type Route, routes } from '../../lambdas/routes.ts';
+import { authOf, type DynamoDbAction, routes } from '../../lambdas/routes.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { currentRoute, matchRoute } from '../../local/server.ts';
-import { SAMPLE_BODIES } from '../admin/samples.ts';
+import { ADMIN_CALLS_IN_RUNNABLE_ORDER, SAMPLE_BODIES } from '../admin/samples.ts';
 import {
   ACCOUNT,
   authenticatorFor,
@@ -448,25 +448,7 @@ describe('hosted pages and passkey ceremonies', () => {
 });
 
 describe('admin API', () => {
-  const adminCalls = routes
-    .filter((r) => r.path.startsWith('/admin/'))
-    .flatMap((route) => route.methods.filter((m) => m !== 'OPTIONS').map((method) => ({ route, method })));
-  /** DELETEs last, in an order that keeps what later calls need (as in test/admin/openapi.test.ts). */
-  const DELETE_ORDER = [
-    'admin-user-passkey',
-    'admin-user-sessions',
-    'admin-api-key',
-    'admin-role',
-    'admin-client',
-    'admin-user',
-    'admin-webhook',
-    'admin-tenant',
-  ];
-  const ordered = [...adminCalls].sort((a, b) => {
-    const rank = (c: { route: Route; method: HttpMethod }) =>
-      c.method === 'DELETE' ? 100 + DELETE_ORDER.indexOf(c.route.id) : 0;
-    return rank(a) - rank(b);
-  });
+  const ordered = ADMIN_CALLS_IN_RUNNABLE_ORDER;
 
   /** A key of its own per call, so that each route authenticates a key used for the first time (last_used_at). */
   async function freshKey(tenantId: string): Promise<string> {
