@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import { InvalidRequest, NotFound } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { requireTenant } from '../issuer.ts';
@@ -6,7 +5,7 @@ import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
 import type { Delivery, Webhook } from '../store/webhooks.ts';
 import { isoTime } from '../views.ts';
-import { checkWebhookUrl, isPublicAddress, type UrlPolicy } from '../webhooks/http-delivery.ts';
+import { checkWebhookUrl, type UrlPolicy, vetReceiverAddresses } from '../webhooks/http-delivery.ts';
 
 export const WEBHOOK_ID_PATTERN = /^wh_[a-z0-9]{16}$/;
 
@@ -63,13 +62,9 @@ export async function vetWebhookUrl(url: string, policy: UrlPolicy): Promise<voi
   const problem = checkWebhookUrl(url, policy);
   if (problem) throw new InvalidRequest(`url: ${problem}`);
   if (policy !== 'aws') return;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  let addresses: { address: string }[];
-  try {
-    addresses = await lookup(host, { all: true, verbatim: true });
-  } catch {
-    throw new InvalidRequest(`url: ${host} does not resolve.`);
-  }
-  if (addresses.length === 0 || !addresses.every((a) => isPublicAddress(a.address)))
-    throw new InvalidRequest(`url: ${host} resolves to a private, loopback or link-local address.`);
+  // The dispatcher's own resolution and address rules (http-delivery.ts), run once now.
+  const refused = await vetReceiverAddresses(url, policy);
+  const host = new URL(url).hostname;
+  if (refused === 'dns') throw new InvalidRequest(`url: ${host} does not resolve.`);
+  if (refused) throw new InvalidRequest(`url: ${host} resolves to a private, loopback or link-local address.`);
 }

@@ -239,6 +239,20 @@ async function resolveAndVet(hostname: string, loopbackHost: boolean, lookup: Lo
   return { addresses };
 }
 
+/**
+ * The address check of an attempt on its own, for subscribe time: undefined when the URL's host resolves (now) to
+ * addresses the policy allows, else why not (`dns`, `address_refused`). The URL must have passed checkWebhookUrl.
+ */
+export async function vetReceiverAddresses(
+  url: string,
+  policy: UrlPolicy,
+  lookup: LookupAll = systemLookup,
+): Promise<'dns' | 'address_refused' | undefined> {
+  const { hostname } = new URL(url);
+  const vetting = await resolveAndVet(hostname, policy === 'local' && LOOPBACK_HOSTS.has(hostname), lookup);
+  return 'refused' in vetting ? (vetting.refused as 'dns' | 'address_refused') : undefined;
+}
+
 /** Hands the connector the already-vetted addresses, so no second resolution can differ from the checked one. */
 function pinnedLookup(addresses: readonly VettedAddress[]): LookupFunction {
   return (_hostname, options, callback) => {
