@@ -48,7 +48,23 @@ function optionsOf(flags: readonly Flag[]): Options {
  * Runs one command line (without `node` and the script) and returns the exit code. Prints the response JSON on
  * stdout, or a non-2xx body (problem details) on stderr.
  */
-export async function run(argv: string[], env: Env, io: Io): Promise<number> {
+/**
+ * Ids are base64url, so a client id, a passkey id or a secret may start with `-`; parseArgs would read `-abc` as
+ * short options. Only `-h` is one: any other word starting with a single `-` is escaped to a positional (or a
+ * flag's value) here and restored by `unescapeArg`.
+ */
+const ESCAPE = '\u0000';
+function escapeArgs(argv: readonly string[]): string[] {
+  return argv.map((a) => (/^-[^-]/.test(a) && a !== '-h' ? `${ESCAPE}${a}` : a));
+}
+function unescapeArg<T>(value: T): T {
+  if (typeof value === 'string') return (value.startsWith(ESCAPE) ? value.slice(ESCAPE.length) : value) as T;
+  if (Array.isArray(value)) return value.map(unescapeArg) as T;
+  return value;
+}
+
+export async function run(rawArgv: string[], env: Env, io: Io): Promise<number> {
+  const argv = escapeArgs(rawArgv);
   // First pass, lenient: find the command words among the options of any command. The second pass (runCommand)
   // is strict, with exactly the options of the command found.
   const loose = parseArgs({
@@ -85,8 +101,10 @@ async function runCommand(command: Command, argv: string[], env: Env, io: Io): P
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  const values = parsed.values as Record<string, RawValue | undefined>;
-  const request = buildRequest(command, parsed.positionals.slice(words), values);
+  const values = Object.fromEntries(
+    Object.entries(parsed.values).map(([name, value]) => [name, unescapeArg(value)]),
+  ) as Record<string, RawValue | undefined>;
+  const request = buildRequest(command, parsed.positionals.slice(words).map(unescapeArg), values);
 
   const baseUrl = (str(values['base-url']) ?? nonEmpty(env.KEYWAY_BASE_URL) ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   // A public endpoint gets no key: it needs none, so none is handed to it.

@@ -528,6 +528,14 @@ describe('keyway CLI requests (a recording server)', () => {
     expect(given.req.headers['idempotency-key']).toBe('k-42');
   });
 
+  it('ids that start with "-" (base64url) are values, not options, as positionals and as flag values', async () => {
+    const { res, req } = await sent(['users', 'remove-passkey', 't1', 'u1', '-Ab3_x']);
+    expect(res.code).toBe(0);
+    expect(req).toMatchObject({ method: 'DELETE', url: `${T}/users/u1/passkeys/-Ab3_x` });
+    const flag = await sent(['clients', 'update', 't1', '-c1', '--name', '-dash']);
+    expect(flag.req).toMatchObject({ method: 'PATCH', url: `${T}/clients/-c1`, body: { client_name: '-dash' } });
+  });
+
   it('--key wins over KEYWAY_API_KEY, which wins over KEYWAY_ADMIN_KEY; --base-url over KEYWAY_BASE_URL, keeping its path', async () => {
     expect((await sent(['roles', 'list', 't1'], { KEYWAY_API_KEY: 'kw_sk_env' })).req.headers.authorization).toBe(
       'Bearer kw_sk_env',
