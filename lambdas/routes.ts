@@ -74,6 +74,14 @@ export interface Route {
 }
 
 /**
+ * Issuer-scoped routes sit under the tenant segment: API Gateway sends them through the tenant authorizer and the
+ * tenant's usage plan, and the shared middleware through the application rate limiter.
+ */
+export function isTenantScoped(route: Route): boolean {
+  return route.path.startsWith('/{tenantId}');
+}
+
+/**
  * The DynamoDB actions every admin route of a tenant shares (see `access.dynamodb` for why): a tenant key is read and
  * touched (GetItem, UpdateItem); a change writes its audit entry and events (PutItem) while the tenant exists
  * (ConditionCheckItem); an Idempotency-Key is claimed, completed and released (PutItem, UpdateItem, DeleteItem).

@@ -1,21 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { systemClock } from '../lambdas/core/clock.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
 import { overrideDeps } from '../lambdas/core/deps.ts';
+import {
+  limiterPlans,
+  type PlanDefinition,
+  type RateLimitPlans,
+  RateLimitPlansSchema,
+} from '../lambdas/core/rate-limit/policies.ts';
 import { LocalSigner } from '../lambdas/core/signer/local-signer.ts';
 import { overrideSigner } from '../lambdas/core/signing.ts';
 import { ensureTable } from '../lambdas/core/store/schema.ts';
 import { Store } from '../lambdas/core/store/store.ts';
 import { createDocumentClient, Table } from '../lambdas/core/store/table.ts';
+import { tenantIdProblem } from '../lambdas/core/tenant-id.ts';
 import { handleMessage } from '../lambdas/core/webhooks/dispatcher.ts';
 import { overrideWebhookQueue } from '../lambdas/core/webhooks/queue.ts';
 import { routes } from '../lambdas/routes.ts';
 import { demoRelyingParty, seedDemo } from './demo.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
-import { startHttpServer } from './server.ts';
+import { type LocalAuthorizer, startHttpServer } from './server.ts';
 import { LocalWebhookQueue, startQueuePoller } from './webhook-queue.ts';
 
 export interface LocalOptions {
@@ -43,6 +51,11 @@ export interface LocalOptions {
   readonly queueLeaseSeconds?: number;
   /** Messages the local dispatcher handles at once (default 16). */
   readonly queueConcurrency?: number;
+  /**
+   * The application rate limiter: `on` (default) applies the plans of cdk.json, as the stacks do; `off` counts
+   * nothing (RATE_LIMITS=off); or plans of its own (tests with tiny limits).
+   */
+  readonly rateLimits?: 'on' | 'off' | RateLimitPlans;
 }
 
 export interface LocalKeyway {
@@ -72,6 +85,35 @@ async function loadOrCreateAdminKey(dataDir: string | undefined): Promise<{ key:
   return { key, generated: true };
 }
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The limiter's plans from cdk.json's `plans`: the one plan definition, as the stacks read it. */
+export async function cdkPlans(): Promise<RateLimitPlans> {
+  const cdk = JSON.parse(await readFile(join(ROOT, 'cdk.json'), 'utf8')) as {
+    context?: { plans?: Record<string, PlanDefinition> };
+  };
+  return RateLimitPlansSchema.parse(limiterPlans(cdk.context?.plans ?? {}));
+}
+
+/**
+ * What API Gateway's tenant authorizer puts on each issuer-scoped request, read the way it caches: a tenant found is
+ * remembered for 5 minutes (its resultsCacheTtl), so a plan change takes effect within that, as in AWS.
+ */
+function localAuthorizer(store: Store): LocalAuthorizer {
+  const found = new Map<string, { context: Record<string, string>; until: number }>();
+  return async (tenantId) => {
+    // Like the authorizer: a malformed id is denied without a read.
+    if (tenantIdProblem(tenantId)) return undefined;
+    const hit = found.get(tenantId);
+    if (hit && hit.until > Date.now()) return hit.context;
+    const tenant = await store.tenants.findTenant(tenantId).catch(() => undefined);
+    if (!tenant) return undefined;
+    const context = { tenantId, plan: tenant.plan };
+    found.set(tenantId, { context, until: Date.now() + 300_000 });
+    return context;
+  };
+}
+
 /** Boots the whole provider in this process: DynamoDB Local (unless given an endpoint), table, signer, routes. */
 export async function startKeyway(options: LocalOptions): Promise<LocalKeyway> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -92,17 +134,22 @@ export async function startKeyway(options: LocalOptions): Promise<LocalKeyway> {
 
     // The demo handler needs the base URL, which needs the port: resolve it lazily.
     let extra: ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) | undefined;
+    let authorizer: LocalAuthorizer | undefined;
     const http = await startHttpServer({
       routes,
       host: options.host,
       port: options.port,
       extra: (req, res) => (extra ? extra(req, res) : Promise.resolve(false)),
+      authorizer: (tenantId) => (authorizer ? authorizer(tenantId) : Promise.resolve(undefined)),
     });
     stops.push(() => http.close());
     const port = new URL(http.url).port;
     const baseUrl = (options.baseUrl ?? `http://localhost:${port}`).replace(/\/+$/, '');
 
+    const rateLimits = options.rateLimits ?? 'on';
     const config = parseConfig({
+      RATE_LIMITS: rateLimits === 'off' ? 'off' : 'on',
+      RATE_LIMIT_PLANS: JSON.stringify(typeof rateLimits === 'object' ? rateLimits : await cdkPlans()),
       BASE_URL: baseUrl,
       TABLE_NAME: tableName,
       DYNAMODB_ENDPOINT: endpoint,
@@ -121,6 +168,7 @@ export async function startKeyway(options: LocalOptions): Promise<LocalKeyway> {
     await ensureTable(client, tableName);
     const store = new Store(new Table(doc, tableName, systemClock), { relay: 'local-queue' });
     overrideDeps({ config, store });
+    authorizer = localAuthorizer(store);
     overrideSigner(await LocalSigner.open(dataDir));
     // The same dispatcher as in AWS, fed by the durable local queue instead of the stream, the bus and SQS.
     // The dispatcher has a client of its own, as its own Lambda function would.

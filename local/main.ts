@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole provider on a laptop. Every endpoint's real Lambda handler behind one HTTP server,
  * on DynamoDB Local (Java 17) and a local RS256 key. Environment: PORT, HOST, BASE_URL, DATA_DIR,
- * DYNAMODB_ENDPOINT, KEYWAY_ADMIN_KEY, WEBHOOK_RETRY_SCHEDULE, EVENT_FEED_SETTLE_SECONDS, LOCAL_QUEUE_LEASE_SECONDS
+ * DYNAMODB_ENDPOINT, KEYWAY_ADMIN_KEY, WEBHOOK_RETRY_SCHEDULE, EVENT_FEED_SETTLE_SECONDS, LOCAL_QUEUE_LEASE_SECONDS,
+ * RATE_LIMITS
  * (see README.md).
  */
 import { startKeyway } from './app.ts';
@@ -9,6 +10,11 @@ import { startKeyway } from './app.ts';
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
 const dataDir = process.env.DATA_DIR ?? '.keyway';
+const rateLimits = process.env.RATE_LIMITS ?? 'on';
+if (rateLimits !== 'on' && rateLimits !== 'off') {
+  console.error(`RATE_LIMITS must be on or off, not ${rateLimits}`);
+  process.exit(1);
+}
 
 // Signals that arrive while DynamoDB Local is still starting are honoured once it is up, so its JVM is never
 // left behind; later ones stop everything at once.
@@ -38,6 +44,7 @@ try {
     ...(process.env.LOCAL_QUEUE_LEASE_SECONDS
       ? { queueLeaseSeconds: Number(process.env.LOCAL_QUEUE_LEASE_SECONDS) }
       : {}),
+    rateLimits,
     ...(process.env.EVENT_FEED_SETTLE_SECONDS
       ? { eventFeedSettleSeconds: Number(process.env.EVENT_FEED_SETTLE_SECONDS) }
       : {}),

@@ -8,7 +8,7 @@ import { type KeywayError, MethodNotAllowed, NotFound, PayloadTooLarge, ServerEr
 import { emptyMap } from '../lambdas/core/http/event.ts';
 import { DEFAULT_CSP, SECURITY_HEADERS } from '../lambdas/core/http/handler.ts';
 import { problemResponse } from '../lambdas/core/http/problem.ts';
-import type { Route } from '../lambdas/routes.ts';
+import { isTenantScoped, type Route } from '../lambdas/routes.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** API Gateway REST APIs cap payloads at 10 MB; the handlers enforce their own, smaller limit. */
@@ -28,6 +28,12 @@ interface CompiledRoute {
  * the local webhook dispatcher's poller.
  */
 export const currentRoute = new AsyncLocalStorage<string>();
+
+/**
+ * Local mode's stand-in for the tenant authorizer (lambdas/authorizer): the context it would put on an issuer-scoped
+ * request (`tenantId`, `plan`), or undefined for a tenant that does not exist.
+ */
+export type LocalAuthorizer = (tenantId: string) => Promise<Record<string, string> | undefined>;
 
 /** Extra requests the local server answers itself (the demo relying party); returns false to fall through. */
 export type LocalExtra = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -182,6 +188,7 @@ export async function startHttpServer(options: {
   host: string;
   port: number;
   extra?: LocalExtra;
+  authorizer?: LocalAuthorizer;
 }): Promise<LocalHttpServer> {
   const compiled = options.routes.map(compile);
   const handlers = new Map<string, ProxyHandler>();
@@ -202,6 +209,10 @@ export async function startHttpServer(options: {
         return sendProblem(res, new MethodNotAllowed(match.route.methods));
       const body = await readBody(req);
       const event = toProxyEvent(req, url, match.route, match.params, body);
+      if (options.authorizer && isTenantScoped(match.route) && match.params.tenantId !== undefined) {
+        const context = await options.authorizer(match.params.tenantId);
+        if (context) event.requestContext.authorizer = context;
+      }
       const handler = handlers.get(match.route.id)!;
       const context = lambdaContext(match.route, event.requestContext.requestId);
       const result = await currentRoute.run(match.route.id, () => handler(event, context, () => undefined));

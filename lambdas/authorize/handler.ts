@@ -2,8 +2,8 @@ import { epochSeconds } from '../core/clock.ts';
 import { randomToken, sha256 } from '../core/crypto.ts';
 import { getStore } from '../core/deps.ts';
 import { InvalidRequest, KeywayError, LoginRequired } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
 import { oauthErrorCode } from '../core/http/problem.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts';
@@ -95,4 +95,4 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
   }
 }
 
-export const handler = createHandler(authorize, { allowRepeated: true });
+export const handler = createTenantHandler(authorize, { allowRepeated: true, page: true });

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { type RateLimitPlans, RateLimitPlansSchema } from './rate-limit/policies.ts';
 
 /**
  * Configuration, parsed once per process from the environment. Defaults sit next to what they mean.
@@ -30,6 +32,17 @@ export interface Config {
    * between Lambdas, so an event can never commit below a position a reader has already passed.
    */
   readonly eventFeedSettleMs: number;
+  readonly rateLimits: RateLimitConfig;
+}
+
+export interface RateLimitConfig {
+  /** RATE_LIMITS: `on` (default) or `off` (no counting, no headers; for benchmarks and tests that flood on purpose). */
+  readonly enabled: boolean;
+  /**
+   * RATE_LIMIT_PLANS: JSON of core/rate-limit/policies.ts `RateLimitPlans`, derived from cdk.json `plans` (set by the
+   * stack on every tenant-scoped function, and by local mode). Unset: no plan is limited.
+   */
+  readonly plans: RateLimitPlans;
 }
 
 export interface WebhookConfig {
@@ -142,6 +155,9 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isFinite(settleSeconds) || settleSeconds < 0)
     throw new ConfigError('EVENT_FEED_SETTLE_SECONDS must be a number of seconds >= 0');
 
+  const rateLimits = env.RATE_LIMITS ?? 'on';
+  if (rateLimits !== 'on' && rateLimits !== 'off') throw new ConfigError('RATE_LIMITS must be on or off');
+
   return {
     tableName: env.TABLE_NAME || 'keyway',
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
@@ -158,5 +174,19 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       deadLetterQueueUrl: env.WEBHOOK_DEAD_LETTER_QUEUE_URL || undefined,
     },
     eventFeedSettleMs: settleSeconds * 1000,
+    rateLimits: { enabled: rateLimits === 'on', plans: parseRateLimitPlans(env.RATE_LIMIT_PLANS) },
   };
+}
+
+function parseRateLimitPlans(value: string | undefined): RateLimitPlans {
+  if (!value) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch {
+    throw new ConfigError('RATE_LIMIT_PLANS is not JSON');
+  }
+  const parsed = RateLimitPlansSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`RATE_LIMIT_PLANS: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }

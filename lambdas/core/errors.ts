@@ -6,6 +6,8 @@
  */
 export class KeywayError extends Error {
   readonly headers: Record<string, string>;
+  /** Problem type URI when it says more than the code does; default `urn:keyway:error:{code}`. */
+  readonly type?: string;
 
   constructor(
     readonly status: number,

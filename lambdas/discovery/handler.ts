@@ -1,5 +1,5 @@
 import { getStore } from '../core/deps.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
 import { providerMetadata } from './metadata.ts';
@@ -10,4 +10,4 @@ export async function getOpenIdConfiguration(req: HttpRequest): Promise<HttpResp
   return json(200, providerMetadata(issuerOf(req, tenant.id)), { 'Cache-Control': 'public, max-age=900' });
 }
 
-export const handler = createHandler(getOpenIdConfiguration, { cors: { kind: 'public' } });
+export const handler = createTenantHandler(getOpenIdConfiguration, { cors: { kind: 'public' } });

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { safeEqual, sha256 } from '../core/crypto.ts';
 import { getStore } from '../core/deps.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, html, redirect } from '../core/http/types.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { clearCookie, SESSION_COOKIE } from '../core/oidc/cookies.ts';
@@ -118,4 +118,4 @@ export async function endSession(req: HttpRequest): Promise<HttpResponse> {
   return { ...page('Signed out', `<h1>You are signed out of ${escapeHtml(tenant.name)}.</h1>`), cookies };
 }
 
-export const handler = createHandler(endSession, { allowRepeated: true });
+export const handler = createTenantHandler(endSession, { allowRepeated: true, page: true });

@@ -1,6 +1,6 @@
 import { getStore } from '../core/deps.ts';
 import { InvalidClient, InvalidRequest } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
 import { authenticateClient } from '../core/oidc/client-auth.ts';
@@ -60,4 +60,4 @@ export async function introspect(req: HttpRequest): Promise<HttpResponse> {
   return json(200, { active: false });
 }
 
-export const handler = createHandler(introspect, { oauth: true });
+export const handler = createTenantHandler(introspect, { oauth: true });

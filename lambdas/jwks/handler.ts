@@ -1,5 +1,5 @@
 import { getStore } from '../core/deps.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { getSigner } from '../core/signing.ts';
@@ -14,4 +14,4 @@ export async function getJwks(req: HttpRequest): Promise<HttpResponse> {
   return json(200, jwks, { 'Content-Type': 'application/jwk-set+json', 'Cache-Control': 'public, max-age=900' });
 }
 
-export const handler = createHandler(getJwks, { cors: { kind: 'public' } });
+export const handler = createTenantHandler(getJwks, { cors: { kind: 'public' } });

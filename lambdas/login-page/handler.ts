@@ -1,6 +1,6 @@
 import { getStore } from '../core/deps.ts';
 import { InvalidRequest } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
 import { loadInteraction } from '../core/oidc/sign-in.ts';
@@ -20,4 +20,4 @@ export async function showSignInPage(req: HttpRequest): Promise<HttpResponse> {
   }
 }
 
-export const handler = createHandler(showSignInPage, { allowRepeated: true });
+export const handler = createTenantHandler(showSignInPage, { allowRepeated: true, page: true });

@@ -1,5 +1,5 @@
 import { getStore } from '../core/deps.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { loadInteractionForPost } from '../core/oidc/sign-in.ts';
@@ -16,4 +16,4 @@ export async function createAuthenticationOptions(req: HttpRequest): Promise<Htt
   return json(200, await startPasskeyAuthentication(req, { store }, tenant, interaction, body.email));
 }
 
-export const handler = createHandler(createAuthenticationOptions);
+export const handler = createTenantHandler(createAuthenticationOptions);

@@ -1,7 +1,7 @@
 import { epochSeconds } from '../core/clock.ts';
 import { getStore } from '../core/deps.ts';
 import { InvalidRequest } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { loadInteractionForPost } from '../core/oidc/sign-in.ts';
@@ -26,4 +26,4 @@ export async function createRegistrationOptions(req: HttpRequest): Promise<HttpR
   return json(200, await startPasskeyRegistration(req, store, tenant, interaction, account));
 }
 
-export const handler = createHandler(createRegistrationOptions);
+export const handler = createTenantHandler(createRegistrationOptions);

@@ -1,5 +1,5 @@
 import { getStore } from '../core/deps.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { loadInteractionForPost } from '../core/oidc/sign-in.ts';
@@ -24,4 +24,4 @@ export async function verifyPasskeyRegistration(req: HttpRequest): Promise<HttpR
   return { ...json(200, { redirectTo }), cookies };
 }
 
-export const handler = createHandler(verifyPasskeyRegistration);
+export const handler = createTenantHandler(verifyPasskeyRegistration);

@@ -1,6 +1,6 @@
 import { getStore } from '../core/deps.ts';
 import { InvalidRequest } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
 import { authenticateClient } from '../core/oidc/client-auth.ts';
@@ -39,4 +39,4 @@ export async function revoke(req: HttpRequest): Promise<HttpResponse> {
   return { status: 200, headers: {}, body: '' };
 }
 
-export const handler = createHandler(revoke, { oauth: true, cors: tenantOriginsCors });
+export const handler = createTenantHandler(revoke, { oauth: true, cors: tenantOriginsCors });

@@ -1,6 +1,6 @@
 import { getStore } from '../core/deps.ts';
 import { AccessDenied, InvalidRequest } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
 import { loadInteraction } from '../core/oidc/sign-in.ts';
@@ -27,4 +27,4 @@ export async function showSignUpPage(req: HttpRequest): Promise<HttpResponse> {
   }
 }
 
-export const handler = createHandler(showSignUpPage, { allowRepeated: true });
+export const handler = createTenantHandler(showSignUpPage, { allowRepeated: true, page: true });

@@ -1,7 +1,7 @@
 import { epochSeconds } from '../core/clock.ts';
 import { getStore } from '../core/deps.ts';
 import { InvalidRequest, NotFound, UnauthorizedClient, UnsupportedGrantType } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { type ClientCredentials, clientCredentials, verifyClient } from '../core/oidc/client-auth.ts';
 import { tenantOriginsCors } from '../core/oidc/cors.ts';
@@ -48,4 +48,4 @@ export async function token(req: HttpRequest): Promise<HttpResponse> {
   return json(200, tokens);
 }
 
-export const handler = createHandler(token, { oauth: true, cors: tenantOriginsCors });
+export const handler = createTenantHandler(token, { oauth: true, cors: tenantOriginsCors });

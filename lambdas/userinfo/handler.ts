@@ -1,7 +1,7 @@
 import { epochSeconds } from '../core/clock.ts';
 import { getStore } from '../core/deps.ts';
 import { InsufficientScope, InvalidRequest, InvalidToken } from '../core/errors.ts';
-import { createHandler } from '../core/http/handler.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
 import { verifyAccessToken } from '../core/oidc/access-token.ts';
@@ -44,4 +44,4 @@ export async function userinfo(req: HttpRequest): Promise<HttpResponse> {
   return json(200, { sub: user.userId, tenant_id: tenant.id, roles: user.roles, ...userClaims(user, scope) });
 }
 
-export const handler = createHandler(userinfo, { oauth: true, cors: tenantOriginsCors });
+export const handler = createTenantHandler(userinfo, { oauth: true, cors: tenantOriginsCors });

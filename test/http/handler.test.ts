@@ -3,8 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../lambdas/core/config.ts';
 import { overrideDeps } from '../../lambdas/core/deps.ts';
 import { InvalidGrant } from '../../lambdas/core/errors.ts';
-import { createHandler } from '../../lambdas/core/http/handler.ts';
+import {
+  createHandler as createBareHandler,
+  type Endpoint,
+  type HttpOptions,
+} from '../../lambdas/core/http/handler.ts';
 import { json } from '../../lambdas/core/http/types.ts';
+import { NO_LIMITS } from '../../lambdas/core/rate-limit/limiter.ts';
 
 const context = { awsRequestId: 'req-1', functionName: 'test', getRemainingTimeInMillis: () => 1000 } as Context;
 
@@ -26,9 +31,20 @@ function event(overrides: Partial<APIGatewayProxyEvent> = {}): APIGatewayProxyEv
   } as APIGatewayProxyEvent;
 }
 
+/** The events here are for the tenant-scoped token route, which runs only with a rate limiter (one that counts nothing). */
+const createHandler = (endpoint: Endpoint, options: HttpOptions = {}) =>
+  createBareHandler(endpoint, { rateLimiter: () => NO_LIMITS, ...options });
+
 beforeAll(() => overrideDeps({ config: parseConfig({ BASE_URL: 'https://id.example.com' }) }));
 
 describe('createHandler', () => {
+  it('refuses to run a tenant-scoped route without a rate limiter (fail closed)', async () => {
+    const handler = createBareHandler(async () => json(200, {}));
+    const result = await handler(event(), context);
+    expect(result.statusCode).toBe(500);
+    expect(JSON.parse(result.body)).toMatchObject({ code: 'server_error' });
+  });
+
   it('turns an unexpected exception into a 500 server_error that leaks nothing', async () => {
     const handler = createHandler(async () => {
       throw new Error('secret database detail');

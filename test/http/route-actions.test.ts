@@ -6,7 +6,7 @@ import { sha256 } from '../../lambdas/core/crypto.ts';
 import { SESSION_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
 import { keys } from '../../lambdas/core/store/keys.ts';
 import type { Tenant } from '../../lambdas/core/store/tenants.ts';
-import { authOf, type DynamoDbAction, routes } from '../../lambdas/routes.ts';
+import { authOf, type DynamoDbAction, isTenantScoped, routes } from '../../lambdas/routes.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { currentRoute, matchRoute } from '../../local/server.ts';
 import { ADMIN_CALLS_IN_RUNNABLE_ORDER, SAMPLE_BODIES } from '../admin/samples.ts';
@@ -65,6 +65,8 @@ const TRANSACTION_ITEM_ACTIONS: Readonly<Record<string, DynamoDbAction>> = {
 
 type Command = { constructor: { name: string }; input: Record<string, unknown> };
 
+const RATE_COUNTER = 'UpdateItem on a rate-limit counter';
+
 /** The actions one command needs; anything unforeseen comes back as a description that matches no declared action. */
 function actionsOf(command: Command): string[] {
   const name = command.constructor.name;
@@ -73,6 +75,10 @@ function actionsOf(command: Command): string[] {
     return (input.TransactItems as Record<string, unknown>[]).flatMap((item) =>
       Object.keys(item).map((kind) => TRANSACTION_ITEM_ACTIONS[kind] ?? `TransactWriteItems item ${kind}`),
     );
+  // The rate limiter's counters: granted to every tenant-scoped route apart from `access` (lib/api.ts), on
+  // `T#…#RL#…` partition keys only.
+  if (name === 'UpdateCommand' && String((input.Key as { pk?: unknown } | undefined)?.pk).includes('#RL#'))
+    return [RATE_COUNTER];
   if (name === 'QueryCommand') return [input.IndexName === undefined ? 'Query' : `Query:${String(input.IndexName)}`];
   if (input.IndexName !== undefined) return [`${name} on index ${String(input.IndexName)}`];
   return [COMMAND_ACTIONS[name] ?? `unmapped ${name}`];
@@ -95,7 +101,9 @@ const realFetch = globalThis.fetch;
 const restore: (() => void)[] = [];
 
 beforeAll(async () => {
-  keyway = await startTestKeyway();
+  // Limits no test here reaches, so every tenant-scoped request is counted and none refused.
+  const generous = { rate: 400, routes: {}, perSource: {} };
+  keyway = await startTestKeyway({ rateLimits: { free: generous, pro: generous, enterprise: generous } });
   const wrap = (doc: LocalKeyway['store']['table']['doc'], record: (command: Command) => void) => {
     const send = doc.send.bind(doc);
     doc.send = ((command: Command, ...rest: unknown[]) => {
@@ -541,7 +549,9 @@ describe('admin API', () => {
 // After every test above (vitest runs a file's tests in order): what they recorded, checked as a whole.
 describe('the route table', () => {
   it('declares exactly the DynamoDB actions each route sends, and every route and method was exercised', () => {
-    const declared = Object.fromEntries(routes.map((r) => [r.id, [...r.access.dynamodb].sort()]));
+    const declared = Object.fromEntries(
+      routes.map((r) => [r.id, [...r.access.dynamodb, ...(isTenantScoped(r) ? [RATE_COUNTER] : [])].sort()]),
+    );
     const recorded = Object.fromEntries(routes.map((r) => [r.id, [...(sent.get(r.id)?.keys() ?? [])].sort()]));
     expect(recorded).toEqual(declared);
     const unexercised = routes.flatMap((r) =>

@@ -1,15 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import type { RateLimitPlans } from '../../lambdas/core/rate-limit/policies.ts';
 import { type LocalKeyway, startKeyway } from '../../local/app.ts';
 
 export const ADMIN_KEY = 'kw_admin_test_0123456789abcdef';
 
 /**
  * The real local server (every route's real handler) on the run's DynamoDB Local, in a table of its own unless
- * `tableName` shares one (two servers on one store), with the demo app when `demo` is set.
+ * `tableName` shares one (two servers on one store), with the demo app when `demo` is set. The rate limiter is off
+ * unless `rateLimits` is given (tests send bursts no plan allows; test/http/rate-limits.test.ts tests the limiter).
  */
 export async function startTestKeyway(
-  options: { demo?: boolean; tableName?: string; webhookRetrySchedule?: string; eventFeedSettleSeconds?: number } = {},
+  options: {
+    demo?: boolean;
+    tableName?: string;
+    webhookRetrySchedule?: string;
+    eventFeedSettleSeconds?: number;
+    rateLimits?: 'on' | RateLimitPlans;
+  } = {},
 ): Promise<LocalKeyway> {
   return startKeyway({
     host: '127.0.0.1',
@@ -19,6 +27,7 @@ export async function startTestKeyway(
     tableName: options.tableName ?? `test-${randomBytes(6).toString('hex')}`,
     adminKey: ADMIN_KEY,
     ...(options.demo ? { demo: true } : {}),
+    rateLimits: options.rateLimits ?? 'off',
     // Tests that do not care about webhooks still run the pipeline; a short schedule keeps stray retries short.
     webhookRetrySchedule: options.webhookRetrySchedule ?? '0s,100ms',
     ...(options.eventFeedSettleSeconds !== undefined ? { eventFeedSettleSeconds: options.eventFeedSettleSeconds } : {}),

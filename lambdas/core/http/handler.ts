@@ -1,9 +1,18 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { authOf, type Route, type RouteAuth, routes } from '../../routes.ts';
+import { authOf, isTenantScoped, type Route, type RouteAuth, routes } from '../../routes.ts';
 import type { Principal } from '../admin/principal.ts';
 import { logger } from '../logger.ts';
+import { parseBasic } from '../oidc/client-auth.ts';
+import { errorPage } from '../oidc/error-page.ts';
+import {
+  type LimitOutcome,
+  RATE_LIMIT_HEADER_NAMES,
+  RateLimited,
+  type RateLimiter,
+  rateLimitHeaders,
+} from '../rate-limit/outcome.ts';
 import { getConfig } from '../runtime-config.ts';
 import { normalizeHeaders, toHttpRequest, toProxyResult } from './event.ts';
 import { asKeywayError, problemResponse } from './problem.ts';
@@ -39,6 +48,14 @@ export interface HttpOptions {
    * which answers with an HTML page or an error redirect instead of a JSON 400.
    */
   readonly allowRepeated?: boolean;
+  /** A page a browser navigates to: an error the middleware answers itself (429) is an HTML page, not JSON. */
+  readonly page?: boolean;
+  /**
+   * Required by every tenant-scoped route (fail closed, like `authenticator`): counts each request against the
+   * tenant's plan before anything else runs (core/http/tenant-handler.ts supplies it). A getter, because local mode
+   * imports handlers before it configures the process.
+   */
+  readonly rateLimiter?: () => RateLimiter;
 }
 
 export type Endpoint = (req: HttpRequest) => Promise<HttpResponse>;
@@ -47,7 +64,11 @@ interface KeywayInternal {
   req?: HttpRequest;
   corsOrigin?: string;
   startedAt: number;
+  rateLimit?: LimitOutcome;
 }
+
+/** What CORS lets a browser read besides the body. */
+const EXPOSED_HEADERS = ['WWW-Authenticate', 'X-Request-Id', ...RATE_LIMIT_HEADER_NAMES].join(', ');
 
 /** For responses that render nothing (JSON, redirects); pages set their own. */
 export const DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
@@ -78,10 +99,11 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
       headers.Pragma = 'no-cache';
     }
     if (headers['Content-Security-Policy'] === undefined) headers['Content-Security-Policy'] = DEFAULT_CSP;
+    if (internal.rateLimit) Object.assign(headers, rateLimitHeaders(internal.rateLimit.states));
     if (internal.corsOrigin) {
       headers['Access-Control-Allow-Origin'] = internal.corsOrigin;
       if (internal.corsOrigin !== '*') headers.Vary = 'Origin';
-      headers['Access-Control-Expose-Headers'] = 'WWW-Authenticate, X-Request-Id';
+      headers['Access-Control-Expose-Headers'] = EXPOSED_HEADERS;
     }
     result.headers = headers;
     logger.info('request', {
@@ -109,11 +131,24 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
           logger.warn('CORS origin check failed', { error: error as Error });
         }
       }
-      let req = toHttpRequest(request.event, { ...getConfig(), allowRepeated: options.allowRepeated ?? false });
       // Who may call this route comes from the route table, for every route in one place. A resource that is not in
       // the table (API Gateway only sends those it was built with) fails closed.
       const route = ROUTES_BY_PATH.get(request.event.resource);
       if (!route) throw new Error(`no route in lambdas/routes.ts for resource ${request.event.resource}`);
+      // Counted before the body is parsed, so a malformed request is counted (and carries the headers) too.
+      if (isTenantScoped(route) && request.event.httpMethod !== 'OPTIONS') {
+        if (!options.rateLimiter) throw new Error(`tenant-scoped route ${route.id} has no rate limiter`);
+        internal.rateLimit = await options.rateLimiter().check({
+          tenantId: request.event.pathParameters?.tenantId ?? '',
+          plan: authorizerPlan(request.event),
+          routeId: route.id,
+          sourceIp: request.event.requestContext?.identity?.sourceIp ?? '',
+          clientId: namedClientId(request.event),
+        });
+        const exceeded = internal.rateLimit.states.find((s) => s.exceeded);
+        if (exceeded) throw new RateLimited(exceeded);
+      }
+      let req = toHttpRequest(request.event, { ...getConfig(), allowRepeated: options.allowRepeated ?? false });
       const auth = authOf(route, req.method);
       if (auth !== undefined && auth !== 'public') {
         if (!options.authenticator) throw new Error(`route ${route.id} needs ${auth} auth but has no authenticator`);
@@ -142,13 +177,41 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
       const error = asKeywayError(request.error);
       if (error.status >= 500) logger.error('unhandled error', { error: request.error as Error });
       const traceId = request.event.requestContext?.requestId ?? 'unknown';
-      request.response = decorate(
-        toProxyResult(problemResponse(error, traceId, options.oauth ?? false)),
-        request.event,
-        internal,
-      );
+      const response =
+        options.page && error instanceof RateLimited
+          ? pageFor(error, traceId)
+          : problemResponse(error, traceId, options.oauth ?? false);
+      request.response = decorate(toProxyResult(response), request.event, internal);
     },
   };
+}
+
+/** The tenant's plan as the tenant authorizer (or local mode's stand-in for it) put it on the request context. */
+function authorizerPlan(event: APIGatewayProxyEvent): string | undefined {
+  const plan: unknown = event.requestContext?.authorizer?.plan;
+  return typeof plan === 'string' ? plan : undefined;
+}
+
+/**
+ * The client_id a request names, read leniently (the endpoint validates it later): Basic credentials, else the form
+ * body's or the query's `client_id`. Only for counting per client; it authenticates nothing.
+ */
+function namedClientId(event: APIGatewayProxyEvent): string | undefined {
+  const headers = normalizeHeaders(event);
+  const basic = headers.authorization ? parseBasic(headers.authorization) : undefined;
+  if (basic) return basic.clientId;
+  const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded' && event.body) {
+    const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    const fromBody = new URLSearchParams(raw).get('client_id');
+    if (fromBody !== null) return fromBody;
+  }
+  return event.queryStringParameters?.client_id ?? undefined;
+}
+
+function pageFor(error: RateLimited, traceId: string): HttpResponse {
+  const page = errorPage(429, 'Too many attempts', `${error.detail} Wait a moment, then try again.`, traceId);
+  return { ...page, headers: { ...page.headers, ...error.headers } };
 }
 
 /** The parsed request travels to the handler on the Lambda context. */

@@ -57,7 +57,7 @@ export function oauthErrorCode(error: KeywayError): string {
 
 export function toProblem(error: KeywayError, traceId: string, oauth: boolean): ProblemDetails {
   const body: ProblemDetails = {
-    type: problemType(error.code),
+    type: error.type ?? problemType(error.code),
     title: error.title,
     status: error.status,
     detail: error.detail,

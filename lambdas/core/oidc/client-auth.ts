@@ -6,7 +6,7 @@ import type { Client } from '../store/clients.ts';
 import type { Store } from '../store/store.ts';
 
 /** RFC 6749 §2.3.1: the Basic credentials are form-urlencoded before base64. */
-function parseBasic(header: string): { clientId: string; secret: string } | undefined {
+export function parseBasic(header: string): { clientId: string; secret: string } | undefined {
   const match = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header);
   if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');

@@ -27,6 +27,16 @@ export const keys = {
    */
   idempotency: (scope: string, keyHash: string) => ({ pk: `${t(scope)}#IDEM#${keyHash}`, sk: 'IDEM' }),
 
+  /**
+   * A rate-limit counter (core/rate-limit/limiter.ts): one item per scope (`tenant`, or a route and a hashed source),
+   * window start (epoch seconds) and shard. The window is in the partition key so each window's counters spread over
+   * fresh partitions; functions may UpdateItem only keys that start `T#…#RL#` (lib/api.ts).
+   */
+  rateCounter: (tenantId: string, scope: string, windowStart: number, shard: number) => ({
+    pk: `${t(tenantId)}#RL#${scope}#${windowStart}#${shard}`,
+    sk: 'RL',
+  }),
+
   client: (tenantId: string, clientId: string) => ({ pk: t(tenantId), sk: `CLIENT#${clientId}` }),
   /** A web origin some client of the tenant registered (CORS allow-list for token/userinfo/revoke). */
   origin: (tenantId: string, origin: string) => ({ pk: t(tenantId), sk: `ORIGIN#${origin}` }),
