@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { PROVISIONER_RESERVED_CONCURRENCY } from './config.ts';
 import { KeywayFunction } from './keyway-function.ts';
 import type { UsagePlans } from './usage-plans.ts';
 
@@ -42,7 +43,7 @@ export class ApiKeyProvisioner extends Construct {
       description: 'Keyway usage-plan provisioner: creates and moves tenant API keys',
       memorySize: 256,
       timeout: Duration.minutes(2),
-      reservedConcurrentExecutions: 1,
+      reservedConcurrentExecutions: PROVISIONER_RESERVED_CONCURRENCY,
       environment: {
         TABLE_NAME: props.table.tableName,
         USAGE_PLAN_IDS: stack.toJsonString(usagePlanIds),

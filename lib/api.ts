@@ -4,17 +4,19 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { PlanLimits, RateLimitPlans } from '../lambdas/core/rate-limit/policies.ts';
 import { TABLE_SCHEMA } from '../lambdas/core/store/schema.ts';
-import { authOf, type DynamoDbAction, type Route } from '../lambdas/routes.ts';
+import { authOf, type DynamoDbAction, isTenantScoped, type Route } from '../lambdas/routes.ts';
 import { KeywayFunction } from './keyway-function.ts';
 import { ProblemResponses } from './problem-responses.ts';
 import type { TokenSigning } from './signing-keys.ts';
 import type { WebhookAccess } from './webhooks.ts';
 
-/** Issuer-scoped routes sit under the tenant segment; they go through the tenant authorizer and its usage plan. */
-export function isTenantScoped(route: Route): boolean {
-  return route.path.startsWith('/{tenantId}');
-}
+/**
+ * Partition keys of the application rate limiter's counters (`keys.rateCounter` in lambdas/core/store/keys.ts:
+ * `T#{tenantId}#RL#…`), the only items its extra dynamodb:UpdateItem may touch.
+ */
+export const RATE_COUNTER_LEADING_KEYS = 'T#*#RL#*';
 
 /**
  * Management routes (any method whose `auth` in the route table is not `public`): the shared middleware checks the
@@ -59,11 +61,22 @@ export interface ApiProps {
   readonly disableExecuteApiEndpoint?: boolean;
   /** @default 'prod' */
   readonly stageName?: string;
+  /** Every method's throttle unless one below applies (the tenant-scoped methods but OPTIONS), all callers together. */
+  readonly stageThrottle: Throttle;
+  /** Each method of a route outside the usage plans (not tenant-scoped: the admin API), all callers together. */
+  readonly managementThrottle: Throttle;
+  /** Each OPTIONS method of a tenant-scoped route (CORS preflights), all callers together. */
+  readonly preflightThrottle: Throttle;
   /**
-   * Stage-level throttle for management routes (they are not in any usage plan).
-   * @default 5 requests/s, burst 10
+   * What the application rate limiter enforces per plan (`limiterPlans` of cdk.json `plans`): each tenant-scoped
+   * function gets the part for its own route as RATE_LIMIT_PLANS.
    */
-  readonly operatorThrottle?: Throttle;
+  readonly rateLimitPlans: RateLimitPlans;
+  /**
+   * Reserved concurrent executions by route id (guarantee and cap at once).
+   * @default - every route function unreserved
+   */
+  readonly reservedConcurrency?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -81,20 +94,31 @@ export class Api extends Construct {
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     const stageName = props.stageName ?? 'prod';
-    const operatorThrottle = props.operatorThrottle ?? { rateLimit: 5, burstLimit: 10 };
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // A method's own settings replace the stage's `/*/*` defaults for it, so each repeats the logging settings.
+    const logging: apigw.MethodDeploymentOptions = {
+      metricsEnabled: true,
+      loggingLevel: apigw.MethodLoggingLevel.ERROR,
+      // Never log request/response bodies: they carry codes, tokens and passkey assertions.
+      dataTraceEnabled: false,
+    };
+    const throttled = (t: Throttle): apigw.MethodDeploymentOptions => ({
+      ...logging,
+      throttlingRateLimit: t.rateLimit,
+      throttlingBurstLimit: t.burstLimit,
+    });
     const methodOptions: Record<string, apigw.MethodDeploymentOptions> = {};
-    for (const route of props.routes.filter(isManagementRoute)) {
+    for (const route of props.routes) {
       for (const method of route.methods) {
-        methodOptions[`${route.path}/${method}`] = {
-          throttlingRateLimit: operatorThrottle.rateLimit,
-          throttlingBurstLimit: operatorThrottle.burstLimit,
-        };
+        // No usage plan covers these: the method throttle is their only API Gateway limit but the account's.
+        if (!isTenantScoped(route)) methodOptions[`${route.path}/${method}`] = throttled(props.managementThrottle);
+        // Usage plans' per-route overrides skip preflights: they get a cap of their own, not the stage default.
+        else if (method === 'OPTIONS') methodOptions[`${route.path}/${method}`] = throttled(props.preflightThrottle);
       }
     }
 
@@ -109,10 +133,7 @@ export class Api extends Construct {
       deployOptions: {
         stageName,
         tracingEnabled: true,
-        metricsEnabled: true,
-        loggingLevel: apigw.MethodLoggingLevel.ERROR,
-        // Never log request/response bodies: they carry codes, tokens and passkey assertions.
-        dataTraceEnabled: false,
+        ...throttled(props.stageThrottle),
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
         accessLogFormat: apigw.AccessLogFormat.custom(
           JSON.stringify({
@@ -166,8 +187,9 @@ export class Api extends Construct {
         for (const method of methods.get(route.id) ?? []) {
           Validations.of(method).acknowledge({
             id: 'AwsSolutions-APIG4',
-            reason:
-              'Management route: the shared middleware requires the platform operator key (Bearer, compared by SHA-256 in constant time) or a tenant API key (looked up by hash with a consistent read), per the route table `auth`; API Gateway has no authorizer type for these keys, and the stage throttles the route.',
+            reason: isManagementRoute(route)
+              ? 'Management route: the shared middleware requires the platform operator key (Bearer, compared by SHA-256 in constant time) or a tenant API key (looked up by hash with a consistent read), per the route table `auth`; API Gateway has no authorizer type for these keys, and a stage method throttle limits the route.'
+              : 'Public by design (the admin API OpenAPI document, no data); a stage method throttle limits it.',
           });
         }
       }
@@ -208,7 +230,11 @@ export class Api extends Construct {
     if (isManagementRoute(route)) environment.KEYWAY_ADMIN_KEY_SHA256 = props.adminKeySha256;
     if (access.webhookSecrets) Object.assign(environment, props.webhooks.secretsEnvironment);
     if (access.webhookQueue) Object.assign(environment, props.webhooks.queueEnvironment);
+    // The shared middleware counts every tenant-scoped request (but preflights) against its tenant's plan.
+    if (isTenantScoped(route))
+      environment.RATE_LIMIT_PLANS = JSON.stringify(rateLimitPlansFor(props.rateLimitPlans, route.id));
 
+    const reserved = props.reservedConcurrency?.[route.id];
     const fn = new KeywayFunction(scope, `Route-${route.id}`, {
       entry: route.entry,
       description: `Keyway ${route.methods.join('/')} ${route.path}`,
@@ -216,9 +242,11 @@ export class Api extends Construct {
       memorySize: access.sign ? 1024 : 512,
       timeout: Duration.seconds(10),
       environment,
+      ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
     });
 
     grantTableActions(fn.role, props.table, access.dynamodb);
+    if (isTenantScoped(route)) grantRateCounters(fn.role, props.table);
     if (access.sign) props.signingKeys.grantSign(fn.role);
     // The KMS signer fetches the current and published public keys at cold start, signing or not
     // (the envelope signer has them in its environment and needs no grant).
@@ -247,6 +275,36 @@ function grantTableActions(role: iam.IRole, table: dynamodb.ITable, actions: rea
         resources: [`${table.tableArn}/index/${TABLE_SCHEMA.gsi1.name}`],
       }),
     );
+}
+
+/**
+ * The plans as one route's function reads them (`policiesFor(limits, route.id)`): each plan's `rate` and only that
+ * route's entries. The whole set is ~1.4 KB, which with the kms-envelope settings would exceed Lambda's 4 KB of
+ * environment variables.
+ */
+export function rateLimitPlansFor(plans: RateLimitPlans, routeId: string): RateLimitPlans {
+  const only = <T>(entries: Readonly<Record<string, T>>) =>
+    Object.fromEntries(Object.entries(entries).filter(([id]) => id === routeId));
+  return Object.fromEntries(
+    Object.entries(plans).map(([plan, limits]: [string, PlanLimits]) => [
+      plan,
+      { rate: limits.rate, routes: only(limits.routes), perSource: only(limits.perSource) },
+    ]),
+  );
+}
+
+/**
+ * The application rate limiter's counter writes (`ADD` on `T#{tenantId}#RL#…` items), on top of whatever the route
+ * table grants: a separate statement, so a route's own unconditional UpdateItem (token, say) is left as it is.
+ */
+function grantRateCounters(role: iam.IRole, table: dynamodb.ITable): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [RATE_COUNTER_LEADING_KEYS] } },
+    }),
+  );
 }
 
 function pascalCase(name: string): string {

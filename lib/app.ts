@@ -11,7 +11,7 @@ import { KeywayStack } from './keyway-stack.ts';
  */
 export function createApp(props: AppProps = {}): App {
   const app = new App(props);
-  const config = readConfig(app.node);
+  const config = readConfig(app.node, routes);
   for (const [label, region] of Object.entries(config.regions)) {
     new KeywayStack(app, `Keyway-${label}`, {
       env: { account: process.env.CDK_DEFAULT_ACCOUNT || undefined, region },

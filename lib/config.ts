@@ -1,20 +1,29 @@
 import type { Node } from 'constructs';
 import { z } from 'zod';
+import { SourceLimitSchema } from '../lambdas/core/rate-limit/policies.ts';
 import { PLANS } from '../lambdas/core/store/tenants.ts';
+import { isTenantScoped, type Route, routes } from '../lambdas/routes.ts';
 
 /**
  * Deployment configuration, read once from CDK context (cdk.json, or `-c key=value` on the command line).
  * Every knob ops may turn lives here, validated, so a typo fails `cdk synth` instead of a deploy.
  */
 
+/** An API Gateway token bucket: what it counts (one tenant, or every caller of a method) is up to where it is used. */
 const Throttle = z.strictObject({
-  /** Steady-state requests per second, per tenant (per API key). */
+  /** Steady-state requests per second. */
   rate: z.number().positive(),
-  /** Token-bucket size: how many requests a tenant may send at once above `rate`. */
+  /** Token-bucket size: how many requests may arrive at once above `rate`. */
   burst: z.number().int().positive(),
 });
+export type ThrottleConfig = z.infer<typeof Throttle>;
 
+/**
+ * One plan, the single definition of its limits: API Gateway's usage plan is built from it (lib/usage-plans.ts) and
+ * so is the application rate limiter's RATE_LIMIT_PLANS (lib/api.ts, lambdas/core/rate-limit/policies.ts).
+ */
 const Plan = z.strictObject({
+  /** Per tenant, every route together (`rate` and `burst`; the limiter counts `rate` per second). */
   ...Throttle.shape,
   /** Requests per period per tenant; API Gateway answers 429 once it is used up. */
   quota: z.strictObject({
@@ -22,12 +31,58 @@ const Plan = z.strictObject({
     period: z.enum(['DAY', 'WEEK', 'MONTH']),
   }),
   /**
-   * Per-route throttles that override the plan's rate/burst, keyed by route id from lambdas/routes.ts
-   * (e.g. `token`, `authorize`). They apply to every method of that route except OPTIONS.
+   * Per-route limits per tenant that override the plan's rate/burst, keyed by tenant-scoped route id from
+   * lambdas/routes.ts (e.g. `token`, `authorize`). They apply to every method of that route except OPTIONS.
    */
   methods: z.record(z.string(), Throttle).default({}),
+  /**
+   * Per-route limits per request source (one IP, or one client_id) within a tenant, keyed by tenant-scoped route id;
+   * only the application limiter enforces them (API Gateway cannot key by either).
+   */
+  perSource: z.record(z.string(), SourceLimitSchema).default({}),
 });
 export type PlanConfig = z.infer<typeof Plan>;
+
+/**
+ * Stage method throttles: API Gateway applies each to every method it covers separately, counting all callers (all
+ * tenants) of that method together, after the usage plan's per-tenant limits; the stricter one refuses first.
+ */
+const Throttling = z.strictObject({
+  /** Every method without a throttle of its own below: the tenant-scoped methods except OPTIONS. */
+  stage: Throttle.default({ rate: 2000, burst: 1000 }),
+  /** Each method of a route outside the usage plans (the admin API, its OpenAPI document included). */
+  management: Throttle.default({ rate: 5, burst: 10 }),
+  /** Each OPTIONS method of a tenant-scoped route: CORS preflights, which browsers cache (Access-Control-Max-Age). */
+  preflight: Throttle.default({ rate: 500, burst: 250 }),
+});
+export type ThrottlingConfig = z.infer<typeof Throttling>;
+
+/** Reserved concurrent executions of the usage-plan provisioner (lib/api-key-provisioner.ts): one at a time. */
+export const PROVISIONER_RESERVED_CONCURRENCY = 1;
+/** Lambda keeps at least this many of an account's concurrent executions unreserved. */
+const MIN_UNRESERVED_CONCURRENCY = 100;
+
+const Concurrency = z.strictObject({
+  /**
+   * Reserved concurrent executions by function: `authorizer` (the tenant authorizer) or a route id of
+   * lambdas/routes.ts. A reservation is both the function's guarantee and its cap; a function left out is unreserved.
+   */
+  reserved: z
+    .record(
+      z.string(),
+      z
+        .number()
+        .int()
+        .min(1, 'a reservation of 0 would refuse every invocation; leave the function out to keep it unreserved'),
+    )
+    .default({}),
+  /**
+   * The Lambda concurrent-executions quota of the account in every deployed region (the lowest, if they differ):
+   * synth refuses reservations that would leave fewer than 100 of it unreserved, as Lambda would at deploy.
+   */
+  accountLimit: z.number().int().min(1).default(1000),
+});
+export type ConcurrencyConfig = z.infer<typeof Concurrency>;
 
 const CustomDomain = z.strictObject({
   /** e.g. `id.eu.example.com`; issuers become `https://{domainName}/{tenantId}`. */
@@ -144,14 +199,19 @@ export const KeywayConfigSchema = z.strictObject({
     .default(''),
   /** Optional SNS topic ARN per region label that alarms notify. */
   alarmTopicArns: z.record(z.string(), z.string().startsWith('arn:')).default({}),
+  throttling: Throttling.prefault({}),
+  concurrency: Concurrency.prefault({}),
 });
 export type KeywayConfig = z.infer<typeof KeywayConfigSchema>;
 
 /** The context keys the config is read from (each top-level field of the schema is one key). */
 export const CONTEXT_KEYS = Object.keys(KeywayConfigSchema.shape) as (keyof KeywayConfig)[];
 
-/** Reads and validates every Keyway context key; values given with `-c` may be JSON strings. */
-export function readConfig(node: Node): KeywayConfig {
+/**
+ * Reads and validates every Keyway context key, route ids against `routeTable` (the one in lambdas/routes.ts);
+ * values given with `-c` may be JSON strings.
+ */
+export function readConfig(node: Node, routeTable: readonly Route[] = routes): KeywayConfig {
   const raw: Record<string, unknown> = {};
   for (const key of CONTEXT_KEYS) {
     const value: unknown = node.tryGetContext(key);
@@ -163,9 +223,74 @@ export function readConfig(node: Node): KeywayConfig {
   for (const plan of PLANS) {
     if (!parsed.data.plans[plan]) throw new Error(`Invalid Keyway context (cdk.json): plans.${plan} is missing`);
   }
-  const missing = missingEnvelopeKeys(parsed.data);
-  if (missing.length > 0) throw new Error(`Invalid Keyway context (cdk.json):\n${missing.join('\n')}`);
+  const problems = [
+    ...missingEnvelopeKeys(parsed.data),
+    ...routeIdProblems(parsed.data, routeTable),
+    ...unreachableOverrides(parsed.data),
+    ...reservationProblems(parsed.data),
+  ];
+  if (problems.length > 0) throw new Error(`Invalid Keyway context (cdk.json):\n${problems.join('\n')}`);
   return parsed.data;
+}
+
+/**
+ * The one check of the route ids the context names: each must be a route of `routeTable`, and a tenant-scoped one
+ * where the setting acts through the usage plans or the application limiter (only those routes have either).
+ */
+function routeIdProblems(config: KeywayConfig, routeTable: readonly Route[]): string[] {
+  const problems: string[] = [];
+  const check = (key: string, ids: Iterable<string>, tenantScopedOnly: boolean, alsoAccepted?: string) => {
+    for (const id of ids) {
+      if (id === alsoAccepted) continue;
+      const route = routeTable.find((r) => r.id === id);
+      if (!route)
+        problems.push(
+          `✖ ${key}: "${id}" is not a route id of lambdas/routes.ts${alsoAccepted ? ` (nor "${alsoAccepted}")` : ''}`,
+        );
+      else if (tenantScopedOnly && !isTenantScoped(route))
+        problems.push(
+          `✖ ${key}: "${id}" is not a tenant-scoped route (${route.path} is in no usage plan and not rate-limited per tenant)`,
+        );
+    }
+  };
+  check('waf.backChannelRouteIds', config.waf.backChannelRouteIds, false);
+  for (const [plan, definition] of Object.entries(config.plans)) {
+    check(`plans.${plan}.methods`, Object.keys(definition.methods), true);
+    check(`plans.${plan}.perSource`, Object.keys(definition.perSource), true);
+  }
+  check('concurrency.reserved', Object.keys(config.concurrency.reserved), false, 'authorizer');
+  return problems;
+}
+
+/**
+ * A plan's per-route override is per tenant, the stage throttle covers all tenants of the same method: an override
+ * above the stage's could never be reached, which is a mistake in one of the two.
+ */
+function unreachableOverrides(config: KeywayConfig): string[] {
+  const stage = config.throttling.stage;
+  const problems: string[] = [];
+  for (const [plan, definition] of Object.entries(config.plans)) {
+    for (const [routeId, t] of Object.entries(definition.methods)) {
+      if (t.rate > stage.rate || t.burst > stage.burst)
+        problems.push(
+          `✖ plans.${plan}.methods.${routeId} (rate ${t.rate}, burst ${t.burst}) exceeds throttling.stage ` +
+            `(rate ${stage.rate}, burst ${stage.burst}), which limits every tenant of that method together`,
+        );
+    }
+  }
+  return problems;
+}
+
+/** Lambda refuses a reservation that leaves fewer than 100 executions of the account unreserved. */
+function reservationProblems(config: KeywayConfig): string[] {
+  const { reserved, accountLimit } = config.concurrency;
+  const total = Object.values(reserved).reduce((sum, n) => sum + n, PROVISIONER_RESERVED_CONCURRENCY);
+  if (total <= accountLimit - MIN_UNRESERVED_CONCURRENCY) return [];
+  return [
+    `✖ concurrency.reserved: ${total} reserved executions (with the usage-plan provisioner's ${PROVISIONER_RESERVED_CONCURRENCY}) ` +
+      `leave fewer than ${MIN_UNRESERVED_CONCURRENCY} of concurrency.accountLimit ${accountLimit} unreserved; ` +
+      'Lambda would refuse the deploy (raise the quota in Service Quotas, then accountLimit, or reserve less)',
+  ];
 }
 
 /**

@@ -106,7 +106,8 @@ export interface EnvelopeSigningProps {
 
 /**
  * Lambda's limit is 4 KB for all of a function's variables together. The envelope settings take about 2.4 KB
- * plus 0.4 KB per published key; the rest is left for the other variables (about 0.4 KB today).
+ * plus 0.4 KB per published key; the rest is left for the other variables (up to about 0.6 KB today, RATE_LIMIT_PLANS
+ * included). KeywayFunction refuses a total over the limit.
  */
 export const ENVELOPE_ENVIRONMENT_BUDGET = 3500;
 /** What a CloudFormation-resolved key ARN takes at most in the environment, for the budget. */

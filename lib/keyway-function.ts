@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -103,6 +103,20 @@ export const FUNCTION_ENVIRONMENT: Readonly<Record<string, string>> = {
  */
 const FORBIDDEN_ENVIRONMENT = ['AWS_PROFILE'] as const;
 
+/** Lambda refuses a function whose environment variables, names and values together, take more than 4 KB. */
+export const ENVIRONMENT_LIMIT_BYTES = 4096;
+/** Counted for a value CloudFormation fills in at deploy: more than any ARN, name or queue URL the stack passes. */
+const UNRESOLVED_VALUE_BYTES = 140;
+
+/** A function's environment size as Lambda counts it, with each deploy-time value at its upper bound. */
+export function environmentBytes(environment: Readonly<Record<string, string>>): number {
+  return Object.entries(environment).reduce(
+    (sum, [name, value]) =>
+      sum + Buffer.byteLength(name) + (Token.isUnresolved(value) ? UNRESOLVED_VALUE_BYTES : Buffer.byteLength(value)),
+    0,
+  );
+}
+
 export interface KeywayFunctionProps {
   /** Handler module relative to the repository root; it exports `handler`. */
   readonly entry: string;
@@ -144,6 +158,13 @@ export class KeywayFunction extends Construct {
         throw new Error(`${id}: ${name} must not be set on a Keyway function (see lib/keyway-function.ts)`);
     }
 
+    const environment = { ...FUNCTION_ENVIRONMENT, ...props.environment };
+    const bytes = environmentBytes(environment);
+    if (bytes > ENVIRONMENT_LIMIT_BYTES)
+      throw new Error(
+        `${id}: its environment variables take up to ${bytes} bytes; Lambda allows ${ENVIRONMENT_LIMIT_BYTES} (${Object.keys(environment).join(', ')})`,
+      );
+
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       // Logs are audit evidence for an identity provider: a teardown keeps them until retention expires them.
@@ -178,7 +199,7 @@ export class KeywayFunction extends Construct {
       ...(props.reservedConcurrentExecutions !== undefined
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),
-      environment: { ...FUNCTION_ENVIRONMENT, ...props.environment },
+      environment,
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,

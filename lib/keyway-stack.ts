@@ -1,9 +1,10 @@
 import { Annotations, CfnOutput, Fn, NestedStack, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { limiterPlans } from '../lambdas/core/rate-limit/policies.ts';
 import type { Route } from '../lambdas/routes.ts';
-import { Api } from './api.ts';
+import { Api, type Throttle } from './api.ts';
 import { ApiKeyProvisioner } from './api-key-provisioner.ts';
-import type { KeywayConfig } from './config.ts';
+import type { KeywayConfig, ThrottleConfig } from './config.ts';
 import { CustomDomain } from './custom-domain.ts';
 import { EnvelopeSigning, EnvelopeWrappingKey } from './envelope-signing.ts';
 import { Monitoring } from './monitoring.ts';
@@ -17,9 +18,12 @@ import { Webhooks } from './webhooks.ts';
 export interface KeywayStackProps extends StackProps {
   /** Region label from context (`us`, `au`, `eu`); picks the custom domain and alarm topic. */
   readonly label: string;
+  /** As readConfig returns it, route ids checked against `routes`. */
   readonly config: KeywayConfig;
   readonly routes: readonly Route[];
 }
+
+const throttle = (t: ThrottleConfig): Throttle => ({ rateLimit: t.rate, burstLimit: t.burst });
 
 /**
  * One self-contained regional Keyway: its own table, signing keys, API, usage plans, webhook delivery and alarms. Nothing is
@@ -47,7 +51,11 @@ export class KeywayStack extends Stack {
       wrappingKey = new EnvelopeWrappingKey(this, 'EnvelopeWrappingKey');
       tokenSigning = EnvelopeSigning.forRegion(wrappingKey, signing, label);
     }
-    const tenantAuthorizer = new TenantAuthorizer(this, 'TenantAuthorizer', { table: table.table });
+    const { reserved } = config.concurrency;
+    const tenantAuthorizer = new TenantAuthorizer(this, 'TenantAuthorizer', {
+      table: table.table,
+      ...(reserved.authorizer !== undefined ? { reservedConcurrentExecutions: reserved.authorizer } : {}),
+    });
     // Webhook delivery in a nested stack of its own (500 resources a stack). Created before the API: the admin API's
     // nested stack takes the secret key and the queue from it, and it takes nothing from the API, so there is no cycle.
     const webhooks = new Webhooks(
@@ -62,9 +70,14 @@ export class KeywayStack extends Stack {
       tenantAuthorizer: tenantAuthorizer.authorizer,
       webhooks,
       adminKeySha256: config.adminKeySha256,
+      stageThrottle: throttle(config.throttling.stage),
+      managementThrottle: throttle(config.throttling.management),
+      preflightThrottle: throttle(config.throttling.preflight),
+      rateLimitPlans: limiterPlans(config.plans),
+      reservedConcurrency: reserved,
       ...(domain ? { baseUrl: `https://${domain.domainName}`, disableExecuteApiEndpoint: true } : {}),
     });
-    const usagePlans = new UsagePlans(this, 'UsagePlans', { api, routes, plans: config.plans });
+    const usagePlans = new UsagePlans(this, 'UsagePlans', { api, plans: config.plans });
     const provisioner = new ApiKeyProvisioner(this, 'ApiKeyProvisioner', { table: table.table, usagePlans });
 
     const customDomain = domain
@@ -74,10 +87,9 @@ export class KeywayStack extends Stack {
     if (config.waf.enabled) {
       new Waf(this, 'Waf', {
         stage: api.stage,
-        routes,
         limitPerIp: config.waf.limitPerIp,
         windowSeconds: config.waf.windowSeconds,
-        backChannelRouteIds: config.waf.backChannelRouteIds,
+        backChannelRoutes: config.waf.backChannelRouteIds.map((id) => routes.find((r) => r.id === id)!),
         backChannelLimitPerIp: config.waf.backChannelLimitPerIp ?? config.waf.limitPerIp * 10,
       });
     } else {

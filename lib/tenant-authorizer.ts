@@ -13,6 +13,12 @@ export interface TenantAuthorizerProps {
    * @default 5 minutes
    */
   readonly cacheTtl?: Duration;
+  /**
+   * Reserved concurrent executions: every issuer-scoped request whose answer is not cached needs the authorizer, so a
+   * reservation keeps other functions from starving it (and caps it).
+   * @default - unreserved
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -37,6 +43,9 @@ export class TenantAuthorizer extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(5),
       environment: { TABLE_NAME: props.table.tableName },
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
     });
     // It reads one item per cache miss: GetItem only, no Query/Scan, no writes.
     this.handler.role.addToPrincipalPolicy(

@@ -1,14 +1,11 @@
-import { Annotations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { Construct } from 'constructs';
 import type { Plan } from '../lambdas/core/store/tenants.ts';
-import type { Route } from '../lambdas/routes.ts';
 import type { Api } from './api.ts';
 import type { PlanConfig } from './config.ts';
 
 export interface UsagePlansProps {
   readonly api: Api;
-  readonly routes: readonly Route[];
   /** Rate, burst, quota and per-route overrides per plan (cdk.json context `plans`). */
   readonly plans: Readonly<Record<Plan, PlanConfig>>;
 }
@@ -27,15 +24,8 @@ export class UsagePlans extends Construct {
     for (const [plan, config] of Object.entries(props.plans) as [Plan, PlanConfig][]) {
       const throttle: apigw.ThrottlingPerMethod[] = [];
       for (const [routeId, override] of Object.entries(config.methods)) {
-        const methods = props.api.methods.get(routeId);
-        if (!methods) {
-          Annotations.of(this).addWarningV2(
-            'keyway:plan-override-unknown-route',
-            `plans.${plan}.methods.${routeId}: no route "${routeId}" in lambdas/routes.ts; the override is not applied.`,
-          );
-          continue;
-        }
-        for (const method of methods) {
+        // readConfig refuses an id that names no tenant-scoped route.
+        for (const method of props.api.methods.get(routeId)!) {
           if (method.httpMethod === 'OPTIONS') continue; // preflights stay on the plan's own limits
           throttle.push({ method, throttle: { rateLimit: override.rate, burstLimit: override.burst } });
         }

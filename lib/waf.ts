@@ -5,18 +5,17 @@ import type { Route } from '../lambdas/routes.ts';
 
 export interface WafProps {
   readonly stage: apigw.Stage;
-  readonly routes: readonly Route[];
   /** Requests one IP may send per window before it is answered 429. */
   readonly limitPerIp: number;
   /** @default 300 */
   readonly windowSeconds?: number;
   /**
-   * Back-channel route ids (token, revoke, introspect): relying-party servers call them from a handful of IPs at high
+   * Back-channel routes (token, revoke, introspect): relying-party servers call them from a handful of IPs at high
    * volume, so they get a per-IP rule of their own with `backChannelLimitPerIp` instead of sharing `limitPerIp`.
-   * An id that names no route (or a route without a fixed path suffix) fails synthesis.
+   * A route without a fixed path suffix fails synthesis (readConfig has checked the ids in `waf.backChannelRouteIds`).
    * @default - none: every route shares the one rule
    */
-  readonly backChannelRouteIds?: readonly string[];
+  readonly backChannelRoutes?: readonly Route[];
   /** @default 10 × limitPerIp */
   readonly backChannelLimitPerIp?: number;
 }
@@ -39,15 +38,7 @@ export class Waf extends Construct {
 
   constructor(scope: Construct, id: string, props: WafProps) {
     super(scope, id);
-    const suffixes = [
-      ...new Set(
-        (props.backChannelRouteIds ?? []).map((routeId) => {
-          const route = props.routes.find((r) => r.id === routeId);
-          if (!route) throw new Error(`waf.backChannelRouteIds: "${routeId}" is not a route id of lambdas/routes.ts`);
-          return pathSuffix(route);
-        }),
-      ),
-    ];
+    const suffixes = [...new Set((props.backChannelRoutes ?? []).map(pathSuffix))];
     const pathEndsWith = (suffix: string): wafv2.CfnWebACL.StatementProperty => ({
       byteMatchStatement: {
         fieldToMatch: { uriPath: {} },

@@ -8,12 +8,12 @@ import type { Key } from '../../lambdas/core/store/table.ts';
 class MemoryCounters implements CounterStore {
   readonly items = new Map<string, Map<string, number>>();
   readonly writes: string[] = [];
-  async increment(key: Key, counters: readonly string[]): Promise<number[]> {
+  async increment(key: Key, counters: readonly string[], _expiresAt: number, _signal: AbortSignal, delta = 1) {
     this.writes.push(key.pk);
     const item = this.items.get(key.pk) ?? new Map<string, number>();
     this.items.set(key.pk, item);
     return counters.map((name) => {
-      const next = (item.get(name) ?? 0) + 1;
+      const next = (item.get(name) ?? 0) + delta;
       item.set(name, next);
       return next;
     });
@@ -82,7 +82,8 @@ describe('application rate limiter', () => {
     for (let i = 0; i < 2; i++) await l.check(check({ routeId: 'authorize' }));
     const third = await l.check(check({ routeId: 'authorize' }));
     expect(third.states.map((s) => [s.policy.name, s.exceeded])).toEqual([['ip', true]]);
-    // Two authorize requests reached the tenant's counter, the refused third did not.
+    // Two authorize requests count for the tenant; the refused third was counted and taken back (ADD -1).
+    expect(counters.writes.filter((pk) => pk.includes('#RL#tenant#'))).toHaveLength(4);
     const tenant = await l.check(check({ routeId: 'discovery' }));
     expect(tenant.states[0]!.remaining).toBe(0);
     expect(tenant.states[0]!.exceeded).toBe(false);

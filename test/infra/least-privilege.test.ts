@@ -2,23 +2,26 @@ import { Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { keys } from '../../lambdas/core/store/keys.ts';
 import { TABLE_SCHEMA } from '../../lambdas/core/store/schema.ts';
-import { routes } from '../../lambdas/routes.ts';
-import type { Api } from '../../lib/api.ts';
+import { isTenantScoped, routes } from '../../lambdas/routes.ts';
+import { type Api, RATE_COUNTER_LEADING_KEYS } from '../../lib/api.ts';
 import type { Table } from '../../lib/table.ts';
+import type { TenantAuthorizer } from '../../lib/tenant-authorizer.ts';
 import { CDK_CONTEXT, idOf, regionTemplates, synthesize, templateOf } from './app.ts';
 
 /*
  * Each route's function may do on the table exactly what its `access.dynamodb` in the route table says (which
  * test/http/route-actions.test.ts proves is what the handler sends): those actions on the table's ARN, dynamodb:Query
- * on the GSI's ARN for `Query:gsi1`, nothing else, in every regional stack and the admin API's nested stack.
+ * on the GSI's ARN for `Query:gsi1`, and, for tenant-scoped routes only, the application rate limiter's UpdateItem on
+ * counter keys; nothing else, in every regional stack and the admin API's nested stack.
  */
 
 // One synthesis of the real app for the whole file (bundling skipped; see bundles.test.ts).
 const synth = synthesize();
 const labels = Object.keys(CDK_CONTEXT.regions as Record<string, string>);
 
-type Statement = { Effect: string; Action: string | string[]; Resource?: unknown };
+type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Condition?: unknown };
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
 /** Every statement of the identity policies attached to a role (and any inline policy of the role itself). */
@@ -39,8 +42,9 @@ const refIn = (scope: IConstruct, value: string) => JSON.stringify(Stack.of(scop
 const isTableAction = (action: string) => action === '*' || action.startsWith('dynamodb:');
 
 /**
- * A role's DynamoDB permissions as `{action} on {resource}`, the resource named `table` or `index/gsi1` when it is
- * that ARN of the region's table, else as written (which then matches nothing expected).
+ * A role's DynamoDB permissions as `{action} on {resource}` (+ ` if {condition}` when the statement has one), the
+ * resource named `table` or `index/gsi1` when it is that ARN of the region's table, else as written (which then
+ * matches nothing expected).
  */
 function tablePermissions(role: IConstruct, table: { tableArn: string }): string[] {
   const tableRef = refIn(role, table.tableArn);
@@ -55,27 +59,72 @@ function tablePermissions(role: IConstruct, table: { tableArn: string }): string
     const actions = asArray(s.Action).filter(isTableAction);
     if (actions.length === 0) return [];
     expect(s.Effect, JSON.stringify(s)).toBe('Allow');
-    return actions.flatMap((action) => asArray(s.Resource).map((r) => `${action} on ${name(r)}`));
+    const condition = s.Condition === undefined ? '' : ` if ${JSON.stringify(s.Condition)}`;
+    return actions.flatMap((action) => asArray(s.Resource).map((r) => `${action} on ${name(r)}${condition}`));
   });
 }
 
-/** What the route table says a route's role may do, in the same form. */
+/** The application rate limiter's grant: UpdateItem on the table, only for items whose partition key is a counter's. */
+const COUNTER_GRANT = `dynamodb:UpdateItem on table if ${JSON.stringify({
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*#RL#*'] },
+})}`;
+
+/** What the route table says a route's role may do, in the same form, with the counter grant where it is due. */
 function declaredPermissions(route: (typeof routes)[number]): string[] {
-  return route.access.dynamodb.map((a) =>
+  const declared = route.access.dynamodb.map((a) =>
     a === 'Query:gsi1' ? `dynamodb:Query on index/${TABLE_SCHEMA.gsi1.name}` : `dynamodb:${a} on table`,
   );
+  return isTenantScoped(route) ? [...declared, COUNTER_GRANT] : declared;
 }
+
+/** IAM's StringLike: `*` is any run of characters (`#` included), `?` one; nothing else is special. */
+function stringLike(pattern: string): RegExp {
+  const literal = pattern.replace(/[.+^$(){}|[\]\\]/g, '\\$&');
+  return new RegExp(`^${literal.replaceAll('*', '.*').replaceAll('?', '.')}$`);
+}
+
+describe('the counter condition', () => {
+  it("matches the rate limiter's counter keys and no other key of the table", () => {
+    const like = stringLike(RATE_COUNTER_LEADING_KEYS);
+    expect(RATE_COUNTER_LEADING_KEYS).toBe('T#*#RL#*');
+    expect(keys.rateCounter('acme', 'tenant', 1_700_000_000, 0).pk).toMatch(like);
+    expect(keys.rateCounter('a-b', 'token#client#0123456789abcdef012345', 1_700_000_060, 3).pk).toMatch(like);
+    for (const pk of [
+      keys.tenant('acme').pk,
+      keys.user('acme', '01J0000000000000000000000').pk,
+      keys.auditEntry('acme', '2024-01-01T00:00:00Z#x').pk,
+      keys.idempotency('acme', 'f'.repeat(64)).pk,
+      'RL#acme',
+    ])
+      expect(pk).not.toMatch(like);
+  });
+});
 
 describe.each(labels)('region %s', (label) => {
   const stack = synth.stack(label);
   const api = stack.node.findChild('Api') as Api;
   const table = (stack.node.findChild('Table') as Table).table;
 
-  it('gives every route function exactly its declared DynamoDB actions, on the table (Query on the GSI for Query:gsi1)', () => {
+  it('gives every route function exactly its declared DynamoDB actions, on the table (Query on the GSI for Query:gsi1), plus the counter UpdateItem if tenant-scoped', () => {
     for (const route of routes) {
       const role = api.functions.get(route.id)!.role;
       expect(tablePermissions(role, table).sort(), route.id).toEqual(declaredPermissions(route).sort());
     }
+  });
+
+  it('grants the rate-limit counter UpdateItem to exactly the tenant-scoped route functions, and not to the authorizer', () => {
+    const withCounter = routes.filter((r) =>
+      tablePermissions(api.functions.get(r.id)!.role, table).includes(COUNTER_GRANT),
+    );
+    const tenantScoped = routes.filter(isTenantScoped);
+    expect(tenantScoped.length).toBeGreaterThan(0);
+    expect(withCounter.map((r) => r.id)).toEqual(tenantScoped.map((r) => r.id));
+    // A route that UpdateItems itself (token) keeps that grant unconditioned beside the counter's.
+    expect(tablePermissions(api.functions.get('token')!.role, table)).toEqual(
+      expect.arrayContaining(['dynamodb:UpdateItem on table', COUNTER_GRANT]),
+    );
+    const authorizer = stack.node.findChild('TenantAuthorizer') as TenantAuthorizer;
+    expect(tablePermissions(authorizer.handler.role, table)).toEqual(['dynamodb:GetItem on table']);
   });
 
   it('holds the admin API functions in the nested stack, checked there', () => {
@@ -87,10 +136,10 @@ describe.each(labels)('region %s', (label) => {
     }
   });
 
-  it('lets discovery and JWKS only GetItem, the OpenAPI document nothing', () => {
+  it('lets discovery and JWKS only GetItem (and count requests), the OpenAPI document nothing', () => {
     const only = (id: string) => tablePermissions(api.functions.get(id)!.role, table);
-    expect(only('discovery')).toEqual(['dynamodb:GetItem on table']);
-    expect(only('jwks')).toEqual(['dynamodb:GetItem on table']);
+    expect(only('discovery')).toEqual(['dynamodb:GetItem on table', COUNTER_GRANT]);
+    expect(only('jwks')).toEqual(['dynamodb:GetItem on table', COUNTER_GRANT]);
     expect(only('admin-openapi')).toEqual([]);
   });
 

@@ -18,9 +18,15 @@ import { type PlanLimits, policiesFor, type RateLimitPlans, type RatePolicy } fr
  */
 export const SHARD_RATE = 500;
 
-/** Adds 1 to named counters of one item and returns their new values. */
+/** Adds `delta` (1, or -1 to take a count back) to named counters of one item and returns their new values. */
 export interface CounterStore {
-  increment(key: Key, counters: readonly string[], expiresAt: number, signal: AbortSignal): Promise<number[]>;
+  increment(
+    key: Key,
+    counters: readonly string[],
+    expiresAt: number,
+    signal: AbortSignal,
+    delta?: number,
+  ): Promise<number[]>;
 }
 
 export class DynamoDbCounters implements CounterStore {
@@ -29,7 +35,13 @@ export class DynamoDbCounters implements CounterStore {
     private readonly tableName: string,
   ) {}
 
-  async increment(key: Key, counters: readonly string[], expiresAt: number, signal: AbortSignal): Promise<number[]> {
+  async increment(
+    key: Key,
+    counters: readonly string[],
+    expiresAt: number,
+    signal: AbortSignal,
+    delta = 1,
+  ): Promise<number[]> {
     const names: Record<string, string> = { '#ttl': 'ttl' };
     counters.forEach((name, i) => {
       names[`#c${i}`] = name;
@@ -38,9 +50,9 @@ export class DynamoDbCounters implements CounterStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: key,
-        UpdateExpression: `ADD ${counters.map((_, i) => `#c${i} :one`).join(', ')} SET #ttl = :ttl`,
+        UpdateExpression: `ADD ${counters.map((_, i) => `#c${i} :delta`).join(', ')} SET #ttl = :ttl`,
         ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':one': 1, ':ttl': expiresAt },
+        ExpressionAttributeValues: { ':delta': delta, ':ttl': expiresAt },
         ReturnValues: 'UPDATED_NEW',
       }),
       { abortSignal: signal },
@@ -79,18 +91,23 @@ export class PlanRateLimiter implements RateLimiter {
     if (!limits) return { states: [] };
     const { source, tenant } = policiesFor(limits, check.routeId);
     const nowMs = this.now();
-    const states: PolicyState[] = [];
     try {
-      // The source's own limit first: a flood from one address (or naming one client) that it refuses is not
-      // charged to the tenant, so it cannot use up what the tenant's other users share.
-      if (source) {
-        const subject = source.scope === 'ip' ? check.sourceIp : (check.clientId ?? '');
-        const scope = `${check.routeId}#${source.scope}#${sha256(subject).slice(0, 22)}`;
-        states.push(...(await this.count(check.tenantId, scope, [source], nowMs)));
-        if (states.some((s) => s.exceeded)) return { states };
+      if (!source) return { states: (await this.count(check.tenantId, 'tenant', tenant, nowMs)).states };
+      const subject = source.scope === 'ip' ? check.sourceIp : (check.clientId ?? '');
+      const scope = `${check.routeId}#${source.scope}#${sha256(subject).slice(0, 22)}`;
+      // Both counted at once (one round trip). A request its source's limit refuses takes its tenant count back, so a
+      // flood from one address (or naming one client) cannot use up what the tenant's other users share; meanwhile
+      // each refused request inflates the tenant's count for one round trip only.
+      const [own, shared] = await Promise.all([
+        this.count(check.tenantId, scope, [source], nowMs),
+        this.count(check.tenantId, 'tenant', tenant, nowMs),
+      ]);
+      if (own.states.some((s) => s.exceeded)) {
+        // Best effort: a failed undo leaves the tenant one request over-counted for this window, nothing worse.
+        await shared.undo().catch(() => undefined);
+        return { states: own.states };
       }
-      states.push(...(await this.count(check.tenantId, 'tenant', tenant, nowMs)));
-      return { states };
+      return { states: [...own.states, ...shared.states] };
     } catch (error) {
       this.options.onFailure?.(error, check);
       return { states: [], failed: true };
@@ -103,22 +120,19 @@ export class PlanRateLimiter implements RateLimiter {
     scope: string,
     policies: readonly RatePolicy[],
     nowMs: number,
-  ): Promise<PolicyState[]> {
+  ): Promise<{ states: PolicyState[]; undo: () => Promise<unknown> }> {
     const windowSeconds = policies[0]!.windowSeconds;
     const nowSeconds = nowMs / 1000;
     const windowStart = Math.floor(nowSeconds / windowSeconds) * windowSeconds;
     const resetAt = windowStart + windowSeconds;
     const shards = Math.max(...policies.map((p) => Math.ceil(p.limit / p.windowSeconds / SHARD_RATE)), 1);
     const shard = Math.floor(this.random() * shards);
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    const values = await this.counters.increment(
-      keys.rateCounter(tenantId, scope, windowStart, shard),
-      policies.map((p) => p.name),
-      resetAt + 120,
-      signal,
-    );
+    const key = keys.rateCounter(tenantId, scope, windowStart, shard);
+    const names = policies.map((p) => p.name);
+    const values = await this.counters.increment(key, names, resetAt + 120, AbortSignal.timeout(this.timeoutMs));
+    const undo = () => this.counters.increment(key, names, resetAt + 120, AbortSignal.timeout(this.timeoutMs), -1);
     const resetSeconds = Math.max(1, Math.ceil(resetAt - nowSeconds));
-    return policies.map((policy, i) => {
+    const states = policies.map((policy, i) => {
       const count = values[i] ?? 0;
       const share = Math.ceil(policy.limit / shards);
       const exceeded = count > share;
@@ -130,6 +144,7 @@ export class PlanRateLimiter implements RateLimiter {
         exceeded,
       };
     });
+    return { states, undo };
   }
 }
 
