@@ -79,6 +79,7 @@ const tenantId: Positional = { name: 'tenantId' };
 const clientId: Positional = { name: 'clientId' };
 const userId: Positional = { name: 'userId' };
 const webhookId: Positional = { name: 'webhookId' };
+const resourceId: Positional = { name: 'resourceId' };
 const W = `${T}/webhooks/{webhookId}`;
 
 /** RFC 7591 metadata flags shared by `clients create` and `clients update` (where every one is optional). */
@@ -93,6 +94,8 @@ const clientMetadataFlags: readonly Flag[] = [
     body: 'token_endpoint_auth_method',
   },
   { name: 'scope', kind: 'string', value: '"openid profile"', body: 'scope' },
+  // RFC 8707 resource identifiers (a URI with a comma: --metadata '{"resources":[…]}'); '' sends [] (none).
+  { name: 'resources', kind: 'list', value: 'URI,URI', body: 'resources' },
   { name: 'metadata', kind: 'json', value: 'JSON', merge: true },
 ];
 
@@ -354,6 +357,47 @@ export const commands: readonly Command[] = [
     flags: [],
     method: 'DELETE',
     path: `${T}/roles/{name}`,
+  },
+
+  {
+    resource: 'resources',
+    action: 'list',
+    positionals: [tenantId],
+    flags: [],
+    method: 'GET',
+    path: `${T}/resources`,
+    list: true,
+  },
+  {
+    resource: 'resources',
+    action: 'create',
+    positionals: [tenantId],
+    flags: [
+      { name: 'identifier', kind: 'string', required: true, value: 'URI', body: 'identifier' },
+      { name: 'name', kind: 'string', required: true, value: 'N', body: 'name' },
+      // Required by the API; `--scopes ''` registers none.
+      { name: 'scopes', kind: 'list', required: true, value: 'a,b', body: 'scopes' },
+      { name: 'access-token-lifetime', kind: 'number', value: 'S', body: 'access_token_lifetime' },
+      { name: 'client-id', kind: 'string', value: 'C', body: 'client_id' },
+    ],
+    method: 'POST',
+    path: `${T}/resources`,
+  },
+  {
+    resource: 'resources',
+    action: 'get',
+    positionals: [tenantId, resourceId],
+    flags: [],
+    method: 'GET',
+    path: `${T}/resources/{resourceId}`,
+  },
+  {
+    resource: 'resources',
+    action: 'delete',
+    positionals: [tenantId, resourceId],
+    flags: [],
+    method: 'DELETE',
+    path: `${T}/resources/{resourceId}`,
   },
 
   {

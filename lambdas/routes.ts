@@ -411,6 +411,34 @@ export const routes: readonly Route[] = [
       publicKeys: false,
     },
   },
+  // Resource servers (RFC 8707 resource indicators).
+  {
+    id: 'admin-resources',
+    methods: ['GET', 'POST'],
+    path: '/admin/tenants/{tenantId}/resources',
+    entry: 'lambdas/admin-resources/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    // lists by Query on the tenant partition; creating reads the introspecting client (GetItem)
+    access: {
+      dynamodb: [...ADMIN_CHANGE, 'Query'],
+      sign: false,
+      publicKeys: false,
+    },
+  },
+  {
+    id: 'admin-resource',
+    methods: ['GET', 'DELETE'],
+    path: '/admin/tenants/{tenantId}/resources/{resourceId}',
+    entry: 'lambdas/admin-resource/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    access: {
+      dynamodb: ADMIN_CHANGE,
+      sign: false,
+      publicKeys: false,
+    },
+  },
   // Webhooks and the event feed (docs/WEBHOOKS.md).
   {
     id: 'admin-webhooks',

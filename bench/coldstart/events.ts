@@ -392,6 +392,13 @@ export async function buildColdStartEvents(
       path: `${admin}/roles/${doomedRoles[i]!.name}`,
       headers: bearer,
     })),
+    await each('admin-resources', 200, () => ({ method: 'GET', path: `${admin}/resources`, headers: bearer })),
+    // A well-formed id of no resource: the function reads, finds nothing, answers 404.
+    await each('admin-resource', 404, () => ({
+      method: 'GET',
+      path: `${admin}/resources/rs_${'A'.repeat(22)}`,
+      headers: bearer,
+    })),
     await each('admin-audit-log', 200, () => ({ method: 'GET', path: `${admin}/audit-log`, headers: bearer })),
     await each('admin-platform-audit-log', 200, () => ({ method: 'GET', path: '/admin/audit-log', headers: bearer })),
     await each('admin-openapi', 200, () => ({ method: 'GET', path: '/admin/openapi.json' })),

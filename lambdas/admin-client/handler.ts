@@ -47,7 +47,9 @@ async function patchClient(ctx: AdminContext) {
   }
   const redirectUris = input.redirect_uris ?? client.redirectUris;
   const audience = input.audience === null ? undefined : (input.audience ?? client.audience);
-  const { audience: _a, lifetimes: _l, ...rest } = client;
+  // null: back to any resource the tenant registered.
+  const resources = input.resources === null ? undefined : (input.resources ?? client.resources);
+  const { audience: _a, resources: _r, lifetimes: _l, ...rest } = client;
   const next: Client = {
     ...rest,
     clientName: input.client_name ?? client.clientName,
@@ -58,6 +60,7 @@ async function patchClient(ctx: AdminContext) {
     scope: input.scope ?? client.scope,
     ...(audience !== undefined ? { audience } : {}),
     ...(input.client_type ? { clientType: input.client_type } : {}),
+    ...(resources !== undefined ? { resources } : {}),
     ...(Object.keys(lifetimes).length > 0 ? { lifetimes: lifetimes as ClientLifetimes } : {}),
     allowedOrigins: webOrigins(redirectUris),
     updatedAt: ctx.nowMs,

@@ -52,6 +52,7 @@ async function registerClient({ req, store, now }: AdminContext) {
     ...(secret ? { secretHash: sha256(secret) } : {}),
     ...(metadata.audience ? { audience: metadata.audience } : {}),
     ...(metadata.client_type ? { clientType: metadata.client_type } : {}),
+    ...(metadata.resources ? { resources: metadata.resources } : {}),
     ...(Object.keys(lifetimes).length > 0 ? { lifetimes } : {}),
     allowedOrigins: webOrigins(metadata.redirect_uris),
     issuedAt: now,

@@ -1,7 +1,9 @@
 import { InvalidRequest, KeywayError, UnauthorizedClient, UnsupportedResponseType } from '../core/errors.ts';
 import { S256_CHALLENGE } from '../core/oidc/pkce.ts';
+import { checkResourceScope } from '../core/oidc/resources.ts';
 import { checkScope } from '../core/oidc/scopes.ts';
 import type { Client } from '../core/store/clients.ts';
+import type { Resource } from '../core/store/resources.ts';
 
 /** OIDC Core §3.1.2.6 errors that have no class of their own elsewhere. */
 class RequestNotSupported extends KeywayError {
@@ -18,7 +20,12 @@ export interface ValidRequest {
 }
 
 type Params = Readonly<Record<string, string>>;
-type Check = (params: Params, client: Client, out: Partial<Mutable<ValidRequest>>) => void;
+type Check = (
+  params: Params,
+  client: Client,
+  out: Partial<Mutable<ValidRequest>>,
+  resource: Resource | undefined,
+) => void;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** RFC 6749 §4.1.1 / OAuth 2.1 §4.1.1: `code` is the only response type. */
@@ -46,8 +53,9 @@ const checkRequestObjects: Check = (params) => {
   if (params.request_uri !== undefined) throw new RequestNotSupported('request_uri_not_supported');
 };
 
-const checkScopes: Check = (params, client, out) => {
-  out.scope = checkScope(params.scope, client.scope);
+/** RFC 6749 §3.3; with a resource (RFC 8707), its API scopes too. */
+const checkScopes: Check = (params, client, out, resource) => {
+  out.scope = resource ? checkResourceScope(params.scope, client, resource) : checkScope(params.scope, client.scope);
 };
 
 /** OIDC Core §3.1.2.1 + Initiating User Registration 1.0: none, login, create; `none` stands alone. */
@@ -80,8 +88,9 @@ export const AUTHORIZE_CHECKS: readonly Check[] = [
   checkMaxAge,
 ];
 
-export function validateAuthorizationRequest(params: Params, client: Client): ValidRequest {
+/** `resource`: the registered resource the request names (RFC 8707), already resolved for this client. */
+export function validateAuthorizationRequest(params: Params, client: Client, resource?: Resource): ValidRequest {
   const out: Partial<Mutable<ValidRequest>> = {};
-  for (const check of AUTHORIZE_CHECKS) check(params, client, out);
+  for (const check of AUTHORIZE_CHECKS) check(params, client, out, resource);
   return out as ValidRequest;
 }

@@ -10,6 +10,7 @@ import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts
 import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
 import { errorPage } from '../core/oidc/error-page.ts';
 import { matchesRegisteredRedirectUri } from '../core/oidc/redirect-uris.ts';
+import { requestedResource, resolveResource } from '../core/oidc/resources.ts';
 import { issueCodeRedirect } from '../core/oidc/sign-in.ts';
 import { isUserActive } from '../core/store/users.ts';
 import { validateAuthorizationRequest } from './checks.ts';
@@ -38,9 +39,11 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
   const issuer = issuerOf(req, tenant.id);
   const state = params.state;
   try {
+    const resourceParam = requestedResource(req, params);
     // RFC 6749 §3.1, reported to the (validated) redirect URI like any other invalid request.
     if (req.repeated.length > 0) throw new InvalidRequest(`The parameter '${req.repeated[0]}' is repeated.`);
-    const valid = validateAuthorizationRequest(params, client);
+    const resource = await resolveResource(store, client, resourceParam);
+    const valid = validateAuthorizationRequest(params, client, resource);
     const request = {
       clientId: client.clientId,
       redirectUri,
@@ -48,6 +51,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       scope: valid.scope,
       nonce: params.nonce,
       state,
+      ...(resource ? { resource: resource.identifier } : {}),
     };
 
     // Single sign-on from the tenant's session, unless the client forces a new ceremony.

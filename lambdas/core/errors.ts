@@ -22,6 +22,13 @@ export class KeywayError extends Error {
   }
 }
 
+/** RFC 8707 §2: the `resource` is malformed, unknown to the tenant, or not one this client may ask for. */
+export class InvalidTarget extends KeywayError {
+  constructor(detail: string) {
+    super(400, 'invalid_target', 'Invalid target', detail);
+  }
+}
+
 /** RFC 6749 §5.2 / §4.1.2.1 */
 export class InvalidRequest extends KeywayError {
   constructor(detail: string) {

@@ -4,13 +4,34 @@ import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
 import { authenticateClient } from '../core/oidc/client-auth.ts';
+import { isResourceIdentifier } from '../core/oidc/resources.ts';
 import { findActiveToken } from '../core/oidc/token-lookup.ts';
 import { getSigner } from '../core/signing.ts';
+import type { Store } from '../core/store/store.ts';
 
 /**
- * POST {issuer}/introspect — RFC 7662. Any authenticated client of the tenant may introspect access
- * tokens (resource servers); refresh tokens only by the client they were issued to (§2.2 leaves this to us).
- * Anything else — unknown, expired, revoked, another tenant's — is `{ "active": false }`.
+ * May `callerId` learn about an access token (RFC 7662 §2.1, §4)? The client it was issued to may, and the resource
+ * server it is for: the client registered as the introspecting client (`client_id`) of the resource its `aud` names
+ * (RFC 8707; a client's legacy `audience` URL can be registered as a resource for this). Any other client of the
+ * tenant learns nothing.
+ */
+async function mayIntrospect(store: Store, tenantId: string, callerId: string, claims: Record<string, unknown>) {
+  if (claims.client_id === callerId) return true;
+  const audiences = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter(
+    (a): a is string => typeof a === 'string',
+  );
+  for (const aud of audiences) {
+    if (!isResourceIdentifier(aud)) continue;
+    const resource = await store.resources.findByIdentifier(tenantId, aud);
+    if (resource?.clientId === callerId) return true;
+  }
+  return false;
+}
+
+/**
+ * POST {issuer}/introspect — RFC 7662. Access tokens: only for the client they were issued to and the resource server
+ * they are for (mayIntrospect); refresh tokens only by the client they were issued to (§2.2 leaves this to us).
+ * Anything else — unknown, expired, revoked, another tenant's, someone else's — is `{ "active": false }`.
  */
 export async function introspect(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
@@ -28,7 +49,7 @@ export async function introspect(req: HttpRequest): Promise<HttpResponse> {
     issuer,
   });
 
-  if (found.kind === 'access_token') {
+  if (found.kind === 'access_token' && (await mayIntrospect(store, tenant.id, client.clientId, found.active.claims))) {
     const c = found.active.claims;
     return json(200, {
       active: true,

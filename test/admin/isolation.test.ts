@@ -5,7 +5,7 @@ import { admin, tenantSnapshot, tenantWithKey } from '../support/admin.ts';
 import { startTestKeyway } from '../support/keyway.ts';
 import { registerClient, signedInUser } from '../support/oidc.ts';
 import { Receiver, webhookWithDelivery } from '../support/webhooks.ts';
-import { IGNORES_UNKNOWN_FIELDS, SAMPLE_BODIES } from './samples.ts';
+import { IGNORES_UNKNOWN_FIELDS, SAMPLE_BODIES, SAMPLE_RESOURCE_ID } from './samples.ts';
 
 let keyway: LocalKeyway;
 let attacker: Awaited<ReturnType<typeof tenantWithKey>>;
@@ -22,6 +22,10 @@ beforeAll(async () => {
   const user = await signedInUser(keyway, victim.tenantId);
   const [passkey] = await keyway.store.users.listPasskeys(victim.tenantId, user.userId);
   await admin(keyway, 'POST', `/admin/tenants/${victim.tenantId}/roles`, { body: { name: 'auditor' } });
+  const resource = await admin(keyway, 'POST', `/admin/tenants/${victim.tenantId}/resources`, {
+    body: SAMPLE_BODIES['admin-resources']?.POST,
+  });
+  expect(resource.body.id).toBe(SAMPLE_RESOURCE_ID);
   const webhook = await webhookWithDelivery(keyway, victim.tenantId, receiver);
   params = {
     ...webhook,
@@ -31,6 +35,7 @@ beforeAll(async () => {
     userId: user.userId,
     credentialId: passkey!.credentialId,
     name: 'auditor',
+    resourceId: SAMPLE_RESOURCE_ID,
   };
 });
 afterAll(async () => {

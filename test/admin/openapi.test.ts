@@ -6,7 +6,7 @@ import { admin, tenantWithKey } from '../support/admin.ts';
 import { startTestKeyway } from '../support/keyway.ts';
 import { registerClient, signedInUser } from '../support/oidc.ts';
 import { Receiver, webhookWithDelivery } from '../support/webhooks.ts';
-import { ADMIN_CALLS, ADMIN_CALLS_IN_RUNNABLE_ORDER, SAMPLE_BODIES } from './samples.ts';
+import { ADMIN_CALLS, ADMIN_CALLS_IN_RUNNABLE_ORDER, SAMPLE_BODIES, SAMPLE_RESOURCE_ID } from './samples.ts';
 
 type Doc = { openapi: string; paths: Record<string, Record<string, OperationDoc>> };
 type OperationDoc = {
@@ -76,6 +76,7 @@ describe('OpenAPI 3.1 document at GET /admin/openapi.json', () => {
       userId: user.userId,
       credentialId: passkey!.credentialId,
       name: 'auditor',
+      resourceId: SAMPLE_RESOURCE_ID,
     };
     for (const { route, method } of ordered) {
       const path = route.path.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(params[n]!));

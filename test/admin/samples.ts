@@ -1,4 +1,9 @@
+import { resourceIdOf } from '../../lambdas/core/store/resources.ts';
 import { type HttpMethod, type Route, routes } from '../../lambdas/routes.ts';
+
+/** The resource server the samples register (POST admin-resources), and the id its path takes. */
+export const SAMPLE_RESOURCE_IDENTIFIER = 'https://api.sample.example.com/v1';
+export const SAMPLE_RESOURCE_ID = resourceIdOf(SAMPLE_RESOURCE_IDENTIFIER);
 
 /**
  * One valid request per admin route and method (path parameters are filled in by the test), shared by the isolation
@@ -8,12 +13,28 @@ export const SAMPLE_BODIES: Readonly<Record<string, Partial<Record<HttpMethod, R
   'admin-tenants': { POST: { name: 'Sample', plan: 'free' } },
   'admin-tenant': { PATCH: { name: 'Renamed', settings: { signUpOpen: false } } },
   'admin-api-keys': { POST: { name: 'sample key', scopes: ['read'] } },
-  'admin-clients': { POST: { redirect_uris: ['https://sample.example.com/cb'], client_name: 'Sample' } },
-  'admin-client': { PATCH: { client_name: 'Renamed', redirect_uris: ['https://sample.example.com/new'] } },
+  'admin-clients': {
+    POST: {
+      redirect_uris: ['https://sample.example.com/cb'],
+      client_name: 'Sample',
+      resources: [SAMPLE_RESOURCE_IDENTIFIER],
+    },
+  },
+  'admin-client': {
+    PATCH: { client_name: 'Renamed', redirect_uris: ['https://sample.example.com/new'], resources: null },
+  },
   'admin-client-secret': { POST: { overlap_seconds: 60 } },
   'admin-users': { POST: { email: 'sample@example.com', given_name: 'Sam', roles: ['user'] } },
   'admin-user': { PATCH: { given_name: 'Samuel', suspended: false } },
   'admin-roles': { POST: { name: 'billing', description: 'Sees invoices' } },
+  'admin-resources': {
+    POST: {
+      identifier: SAMPLE_RESOURCE_IDENTIFIER,
+      name: 'Sample API',
+      scopes: ['things:read', 'things:write'],
+      access_token_lifetime: 600,
+    },
+  },
   'admin-webhooks': { POST: { url: 'http://127.0.0.1:9/hooks', events: ['user.created'], description: 'Sample' } },
   'admin-webhook': { PATCH: { description: 'Renamed', events: ['*'] } },
   'admin-webhook-secret': { POST: { overlap_seconds: 60 } },
@@ -36,6 +57,7 @@ const DELETE_ORDER = [
   'admin-user-sessions',
   'admin-api-key',
   'admin-role',
+  'admin-resource',
   'admin-client',
   'admin-user',
   'admin-webhook',

@@ -326,6 +326,72 @@ describe('keyway CLI against the real admin API', () => {
     expect(json(gone.stderr)).toMatchObject({ status: 404, traceId: expect.any(String) });
   });
 
+  it('resources create, get, list and delete a resource server; a second create of the identifier exits 1 with the 409', async () => {
+    await kw(['tenants', 'create', '--name', 'CLI Resources', '--plan', 'free', '--id', 'cli-resources']);
+    const introspector = await kw([
+      'clients',
+      'create',
+      'cli-resources',
+      '--redirect-uri',
+      'https://app.example/cb',
+      '--resources',
+      'https://api.example/orders,urn:example:ledger',
+    ]);
+    const client = json(introspector.stdout);
+    expect(client.resources).toEqual(['https://api.example/orders', 'urn:example:ledger']);
+    const argv = [
+      'resources',
+      'create',
+      'cli-resources',
+      '--identifier',
+      'https://api.example/orders',
+      '--name',
+      'Orders',
+      '--scopes',
+      'orders:read,orders:write',
+      '--access-token-lifetime',
+      '300',
+      '--client-id',
+      String(client.client_id),
+    ];
+    const created = await kw(argv);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const resource = json(created.stdout);
+    expect(resource).toMatchObject({
+      id: expect.stringMatching(/^rs_/),
+      identifier: 'https://api.example/orders',
+      name: 'Orders',
+      scopes: ['orders:read', 'orders:write'],
+      access_token_lifetime: 300,
+      client_id: client.client_id,
+    });
+    const id = String(resource.id);
+    expect(json((await kw(['resources', 'get', 'cli-resources', id])).stdout)).toEqual(resource);
+    expect(itemsOf((await kw(['resources', 'list', 'cli-resources', '--all'])).stdout)).toEqual([resource]);
+
+    const again = await kw(argv);
+    expect(again).toMatchObject({ code: 1, stdout: '' });
+    expect(json(again.stderr)).toMatchObject({ status: 409 });
+
+    expect(json((await kw(['resources', 'delete', 'cli-resources', id])).stdout)).toEqual({ id, deleted: true });
+    const gone = await kw(['resources', 'get', 'cli-resources', id]);
+    expect(gone).toMatchObject({ code: 1, stdout: '' });
+    expect(json(gone.stderr)).toMatchObject({ status: 404 });
+
+    // `--resources ''` sends [] (no resource at all); the metadata null goes back to any registered resource.
+    const none = await kw(['clients', 'update', 'cli-resources', String(client.client_id), '--resources', '']);
+    expect(json(none.stdout).resources).toEqual([]);
+    const any = await kw([
+      'clients',
+      'update',
+      'cli-resources',
+      String(client.client_id),
+      '--metadata',
+      '{"resources":null}',
+    ]);
+    expect(json(any.stdout).resources).toBeNull();
+  });
+
   it('openapi needs no key: it prints the OpenAPI 3.1 document, and every operation in it is a CLI command', async () => {
     const res = await kw(['openapi'], {});
     expect(res).toMatchObject({ code: 0, stderr: '' });
@@ -485,6 +551,47 @@ describe('keyway CLI requests (a recording server)', () => {
         client_name: 'from metadata',
       },
     ],
+    [
+      [
+        'resources',
+        'create',
+        't1',
+        '--identifier',
+        'https://api.example/v1?x=1',
+        '--name',
+        'API',
+        '--scopes',
+        'read,write',
+        '--access-token-lifetime',
+        '600',
+        '--client-id',
+        'c1',
+      ],
+      'POST',
+      `${T}/resources`,
+      {
+        identifier: 'https://api.example/v1?x=1',
+        name: 'API',
+        scopes: ['read', 'write'],
+        access_token_lifetime: 600,
+        client_id: 'c1',
+      },
+    ],
+    [
+      ['resources', 'create', 't1', '--identifier', 'urn:example:api', '--name', 'API', '--scopes', ''],
+      'POST',
+      `${T}/resources`,
+      { identifier: 'urn:example:api', name: 'API', scopes: [] },
+    ],
+    [['resources', 'list', 't1', '--limit', '5'], 'GET', `${T}/resources?limit=5`],
+    [['resources', 'get', 't1', 'rs_-abc'], 'GET', `${T}/resources/rs_-abc`],
+    [['resources', 'delete', 't1', 'rs_a/b'], 'DELETE', `${T}/resources/rs_a%2Fb`],
+    [
+      ['clients', 'update', 't1', 'c1', '--resources', 'https://a.example,urn:example:b'],
+      'PATCH',
+      `${T}/clients/c1`,
+      { resources: ['https://a.example', 'urn:example:b'] },
+    ],
     [['users', 'list', 't1', '--email', 'a+b@example.com'], 'GET', `${T}/users?email=a%2Bb%40example.com`],
     [
       ['users', 'update', 't1', 'u1', '--family-name', 'Lovelace', '--roles', ''],
@@ -576,6 +683,24 @@ describe('keyway CLI requests (a recording server)', () => {
     [['clients', 'rotate-secret', 't1', 'c1', '--overlap-seconds', 'soon']],
     [['audit-log']],
     [['audit-log', 't1', '--platform']],
+    [['resources', 'create', 't1', '--identifier', 'https://api.example', '--name', 'API']],
+    [['resources', 'create', 't1', '--name', 'API', '--scopes', 'read']],
+    [
+      [
+        'resources',
+        'create',
+        't1',
+        '--identifier',
+        'u',
+        '--name',
+        'A',
+        '--scopes',
+        'r',
+        '--access-token-lifetime',
+        'x',
+      ],
+    ],
+    [['resources', 'get', 't1']],
     [['openapi', 'extra']],
     [['users', 'update', 't1', 'u1', '--email-verified=false']],
   ])('usage error %j: exit 2, a one-line reason and the usage on stderr, no request', async (argv) => {

@@ -9,7 +9,7 @@ import type { Tenant } from '../../lambdas/core/store/tenants.ts';
 import { authOf, type DynamoDbAction, isTenantScoped, routes } from '../../lambdas/routes.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { currentRoute, matchRoute } from '../../local/server.ts';
-import { ADMIN_CALLS_IN_RUNNABLE_ORDER, SAMPLE_BODIES } from '../admin/samples.ts';
+import { ADMIN_CALLS_IN_RUNNABLE_ORDER, SAMPLE_BODIES, SAMPLE_RESOURCE_ID } from '../admin/samples.ts';
 import {
   ACCOUNT,
   authenticatorFor,
@@ -484,6 +484,7 @@ describe('admin API', () => {
       userId: user.userId,
       credentialId: passkey!.credentialId,
       name: 'auditor',
+      resourceId: SAMPLE_RESOURCE_ID,
     };
     for (const { route, method } of ordered) {
       const path = route.path.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(params[n]!));

@@ -34,10 +34,11 @@ async function configFor(client: TestClient) {
   });
 }
 
+/** Introspected by the service itself (the client the token was issued to, or the API a token's `aud` names). */
 const introspect = (token: string) =>
   fetch(`${keyway.url}/${tenantId}/introspect`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basicAuth(browserApp) },
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basicAuth(service) },
     body: new URLSearchParams({ token }),
   }).then(async (r) => (await r.json()) as Record<string, unknown>);
 
@@ -74,7 +75,16 @@ describe('client_credentials (RFC 6749 §4.4)', () => {
     await oidc.tokenRevocation(config, tokens.access_token);
     expect(await introspect(tokens.access_token)).toEqual({ active: false });
 
-    const doomed = await registerClient(keyway, tenantId, { redirect_uris: [], grant_types: ['client_credentials'] });
+    // Its tokens are for an API (legacy `audience`) registered as a resource the service introspects for.
+    const audience = 'https://billing.example.com/api';
+    await admin(keyway, 'POST', `/admin/tenants/${tenantId}/resources`, {
+      body: { identifier: audience, name: 'Billing API', scopes: [], client_id: service.client_id },
+    });
+    const doomed = await registerClient(keyway, tenantId, {
+      redirect_uris: [],
+      grant_types: ['client_credentials'],
+      audience,
+    });
     const other = await oidc.clientCredentialsGrant(await configFor(doomed));
     expect(await introspect(other.access_token)).toMatchObject({ active: true });
     await admin(keyway, 'DELETE', `/admin/tenants/${tenantId}/clients/${doomed.client_id}`);

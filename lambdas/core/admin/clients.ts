@@ -8,6 +8,7 @@ import { SUPPORTED_SCOPES } from '../oidc/scopes.ts';
 import type { Client, ClientLifetimes } from '../store/clients.ts';
 import type { Store } from '../store/store.ts';
 import { integerIn } from '../validation.ts';
+import { ClientResources } from './schemas.ts';
 
 const redirectUri = z.string().check(
   z.maxLength(2000),
@@ -33,6 +34,7 @@ const field = {
   ),
   audience: z.url().check(z.maxLength(2000)),
   client_type: z.enum(['service', 'agent']),
+  resources: ClientResources,
   access_token_lifetime: integerIn(60, 86_400),
   id_token_lifetime: integerIn(60, 86_400),
   refresh_token_lifetime: integerIn(300, 365 * 86_400),
@@ -51,6 +53,11 @@ export const ClientMetadata = z.object({
   audience: z.optional(field.audience),
   /** Keyway extension: `service` (default) or `agent`, the `client_type` claim of its client_credentials tokens. */
   client_type: z.optional(field.client_type),
+  /**
+   * Keyway extension: the RFC 8707 resource servers (identifiers) the client may ask tokens for; absent: any the
+   * tenant registered, `[]`: none. Not checked against the registered ones here (one may be registered later).
+   */
+  resources: z.optional(field.resources),
   /** Keyway extension: per-client token lifetimes in seconds (each falls back to the tenant's setting). */
   access_token_lifetime: z.optional(field.access_token_lifetime),
   id_token_lifetime: z.optional(field.id_token_lifetime),
@@ -58,8 +65,8 @@ export const ClientMetadata = z.object({
 });
 
 /**
- * PATCH: every field optional and absent ones stay as they are. `audience` and the lifetimes accept null: back to
- * the client id, or to the tenant's setting.
+ * PATCH: every field optional and absent ones stay as they are. `audience`, `resources` and the lifetimes accept
+ * null: back to the client id, to any registered resource, or to the tenant's setting.
  */
 export const ClientMetadataPatch = z.object({
   redirect_uris: z.optional(field.redirect_uris),
@@ -71,6 +78,7 @@ export const ClientMetadataPatch = z.object({
   scope: z.optional(field.scope),
   audience: z.optional(z.nullable(field.audience)),
   client_type: z.optional(field.client_type),
+  resources: z.optional(z.nullable(field.resources)),
   access_token_lifetime: z.optional(z.nullable(field.access_token_lifetime)),
   id_token_lifetime: z.optional(z.nullable(field.id_token_lifetime)),
   refresh_token_lifetime: z.optional(z.nullable(field.refresh_token_lifetime)),
@@ -103,6 +111,7 @@ export function clientJson(client: Client) {
     scope: client.scope,
     ...(client.audience ? { audience: client.audience } : {}),
     ...(client.clientType ? { client_type: client.clientType } : {}),
+    resources: client.resources ?? null,
     ...Object.fromEntries(
       LIFETIME_FIELDS.filter(([, field]) => client.lifetimes?.[field] !== undefined).map(([name, field]) => [
         name,

@@ -5,6 +5,7 @@ import { ClientMetadata, ClientMetadataPatch } from './clients.ts';
 import {
   BulkReplay,
   CreateApiKey,
+  CreateResource,
   CreateRole,
   CreateTenant,
   CreateUser,
@@ -70,6 +71,8 @@ const clientFields = {
   scope: z.string(),
   audience: z.optional(z.string()),
   client_type: z.optional(z.enum(['service', 'agent'])),
+  /** null: the client may ask for any resource the tenant registered. */
+  resources: z.nullable(z.array(z.string())),
   access_token_lifetime: z.optional(z.number()),
   id_token_lifetime: z.optional(z.number()),
   refresh_token_lifetime: z.optional(z.number()),
@@ -119,6 +122,15 @@ const Role = z.strictObject({
   built_in: z.boolean(),
   users: z.nullable(z.number()),
   created_at: nullableTime,
+});
+const Resource = z.strictObject({
+  id: z.string(),
+  identifier: z.string(),
+  name: z.string(),
+  scopes: z.array(z.string()),
+  access_token_lifetime: z.nullable(z.number()),
+  client_id: z.nullable(z.string()),
+  created_at: time,
 });
 const AuditEntry = z.strictObject({
   id: z.string(),
@@ -289,6 +301,23 @@ export const ADMIN_OPERATIONS: Readonly<Record<string, Partial<Record<HttpMethod
       response: done({ name: z.string(), deleted: z.boolean() }),
     },
   },
+  'admin-resources': {
+    GET: { summary: 'List resource servers (RFC 8707)', query: PAGE, status: 200, response: list(Resource) },
+    POST: {
+      summary: 'Register a resource server (409 if its identifier is registered)',
+      request: CreateResource,
+      status: 201,
+      response: Resource,
+    },
+  },
+  'admin-resource': {
+    GET: { summary: 'Read a resource server', status: 200, response: Resource },
+    DELETE: {
+      summary: 'Delete a resource server (requests for it become invalid_target)',
+      status: 200,
+      response: done({ id: z.string(), deleted: z.boolean() }),
+    },
+  },
   'admin-audit-log': {
     GET: { summary: "The tenant's audit log, newest first", query: PAGE, status: 200, response: list(AuditEntry) },
   },
@@ -449,7 +478,7 @@ export function adminOpenApi(baseUrl: string): Record<string, unknown> {
       title: 'Keyway admin API',
       version: '1',
       description:
-        'Manage tenants, API keys, clients, users, roles, passkeys, sessions, webhooks and read the event feed. Authenticate with the platform operator key (Bearer) or a tenant API key (Bearer, or HTTP Basic with the key as the username).',
+        'Manage tenants, API keys, clients, resource servers, users, roles, passkeys, sessions, webhooks and read the event feed. Authenticate with the platform operator key (Bearer) or a tenant API key (Bearer, or HTTP Basic with the key as the username).',
     },
     components: {
       securitySchemes: {

@@ -126,3 +126,79 @@ export const BulkReplay = z.strictObject({
 
 /** Routes that take no parameters in their body accept none, or `{}`. */
 export const NoBody = z.strictObject({});
+
+/** The OpenID Connect scopes: the provider's own, never a resource server's. */
+const OPENID_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'offline_access'];
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+/** RFC 3986 §2: only unreserved, reserved and percent-encoded characters (no spaces, controls or non-ASCII). */
+const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+$/;
+/** RFC 8141 §2: `urn:` NID `:` NSS. */
+const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:\S+$/;
+
+/**
+ * Why `identifier` cannot name a resource server (RFC 8707 §2: an absolute URI without a fragment), or undefined:
+ * `https:` with a host (no userinfo), `http:` only on `localhost` or `127.0.0.1`, or a `urn:`. The identifier is
+ * compared byte for byte (it becomes `aud`), so it is kept exactly as given, never normalized.
+ */
+export function resourceIdentifierProblem(identifier: string): string | undefined {
+  if (!URI_CHARACTERS.test(identifier))
+    return 'must be an absolute URI (RFC 3986 characters only: percent-encode spaces and non-ASCII)';
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(identifier)) return 'must be an absolute URI with a scheme (RFC 8707 §2)';
+  if (identifier.includes('#')) return 'must not have a fragment (RFC 8707 §2)';
+  if (identifier.startsWith('urn:'))
+    return URN.test(identifier) ? undefined : 'must be a URN of the form urn:<namespace>:<name> (RFC 8141)';
+  const scheme = /^(https?):\/\/([^/?]*)/.exec(identifier);
+  if (!scheme) return 'must use https: (http: only on localhost or 127.0.0.1), or be a urn: (schemes in lower case)';
+  const authority = scheme[2] ?? '';
+  if (authority === '') return 'must have a host';
+  if (authority.includes('@')) return 'must not carry userinfo (credentials)';
+  let host: string;
+  try {
+    host = new URL(identifier).hostname;
+  } catch {
+    return 'must be an absolute URI with a valid host and port';
+  }
+  if (scheme[1] === 'http' && host !== 'localhost' && host !== '127.0.0.1')
+    return 'must use https: (http: only on localhost or 127.0.0.1)';
+  return undefined;
+}
+
+/** A resource server's identifier (RFC 8707 §2), as registered and as clients list it in `resources`. */
+export const ResourceIdentifier = z.string().check(
+  z.minLength(1),
+  z.maxLength(2000),
+  z.superRefine((identifier, ctx) => {
+    const problem = resourceIdentifierProblem(identifier);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${identifier} ${problem}` });
+  }),
+);
+
+/** Client metadata `resources`: the resource servers a client may ask tokens for (absent: any the tenant has). */
+export const ClientResources = z.array(ResourceIdentifier).check(
+  z.maxLength(20),
+  z.refine((list) => new Set(list).size === list.length, { message: 'resources must not repeat' }),
+);
+
+const resourceScope = z.string().check(
+  z.minLength(1),
+  z.maxLength(100),
+  z.regex(SCOPE_TOKEN, { message: 'a scope is printable ASCII without spaces, `"` or `\\` (RFC 6749 §3.3)' }),
+  z.refine((scope) => !OPENID_SCOPES.includes(scope), {
+    message: `${OPENID_SCOPES.join(', ')} are OpenID Connect scopes of the provider, not of a resource server`,
+  }),
+);
+
+export const CreateResource = z.strictObject({
+  identifier: ResourceIdentifier,
+  name: displayName,
+  /** The API scopes a token for this resource may carry; may be empty (the audience alone). */
+  scopes: z.array(resourceScope).check(
+    z.maxLength(50),
+    z.refine((list) => new Set(list).size === list.length, { message: 'scopes must not repeat' }),
+  ),
+  /** Seconds; absent: the client's access_token_lifetime, else the tenant's. */
+  access_token_lifetime: z.optional(integerIn(60, 86_400)),
+  /** The confidential client of the tenant the resource server introspects as (RFC 7662 §2.1). */
+  client_id: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+});

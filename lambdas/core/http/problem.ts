@@ -45,6 +45,7 @@ const OAUTH_ERRORS = new Set([
   'registration_not_supported',
   'invalid_redirect_uri',
   'invalid_client_metadata',
+  'invalid_target',
 ]);
 
 /** The RFC 6749 `error` for a Keyway error code: OAuth clients only understand the registered values. */

@@ -57,7 +57,7 @@ export async function issueCodeRedirect(
   req: HttpRequest,
   store: Store,
   tenant: Tenant,
-  request: Pick<Interaction, 'clientId' | 'redirectUri' | 'codeChallenge' | 'scope' | 'nonce' | 'state'>,
+  request: Pick<Interaction, 'clientId' | 'redirectUri' | 'codeChallenge' | 'scope' | 'nonce' | 'state' | 'resource'>,
   auth: { userId: string; authTime: number; amr: readonly string[] },
 ): Promise<string> {
   const code = await store.codes.issueCode({
@@ -67,6 +67,7 @@ export async function issueCodeRedirect(
     codeChallenge: request.codeChallenge,
     scope: request.scope,
     ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
+    ...(request.resource !== undefined ? { resource: request.resource } : {}),
     userId: auth.userId,
     authTime: auth.authTime,
     amr: auth.amr,

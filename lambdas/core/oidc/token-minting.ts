@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { base64url } from 'jose';
 import type { Signer } from '../signer/signer.ts';
 import type { Client } from '../store/clients.ts';
+import type { Resource } from '../store/resources.ts';
 import type { Tenant } from '../store/tenants.ts';
 import type { Grant } from '../store/tokens.ts';
 import type { User } from '../store/users.ts';
@@ -79,6 +80,17 @@ export function lifetimesOf(tenant: Tenant, client: Client) {
 }
 
 /**
+ * Who an access token is for (its `aud`) and how long it lives: the resource it was requested for (RFC 8707), else the
+ * client's legacy `audience` (or the client itself) with the client's or tenant's lifetime.
+ */
+export function accessTokenTarget(tenant: Tenant, client: Client, resource: Resource | undefined) {
+  return {
+    aud: resource?.identifier ?? client.audience ?? client.clientId,
+    ttl: resource?.accessTokenTtlSeconds ?? lifetimesOf(tenant, client).accessTokenTtlSeconds,
+  };
+}
+
+/**
  * RFC 6749 §4.4.3: the client's own access token (RFC 9068 JWT). `sub` is the client id (RFC 9068 §2.2), the
  * `client_type` claim tells machines from people; no refresh token and no ID token (there is no user).
  */
@@ -89,15 +101,16 @@ export async function mintClientToken(input: {
   client: Client;
   scope: string;
   now: number;
+  resource?: Resource | undefined;
 }): Promise<TokenSet> {
   const { signer, issuer, tenant, client, scope, now } = input;
-  const ttl = lifetimesOf(tenant, client).accessTokenTtlSeconds;
+  const { aud, ttl } = accessTokenTarget(tenant, client, input.resource);
   const accessToken = await signer.sign(
     { typ: 'at+jwt' },
     {
       iss: issuer,
       sub: client.clientId,
-      aud: client.audience ?? client.clientId,
+      aud,
       exp: now + ttl,
       iat: now,
       nbf: now,
@@ -126,14 +139,16 @@ export async function mintTokens(input: {
   now: number;
   nonce?: string | undefined;
   refreshToken?: string | undefined;
+  /** The grant's resource (RFC 8707), loaded by the caller: the access token's audience and lifetime. */
+  resource?: Resource | undefined;
 }): Promise<TokenSet> {
   const { signer, issuer, tenant, client, grant, user, scope, now } = input;
   const lifetimes = lifetimesOf(tenant, client);
-  const accessTtl = lifetimes.accessTokenTtlSeconds;
+  const { aud, ttl: accessTtl } = accessTokenTarget(tenant, client, input.resource);
   const accessClaims: Record<string, unknown> = {
     iss: issuer,
     sub: user.userId,
-    aud: client.audience ?? client.clientId,
+    aud,
     exp: now + accessTtl,
     iat: now,
     nbf: now,

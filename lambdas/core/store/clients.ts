@@ -32,6 +32,12 @@ export interface Client {
    * acting on its own judgement); the `client_type` claim of its tokens. Absent: `service`.
    */
   readonly clientType?: ClientType;
+  /**
+   * The RFC 8707 resource servers (their identifiers) the client may ask tokens for with `resource`; absent: any
+   * resource the tenant registered; empty: none. Not checked against the registered resources when written (one may
+   * be registered later): authorize and token check a request against both.
+   */
+  readonly resources?: readonly string[];
   /** Token lifetimes for this client, in seconds; each one absent falls back to the tenant's setting. */
   readonly lifetimes?: ClientLifetimes;
   /** Web origins allowed to call token/userinfo/revoke from a browser (CORS). */

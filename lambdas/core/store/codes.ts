@@ -14,6 +14,8 @@ export interface AuthorizationCode {
   readonly codeChallenge: string;
   readonly scope: string;
   readonly nonce?: string;
+  /** The resource (RFC 8707 identifier) authorized: the tokens' audience. */
+  readonly resource?: string;
   readonly userId: string;
   readonly authTime: number;
   readonly amr: readonly string[];

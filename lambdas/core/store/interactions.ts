@@ -14,6 +14,8 @@ export interface Interaction {
   readonly scope: string;
   readonly state?: string;
   readonly nonce?: string;
+  /** The resource (RFC 8707 identifier) the tokens will be for. */
+  readonly resource?: string;
   readonly codeChallenge: string;
   readonly prompt?: string;
   readonly maxAge?: number;

@@ -37,6 +37,8 @@ export const keys = {
     sk: 'RL',
   }),
 
+  /** A registered resource server (RFC 8707); listed by Query on the tenant partition. */
+  resource: (tenantId: string, resourceId: string) => ({ pk: t(tenantId), sk: `RESOURCE#${resourceId}` }),
   client: (tenantId: string, clientId: string) => ({ pk: t(tenantId), sk: `CLIENT#${clientId}` }),
   /** A web origin some client of the tenant registered (CORS allow-list for token/userinfo/revoke). */
   origin: (tenantId: string, origin: string) => ({ pk: t(tenantId), sk: `ORIGIN#${origin}` }),

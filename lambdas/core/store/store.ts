@@ -8,6 +8,7 @@ import { type EventRelay, EventRepository } from './events.ts';
 import { IdempotencyRepository } from './idempotency.ts';
 import { InteractionRepository } from './interactions.ts';
 import { keys } from './keys.ts';
+import { ResourceRepository } from './resources.ts';
 import { RoleRepository } from './roles.ts';
 import { SessionRepository } from './sessions.ts';
 import type { Item, Key, Table } from './table.ts';
@@ -46,6 +47,7 @@ export class Store {
   readonly idempotency: IdempotencyRepository;
   readonly events: EventRepository;
   readonly webhooks: WebhookRepository;
+  readonly resources: ResourceRepository;
 
   /** `relay`: how outbox events reach the dispatcher (the table stream in AWS, the local queue in local mode). */
   constructor(
@@ -54,6 +56,7 @@ export class Store {
   ) {
     this.events = new EventRepository(table, options.relay);
     this.webhooks = new WebhookRepository(table);
+    this.resources = new ResourceRepository(table);
     this.apiKeys = new ApiKeyRepository(table);
     this.auditLog = new AuditLogRepository(table);
     this.idempotency = new IdempotencyRepository(table);

@@ -17,6 +17,8 @@ export interface Grant {
   readonly clientId: string;
   readonly userId: string;
   readonly scope: string;
+  /** The resource (RFC 8707 identifier) the family's access tokens are for; absent: the client's audience. */
+  readonly resource?: string;
   readonly authTime: number;
   readonly amr: readonly string[];
   readonly createdAt: number;

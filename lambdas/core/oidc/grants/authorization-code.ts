@@ -1,12 +1,13 @@
 import { epochSeconds } from '../../clock.ts';
-import { InvalidGrant } from '../../errors.ts';
+import { InvalidGrant, InvalidTarget } from '../../errors.ts';
 import { issuerOf } from '../../issuer.ts';
 import { isTransactionConditionFailed } from '../../store/table.ts';
 import type { Grant } from '../../store/tokens.ts';
 import { isUserActive } from '../../store/users.ts';
 import { s256Challenge } from '../pkce.ts';
+import { checkSameResource, grantResource, isResourceIdentifier } from '../resources.ts';
 import { hasScope } from '../scopes.ts';
-import { lifetimesOf, mintTokens } from '../token-minting.ts';
+import { accessTokenTarget, lifetimesOf, mintTokens } from '../token-minting.ts';
 import { type GrantContext, type GrantModule, param, refreshTokenFor } from './grant.ts';
 
 /**
@@ -18,6 +19,8 @@ import { type GrantContext, type GrantModule, param, refreshTokenFor } from './g
 async function exchangeAuthorizationCode(ctx: GrantContext) {
   const { req, store, tenant, client } = ctx;
   const redirectUri = param(req, 'redirect_uri');
+  if (req.form.resource !== undefined && !isResourceIdentifier(req.form.resource))
+    throw new InvalidTarget('The resource must be an absolute URI without a fragment (RFC 8707 §2).');
   const challenge = s256Challenge(param(req, 'code_verifier'));
   const result = await store.codes.redeemCode(tenant.id, param(req, 'code'), {
     clientId: client.clientId,
@@ -45,7 +48,12 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
   }
   const code = result.code;
   const now = epochSeconds(store.clock);
-  const user = await store.users.findUser(tenant.id, code.userId);
+  // RFC 8707 §2.2: the token request may only repeat the resource that was authorized.
+  checkSameResource(req.form.resource, code.resource);
+  const [user, resource] = await Promise.all([
+    store.users.findUser(tenant.id, code.userId),
+    grantResource(store, tenant.id, code.resource),
+  ]);
   if (!user) throw new InvalidGrant('The user no longer exists.');
   // Suspended, or signed out everywhere after the sign-in that produced this code.
   if (!isUserActive(user, code.authTime)) throw new InvalidGrant('The user is suspended or was signed out.');
@@ -58,10 +66,13 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
     clientId: client.clientId,
     userId: user.userId,
     scope: code.scope,
+    ...(code.resource !== undefined ? { resource: code.resource } : {}),
     authTime: code.authTime,
     amr: code.amr,
     createdAt: now,
-    expiresAt: now + (offline ? lifetimes.refreshTokenTtlSeconds : lifetimes.accessTokenTtlSeconds) + 60,
+    // Without a refresh token the family lives as long as its access token (whose validity checks read it).
+    expiresAt:
+      now + (offline ? lifetimes.refreshTokenTtlSeconds : accessTokenTarget(tenant, client, resource).ttl) + 60,
   };
   const refresh = offline ? refreshTokenFor(ctx, grant, code.scope, now) : undefined;
   try {
@@ -82,6 +93,7 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
     now,
     nonce: code.nonce,
     refreshToken: refresh?.raw,
+    resource,
   });
 }
 
@@ -91,6 +103,7 @@ export const authorizationCode: GrantModule = {
     { name: 'code', required: true },
     { name: 'redirect_uri', required: true },
     { name: 'code_verifier', required: true, missing: 'code_verifier is required (PKCE, RFC 7636).' },
+    { name: 'resource' },
   ],
   handle: exchangeAuthorizationCode,
 };

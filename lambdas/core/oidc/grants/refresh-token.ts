@@ -5,6 +5,7 @@ import { issuerOf } from '../../issuer.ts';
 import { keys } from '../../store/keys.ts';
 import { toGrant, toRefreshToken } from '../../store/tokens.ts';
 import { isUserActive } from '../../store/users.ts';
+import { checkSameResource, grantResource } from '../resources.ts';
 import { narrowScope } from '../scopes.ts';
 import { grantIdOfRefreshToken, mintTokens } from '../token-minting.ts';
 import { type GrantContext, type GrantModule, param, refreshTokenFor } from './grant.ts';
@@ -29,10 +30,13 @@ async function refreshTokens(ctx: GrantContext) {
   if (grant.revokedAt !== undefined) throw new InvalidGrant('The refresh token has been revoked.');
 
   const scope = narrowScope(req.form.scope, token.scope);
+  // RFC 8707 §2.2: a refresh may name only the resource the family was issued for.
+  checkSameResource(req.form.resource, grant.resource);
   const next = refreshTokenFor(ctx, grant, token.scope, now);
-  const [outcome, user] = await Promise.all([
+  const [outcome, user, resource] = await Promise.all([
     store.tokens.rotateRefreshToken(tenant.id, raw, next, tenant.settings.refreshGraceSeconds),
     store.users.findUser(tenant.id, grant.userId),
+    grantResource(store, tenant.id, grant.resource),
   ]);
   if (outcome === 'reused') {
     await store.tokens.revokeGrant(grant, 'reuse_detected');
@@ -57,12 +61,13 @@ async function refreshTokens(ctx: GrantContext) {
     scope,
     now,
     refreshToken: next.raw,
+    resource,
   });
 }
 
 export const refreshToken: GrantModule = {
   grantType: 'refresh_token',
-  parameters: [{ name: 'refresh_token', required: true }, { name: 'scope' }],
+  parameters: [{ name: 'refresh_token', required: true }, { name: 'scope' }, { name: 'resource' }],
   /** The presented token and its family (the family id is part of the token): read with the tenant and client. */
   preload(req, tenantId) {
     const raw = req.form.refresh_token;
