@@ -1,5 +1,6 @@
 /**
- * `npm run bench` — Keyway's token endpoint under load next to node-oidc-provider, the RSA floor, the cold-start
+ * `npm run bench` — Keyway's token endpoint under load next to node-oidc-provider (on DynamoDB, like for like, and
+ * with its storage in a Map, its upper bound) and Keyway with its rate limiter off, the RSA floor, the cold-start
  * proxy of every Lambda bundle, the local cost of the two KMS signing modes, and the local webhook dispatcher
  * (throughput, commit → receipt latency, and the outbox's DynamoDB write cost), in one run. Writes
  * bench/results/<stamp>.{md,json} (and latest.*); `--publish` also writes bench/RESULTS.md.
@@ -10,7 +11,7 @@
  *   npm run bench -- --render=bench/results/latest.json [--publish]   # rebuild the markdown only
  *
  * Exits non-zero when a cold-start budget fails or the bench itself fails (including a webhook sanity check: every
- * event delivered exactly once). Every process it starts (DynamoDB Local, both servers, autocannon workers,
+ * event delivered exactly once). The traffic targets against the DynamoDB-backed peer are reported, not enforced. Every process it starts (DynamoDB Local, the servers, autocannon workers,
  * measurement children) is stopped on exit, error or Ctrl-C.
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
@@ -38,6 +39,7 @@ import {
   waitForMessage,
   wasInterrupted,
 } from './lib/children.ts';
+import type { DynamoCallCounts } from './lib/dynamo-calls.ts';
 import {
   type KeywayFixture,
   mintKeywayCodes,
@@ -82,6 +84,12 @@ const PHASE_SECONDS = Number(opts.seconds ?? (opts.quick ? 3 : 6));
 const COLD_RUNS = Number(opts.runs ?? (opts.quick ? 3 : 10));
 const CONCURRENCIES = [1, 8, 32] as const;
 const ADMIN_KEY = `kw_admin_bench_${randomBytes(12).toString('hex')}`;
+/** The limiter on vs off comparison: refresh at the targets' concurrency. */
+const LIMITER_CONNECTIONS = 32;
+/** How bench/servers/keyway-server.ts (BENCH_RATE_LIMITS=bench) keeps the limiter on without refusing the load. */
+const BENCH_PLANS =
+  "The limiter-on Keyway (the one in every other table too) runs with cdk.json's plans, every limit raised to 500 requests per second (`SHARD_RATE`, what one counter shard takes; per-source limits pro rata to their window): " +
+  "the same policies, so the same counter updates per request as in production, with one shard each (as the enterprise plan's tenant-wide limit has), and nothing the bench sends on this machine refused.";
 const LOG_LEVEL = 'INFO';
 
 const started = Date.now();
@@ -119,7 +127,7 @@ async function webhooks(endpoint: string, jvmPid: number | undefined): Promise<W
   return (await waitForMessage<{ result: WebhookResults }>(child, 'result', 180_000)).result;
 }
 
-/** One token response per grant from a target, to check what both servers return is comparable. */
+/** One token response per grant from a target, to check what the servers return is comparable. */
 async function sanity(target: LoadTarget): Promise<SanityCheck> {
   const tokenUrl = `${target.url}${target.tokenPath}`;
   const [code] = await target.mintCodes(1);
@@ -162,9 +170,10 @@ async function loadPhases(targets: readonly LoadTarget[]): Promise<PhaseResult[]
         const r = await runPhase(target, grant, connections, PHASE_SECONDS, sameRefresh?.requestsPerSecond);
         results.push(r);
         log(
-          `${target.name.padEnd(6)} ${grant.padEnd(18)} c=${String(connections).padEnd(2)} ` +
+          `${target.name.padEnd(16)} ${grant.padEnd(18)} c=${String(connections).padEnd(2)} ` +
             `${r.requestsPerSecond.toFixed(0).padStart(5)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  ` +
             `errors ${r.non2xx + r.errors + r.timeouts}  cpu ${r.cpuMsPerToken.toFixed(2)} ms/token` +
+            `${r.dynamoCallsPerToken === undefined ? '' : `  ${r.dynamoCallsPerToken.toFixed(2)} DynamoDB calls/token`}` +
             `${r.poolExhausted ? '  (code pool ran out)' : ''}`,
         );
         if (r.sampleError) log(`       first error: ${r.sampleError}`);
@@ -192,11 +201,36 @@ async function profiledPhases(
       connections: 8,
       requests: phase.ok,
       file: path,
-      shares: await summarizeProfile(path),
+      ...(await summarizeProfile(path)),
     });
     log(`profiled ${target.name} refresh at 8 connections: ${path}`);
   }
   return out;
+}
+
+async function cpuOf(child: ChildProcess): Promise<number> {
+  const { user, system } = await ipcRequest<{ user: number; system: number }>(child, { type: 'cpu' });
+  return user + system;
+}
+
+/** A Keyway server child as a load target: its CPU, DynamoDB Local's (reported, not charged), its DynamoDB calls. */
+function keywayTarget(
+  name: 'keyway' | 'keyway-unlimited',
+  fx: KeywayFixture,
+  child: ChildProcess,
+  jvmPid: number | undefined,
+): LoadTarget {
+  return {
+    name,
+    url: fx.url,
+    tokenPath: `/${fx.tenantId}/token`,
+    authorization: fx.authorization,
+    redirectUri: REDIRECT_URI,
+    cpuMicros: () => cpuOf(child),
+    sideCpuMicros: () => (jvmPid === undefined ? undefined : procCpuMicros(jvmPid)),
+    dynamoCalls: () => ipcRequest<DynamoCallCounts>(child, { type: 'dynamoCalls' }),
+    mintCodes: (count) => mintKeywayCodes(fx, count),
+  };
 }
 
 async function main(): Promise<number> {
@@ -266,16 +300,17 @@ async function main(): Promise<number> {
 
     const dataDir = join(work, 'keyway-data');
     await mkdir(dataDir, { recursive: true });
-    const keywayChild = forkTs(join(HERE, 'servers', 'keyway-server.ts'), {
-      env: {
-        DYNAMODB_ENDPOINT: ddb.endpoint,
-        TABLE_NAME: tableName,
-        KEYWAY_ADMIN_KEY: ADMIN_KEY,
-        BENCH_DATA_DIR: dataDir,
-        LOG_LEVEL,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
-    });
+    const keywayEnv = {
+      DYNAMODB_ENDPOINT: ddb.endpoint,
+      TABLE_NAME: tableName,
+      KEYWAY_ADMIN_KEY: ADMIN_KEY,
+      BENCH_DATA_DIR: dataDir,
+      BENCH_RATE_LIMITS: 'bench',
+      LOG_LEVEL,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const keywayChild = forkTs(join(HERE, 'servers', 'keyway-server.ts'), { env: keywayEnv });
+    results.settings.keywayRateLimits = 'on';
     const ready = await waitForMessage<{ url: string; baseUrl: string }>(keywayChild, 'ready');
     log(`Keyway local server at ${ready.url} (own process; DynamoDB Local is another)`);
     const fx: KeywayFixture = await seedKeyway({ url: ready.url, baseUrl: ready.baseUrl, adminKey: ADMIN_KEY, store });
@@ -290,34 +325,35 @@ async function main(): Promise<number> {
     }
 
     if (SECTIONS.has('load')) {
-      const peerChild = forkTs(join(HERE, 'servers', 'peer-server.ts'));
-      const peerReady = await waitForMessage<{ url: string; tokenPath: string }>(peerChild, 'ready');
-      log(`node-oidc-provider at ${peerReady.url} (own process, in-memory storage)`);
-      const cpuOf = async (child: typeof keywayChild) => {
-        const { user, system } = await ipcRequest<{ user: number; system: number }>(child, { type: 'cpu' });
-        return user + system;
+      const startPeer = async (storage: 'memory' | 'dynamodb') => {
+        const child = forkTs(join(HERE, 'servers', 'peer-server.ts'), {
+          env: { PEER_STORAGE: storage, DYNAMODB_ENDPOINT: ddb.endpoint, PEER_TABLE_NAME: 'oidc-provider-bench' },
+        });
+        const ready = await waitForMessage<{ url: string; tokenPath: string }>(child, 'ready');
+        return { child, ready };
       };
-      const keyway: LoadTarget = {
-        name: 'keyway',
-        url: fx.url,
-        tokenPath: `/${fx.tenantId}/token`,
-        authorization: fx.authorization,
-        redirectUri: REDIRECT_URI,
-        cpuMicros: () => cpuOf(keywayChild),
-        sideCpuMicros: () => (jvmPid === undefined ? undefined : procCpuMicros(jvmPid)),
-        mintCodes: (count) => mintKeywayCodes(fx, count),
-      };
-      const peer: LoadTarget = {
-        name: 'peer',
-        url: peerReady.url,
-        tokenPath: peerReady.tokenPath,
+      const peerMap = await startPeer('memory');
+      log(`node-oidc-provider at ${peerMap.ready.url} (own process, in-memory storage)`);
+      const peerDdb = await startPeer('dynamodb');
+      log(`node-oidc-provider at ${peerDdb.ready.url} (own process, DynamoDB adapter on the same DynamoDB Local)`);
+      const keyway = keywayTarget('keyway', fx, keywayChild, jvmPid);
+      const peerTarget = (name: 'peer' | 'peer-dynamodb', { child, ready }: typeof peerMap): LoadTarget => ({
+        name,
+        url: ready.url,
+        tokenPath: ready.tokenPath,
         authorization: `Basic ${Buffer.from(`${PEER_CLIENT.client_id}:${PEER_CLIENT.client_secret}`).toString('base64')}`,
         redirectUri: PEER_REDIRECT_URI,
-        cpuMicros: () => cpuOf(peerChild),
+        cpuMicros: () => cpuOf(child),
+        ...(name === 'peer-dynamodb'
+          ? {
+              sideCpuMicros: () => (jvmPid === undefined ? undefined : procCpuMicros(jvmPid)),
+              dynamoCalls: () => ipcRequest<DynamoCallCounts>(child, { type: 'dynamoCalls' }),
+            }
+          : {}),
         mintCodes: async (count) => {
           const codes: { code: string; verifier: string }[] = [];
           for (let done = 0; done < count; done += 500) {
-            const batch = await ipcRequest<{ codes: { code: string; verifier: string }[] }>(peerChild, {
+            const batch = await ipcRequest<{ codes: { code: string; verifier: string }[] }>(child, {
               type: 'mintCodes',
               count: Math.min(500, count - done),
             });
@@ -325,18 +361,48 @@ async function main(): Promise<number> {
           }
           return codes;
         },
-      };
-      results.sanity = [await sanity(keyway), await sanity(peer)];
-      results.load = await loadPhases([keyway, peer]);
+      });
+      const peer = peerTarget('peer', peerMap);
+      const peerDynamo = peerTarget('peer-dynamodb', peerDdb);
+      const targets = [keyway, peerDynamo, peer];
+      results.sanity = [];
+      for (const target of targets) results.sanity.push(await sanity(target));
+      results.load = await loadPhases(targets);
       const stamp = results.startedAt.replace(/[:.]/g, '-');
       results.profiles = await profiledPhases(
         [
           { target: keyway, child: keywayChild },
-          { target: peer, child: peerChild },
+          { target: peerDynamo, child: peerDdb.child },
+          { target: peer, child: peerMap.child },
         ],
         (name) => join(resultsDir, `${stamp}-${name}-refresh.cpuprofile`),
       );
-      peerChild.kill('SIGTERM');
+      peerMap.child.kill('SIGTERM');
+      peerDdb.child.kill('SIGTERM');
+
+      // The limiter's cost: a second Keyway, limiter off, on the same table and tenant, next to the first.
+      const unlimitedChild = forkTs(join(HERE, 'servers', 'keyway-server.ts'), {
+        env: { ...keywayEnv, BENCH_RATE_LIMITS: 'off' },
+      });
+      const unlimitedReady = await waitForMessage<{ url: string }>(unlimitedChild, 'ready');
+      const unlimited = keywayTarget('keyway-unlimited', { ...fx, url: unlimitedReady.url }, unlimitedChild, jvmPid);
+      // A fresh process: V8 needs a thousand or so SDK calls before the hot path is optimised.
+      const warmUp = Math.max(3, PHASE_SECONDS);
+      log(`Keyway with RATE_LIMITS=off at ${unlimitedReady.url}; warm-up (not recorded): ${warmUp} s refresh`);
+      await runPhase(unlimited, 'refresh_token', 8, warmUp);
+      const c = LIMITER_CONNECTIONS;
+      const on = await runPhase(keyway, 'refresh_token', c, PHASE_SECONDS);
+      const off = await runPhase(unlimited, 'refresh_token', c, PHASE_SECONDS);
+      results.limiter = { connections: c, on, off, plans: BENCH_PLANS };
+      for (const [label, r] of [
+        ['on ', on],
+        ['off', off],
+      ] as const)
+        log(
+          `keyway, limiter ${label} refresh c=${c} ${r.requestsPerSecond.toFixed(0).padStart(5)} req/s  p99 ${r.latency.p99} ms  ` +
+            `errors ${r.non2xx + r.errors + r.timeouts}  cpu ${r.cpuMsPerToken.toFixed(2)} ms/token  ${r.dynamoCallsPerToken?.toFixed(2)} DynamoDB calls/token`,
+        );
+      unlimitedChild.kill('SIGTERM');
     }
 
     if (SECTIONS.has('cold')) {

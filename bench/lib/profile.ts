@@ -26,8 +26,12 @@ function owner(url: string, functionName: string): string {
   return keyway ? keyway[1]! : url;
 }
 
-/** CPU profile grouped by owner, as percentages of the non-idle samples, largest self time first. */
-export async function summarizeProfile(file: string, top = 16): Promise<ProfileShare[]> {
+/**
+ * CPU profile grouped by owner, as percentages of the non-idle samples, largest self time first; and the busy
+ * (non-idle) time those samples cover, in ms. The V8 profiler samples the JavaScript thread only: work on libuv's
+ * thread pool (WebCrypto signatures, say) is in neither.
+ */
+export async function summarizeProfile(file: string, top = 16): Promise<{ shares: ProfileShare[]; busyMs: number }> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
   const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -56,7 +60,7 @@ export async function summarizeProfile(file: string, top = 16): Promise<ProfileS
     for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) onStack.add(attributed(n));
     for (const o of onStack) inclusive.set(o, (inclusive.get(o) ?? 0) + dt);
   });
-  return [...self]
+  const shares = [...self]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([name, t]) => ({
@@ -64,4 +68,6 @@ export async function summarizeProfile(file: string, top = 16): Promise<ProfileS
       selfPercent: (100 * t) / busy,
       inclusivePercent: (100 * (inclusive.get(name) ?? t)) / busy,
     }));
+  // timeDeltas are microseconds.
+  return { shares, busyMs: busy / 1000 };
 }

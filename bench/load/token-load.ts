@@ -1,13 +1,21 @@
 import { join } from 'node:path';
 import { forkTs, waitForMessage } from '../lib/children.ts';
+import { callsPerToken, type DynamoCallCounts } from '../lib/dynamo-calls.ts';
 import { redeemCodes } from '../lib/keyway-fixtures.ts';
+import { sleep } from '../lib/stats.ts';
 import type { LoadPhase, LoadResult } from './autocannon-worker.ts';
 
 export type Grant = LoadPhase['grant'];
 
+/**
+ * The servers the bench measures: Keyway; node-oidc-provider with its storage in a Map (`peer`, the name results
+ * have always used) and on DynamoDB Local (`peer-dynamodb`); Keyway with its application rate limiter off.
+ */
+export type TargetName = 'keyway' | 'peer' | 'peer-dynamodb' | 'keyway-unlimited';
+
 /** A token endpoint under test, running in its own child process. */
 export interface LoadTarget {
-  readonly name: 'keyway' | 'peer';
+  readonly name: TargetName;
   readonly url: string;
   readonly tokenPath: string;
   readonly authorization: string;
@@ -16,6 +24,8 @@ export interface LoadTarget {
   cpuMicros(): Promise<number>;
   /** CPU time (µs) of a helper process the server depends on (DynamoDB Local): reported, never charged. */
   sideCpuMicros?(): number | undefined;
+  /** DynamoDB calls the server has made so far (servers that store in DynamoDB). */
+  dynamoCalls?(): Promise<DynamoCallCounts>;
   /** Fresh single-use codes with their PKCE verifiers. */
   mintCodes(count: number): Promise<{ code: string; verifier: string }[]>;
 }
@@ -28,6 +38,14 @@ export interface PhaseResult extends LoadResult {
   /** Server CPU per successful token response. */
   readonly cpuMsPerToken: number;
   readonly sideCpuMsPerToken?: number;
+  /**
+   * DynamoDB calls (SDK commands sent) per request the server handled: its 200s and non-2xx answers, plus the one
+   * request per connection still in flight when the load stopped (the count waits for them). By operation too.
+   */
+  readonly dynamoCallsPerToken?: number;
+  readonly dynamoCallsByOperation?: Record<string, number>;
+  /** HTTP requests to DynamoDB per request handled, retries included. */
+  readonly dynamoAttemptsPerToken?: number;
   readonly poolSize: number;
   readonly prepareSeconds: number;
 }
@@ -79,12 +97,14 @@ export async function runPhase(
     redirectUri: target.redirectUri,
   };
   await hooks.beforeLoad?.();
+  const calls0 = await target.dynamoCalls?.();
   const cpu0 = await target.cpuMicros();
   const side0 = target.sideCpuMicros?.();
   worker.send({ type: 'run', phase });
   const { result } = await waitForMessage<{ result: LoadResult }>(worker, 'result', (durationSeconds + 120) * 1000);
   const cpu1 = await target.cpuMicros();
   const side1 = target.sideCpuMicros?.();
+  const calls1 = await settledCalls(target);
   await hooks.afterLoad?.();
   worker.kill('SIGTERM');
 
@@ -98,7 +118,33 @@ export async function runPhase(
     cpuMs,
     cpuMsPerToken: perToken(cpuMs),
     ...(side0 !== undefined && side1 !== undefined ? { sideCpuMsPerToken: perToken((side1 - side0) / 1000) } : {}),
+    // autocannon stops with one request in flight per connection: the server still handles those (and makes their
+    // calls, which settledCalls waits for), so they count as requests here.
+    ...(calls0 && calls1 ? dynamoFields(calls0, calls1, result.ok + result.non2xx + connections) : {}),
     poolSize: pool.length,
     prepareSeconds,
+  };
+}
+
+/** The server's call count once the requests still in flight when the load stopped have finished (at most 2 s). */
+async function settledCalls(target: LoadTarget): Promise<DynamoCallCounts | undefined> {
+  if (!target.dynamoCalls) return undefined;
+  const total = (c: DynamoCallCounts) => Object.values(c.calls).reduce((sum, n) => sum + n, 0);
+  let last = await target.dynamoCalls();
+  for (let waited = 0; waited < 2000; waited += 200) {
+    await sleep(200);
+    const now = await target.dynamoCalls();
+    if (total(now) === total(last)) return now;
+    last = now;
+  }
+  return last;
+}
+
+function dynamoFields(before: DynamoCallCounts, after: DynamoCallCounts, requests: number) {
+  const { perToken, byOperation, attemptsPerToken } = callsPerToken(before, after, requests);
+  return {
+    dynamoCallsPerToken: perToken,
+    dynamoCallsByOperation: byOperation,
+    dynamoAttemptsPerToken: attemptsPerToken,
   };
 }

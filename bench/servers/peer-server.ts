@@ -2,13 +2,20 @@
  * Bench child: the peer, node-oidc-provider (npm `oidc-provider`), configured to do what Keyway's token endpoint
  * does: RS256 with an RSA-2048 key, JWT access tokens (RFC 9068, via a resource indicator) plus an ID token, so
  * two RSA signatures per token response; refresh tokens rotated on every use; PKCE required; client_secret_basic.
- * Storage is in memory (a Map adapter, below). Its CPU time is reported over IPC.
+ * Storage (PEER_STORAGE): `memory`, a Map adapter (below), or `dynamodb`, the DynamoDB adapter of
+ * ./dynamodb-adapter.ts on the bench's DynamoDB Local (DYNAMODB_ENDPOINT, PEER_TABLE_NAME), through a document client
+ * built by Keyway's own `createDocumentClient` (same SDK packages, same settings). Its CPU time and (with DynamoDB)
+ * the DynamoDB calls it made are reported over IPC.
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
+import { createDocumentClient } from '../../lambdas/core/store/table.ts';
 import { cpuHandler, exitWithParent, profilerHandlers, serveIpc } from '../lib/children.ts';
+import { countDynamoCalls } from '../lib/dynamo-calls.ts';
+import { pool } from '../lib/stats.ts';
+import { dynamoDbAdapter, ensurePeerTable } from './dynamodb-adapter.ts';
 import { PEER_CLIENT, PEER_REDIRECT_URI } from './peer-server-config.ts';
 
 const RESOURCE = 'https://api.bench.example';
@@ -19,7 +26,7 @@ const ACCOUNT = 'f3b4c1de-2a9b-4c55-9c1e-5d1f0b7a9e01';
  * oidc-provider's bundled MemoryAdapter is an LRU capped at 1,000 entries: the bench pre-mints thousands of codes
  * and would see them evicted. This is the same thing without the cap: a Map, plus a grant index for revocation.
  */
-const storage = new Map<string, { payload: AdapterPayload; expiresAt: number | undefined }>();
+const memory = new Map<string, { payload: AdapterPayload; expiresAt: number | undefined }>();
 const grants = new Map<string, Set<string>>();
 
 class MapAdapter implements Adapter {
@@ -29,7 +36,7 @@ class MapAdapter implements Adapter {
   }
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const key = this.key(id);
-    storage.set(key, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined });
+    memory.set(key, { payload, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : undefined });
     if (payload.grantId) {
       const members = grants.get(payload.grantId) ?? new Set<string>();
       members.add(key);
@@ -37,10 +44,10 @@ class MapAdapter implements Adapter {
     }
   }
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const entry = storage.get(this.key(id));
+    const entry = memory.get(this.key(id));
     if (!entry) return undefined;
     if (entry.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
-      storage.delete(this.key(id));
+      memory.delete(this.key(id));
       return undefined;
     }
     return entry.payload;
@@ -49,23 +56,41 @@ class MapAdapter implements Adapter {
     return undefined;
   }
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    for (const { payload } of storage.values()) if (payload.uid === uid) return payload;
+    for (const { payload } of memory.values()) if (payload.uid === uid) return payload;
     return undefined;
   }
   async consume(id: string): Promise<void> {
-    const entry = storage.get(this.key(id));
+    const entry = memory.get(this.key(id));
     if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
   }
   async destroy(id: string): Promise<void> {
-    storage.delete(this.key(id));
+    memory.delete(this.key(id));
   }
   async revokeByGrantId(grantId: string): Promise<void> {
-    for (const key of grants.get(grantId) ?? []) storage.delete(key);
+    for (const key of grants.get(grantId) ?? []) memory.delete(key);
     grants.delete(grantId);
   }
 }
 
+/** The adapter PEER_STORAGE asks for, and (with DynamoDB) what reports its calls and closes its client. */
+async function storage(): Promise<{
+  adapter: new (name: string) => Adapter;
+  dynamoCalls?: () => Promise<Record<string, unknown>>;
+  close: () => Promise<void>;
+}> {
+  const kind = process.env.PEER_STORAGE ?? 'memory';
+  if (kind === 'memory') return { adapter: MapAdapter, close: async () => undefined };
+  if (kind !== 'dynamodb') throw new Error(`PEER_STORAGE=${kind}: expected memory or dynamodb`);
+  const tableName = process.env.PEER_TABLE_NAME ?? 'oidc-provider-bench';
+  const { client, doc } = createDocumentClient({ region: 'us-west-2', endpoint: process.env.DYNAMODB_ENDPOINT! });
+  await ensurePeerTable(client, tableName);
+  // Counted from here on: the table's creation is not the provider's.
+  const dynamoCalls = countDynamoCalls(doc);
+  return { adapter: dynamoDbAdapter(doc, tableName), dynamoCalls, close: async () => client.destroy() };
+}
+
 async function main() {
+  const store = await storage();
   const server = createServer();
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
   const { port } = server.address() as AddressInfo;
@@ -75,7 +100,7 @@ async function main() {
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'bench-rs256', alg: 'RS256', use: 'sig' };
 
   const provider = new Provider(issuer, {
-    adapter: MapAdapter,
+    adapter: store.adapter,
     clients: [
       {
         ...PEER_CLIENT,
@@ -155,15 +180,16 @@ async function main() {
     return { code: await code.save(), verifier };
   }
 
-  exitWithParent(() => new Promise<void>((res) => server.close(() => res())));
+  exitWithParent(async () => {
+    await new Promise<void>((res) => server.close(() => res()));
+    await store.close();
+  });
   serveIpc({
     cpu: cpuHandler,
     ...profilerHandlers(),
-    mintCodes: async (m) => {
-      const codes = [];
-      for (let i = 0; i < (m.count as number); i++) codes.push(await mintCode());
-      return { codes };
-    },
+    ...(store.dynamoCalls ? { dynamoCalls: store.dynamoCalls } : {}),
+    // A few at a time: with DynamoDB each code is two PutItems (grant, code), outside the measured phase.
+    mintCodes: async (m) => ({ codes: await pool(m.count as number, 8, () => mintCode()) }),
   });
   process.send?.({ type: 'ready', url: issuer, tokenPath: '/token', pid: process.pid });
 }
