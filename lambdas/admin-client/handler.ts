@@ -4,6 +4,7 @@ import {
   LIFETIME_FIELDS,
   metadataError,
   requireClient,
+  tokenExchangePolicy,
 } from '../core/admin/clients.ts';
 import { type AdminContext, change, createAdminHandler, jsonBody } from '../core/admin/endpoint.ts';
 import { InvalidClientMetadata } from '../core/errors.ts';
@@ -49,7 +50,14 @@ async function patchClient(ctx: AdminContext) {
   const audience = input.audience === null ? undefined : (input.audience ?? client.audience);
   // null: back to any resource the tenant registered.
   const resources = input.resources === null ? undefined : (input.resources ?? client.resources);
-  const { audience: _a, resources: _r, lifetimes: _l, ...rest } = client;
+  // null: the client no longer acts for users.
+  const tokenExchange =
+    input.token_exchange === null
+      ? undefined
+      : input.token_exchange
+        ? tokenExchangePolicy(input.token_exchange)
+        : client.tokenExchange;
+  const { audience: _a, resources: _r, lifetimes: _l, tokenExchange: _t, ...rest } = client;
   const next: Client = {
     ...rest,
     clientName: input.client_name ?? client.clientName,
@@ -61,6 +69,7 @@ async function patchClient(ctx: AdminContext) {
     ...(audience !== undefined ? { audience } : {}),
     ...(input.client_type ? { clientType: input.client_type } : {}),
     ...(resources !== undefined ? { resources } : {}),
+    ...(tokenExchange !== undefined ? { tokenExchange } : {}),
     ...(Object.keys(lifetimes).length > 0 ? { lifetimes: lifetimes as ClientLifetimes } : {}),
     allowedOrigins: webOrigins(redirectUris),
     updatedAt: ctx.nowMs,

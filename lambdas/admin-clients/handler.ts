@@ -1,4 +1,10 @@
-import { ClientMetadata, clientJson, LIFETIME_FIELDS, metadataError } from '../core/admin/clients.ts';
+import {
+  ClientMetadata,
+  clientJson,
+  LIFETIME_FIELDS,
+  metadataError,
+  tokenExchangePolicy,
+} from '../core/admin/clients.ts';
 import {
   type AdminContext,
   change,
@@ -53,6 +59,7 @@ async function registerClient({ req, store, now }: AdminContext) {
     ...(metadata.audience ? { audience: metadata.audience } : {}),
     ...(metadata.client_type ? { clientType: metadata.client_type } : {}),
     ...(metadata.resources ? { resources: metadata.resources } : {}),
+    ...(metadata.token_exchange ? { tokenExchange: tokenExchangePolicy(metadata.token_exchange) } : {}),
     ...(Object.keys(lifetimes).length > 0 ? { lifetimes } : {}),
     allowedOrigins: webOrigins(metadata.redirect_uris),
     issuedAt: now,

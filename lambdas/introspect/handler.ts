@@ -63,6 +63,8 @@ export async function introspect(req: HttpRequest): Promise<HttpResponse> {
       iat: c.iat,
       nbf: c.nbf,
       jti: c.jti,
+      // RFC 8693 §4.1: who acts for the subject, for a delegated token.
+      ...(c.act ? { act: c.act } : {}),
       tenant_id: tenant.id,
     });
   }

@@ -29,6 +29,50 @@ async function preflightAllowed(tenantId: string, origin: string): Promise<boole
 }
 
 describe('clients', () => {
+  it('token_exchange (RFC 8693 policy): registered, shown, changed by PATCH, removed with null; bad bounds are 400', async () => {
+    const { tenantId, key } = await tenantWithKey(keyway, 'client-token-exchange');
+    const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+    const agent = await registerClient(keyway, tenantId, {
+      redirect_uris: [],
+      grant_types: ['client_credentials', TOKEN_EXCHANGE],
+      token_exchange: { scopes: ['openid', 'invoices:read'], max_lifetime: 600 },
+    });
+    expect(agent.token_exchange).toEqual({ scopes: ['openid', 'invoices:read'], resources: null, max_lifetime: 600 });
+    const patched = await admin(keyway, 'PATCH', clientPath(tenantId, agent.client_id), {
+      key,
+      body: { token_exchange: { resources: ['https://api.example.com'] } },
+    });
+    expect(patched.body.token_exchange).toEqual({
+      scopes: null,
+      resources: ['https://api.example.com'],
+      max_lifetime: null,
+    });
+    const removed = await admin(keyway, 'PATCH', clientPath(tenantId, agent.client_id), {
+      key,
+      body: { token_exchange: null },
+    });
+    expect(removed.body.token_exchange).toBeNull();
+    for (const token_exchange of [
+      { max_lifetime: 30 },
+      { scopes: ['a b'] },
+      { scopes: ['x', 'x'] },
+      { resources: ['ftp://x'] },
+      { other: 1 },
+    ]) {
+      const bad = await admin(keyway, 'POST', `/admin/tenants/${tenantId}/clients`, {
+        key,
+        body: { redirect_uris: [], grant_types: ['client_credentials'], token_exchange },
+      });
+      expect(bad.res.status, JSON.stringify(token_exchange)).toBe(400);
+    }
+    const publicExchanger = await admin(keyway, 'POST', `/admin/tenants/${tenantId}/clients`, {
+      key,
+      body: { redirect_uris: [], grant_types: [TOKEN_EXCHANGE], token_endpoint_auth_method: 'none' },
+    });
+    expect(publicExchanger.res.status).toBe(400);
+    expect(publicExchanger.body.error).toBe('invalid_client_metadata');
+  });
+
   it('GET reads the RFC 7591 metadata without any secret; PATCH changes it and keeps what was not sent', async () => {
     const { tenantId, key } = await tenantWithKey(keyway, 'client-patch');
     const client = await registerClient(keyway, tenantId);

@@ -18,6 +18,7 @@ export const SAMPLE_BODIES: Readonly<Record<string, Partial<Record<HttpMethod, R
       redirect_uris: ['https://sample.example.com/cb'],
       client_name: 'Sample',
       resources: [SAMPLE_RESOURCE_IDENTIFIER],
+      token_exchange: { scopes: ['openid', 'email'], max_lifetime: 300 },
     },
   },
   'admin-client': {

@@ -349,7 +349,12 @@ describe('discovery lists every endpoint', () => {
     expect(metadata).toMatchObject({
       response_types_supported: ['code'],
       code_challenge_methods_supported: ['S256'],
-      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
+      grant_types_supported: [
+        'authorization_code',
+        'refresh_token',
+        'client_credentials',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+      ],
       authorization_response_iss_parameter_supported: true,
     });
   });

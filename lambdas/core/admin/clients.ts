@@ -5,10 +5,10 @@ import { requireTenant } from '../issuer.ts';
 import { GRANT_TYPES } from '../oidc/grant-types.ts';
 import { redirectUriProblem } from '../oidc/redirect-uris.ts';
 import { SUPPORTED_SCOPES } from '../oidc/scopes.ts';
-import type { Client, ClientLifetimes } from '../store/clients.ts';
+import type { Client, ClientLifetimes, TokenExchangePolicy as TokenExchangePolicyOfClient } from '../store/clients.ts';
 import type { Store } from '../store/store.ts';
 import { integerIn } from '../validation.ts';
-import { ClientResources } from './schemas.ts';
+import { ClientResources, TokenExchangePolicy } from './schemas.ts';
 
 const redirectUri = z.string().check(
   z.maxLength(2000),
@@ -35,6 +35,7 @@ const field = {
   audience: z.url().check(z.maxLength(2000)),
   client_type: z.enum(['service', 'agent']),
   resources: ClientResources,
+  token_exchange: TokenExchangePolicy,
   access_token_lifetime: integerIn(60, 86_400),
   id_token_lifetime: integerIn(60, 86_400),
   refresh_token_lifetime: integerIn(300, 365 * 86_400),
@@ -58,6 +59,8 @@ export const ClientMetadata = z.object({
    * tenant registered, `[]`: none. Not checked against the registered ones here (one may be registered later).
    */
   resources: z.optional(field.resources),
+  /** Keyway extension: the client may act for users by token exchange (RFC 8693), within these bounds. */
+  token_exchange: z.optional(field.token_exchange),
   /** Keyway extension: per-client token lifetimes in seconds (each falls back to the tenant's setting). */
   access_token_lifetime: z.optional(field.access_token_lifetime),
   id_token_lifetime: z.optional(field.id_token_lifetime),
@@ -79,6 +82,7 @@ export const ClientMetadataPatch = z.object({
   audience: z.optional(z.nullable(field.audience)),
   client_type: z.optional(field.client_type),
   resources: z.optional(z.nullable(field.resources)),
+  token_exchange: z.optional(z.nullable(field.token_exchange)),
   access_token_lifetime: z.optional(z.nullable(field.access_token_lifetime)),
   id_token_lifetime: z.optional(z.nullable(field.id_token_lifetime)),
   refresh_token_lifetime: z.optional(z.nullable(field.refresh_token_lifetime)),
@@ -112,6 +116,13 @@ export function clientJson(client: Client) {
     ...(client.audience ? { audience: client.audience } : {}),
     ...(client.clientType ? { client_type: client.clientType } : {}),
     resources: client.resources ?? null,
+    token_exchange: client.tokenExchange
+      ? {
+          scopes: client.tokenExchange.scopes ?? null,
+          resources: client.tokenExchange.resources ?? null,
+          max_lifetime: client.tokenExchange.maxLifetimeSeconds ?? null,
+        }
+      : null,
     ...Object.fromEntries(
       LIFETIME_FIELDS.filter(([, field]) => client.lifetimes?.[field] !== undefined).map(([name, field]) => [
         name,
@@ -127,4 +138,13 @@ export async function requireClient(req: HttpRequest, store: Store): Promise<Cli
   const client = await store.clients.findClient(tenant.id, req.params.clientId ?? '', true);
   if (!client) throw new NotFound('No such client.');
   return client;
+}
+
+/** Metadata `token_exchange` → the stored policy. */
+export function tokenExchangePolicy(input: z.infer<typeof TokenExchangePolicy>): TokenExchangePolicyOfClient {
+  return {
+    ...(input.scopes ? { scopes: input.scopes } : {}),
+    ...(input.resources ? { resources: input.resources } : {}),
+    ...(input.max_lifetime !== undefined ? { maxLifetimeSeconds: input.max_lifetime } : {}),
+  };
 }

@@ -73,6 +73,14 @@ const clientFields = {
   client_type: z.optional(z.enum(['service', 'agent'])),
   /** null: the client may ask for any resource the tenant registered. */
   resources: z.nullable(z.array(z.string())),
+  /** null: the client may not act for users (RFC 8693 token exchange). */
+  token_exchange: z.nullable(
+    z.strictObject({
+      scopes: z.nullable(z.array(z.string())),
+      resources: z.nullable(z.array(z.string())),
+      max_lifetime: z.nullable(z.number()),
+    }),
+  ),
   access_token_lifetime: z.optional(z.number()),
   id_token_lifetime: z.optional(z.number()),
   refresh_token_lifetime: z.optional(z.number()),

@@ -189,6 +189,32 @@ const resourceScope = z.string().check(
   }),
 );
 
+/**
+ * Client metadata `token_exchange` (RFC 8693): the client may act for users, within these bounds. `scopes`: the most a
+ * delegated token may carry (absent: what the subject token has); `resources`: other audiences it may ask for (absent:
+ * only the subject token's); `max_lifetime`: seconds.
+ */
+export const TokenExchangePolicy = z.strictObject({
+  scopes: z.optional(
+    z
+      .array(
+        z
+          .string()
+          .check(
+            z.minLength(1),
+            z.maxLength(100),
+            z.regex(SCOPE_TOKEN, { message: 'a scope is printable ASCII without spaces, `"` or `\\` (RFC 6749 §3.3)' }),
+          ),
+      )
+      .check(
+        z.maxLength(50),
+        z.refine((list) => new Set(list).size === list.length, { message: 'scopes must not repeat' }),
+      ),
+  ),
+  resources: z.optional(ClientResources),
+  max_lifetime: z.optional(integerIn(60, 86_400)),
+});
+
 export const CreateResource = z.strictObject({
   identifier: ResourceIdentifier,
   name: displayName,

@@ -6,7 +6,13 @@ import type { Grant } from '../store/tokens.ts';
 import type { User } from '../store/users.ts';
 import { grantIdOfJti, isClientJti } from './token-minting.ts';
 
-type Claims = JWTPayload & { client_id?: string; scope?: string; tenant_id?: string; jti: string };
+/** RFC 8693 §4.1: who acts, and (nested) who acted before them. */
+export interface ActClaim {
+  readonly sub: string;
+  readonly act?: ActClaim;
+}
+
+type Claims = JWTPayload & { client_id?: string; scope?: string; tenant_id?: string; jti: string; act?: ActClaim };
 
 /** A live access token: a user's (from a token family) or a client's own (client_credentials). */
 export type ActiveAccessToken =
@@ -26,7 +32,7 @@ async function localKeySet(signer: Signer) {
  * Verifies an access token issued by this tenant: RS256 signature by one of our keys, `typ: at+jwt`
  * (RFC 9068 §4), issuer = this tenant (tokens of other tenants fail here), not expired, and — one
  * BatchGetItem — its family and the token itself not revoked (RFC 7009), its client not deleted, its user neither
- * deleted nor suspended.
+ * deleted nor suspended; for a delegated token (token exchange), every link of its chain too (a second one).
  */
 export async function verifyAccessToken(
   token: string,
@@ -60,5 +66,9 @@ export async function verifyAccessToken(
     userId: claims.sub,
     jti: claims.jti,
   });
-  return live ? { subject: 'user', claims, ...live } : undefined;
+  if (!live) return undefined;
+  // A delegated token (RFC 8693) lives only while its whole chain does: one more BatchGetItem.
+  if (live.grant.delegation && !(await input.store.liveDelegation(input.tenantId, live.grant.delegation)))
+    return undefined;
+  return { subject: 'user', claims, ...live };
 }

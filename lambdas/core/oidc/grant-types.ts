@@ -3,7 +3,9 @@
  * without bundling the grant handlers. Each has exactly one module in `grants/` (`grants/registry.ts` is typed
  * `Record<GrantType, GrantModule>`, so a name without a module, or a module without a name, does not compile).
  */
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE] as const;
 
 export type GrantType = (typeof GRANT_TYPES)[number];
 
@@ -12,7 +14,8 @@ const REQUIRES: Readonly<Partial<Record<GrantType, GrantType>>> = { refresh_toke
 
 /**
  * What is wrong with a client's `grant_types` together with the rest of its metadata, for invalid_client_metadata;
- * undefined when fine. client_credentials authenticates the client itself, so it needs a secret (RFC 6749 §4.4);
+ * undefined when fine. client_credentials and token exchange authenticate the client itself, so they need a secret
+ * (RFC 6749 §4.4, RFC 8693 §2.1);
  * redirect URIs are needed only by the redirect-based grant.
  */
 export function grantTypesProblem(
@@ -23,8 +26,9 @@ export function grantTypesProblem(
     const needed = REQUIRES[type];
     if (needed && !grantTypes.includes(needed)) return `grant_types: ${type} needs ${needed}.`;
   }
-  if (grantTypes.includes('client_credentials') && client.tokenEndpointAuthMethod === 'none')
-    return 'grant_types: client_credentials needs a confidential client (token_endpoint_auth_method other than none).';
+  for (const type of ['client_credentials', TOKEN_EXCHANGE] as const)
+    if (grantTypes.includes(type) && client.tokenEndpointAuthMethod === 'none')
+      return `grant_types: ${type} needs a confidential client (token_endpoint_auth_method other than none).`;
   if (grantTypes.includes('authorization_code') && client.redirectUris.length === 0)
     return 'redirect_uris: authorization_code needs at least one redirect URI.';
   return undefined;

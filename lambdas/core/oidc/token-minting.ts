@@ -6,6 +6,7 @@ import type { Resource } from '../store/resources.ts';
 import type { Tenant } from '../store/tenants.ts';
 import type { Grant } from '../store/tokens.ts';
 import type { User } from '../store/users.ts';
+import type { ActClaim } from './access-token.ts';
 import { hasScope } from './scopes.ts';
 
 /** The access token's `jti` carries its family id, so one BatchGetItem answers "is it still valid?". */
@@ -63,6 +64,8 @@ export function userClaims(user: User, scope: string): Record<string, unknown> {
 
 export interface TokenSet {
   access_token: string;
+  /** RFC 8693 §2.2.1: what a token exchange issued. */
+  issued_token_type?: string;
   token_type: 'Bearer';
   expires_in: number;
   scope: string;
@@ -124,6 +127,66 @@ export async function mintClientToken(input: {
   return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope };
 }
 
+/** The claims of an access token for a user (RFC 9068 §2.2), from a family of theirs. */
+function userAccessClaims(input: {
+  issuer: string;
+  tenant: Tenant;
+  client: Client;
+  grant: Grant;
+  user: User;
+  scope: string;
+  now: number;
+  aud: string;
+  ttl: number;
+}): Record<string, unknown> {
+  const { user, scope, now } = input;
+  return {
+    iss: input.issuer,
+    sub: user.userId,
+    aud: input.aud,
+    exp: now + input.ttl,
+    iat: now,
+    nbf: now,
+    jti: newJti(input.grant.grantId),
+    client_id: input.client.clientId,
+    scope,
+    tenant_id: input.tenant.id,
+    auth_time: input.grant.authTime,
+    roles: user.roles,
+    ...(hasScope(scope, 'email') ? { email: user.email } : {}),
+  };
+}
+
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+/**
+ * RFC 8693 §2.2.1: a delegated access token from a token exchange — the user's (`sub`), with `act` naming the client
+ * that acts (nested for an exchange of an exchanged token, §4.1), in the delegated family `grant`. No refresh token,
+ * no ID token.
+ */
+export async function mintDelegatedToken(input: {
+  signer: Signer;
+  issuer: string;
+  tenant: Tenant;
+  client: Client;
+  grant: Grant;
+  user: User;
+  scope: string;
+  now: number;
+  aud: string;
+  ttl: number;
+  act: ActClaim;
+}): Promise<TokenSet> {
+  const accessToken = await input.signer.sign({ typ: 'at+jwt' }, { ...userAccessClaims(input), act: input.act });
+  return {
+    access_token: accessToken,
+    issued_token_type: ACCESS_TOKEN_TYPE,
+    token_type: 'Bearer',
+    expires_in: input.ttl,
+    scope: input.scope,
+  };
+}
+
 /**
  * Signs the access token (RFC 9068 JWT) and, when `openid` was granted, the ID token (OIDC Core §2).
  * No ID-token signature is spent when the scope has no `openid`.
@@ -145,22 +208,10 @@ export async function mintTokens(input: {
   const { signer, issuer, tenant, client, grant, user, scope, now } = input;
   const lifetimes = lifetimesOf(tenant, client);
   const { aud, ttl: accessTtl } = accessTokenTarget(tenant, client, input.resource);
-  const accessClaims: Record<string, unknown> = {
-    iss: issuer,
-    sub: user.userId,
-    aud,
-    exp: now + accessTtl,
-    iat: now,
-    nbf: now,
-    jti: newJti(grant.grantId),
-    client_id: client.clientId,
-    scope,
-    tenant_id: tenant.id,
-    auth_time: grant.authTime,
-    roles: user.roles,
-  };
-  if (hasScope(scope, 'email')) accessClaims.email = user.email;
-  const accessToken = await signer.sign({ typ: 'at+jwt' }, accessClaims);
+  const accessToken = await signer.sign(
+    { typ: 'at+jwt' },
+    userAccessClaims({ issuer, tenant, client, grant, user, scope, now, aud, ttl: accessTtl }),
+  );
 
   const tokens: TokenSet = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTtl, scope };
   if (hasScope(scope, 'openid')) {

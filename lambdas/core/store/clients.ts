@@ -38,6 +38,10 @@ export interface Client {
    * be registered later): authorize and token check a request against both.
    */
   readonly resources?: readonly string[];
+  /**
+   * RFC 8693: the client may act for users (token exchange, as the actor), within these bounds. Absent: it may not.
+   */
+  readonly tokenExchange?: TokenExchangePolicy;
   /** Token lifetimes for this client, in seconds; each one absent falls back to the tenant's setting. */
   readonly lifetimes?: ClientLifetimes;
   /** Web origins allowed to call token/userinfo/revoke from a browser (CORS). */
@@ -45,6 +49,15 @@ export interface Client {
   readonly issuedAt: number;
   /** Epoch milliseconds of the last metadata change or secret rotation (optimistic concurrency for PATCH). */
   readonly updatedAt?: number;
+}
+
+export interface TokenExchangePolicy {
+  /** The most a delegated token may carry; absent: whatever the subject token has (scopes only ever narrow). */
+  readonly scopes?: readonly string[];
+  /** Resources (RFC 8707 identifiers) it may get delegated tokens for; absent: only the subject token's audience. */
+  readonly resources?: readonly string[];
+  /** Longest lifetime of a delegated token, seconds; it never outlives the subject token either. */
+  readonly maxLifetimeSeconds?: number;
 }
 
 export interface ClientLifetimes {

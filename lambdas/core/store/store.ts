@@ -13,7 +13,7 @@ import { RoleRepository } from './roles.ts';
 import { SessionRepository } from './sessions.ts';
 import type { Item, Key, Table } from './table.ts';
 import { type Tenant, TenantRepository, toTenant } from './tenants.ts';
-import { type Grant, TokenRepository, toGrant } from './tokens.ts';
+import { type Delegation, type Grant, TokenRepository, toGrant } from './tokens.ts';
 import { isUserActive, toUser, type User, UserRepository } from './users.ts';
 import { WebhookRepository } from './webhooks.ts';
 
@@ -95,6 +95,28 @@ export class Store {
     const grant = toGrant(grantItem);
     if (grant.userId !== token.userId || grant.clientId !== token.clientId) return undefined;
     return aliveGrant(grant, clientItem, userItem);
+  }
+
+  /**
+   * Is every link of a delegated family's chain still alive (one strongly consistent BatchGetItem of at most
+   * 4 × MAX_DELEGATION_DEPTH keys)? Each ancestor family exists and is not revoked, no subject or actor token it came
+   * from was revoked (RFC 7009), and every client that acted still exists.
+   */
+  async liveDelegation(tenantId: string, delegation: Delegation): Promise<boolean> {
+    const markers = [...delegation.parentJtis, ...delegation.actorJtis];
+    const items = await this.table.batchGet([
+      ...delegation.parents.map((id) => keys.grant(tenantId, id)),
+      ...delegation.actors.map((id) => keys.client(tenantId, id)),
+      ...markers.map((jti) => keys.revokedAccessToken(tenantId, jti)),
+    ]);
+    const parents = items.slice(0, delegation.parents.length);
+    const actors = items.slice(delegation.parents.length, delegation.parents.length + delegation.actors.length);
+    const revoked = items.slice(delegation.parents.length + delegation.actors.length);
+    return (
+      parents.every((item) => item !== undefined && item.revokedAt === undefined) &&
+      actors.every((item) => item !== undefined) &&
+      revoked.every((item) => item === undefined)
+    );
   }
 
   /** A client's own access token (client_credentials) is alive while its client exists and the token is not revoked. */

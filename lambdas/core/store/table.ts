@@ -33,10 +33,11 @@ export class Table {
 
   /**
    * Strongly consistent BatchGetItem of up to 100 keys in one round trip; returns the live items in the order of
-   * `keyList` (undefined for absent, expired or impossible keys). Unprocessed keys are retried with backoff.
+   * `keyList` (undefined for absent, expired or impossible keys; a key given twice gets its item twice). Unprocessed keys are retried with backoff.
    */
   async batchGet(keyList: readonly Key[]): Promise<(Item | undefined)[]> {
-    const wanted = keyList.filter(keyFits);
+    // DynamoDB refuses a batch that names a key twice (a chain whose actors repeat, say): each is read once.
+    const wanted = [...new Map(keyList.filter(keyFits).map((k) => [`${k.pk}\n${k.sk}`, k])).values()];
     let items: Item[] = [];
     let unprocessed: Record<string, unknown>[] | undefined =
       wanted.length > 0 ? wanted.map((k) => ({ pk: k.pk, sk: k.sk })) : undefined;

@@ -25,7 +25,25 @@ export interface Grant {
   readonly expiresAt: number;
   readonly revokedAt?: number;
   readonly revokedReason?: string;
+  /** Set on a family created by token exchange (RFC 8693): what it was derived from. */
+  readonly delegation?: Delegation;
 }
+
+/**
+ * The chain a delegated family hangs from, root first: each exchange appends the family and the access token it
+ * consumed as subject, and the client that acted (with the actor token, when one was presented). Its tokens are live only
+ * while every link is (store.ts liveDelegation): revoking any ancestor family, revoking a subject or actor token, or
+ * deleting an acting client ends them. Bounded (MAX_DELEGATION_DEPTH), so the check is one BatchGetItem.
+ */
+export interface Delegation {
+  readonly parents: readonly string[];
+  readonly parentJtis: readonly string[];
+  readonly actors: readonly string[];
+  readonly actorJtis: readonly string[];
+}
+
+/** Exchanges of exchanged tokens stop here: an agent of an agent of an agent. */
+export const MAX_DELEGATION_DEPTH = 3;
 
 export interface RefreshToken {
   readonly tenantId: string;
@@ -267,6 +285,27 @@ export class TokenRepository {
       ...this.revokedEvent(grant, reason),
     ]).catch((error: unknown) => {
       if (!(error instanceof AlreadyRevoked)) throw error;
+    });
+  }
+
+  /** A family created by token exchange: no refresh token, its own id (its tokens' `jti` names it). */
+  async createDelegatedGrant(grant: Grant): Promise<void> {
+    await sendTransaction(this.table, {
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.table.name,
+            Item: {
+              ...keys.grant(grant.tenantId, grant.grantId),
+              ...keys.grantIndex(grant.tenantId, grant.userId, grant.grantId),
+              type: 'grant',
+              ...grant,
+              ttl: grant.expiresAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
     });
   }
 

@@ -1,12 +1,14 @@
-import type { GrantType } from '../grant-types.ts';
+import { type GrantType, TOKEN_EXCHANGE } from '../grant-types.ts';
 import { authorizationCode } from './authorization-code.ts';
 import { clientCredentialsGrant } from './client-credentials.ts';
 import type { GrantModule } from './grant.ts';
 import { refreshToken } from './refresh-token.ts';
+import { tokenExchange } from './token-exchange.ts';
 
 /** One module per grant type (the token endpoint dispatches on `grant_type`). */
 export const GRANTS: Readonly<Record<GrantType, GrantModule>> = {
   authorization_code: authorizationCode,
   refresh_token: refreshToken,
   client_credentials: clientCredentialsGrant,
+  [TOKEN_EXCHANGE]: tokenExchange,
 };
