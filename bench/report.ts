@@ -10,7 +10,8 @@ import {
 import type { Machine } from './lib/machine.ts';
 import type { ProfileShare } from './lib/profile.ts';
 import { fmt, ratio } from './lib/stats.ts';
-import type { Grant, PhaseResult, TargetName } from './load/token-load.ts';
+import type { ChainCheckResult, ChainCheckRow, MachineSanity } from './load/machines.ts';
+import type { Grant, MachineGrant, PhaseResult, TargetName } from './load/token-load.ts';
 import {
   DYNAMODB_PRICING,
   type MeasuredOp,
@@ -96,9 +97,12 @@ export interface ColdStartVerdict {
   readonly nonSdkKb: number;
 }
 
-/** One of the issue's traffic targets, judged against the DynamoDB-backed peer: reported, never a failure. */
+/**
+ * One of the issues' targets, judged against the DynamoDB-backed peer (refresh) or the RSA floor
+ * (client_credentials): reported, never a failure.
+ */
 export interface TargetVerdict {
-  readonly id: 'refresh-throughput' | 'refresh-p99' | 'refresh-cpu';
+  readonly id: 'refresh-throughput' | 'refresh-p99' | 'refresh-cpu' | 'client-credentials-cpu';
   /** What the target asks, in words. */
   readonly target: string;
   /** What was measured, in words. */
@@ -126,6 +130,19 @@ export interface LimiterComparison {
   readonly plans: string;
 }
 
+/**
+ * Keyway's machine grants (issue "Machines and agents"): client_credentials and token exchange under load, and the
+ * DynamoDB calls the delegation chain check adds to introspection and userinfo. Absent in older results.
+ */
+export interface MachineResults {
+  /** Keyway (limiter on) at every concurrency of the run, both grants. */
+  readonly phases: readonly PhaseResult[];
+  /** client_credentials on the Keyway with RATE_LIMITS=off, at the limiter comparison's concurrency. */
+  readonly limiterOff?: PhaseResult;
+  readonly sanity: readonly MachineSanity[];
+  readonly chain?: ChainCheckResult;
+}
+
 export interface BenchResults {
   startedAt: string;
   finishedAt?: string;
@@ -148,6 +165,7 @@ export interface BenchResults {
   load?: PhaseResult[];
   profiles?: ProfileResult[];
   limiter?: LimiterComparison;
+  machines?: MachineResults;
   coldStart?: ColdStartResults;
   webhooks?: WebhookResults;
   budgets?: Budgets;
@@ -220,6 +238,8 @@ export const TARGETS = {
   refreshThroughputRatio: 1.25,
   /** Keyway's CPU per refresh at most this multiple of two RSA-2048 signatures. */
   refreshCpuSignatures: 3,
+  /** Keyway's CPU per client_credentials response at most this multiple of one RSA-2048 signature ("Machines and agents"). */
+  clientCredentialsCpuSignatures: 2,
 } as const;
 
 function evaluateTargets(results: BenchResults): TargetVerdict[] {
@@ -229,6 +249,9 @@ function evaluateTargets(results: BenchResults): TargetVerdict[] {
   const p = phase(load, 'peer-dynamodb', 'refresh_token', c);
   const two = results.floor ? 2 * results.floor.msPerSignature : undefined;
   const budgetMs = two === undefined ? undefined : TARGETS.refreshCpuSignatures * two;
+  const one = results.floor?.msPerSignature;
+  const cc = phase(results.machines?.phases ?? [], 'keyway', 'client_credentials', c);
+  const ccBudgetMs = one === undefined ? undefined : TARGETS.clientCredentialsCpuSignatures * one;
   return [
     {
       id: 'refresh-throughput',
@@ -254,6 +277,15 @@ function evaluateTargets(results: BenchResults): TargetVerdict[] {
           : 'not measured',
       met: k && budgetMs !== undefined ? k.cpuMsPerToken <= budgetMs : undefined,
     },
+    {
+      id: 'client-credentials-cpu',
+      target: `Keyway's CPU per client_credentials response ≤ ${TARGETS.clientCredentialsCpuSignatures}× one RSA-2048 signature (at c = ${c})`,
+      measured:
+        cc && one !== undefined
+          ? `${fmt(cc.cpuMsPerToken, 2)} ms = ${fmt(cc.cpuMsPerToken / one, 1)}× ${fmt(one, 2)} ms (at most ${fmt(ccBudgetMs, 2)} ms)`
+          : 'not measured',
+      met: cc && ccBudgetMs !== undefined && cc.ok > 0 ? cc.cpuMsPerToken <= ccBudgetMs : undefined,
+    },
   ];
 }
 
@@ -267,6 +299,8 @@ const SERVER_LABEL: Record<TargetName, string> = {
 const GRANT_LABEL: Record<Grant, string> = {
   refresh_token: '`refresh_token` grant (rotation on every use)',
   authorization_code: '`authorization_code` grant (PKCE, single-use code)',
+  client_credentials: '`client_credentials` grant (a service gets a token for itself)',
+  token_exchange: 'Token exchange (RFC 8693: an agent gets a token to act for a user)',
 };
 
 const errorsOf = (r: PhaseResult | undefined) =>
@@ -405,9 +439,10 @@ function targetsSection(results: BenchResults): string[] {
   const limiter = results.settings.keywayRateLimits;
   const mark = (met: boolean | undefined) => (met === undefined ? 'not measured' : met ? 'met' : '**missed**');
   const out = [
-    '### Targets against the DynamoDB-backed peer',
+    '### Targets',
     '',
     'From the issue ("Traffic", item 7): with the limiter on, Keyway\'s refresh req/s ≥ 1.25× the DynamoDB-backed peer at c = 32 with p99 ≤ the peer\'s, and CPU per refresh ≤ 3× two RSA signatures. ' +
+      `From "Machines and agents" (Performance): CPU per client_credentials response ≤ ${TARGETS.clientCredentialsCpuSignatures}× one RSA signature (Keyway alone; judged at c = ${TARGETS.connections} like the refresh CPU). ` +
       'Reported here, not enforced: a miss does not fail the bench (load ratios on a shared 2-core machine move by more than the margins between runs). ' +
       (limiter === 'on'
         ? 'Keyway ran with its application rate limiter on (the default), the bench tenant on a plan whose limits are above the load.'
@@ -422,7 +457,190 @@ function targetsSection(results: BenchResults): string[] {
     ...verdicts.map((v) => `| ${v.target} | ${v.measured} | ${mark(v.met)} |`),
     '',
   ];
-  if (verdicts.some((v) => v.met === false)) out.push(...whyMissed(results));
+  if (verdicts.some((v) => v.id.startsWith('refresh') && v.met === false)) out.push(...whyMissed(results));
+  if (verdicts.some((v) => v.id === 'client-credentials-cpu' && v.met === false))
+    out.push(...whyClientCredentials(results));
+  return out;
+}
+
+/** Operations by share, as `BatchGetItem 1.00, UpdateItem 2.00`. */
+const opsText = (byOperation: Record<string, number> | undefined) =>
+  Object.entries(byOperation ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([op, n]) => `${op} ${fmt(n, 2)}`)
+    .join(', ') || '–';
+
+/** Why client_credentials costs more than its target: the one signature, the storage calls, the limiter, the rest. */
+function whyClientCredentials(results: BenchResults): string[] {
+  const c = TARGETS.connections;
+  const m = results.machines;
+  const one = results.floor?.msPerSignature;
+  const cc = m ? phase(m.phases, 'keyway', 'client_credentials', c) : undefined;
+  if (!m || !cc || one === undefined) return [];
+  const budget = TARGETS.clientCredentialsCpuSignatures * one;
+  const calls = cc.dynamoCallsPerToken;
+  const perCall = results.dynamodbCall?.cpuMsPerCall;
+  const sdkMs = calls !== undefined && perCall !== undefined ? calls * perCall : undefined;
+  const updates = cc.dynamoCallsByOperation?.UpdateItem ?? 0;
+  const off = m.limiterOff;
+  const out = [
+    '#### Why client_credentials costs more than two signatures',
+    '',
+    `- **The signature is the small part.** One RSA-2048 signature is ${fmt(one, 2)} ms of the ${fmt(cc.cpuMsPerToken, 2)} ms a response costs at c = ${c} (${fmt((100 * one) / cc.cpuMsPerToken, 0)} %); the target leaves ${fmt(budget - one, 2)} ms for everything else.`,
+    `- **Storage calls.** ${fmt(calls, 2)} DynamoDB calls per response (${opsText(cc.dynamoCallsByOperation)}): the tenant and the client in one BatchGetItem (\`store.loadTokenRequest\`)` +
+      (updates > 0 ? `, and ${fmt(updates, 0)} UpdateItem of the rate limiter's counters` : '') +
+      '. ' +
+      (sdkMs !== undefined && perCall !== undefined
+        ? sdkMs < cc.cpuMsPerToken
+          ? `One GetItem alone costs the caller ${fmt(perCall, 2)} ms of CPU (measured in isolation, section 1), so the calls are roughly ${fmt(sdkMs, 2)} ms of it, ${fmt(sdkMs / budget, 1)}× the whole budget on their own.`
+          : `One GetItem alone costs the caller ${fmt(perCall, 2)} ms of CPU (measured in isolation, section 1); ${fmt(calls, 0)} of them would be more than the whole response, so in this run the isolated figure overstates a call inside the server, but even one is ${fmt(perCall / budget, 1)}× the budget.`
+        : ''),
+  ];
+  if (off)
+    out.push(
+      `- **The rate limiter.** The Keyway with \`RATE_LIMITS=off\` (c = ${off.connections}, measured after the limiter comparison, not next to the phase above) spent ${fmt(off.cpuMsPerToken, 2)} ms and ${fmt(off.dynamoCallsPerToken, 2)} calls per response (${opsText(off.dynamoCallsByOperation)}) = ${fmt(off.cpuMsPerToken / one, 1)}× one signature: ` +
+        `the limiter's counters account for ${fmt(cc.cpuMsPerToken - off.cpuMsPerToken, 2)} ms per response here (one phase each on a shared machine), and without them a response still costs ${fmt(off.cpuMsPerToken / budget, 1)}× the target.`,
+    );
+  out.push(
+    "- **What is left** is the request around the call and the signature: parsing the HTTP request and the form, the client's SHA-256 secret check, middy, the JSON log line, serialising the response" +
+      (results.profiles?.some((p) => p.target === 'keyway')
+        ? "; Keyway's refresh profile below shows how such work spreads over Node, the SDK and the handlers."
+        : '.'),
+    '- **What would meet it** (not done): a response with no DynamoDB call on its path, i.e. a short per-environment cache of the tenant and client items (changes to them would then apply up to its TTL late) and rate-limit counters that are not one UpdateItem each per request.' +
+      (perCall !== undefined && perCall > budget - one
+        ? ` Even one SDK call (${fmt(perCall, 2)} ms) is more than the ${fmt(budget - one, 2)} ms the target leaves beside the signature on this machine.`
+        : ''),
+    '',
+  );
+  return out;
+}
+
+const CHAIN_LABEL: Record<ChainCheckRow['token'], string> = {
+  plain: "plain (the user's, from a code)",
+  delegated: 'delegated (an agent for the user)',
+  'delegated-twice': 'delegated twice (a second agent for the first)',
+};
+
+/** Keyway's machine grants under load, what each response is, and what the chain check adds to introspection/userinfo. */
+function machinesSection(results: BenchResults): string[] {
+  const m = results.machines;
+  if (!m) return [];
+  const one = results.floor?.msPerSignature;
+  const x = (r: PhaseResult) => (one === undefined ? '–' : `${fmt(r.cpuMsPerToken / one, 1)}×`);
+  const row = (label: string, r: PhaseResult) =>
+    `| ${label} | ${fmt(r.requestsPerSecond, 0)} | ${r.latency.p50} | ${r.latency.p99} | ${errorsOf(r)} | ${fmt(r.cpuMsPerToken, 2)} | ${x(r)} | ${fmt(r.dynamoCallsPerToken, 2)} | ${opsText(r.dynamoCallsByOperation)} | ${fmt(r.dynamoKeysReadPerToken, 2)} | (${fmt(r.sideCpuMsPerToken, 2)}) |`;
+  const out = [
+    '### Machines and agents: `client_credentials` and token exchange (Keyway only)',
+    '',
+    `Keyway alone (the peers are not run for these grants): the same server process, autocannon, CPU and DynamoDB counting as in the load phases${results.load ? ' above' : ''}, ${results.settings.phaseSeconds} s per phase after an unrecorded 3 s warm-up of each grant at 8 connections, the rate limiter on. ` +
+      "Clients registered through the admin API, all `client_secret_basic`: a service (`grant_types: ['client_credentials']`) and two agents (`client_credentials` + token exchange, `client_type: agent`, `token_exchange: { max_lifetime: 300 }`). " +
+      '**client_credentials**: the service asks for its own token with no `scope` or `resource` (a token that says only who the client is). ' +
+      '**Token exchange**: the first agent sends the same user access token (from a real code redemption just before each phase; 900 s to live) as `subject_token` in every request, since an exchange does not consume it, and gets a delegated access token for that user (`act: { sub: agent }`, 300 s at most); every exchange verifies the subject token, writes a delegated family and signs. ' +
+      `Each response carries one RSA signature (checked below), so CPU is compared with one signature${one === undefined ? '' : ` (${fmt(one, 3)} ms, section 2)`} rather than the two of a code or refresh response. Items read = keys asked for by GetItem and BatchGetItem per request (each at least one read unit).`,
+    '',
+  ];
+  for (const grant of ['client_credentials', 'token_exchange'] as const satisfies readonly MachineGrant[]) {
+    const rows = results.settings.concurrencies
+      .map((c) => phase(m.phases, 'keyway', grant, c))
+      .filter((r): r is PhaseResult => r !== undefined);
+    if (rows.length === 0) continue;
+    out.push(
+      `#### ${GRANT_LABEL[grant]}`,
+      '',
+      '| conn. | req/s | p50 ms | p99 ms | errors | CPU ms/response | × one RSA signature | DynamoDB calls/response | by operation | items read/response | (DynamoDB Local CPU ms/response) |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |',
+      ...rows.map((r) => row(String(r.connections), r)),
+      ...(grant === 'client_credentials' && m.limiterOff
+        ? [row(`${m.limiterOff.connections}, limiter off`, m.limiterOff)]
+        : []),
+      '',
+    );
+  }
+  const sampleError = [...m.phases, ...(m.limiterOff ? [m.limiterOff] : [])].find((r) => r.sampleError);
+  if (sampleError)
+    out.push(`First error seen (${sampleError.target}, ${sampleError.grant}): \`${sampleError.sampleError}\``, '');
+  const cc = callsOf(m.phases, 'keyway', 'client_credentials');
+  const te = callsOf(m.phases, 'keyway', 'token_exchange');
+  if (cc || te)
+    out.push(
+      `DynamoDB calls per response over every phase without errors: client_credentials ${fmt(cc?.perToken, 2)} (${cc?.ops ?? '–'}), token exchange ${fmt(te?.perToken, 2)} (${te?.ops ?? '–'}). ` +
+        'From the code: both read the tenant and the client in one BatchGetItem (`store.loadTokenRequest`), and the rate limiter adds its counters (UpdateItem) to each; ' +
+        "an exchange then verifies the subject token (one BatchGetItem of its family, client, user and revoked-token marker, `store.liveGrant`; one more for the chain when the subject is itself delegated, not the case here), looks its `aud` up as a registered resource (a GetItem; here the bench app's client id, which is none) " +
+        'and writes the delegated family (TransactWriteItems with one Put).',
+      '',
+    );
+  if (m.sanity.length > 0)
+    out.push(
+      'What each grant returned (checked before the load):',
+      '',
+      '| grant | response | JWT signatures per response | `sub` | `client_type` | actors in `act` | expires_in s |',
+      '| --- | --- | ---: | --- | --- | ---: | ---: |',
+      ...m.sanity.map(
+        (x) =>
+          `| ${x.grant} | ${x.responseKeys.join(', ')} | ${x.signaturesPerResponse} | the ${x.subject} | ${x.clientType ?? '–'} | ${x.actors} | ${x.expiresIn} |`,
+      ),
+      '',
+    );
+  out.push(...chainSection(m.chain));
+  return out;
+}
+
+/** The delegation chain check's DynamoDB calls on introspection and userinfo, by token. */
+function chainSection(chain: ChainCheckResult | undefined): string[] {
+  if (!chain || chain.rows.length === 0) return [];
+  const plainOf = (endpoint: ChainCheckRow['endpoint']) =>
+    chain.rows.find((r) => r.endpoint === endpoint && r.token === 'plain');
+  const delta = (value: number | undefined, base: number | undefined) => {
+    if (value === undefined || base === undefined) return '–';
+    const d = value - base;
+    return `${d >= 0 ? '+' : ''}${fmt(d, 2)}`;
+  };
+  const out = [
+    '#### What the delegation chain check adds to introspection and userinfo',
+    '',
+    "Three access tokens of the same user: plain (the bench app's, from a code), delegated (the first agent exchanged it) and delegated twice (the second agent exchanged the delegated one: two actors in the chain). " +
+      `${chain.requests} requests per row, one at a time, after ${chain.warmUp} unrecorded: introspection (\`POST /introspect\`, \`token_type_hint=access_token\`) by the token's own client (the bench app, the agent, the second agent: allowed without a resource lookup), userinfo (\`GET /userinfo\`) with the token as the Bearer. ` +
+      "Calls and CPU are Keyway's whole process over the row (so the rate limiter's counters are in them), divided by the requests; ok = 200 with `active: true` (introspection) or the user's claims (userinfo).",
+    '',
+    '| endpoint | token | actors | ok | DynamoDB calls/request | by operation | Δ calls vs plain | items read/request | Δ items vs plain | CPU ms/request | p50 ms |',
+    '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    ...chain.rows.map((r) => {
+      const p = plainOf(r.endpoint);
+      return `| ${r.endpoint} | ${CHAIN_LABEL[r.token]} | ${r.actors} | ${r.ok}/${r.requests} | ${fmt(r.dynamoCallsPerRequest, 2)} | ${opsText(r.dynamoCallsByOperation)} | ${r.token === 'plain' ? '–' : delta(r.dynamoCallsPerRequest, p?.dynamoCallsPerRequest)} | ${fmt(r.dynamoKeysReadPerRequest, 2)} | ${r.token === 'plain' ? '–' : delta(r.dynamoKeysReadPerRequest, p?.dynamoKeysReadPerRequest)} | ${fmt(r.cpuMsPerRequest, 2)} | ${fmt(r.p50Ms, 1)} |`;
+    }),
+    '',
+  ];
+  const summary = (['introspect', 'userinfo'] as const)
+    .map((endpoint) => {
+      const at = (token: ChainCheckRow['token']) =>
+        chain.rows.find((r) => r.endpoint === endpoint && r.token === token);
+      const p = at('plain');
+      const d = at('delegated');
+      const t = at('delegated-twice');
+      if (!p || !d || !t) return undefined;
+      return `${endpoint === 'introspect' ? 'an introspection' : 'a userinfo request'} makes ${fmt(p.dynamoCallsPerRequest, 2)} calls for a plain token, ${delta(d.dynamoCallsPerRequest, p.dynamoCallsPerRequest)} for a delegated one and ${delta(t.dynamoCallsPerRequest, p.dynamoCallsPerRequest)} two actors deep (items read ${delta(d.dynamoKeysReadPerRequest, p.dynamoKeysReadPerRequest)} and ${delta(t.dynamoKeysReadPerRequest, p.dynamoKeysReadPerRequest)})`;
+    })
+    .filter((x): x is string => x !== undefined);
+  if (summary.length > 0)
+    out.push(
+      `Counted: ${summary.join('; ')}. ` +
+        "The extra call is the chain check (`store.liveDelegation`): one strongly consistent BatchGetItem of every ancestor family, every acting client and every subject and actor token's revoked marker, so a deeper chain asks for more keys in the same call, not for more calls (at most 4 × 3 keys, three actors being the deepest chain Keyway issues). " +
+        'Read strongly consistent, each item of up to 4 KB is one read request unit, so the extra items are the extra RRU per request (a key that finds no item, such as a revoked marker that does not exist, is still charged as a read).',
+      '',
+    );
+  const failed = chain.rows.filter((r) => r.ok !== r.requests);
+  if (failed.length > 0)
+    out.push(
+      `**Not every answer was a success**: ${failed
+        .map(
+          (r) =>
+            `${r.endpoint} ${r.token} ${r.ok}/${r.requests} (${Object.entries(r.statuses)
+              .map(([code, n]) => `${code} ×${n}`)
+              .join(', ')})`,
+        )
+        .join('; ')}.`,
+      '',
+    );
   return out;
 }
 
@@ -523,7 +741,16 @@ function limiterSection(results: BenchResults): string[] {
 
 function loadSection(results: BenchResults): string[] {
   const load = results.load;
-  if (!load) return [];
+  // `--only=machines`: the machine grants without the comparison with the peers.
+  if (!load)
+    return results.machines
+      ? [
+          '## 1. Token endpoint under load: machines and agents',
+          '',
+          ...machinesSection(results),
+          ...targetsSection(results),
+        ]
+      : [];
   const floorMs2 = results.floor ? 2 * results.floor.msPerSignature : undefined;
   const hasDynamoPeer = load.some((r) => r.target === 'peer-dynamodb');
   const out: string[] = [
@@ -644,6 +871,7 @@ function loadSection(results: BenchResults): string[] {
       '',
     );
   }
+  out.push(...machinesSection(results));
   return out;
 }
 
@@ -878,6 +1106,40 @@ function signingSection(results: BenchResults): string[] {
   return out;
 }
 
+/** The summary's lines for the machine grants and the chain check. */
+function machinesSummary(results: BenchResults): string[] {
+  const m = results.machines;
+  if (!m) return [];
+  const one = results.floor?.msPerSignature;
+  const out: string[] = [];
+  const grantLine = (grant: MachineGrant, label: string) => {
+    const rows = results.settings.concurrencies
+      .map((c) => phase(m.phases, 'keyway', grant, c))
+      .filter((r): r is PhaseResult => r !== undefined);
+    const top = rows.at(-1);
+    if (!top) return undefined;
+    return (
+      `${label} ${rows.map((r) => `c=${r.connections}: ${fmt(r.requestsPerSecond, 0)} req/s, p99 ${r.latency.p99} ms`).join('; ')}; ` +
+      `CPU ${fmt(top.cpuMsPerToken, 2)} ms per response at c=${top.connections}${one === undefined ? '' : ` = ${fmt(top.cpuMsPerToken / one, 1)}× one RSA signature`}, ` +
+      `${fmt(callsOf(m.phases, 'keyway', grant)?.perToken, 2)} DynamoDB calls`
+    );
+  };
+  const lines = [
+    grantLine('client_credentials', '`client_credentials`'),
+    grantLine('token_exchange', 'token exchange'),
+  ].filter((x): x is string => x !== undefined);
+  if (lines.length > 0) out.push(`- **Machines and agents** (Keyway, limiter on): ${lines.join('. ')}.`);
+  const rows = m.chain?.rows ?? [];
+  const at = (endpoint: ChainCheckRow['endpoint'], token: ChainCheckRow['token']) =>
+    rows.find((r) => r.endpoint === endpoint && r.token === token)?.dynamoCallsPerRequest;
+  if (rows.length > 0)
+    out.push(
+      `- **Chain checks** (DynamoDB calls per request, plain / delegated / delegated twice): introspection ${fmt(at('introspect', 'plain'), 2)} / ${fmt(at('introspect', 'delegated'), 2)} / ${fmt(at('introspect', 'delegated-twice'), 2)}, ` +
+        `userinfo ${fmt(at('userinfo', 'plain'), 2)} / ${fmt(at('userinfo', 'delegated'), 2)} / ${fmt(at('userinfo', 'delegated-twice'), 2)}.`,
+    );
+  return out;
+}
+
 function summarySection(results: BenchResults): string[] {
   const out = ['## Summary', ''];
   const load = results.load;
@@ -919,10 +1181,12 @@ function summarySection(results: BenchResults): string[] {
       out.push(
         `- **DynamoDB calls per refresh** (counted): Keyway ${fmt(kc?.perToken, 2)}${kc ? ` (${kc.ops})` : ''}, node-oidc-provider on DynamoDB ${fmt(pc?.perToken, 2)}${pc ? ` (${pc.ops})` : ''}.`,
       );
+  }
+  if (load || results.machines) {
     const targets = results.budgets?.targets ?? [];
     if (targets.some((t) => t.met !== undefined))
       out.push(
-        `- **Targets against the DynamoDB-backed peer** (reported, not enforced${results.settings.keywayRateLimits ? `; Keyway's limiter ${results.settings.keywayRateLimits}` : ''}): ` +
+        `- **Targets** (reported, not enforced${results.settings.keywayRateLimits ? `; Keyway's limiter ${results.settings.keywayRateLimits}` : ''}): ` +
           `${targets.map((t) => (t.met === undefined ? `${t.id} not measured` : `${t.id} ${t.met ? 'met' : '**missed**'} (${t.measured})`)).join('; ')}.`,
       );
     if (results.limiter)
@@ -930,6 +1194,7 @@ function summarySection(results: BenchResults): string[] {
         `- **Rate limiter** (refresh, c=${results.limiter.connections}): on ${fmt(results.limiter.on.cpuMsPerToken, 2)} ms CPU and ${fmt(results.limiter.on.dynamoCallsPerToken, 2)} DynamoDB calls per token, off ${fmt(results.limiter.off.cpuMsPerToken, 2)} ms and ${fmt(results.limiter.off.dynamoCallsPerToken, 2)}.`,
       );
   }
+  out.push(...machinesSummary(results));
   if (results.floor)
     out.push(`- **Floor**: ${fmt(results.floor.perCpuSecond, 0)} RSA-2048 RS256 signatures per second per core.`);
   const cold = results.coldStart;

@@ -1,13 +1,15 @@
 /**
  * `npm run bench` — Keyway's token endpoint under load next to node-oidc-provider (on DynamoDB, like for like, and
- * with its storage in a Map, its upper bound) and Keyway with its rate limiter off, the RSA floor, the cold-start
+ * with its storage in a Map, its upper bound) and Keyway with its rate limiter off, Keyway's machine grants
+ * (client_credentials, token exchange) and what delegation chain checks add to introspection and userinfo, the RSA floor, the cold-start
  * proxy of every Lambda bundle, the local cost of the two KMS signing modes, and the local webhook dispatcher
  * (throughput, commit → receipt latency, and the outbox's DynamoDB write cost), in one run. Writes
  * bench/results/<stamp>.{md,json} (and latest.*); `--publish` also writes bench/RESULTS.md.
  *
- *   npm run bench                    # everything (~5–8 min on 2 cores)
+ *   npm run bench                    # everything (~6–9 min on 2 cores)
  *   npm run bench -- --quick         # shorter phases and fewer cold-start runs, for trying changes
- *   npm run bench -- --only=cold     # a subset: floor, signing, load, cold, webhooks (comma-separated)
+ *   npm run bench -- --only=cold     # a subset: floor, signing, load, cold, webhooks (comma-separated);
+ *                                    # `machines` = only the machine grants of `load` (with `floor` for their ratio)
  *   npm run bench -- --render=bench/results/latest.json [--publish]   # rebuild the markdown only
  *
  * Exits non-zero when a cold-start budget fails or the bench itself fails (including a webhook sanity check: every
@@ -42,23 +44,28 @@ import {
 import type { DynamoCallCounts } from './lib/dynamo-calls.ts';
 import {
   type KeywayFixture,
+  type MachineFixture,
   mintKeywayCodes,
   REDIRECT_URI,
   redeemCodes,
   seedKeyway,
+  seedMachineClients,
   tokenCall,
+  userAccessToken,
 } from './lib/keyway-fixtures.ts';
 import { describeMachine } from './lib/machine.ts';
 import { findChildPid, procCpuMicros } from './lib/proc.ts';
 import { summarizeProfile } from './lib/profile.ts';
+import { machineSanity, measureChainChecks } from './load/machines.ts';
 import type { LoadTarget, PhaseResult } from './load/token-load.ts';
-import { runPhase } from './load/token-load.ts';
+import { MACHINE_GRANTS, runPhase } from './load/token-load.ts';
 import {
   type BenchResults,
   type ColdStartResults,
   type DynamoCallResult,
   evaluateBudgets,
   type FloorResult,
+  type MachineResults,
   type ProfileResult,
   renderMarkdown,
   type SanityCheck,
@@ -80,12 +87,16 @@ const { values: opts } = parseArgs({
   },
 });
 const SECTIONS = new Set((opts.only ?? 'floor,signing,load,cold,webhooks').split(',').map((s) => s.trim()));
+/** The machine grants are part of the load section; `--only=machines` runs them without the rest of it. */
+const MACHINES = SECTIONS.has('load') || SECTIONS.has('machines');
 const PHASE_SECONDS = Number(opts.seconds ?? (opts.quick ? 3 : 6));
 const COLD_RUNS = Number(opts.runs ?? (opts.quick ? 3 : 10));
 const CONCURRENCIES = [1, 8, 32] as const;
 const ADMIN_KEY = `kw_admin_bench_${randomBytes(12).toString('hex')}`;
 /** The limiter on vs off comparison: refresh at the targets' concurrency. */
 const LIMITER_CONNECTIONS = 32;
+/** Sequential introspection and userinfo requests per token kind for the chain-check count. */
+const CHAIN_REQUESTS = opts.quick ? 100 : 200;
 /** How bench/servers/keyway-server.ts (BENCH_RATE_LIMITS=bench) keeps the limiter on without refusing the load. */
 const BENCH_PLANS =
   "The limiter-on Keyway (the one in every other table too) runs with cdk.json's plans, every limit raised to 500 requests per second (`SHARD_RATE`, what one counter shard takes; per-source limits pro rata to their window): " +
@@ -169,18 +180,60 @@ async function loadPhases(targets: readonly LoadTarget[]): Promise<PhaseResult[]
         );
         const r = await runPhase(target, grant, connections, PHASE_SECONDS, sameRefresh?.requestsPerSecond);
         results.push(r);
-        log(
-          `${target.name.padEnd(16)} ${grant.padEnd(18)} c=${String(connections).padEnd(2)} ` +
-            `${r.requestsPerSecond.toFixed(0).padStart(5)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  ` +
-            `errors ${r.non2xx + r.errors + r.timeouts}  cpu ${r.cpuMsPerToken.toFixed(2)} ms/token` +
-            `${r.dynamoCallsPerToken === undefined ? '' : `  ${r.dynamoCallsPerToken.toFixed(2)} DynamoDB calls/token`}` +
-            `${r.poolExhausted ? '  (code pool ran out)' : ''}`,
-        );
-        if (r.sampleError) log(`       first error: ${r.sampleError}`);
+        logPhase(r);
       }
     }
   }
   return results;
+}
+
+function logPhase(r: PhaseResult): void {
+  log(
+    `${r.target.padEnd(16)} ${r.grant.padEnd(18)} c=${String(r.connections).padEnd(2)} ` +
+      `${r.requestsPerSecond.toFixed(0).padStart(5)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  ` +
+      `errors ${r.non2xx + r.errors + r.timeouts}  cpu ${r.cpuMsPerToken.toFixed(2)} ms/token` +
+      `${r.dynamoCallsPerToken === undefined ? '' : `  ${r.dynamoCallsPerToken.toFixed(2)} DynamoDB calls/token`}` +
+      `${r.poolExhausted ? '  (code pool ran out)' : ''}`,
+  );
+  if (r.sampleError) log(`       first error: ${r.sampleError}`);
+}
+
+/**
+ * Keyway's machine grants (issue "Machines and agents"): client_credentials and token exchange at every
+ * concurrency, after an unrecorded warm-up, then the chain checks' DynamoDB calls on introspection and userinfo.
+ */
+async function machinePhases(
+  keyway: LoadTarget,
+  fx: KeywayFixture,
+  machine: MachineFixture,
+  child: ChildProcess,
+): Promise<MachineResults> {
+  const sanity = await machineSanity(fx, machine);
+  log('machines: warm-up (not recorded): 3 s client_credentials + 3 s token exchange at 8 connections');
+  for (const grant of MACHINE_GRANTS) await runPhase(keyway, grant, 8, 3);
+  const phases: PhaseResult[] = [];
+  for (const connections of CONCURRENCIES)
+    for (const grant of MACHINE_GRANTS) {
+      const r = await runPhase(keyway, grant, connections, PHASE_SECONDS);
+      phases.push(r);
+      logPhase(r);
+    }
+  log(`machines: chain checks, ${CHAIN_REQUESTS} sequential introspection and userinfo requests per token`);
+  const chain = await measureChainChecks({
+    fx,
+    machine,
+    requests: CHAIN_REQUESTS,
+    cpuMicros: () => cpuOf(child),
+    dynamoCalls: () => ipcRequest<DynamoCallCounts>(child, { type: 'dynamoCalls' }),
+  });
+  for (const row of chain.rows)
+    log(
+      `machines: ${row.endpoint.padEnd(10)} ${row.token.padEnd(15)} ${row.dynamoCallsPerRequest.toFixed(2)} DynamoDB calls/request ` +
+        `(${Object.entries(row.dynamoCallsByOperation)
+          .map(([op, n]) => `${op} ${n.toFixed(2)}`)
+          .join(', ')})  ok ${row.ok}/${row.requests}  cpu ${row.cpuMsPerRequest.toFixed(2)} ms`,
+    );
+  return { phases, sanity, chain };
 }
 
 /** One more refresh phase per server (not in the tables: profiling slows it) under the V8 sampling profiler. */
@@ -213,12 +266,16 @@ async function cpuOf(child: ChildProcess): Promise<number> {
   return user + system;
 }
 
-/** A Keyway server child as a load target: its CPU, DynamoDB Local's (reported, not charged), its DynamoDB calls. */
+/**
+ * A Keyway server child as a load target: its CPU, DynamoDB Local's (reported, not charged), its DynamoDB calls, and
+ * (with `machine`) the clients of the machine grants.
+ */
 function keywayTarget(
   name: 'keyway' | 'keyway-unlimited',
   fx: KeywayFixture,
   child: ChildProcess,
   jvmPid: number | undefined,
+  machine?: MachineFixture,
 ): LoadTarget {
   return {
     name,
@@ -230,6 +287,17 @@ function keywayTarget(
     sideCpuMicros: () => (jvmPid === undefined ? undefined : procCpuMicros(jvmPid)),
     dynamoCalls: () => ipcRequest<DynamoCallCounts>(child, { type: 'dynamoCalls' }),
     mintCodes: (count) => mintKeywayCodes(fx, count),
+    ...(machine
+      ? {
+          machine: {
+            authorization: {
+              client_credentials: machine.service.authorization,
+              token_exchange: machine.agents[0].authorization,
+            },
+            subjectToken: () => userAccessToken(fx),
+          },
+        }
+      : {}),
   };
 }
 
@@ -289,7 +357,7 @@ async function main(): Promise<number> {
     results.webhooks = await webhooks(endpoint, jvmPid);
   }
 
-  if (SECTIONS.has('load') || SECTIONS.has('cold')) {
+  if (SECTIONS.has('load') || SECTIONS.has('cold') || MACHINES) {
     const ddb = await dynamo();
     const jvmPid = ddb.jvmPid;
     const tableName = 'keyway-bench';
@@ -314,8 +382,10 @@ async function main(): Promise<number> {
     const ready = await waitForMessage<{ url: string; baseUrl: string }>(keywayChild, 'ready');
     log(`Keyway local server at ${ready.url} (own process; DynamoDB Local is another)`);
     const fx: KeywayFixture = await seedKeyway({ url: ready.url, baseUrl: ready.baseUrl, adminKey: ADMIN_KEY, store });
+    const machineFx = MACHINES ? await seedMachineClients(fx) : undefined;
+    const keyway = keywayTarget('keyway', fx, keywayChild, jvmPid, machineFx);
 
-    if (SECTIONS.has('load')) {
+    if (SECTIONS.has('load') || MACHINES) {
       const child = forkTs(join(HERE, 'floor', 'dynamodb-call.ts'), {
         args: opts.quick ? ['500', '500'] : ['2000', '1500'],
         env: { DYNAMODB_ENDPOINT: ddb.endpoint, TABLE_NAME: tableName, BENCH_TENANT: fx.tenantId },
@@ -336,7 +406,6 @@ async function main(): Promise<number> {
       log(`node-oidc-provider at ${peerMap.ready.url} (own process, in-memory storage)`);
       const peerDdb = await startPeer('dynamodb');
       log(`node-oidc-provider at ${peerDdb.ready.url} (own process, DynamoDB adapter on the same DynamoDB Local)`);
-      const keyway = keywayTarget('keyway', fx, keywayChild, jvmPid);
       const peerTarget = (name: 'peer' | 'peer-dynamodb', { child, ready }: typeof peerMap): LoadTarget => ({
         name,
         url: ready.url,
@@ -379,13 +448,23 @@ async function main(): Promise<number> {
       );
       peerMap.child.kill('SIGTERM');
       peerDdb.child.kill('SIGTERM');
+    }
 
+    if (MACHINES && machineFx) results.machines = await machinePhases(keyway, fx, machineFx, keywayChild);
+
+    if (SECTIONS.has('load')) {
       // The limiter's cost: a second Keyway, limiter off, on the same table and tenant, next to the first.
       const unlimitedChild = forkTs(join(HERE, 'servers', 'keyway-server.ts'), {
         env: { ...keywayEnv, BENCH_RATE_LIMITS: 'off' },
       });
       const unlimitedReady = await waitForMessage<{ url: string }>(unlimitedChild, 'ready');
-      const unlimited = keywayTarget('keyway-unlimited', { ...fx, url: unlimitedReady.url }, unlimitedChild, jvmPid);
+      const unlimited = keywayTarget(
+        'keyway-unlimited',
+        { ...fx, url: unlimitedReady.url },
+        unlimitedChild,
+        jvmPid,
+        machineFx,
+      );
       // A fresh process: V8 needs a thousand or so SDK calls before the hot path is optimised.
       const warmUp = Math.max(3, PHASE_SECONDS);
       log(`Keyway with RATE_LIMITS=off at ${unlimitedReady.url}; warm-up (not recorded): ${warmUp} s refresh`);
@@ -402,6 +481,13 @@ async function main(): Promise<number> {
           `keyway, limiter ${label} refresh c=${c} ${r.requestsPerSecond.toFixed(0).padStart(5)} req/s  p99 ${r.latency.p99} ms  ` +
             `errors ${r.non2xx + r.errors + r.timeouts}  cpu ${r.cpuMsPerToken.toFixed(2)} ms/token  ${r.dynamoCallsPerToken?.toFixed(2)} DynamoDB calls/token`,
         );
+      if (results.machines) {
+        // The limiter's share of the machine target: client_credentials on the limiter-off Keyway, same concurrency.
+        await runPhase(unlimited, 'client_credentials', 8, 3);
+        const offCc = await runPhase(unlimited, 'client_credentials', c, PHASE_SECONDS);
+        results.machines = { ...results.machines, limiterOff: offCc };
+        logPhase(offCc);
+      }
       unlimitedChild.kill('SIGTERM');
     }
 

@@ -178,6 +178,26 @@ export const routes: readonly Route[] = [
     access: { dynamodb: ['GetItem', 'PutItem', 'DeleteItem'], sign: false, publicKeys: true },
     discoveryField: 'end_session_endpoint',
   },
+  // Device authorization (RFC 8628): the device's request, and the page where the user answers it.
+  {
+    id: 'device-authorization',
+    methods: ['POST'],
+    path: '/{tenantId}/device_authorization',
+    entry: 'lambdas/device-authorization/handler.ts',
+    auth: 'public',
+    // tenant, client, a registered resource; the request and its user-code claim are one transaction (two Puts)
+    access: { dynamodb: ['GetItem', 'PutItem'], sign: false, publicKeys: false },
+    discoveryField: 'device_authorization_endpoint',
+  },
+  {
+    id: 'device-page',
+    methods: ['GET', 'POST'],
+    path: '/{tenantId}/device',
+    entry: 'lambdas/device-page/handler.ts',
+    auth: 'public',
+    // tenant, user-code claim, request, client, session, user; an interaction to sign in; the answer is an UpdateItem
+    access: { dynamodb: ['GetItem', 'PutItem', 'UpdateItem'], sign: false, publicKeys: false },
+  },
   // Hosted passkey pages
   {
     id: 'login-page',

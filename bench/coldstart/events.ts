@@ -188,6 +188,12 @@ export async function buildColdStartEvents(
     Array.from({ length: count }, (_, i) => adminPost(`${admin}/api-keys`, { name: `cold ${i}` })),
   );
   const rotated = await adminPost(`${admin}/clients`, { redirect_uris: [REDIRECT_URI], client_name: 'Rotated' });
+  const tv = await adminPost(`${admin}/clients`, {
+    redirect_uris: [],
+    grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+    token_endpoint_auth_method: 'none',
+    client_name: 'TV',
+  });
   const people = await Promise.all(
     Array.from({ length: count }, (_, i) =>
       seedSignedInUser(fx.store, t, { email: `cold-${i}-${randomBytes(4).toString('hex')}@example.com` }),
@@ -259,6 +265,12 @@ export async function buildColdStartEvents(
       path: `/${t}/end-session`,
       query: { id_token_hint: idToken, post_logout_redirect_uri: POST_LOGOUT_URI, state: 'bye' },
     })),
+    await each('device-authorization', 200, () => ({
+      method: 'POST',
+      path: `/${t}/device_authorization`,
+      form: { client_id: tv.client_id as string, scope: 'openid' },
+    })),
+    await each('device-page', 200, () => ({ method: 'GET', path: `/${t}/device` })),
     await each('login-page', 200, () => ({
       method: 'GET',
       path: `/${t}/login`,

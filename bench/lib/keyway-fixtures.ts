@@ -130,3 +130,83 @@ export async function redeemCodes(
     return body;
   });
 }
+
+/** RFC 8693 identifiers. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+
+/** The form of one token exchange: the authenticated client acts for the subject token's user. */
+export function tokenExchangeForm(subjectToken: string): Record<string, string> {
+  return { grant_type: TOKEN_EXCHANGE_GRANT, subject_token: subjectToken, subject_token_type: ACCESS_TOKEN_TYPE };
+}
+
+/** A client registered through the admin API, with its Basic credentials. */
+export interface RegisteredClient {
+  readonly client_id: string;
+  readonly client_secret: string;
+  readonly authorization: string;
+}
+
+/**
+ * The machine grants' clients, registered through the admin API: a backend service that gets tokens for itself
+ * (client_credentials only), and two agents that may also act for users (token exchange, RFC 8693; the
+ * `token_exchange` policy is what allows it: any of the subject's scopes, at most 300 s). The second agent is for a
+ * delegation of a delegation.
+ */
+export interface MachineFixture {
+  readonly service: RegisteredClient;
+  readonly agents: readonly [RegisteredClient, RegisteredClient];
+}
+
+/** How long a delegated token may live, in the agents' policy. */
+export const AGENT_MAX_LIFETIME = 300;
+
+export async function seedMachineClients(fx: KeywayFixture): Promise<MachineFixture> {
+  const register = async (body: Record<string, unknown>): Promise<RegisteredClient> => {
+    const c = await admin(fx.url, fx.adminKey, `/admin/tenants/${fx.tenantId}/clients`, {
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      ...body,
+    });
+    const client_id = c.client_id as string;
+    const client_secret = c.client_secret as string;
+    return { client_id, client_secret, authorization: basicCredentials(client_id, client_secret) };
+  };
+  const agent = (name: string) =>
+    register({
+      client_name: name,
+      grant_types: ['client_credentials', TOKEN_EXCHANGE_GRANT],
+      client_type: 'agent',
+      token_exchange: { max_lifetime: AGENT_MAX_LIFETIME },
+    });
+  const service = await register({ client_name: 'Bench service', grant_types: ['client_credentials'] });
+  const agents = [await agent('Bench agent'), await agent('Bench sub-agent')] as const;
+  return { service, agents };
+}
+
+/** A user's access token from a real code redemption (the bench app's; it lives the tenant's 900 s). */
+export async function userAccessToken(fx: KeywayFixture): Promise<string> {
+  const codes = await mintKeywayCodes(fx, 1, 1);
+  const [issued] = await redeemCodes(`${fx.url}/${fx.tenantId}/token`, fx.authorization, REDIRECT_URI, codes, 1);
+  return issued!.access_token as string;
+}
+
+/** One token exchange (RFC 8693) by `authorization`'s client for `subjectToken`'s user; the response must be a 200. */
+export async function exchangeToken(
+  fx: KeywayFixture,
+  authorization: string,
+  subjectToken: string,
+): Promise<Record<string, unknown>> {
+  const { status, body } = await tokenCall(
+    `${fx.url}/${fx.tenantId}/token`,
+    authorization,
+    tokenExchangeForm(subjectToken),
+  );
+  if (status !== 200) throw new Error(`token exchange failed: ${status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** A JWT's payload, unverified (the bench reads what it was issued). */
+export function jwtClaims(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}

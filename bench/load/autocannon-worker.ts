@@ -5,6 +5,8 @@
  * - refresh_token: every connection is a client with its own refresh-token chain. A pool holds the current
  *   token of each chain; a request takes one, and a 200 puts its successor back (rotation on every use).
  * - authorization_code: every request redeems a fresh, pre-minted single-use code from the pool.
+ * - client_credentials, token_exchange: every request sends the same body (`body`): a client asking for its own
+ *   token, or an agent exchanging the same user access token (an exchange does not consume its subject token).
  */
 import autocannon from 'autocannon';
 import { exitWithParent } from '../lib/children.ts';
@@ -13,11 +15,13 @@ export interface LoadPhase {
   readonly url: string;
   readonly path: string;
   readonly authorization: string;
-  readonly grant: 'refresh_token' | 'authorization_code';
+  readonly grant: 'refresh_token' | 'authorization_code' | 'client_credentials' | 'token_exchange';
   readonly connections: number;
   readonly durationSeconds: number;
   /** refresh_token: the chains' first tokens (+ spares). authorization_code: `code verifier` pairs. */
   readonly pool: readonly string[];
+  /** client_credentials and token_exchange: the form body of every request (no pool). */
+  readonly body?: string;
   readonly redirectUri: string;
 }
 
@@ -65,6 +69,7 @@ function run(phase: LoadPhase): Promise<LoadResult> {
               accept: 'application/json',
             },
             setupRequest: (req, context) => {
+              if (phase.body !== undefined) return { ...req, body: phase.body };
               const item = pool.shift();
               if (item === undefined && !exhausted) {
                 exhausted = true;

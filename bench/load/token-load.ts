@@ -1,11 +1,17 @@
 import { join } from 'node:path';
 import { forkTs, waitForMessage } from '../lib/children.ts';
 import { callsPerToken, type DynamoCallCounts } from '../lib/dynamo-calls.ts';
-import { redeemCodes } from '../lib/keyway-fixtures.ts';
+import { redeemCodes, tokenExchangeForm } from '../lib/keyway-fixtures.ts';
 import { sleep } from '../lib/stats.ts';
 import type { LoadPhase, LoadResult } from './autocannon-worker.ts';
 
 export type Grant = LoadPhase['grant'];
+
+/** The grants of machines and agents (issue "Machines and agents"): Keyway only. */
+export type MachineGrant = 'client_credentials' | 'token_exchange';
+export const MACHINE_GRANTS: readonly MachineGrant[] = ['client_credentials', 'token_exchange'];
+export const isMachineGrant = (grant: Grant): grant is MachineGrant =>
+  grant === 'client_credentials' || grant === 'token_exchange';
 
 /**
  * The servers the bench measures: Keyway; node-oidc-provider with its storage in a Map (`peer`, the name results
@@ -28,6 +34,13 @@ export interface LoadTarget {
   dynamoCalls?(): Promise<DynamoCallCounts>;
   /** Fresh single-use codes with their PKCE verifiers. */
   mintCodes(count: number): Promise<{ code: string; verifier: string }[]>;
+  /** The machine grants' clients and subject token (Keyway only; a target without them cannot run those phases). */
+  readonly machine?: {
+    /** The Authorization header of the client each machine grant authenticates (a service, an agent). */
+    readonly authorization: Readonly<Record<MachineGrant, string>>;
+    /** A fresh user access token to exchange: every request of a phase reuses it (an exchange does not consume it). */
+    subjectToken(): Promise<string>;
+  };
 }
 
 export interface PhaseResult extends LoadResult {
@@ -46,6 +59,8 @@ export interface PhaseResult extends LoadResult {
   readonly dynamoCallsByOperation?: Record<string, number>;
   /** HTTP requests to DynamoDB per request handled, retries included. */
   readonly dynamoAttemptsPerToken?: number;
+  /** Items read by key per request handled (GetItem, BatchGetItem keys; absent in older results). */
+  readonly dynamoKeysReadPerToken?: number;
   readonly poolSize: number;
   readonly prepareSeconds: number;
 }
@@ -74,8 +89,17 @@ export async function runPhase(
   hooks: { beforeLoad?: () => Promise<void>; afterLoad?: () => Promise<void> } = {},
 ): Promise<PhaseResult> {
   const t0 = performance.now();
-  let pool: string[];
-  if (grant === 'refresh_token') {
+  let pool: string[] = [];
+  let body: string | undefined;
+  let authorization = target.authorization;
+  if (isMachineGrant(grant)) {
+    if (!target.machine) throw new Error(`${target.name} has no clients for ${grant}`);
+    authorization = target.machine.authorization[grant];
+    body =
+      grant === 'client_credentials'
+        ? 'grant_type=client_credentials'
+        : new URLSearchParams(tokenExchangeForm(await target.machine.subjectToken())).toString();
+  } else if (grant === 'refresh_token') {
     // One chain per connection, plus spares that replace a chain broken by an error.
     pool = await refreshTokens(target, connections + Math.max(8, connections));
   } else {
@@ -89,11 +113,12 @@ export async function runPhase(
   const phase: LoadPhase = {
     url: target.url,
     path: target.tokenPath,
-    authorization: target.authorization,
+    authorization,
     grant,
     connections,
     durationSeconds,
     pool,
+    ...(body !== undefined ? { body } : {}),
     redirectUri: target.redirectUri,
   };
   await hooks.beforeLoad?.();
@@ -104,7 +129,7 @@ export async function runPhase(
   const { result } = await waitForMessage<{ result: LoadResult }>(worker, 'result', (durationSeconds + 120) * 1000);
   const cpu1 = await target.cpuMicros();
   const side1 = target.sideCpuMicros?.();
-  const calls1 = await settledCalls(target);
+  const calls1 = await settledCalls(target.dynamoCalls);
   await hooks.afterLoad?.();
   worker.kill('SIGTERM');
 
@@ -127,13 +152,15 @@ export async function runPhase(
 }
 
 /** The server's call count once the requests still in flight when the load stopped have finished (at most 2 s). */
-async function settledCalls(target: LoadTarget): Promise<DynamoCallCounts | undefined> {
-  if (!target.dynamoCalls) return undefined;
+export async function settledCalls(
+  read: (() => Promise<DynamoCallCounts>) | undefined,
+): Promise<DynamoCallCounts | undefined> {
+  if (!read) return undefined;
   const total = (c: DynamoCallCounts) => Object.values(c.calls).reduce((sum, n) => sum + n, 0);
-  let last = await target.dynamoCalls();
+  let last = await read();
   for (let waited = 0; waited < 2000; waited += 200) {
     await sleep(200);
-    const now = await target.dynamoCalls();
+    const now = await read();
     if (total(now) === total(last)) return now;
     last = now;
   }
@@ -141,10 +168,11 @@ async function settledCalls(target: LoadTarget): Promise<DynamoCallCounts | unde
 }
 
 function dynamoFields(before: DynamoCallCounts, after: DynamoCallCounts, requests: number) {
-  const { perToken, byOperation, attemptsPerToken } = callsPerToken(before, after, requests);
+  const { perToken, byOperation, attemptsPerToken, keysReadPerToken } = callsPerToken(before, after, requests);
   return {
     dynamoCallsPerToken: perToken,
     dynamoCallsByOperation: byOperation,
     dynamoAttemptsPerToken: attemptsPerToken,
+    ...(keysReadPerToken !== undefined ? { dynamoKeysReadPerToken: keysReadPerToken } : {}),
   };
 }

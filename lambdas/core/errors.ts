@@ -92,6 +92,17 @@ export class InvalidScope extends KeywayError {
   }
 }
 
+/**
+ * RFC 8628 §3.5: the answers to a device that polls the token endpoint before the user is done (400 with the OAuth
+ * `error`): `authorization_pending`, `slow_down` (poll less often: 5 s more), `expired_token`, and `access_denied`
+ * when the user said no.
+ */
+export class DevicePollError extends KeywayError {
+  constructor(code: 'authorization_pending' | 'slow_down' | 'expired_token' | 'access_denied', detail: string) {
+    super(400, code, 'Device authorization', detail);
+  }
+}
+
 export class AccessDenied extends KeywayError {
   constructor(detail: string) {
     super(403, 'access_denied', 'Access denied', detail);

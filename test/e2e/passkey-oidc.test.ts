@@ -175,6 +175,48 @@ describe('passkey sign-in through a certified OIDC client', () => {
     expect(of('session.revoked')).toEqual([expect.objectContaining({ user_id: sub, reason: 'logout' })]);
   }, 120_000);
 
+  it('RFC 8628: a TV (openid-client) gets tokens after the user signs up with a passkey on the device page and allows it', async () => {
+    const tv = await registerClient(keyway, TENANT, {
+      redirect_uris: [],
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+      token_endpoint_auth_method: 'none',
+      client_name: 'Living-room TV',
+    });
+    const tvConfig = await oidc.discovery(
+      new URL(`${keyway.baseUrl}/${TENANT}`),
+      tv.client_id,
+      undefined,
+      oidc.None(),
+      {
+        execute: [oidc.allowInsecureRequests],
+      },
+    );
+    const device = await oidc.initiateDeviceAuthorization(tvConfig, { scope: 'openid email offline_access' });
+    expect(device.user_code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+    // The TV polls at the interval the server gave while the user answers on another screen.
+    const polling = oidc.pollDeviceAuthorizationGrant(tvConfig, device);
+
+    const context = await browser.newContext();
+    const { page } = await pageWithPasskeys(context);
+    await page.goto(device.verification_uri_complete!);
+    // No session yet: the device page sends the browser through the hosted sign-in, then back.
+    await page.getByRole('link', { name: 'Create account' }).click();
+    await page.getByLabel('Email').fill('tv-owner@example.com');
+    await page.getByLabel('Given name').fill('Grace');
+    await page.getByLabel('Family name').fill('Hopper');
+    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await page.getByRole('heading', { name: 'Sign in on your device?' }).waitFor({ timeout: 20_000 });
+    expect(await page.textContent('main')).toContain('Living-room TV');
+    expect(await page.textContent('main')).toContain(device.user_code);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('heading', { name: 'Your device is connected' }).waitFor();
+
+    const tokens = await polling;
+    expect(tokens.claims()).toMatchObject({ email: 'tv-owner@example.com', aud: tv.client_id });
+    expect(tokens.refresh_token).toBeTruthy();
+    await context.close();
+  }, 60_000);
+
   it('a passkey of one tenant is refused by another tenant on the same host', async () => {
     const { res } = await createTenant(keyway, { name: 'Other Corp', plan: 'free', id: 'e2e-other' });
     expect(res.status).toBe(201);

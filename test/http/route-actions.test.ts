@@ -320,6 +320,54 @@ describe('OpenID Connect endpoints', () => {
     expect((await get(`/${ctx.tenantId}/end-session`)).status).toBe(200);
     expect((await get(`/no-such-${hex()}/end-session`)).status).toBe(404);
   });
+
+  it('device flow: a request, the page (entry, an unknown code, sign-in first, the question, the answer), polls', async () => {
+    const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
+    const tv = await registerClient(keyway, ctx.tenantId, {
+      redirect_uris: [],
+      grant_types: [DEVICE_CODE],
+      token_endpoint_auth_method: 'none',
+    });
+    const started = await postForm(`/${ctx.tenantId}/device_authorization`, {
+      client_id: tv.client_id,
+      scope: 'openid',
+    });
+    expect(started.status).toBe(200);
+    const { device_code, user_code } = (await started.json()) as Record<string, string>;
+    expect(
+      (await postForm(`/${ctx.tenantId}/device_authorization`, { client_id: 'nobody', scope: 'openid' })).status,
+    ).toBe(401);
+    const poll = () =>
+      tokenRequest(keyway, ctx.tenantId, {
+        grant_type: DEVICE_CODE,
+        device_code: device_code!,
+        client_id: tv.client_id,
+      });
+    expect((await poll()).body.error).toBe('authorization_pending');
+    expect((await poll()).body.error).toBe('slow_down');
+
+    expect((await get(`/${ctx.tenantId}/device`)).status).toBe(200);
+    expect((await get(`/${ctx.tenantId}/device?user_code=BCDF-GHJK`)).status).toBe(400);
+    expect((await get(`/${ctx.tenantId}/device?user_code=${user_code}`)).status).toBe(302);
+    const viewer = await signedInUser(keyway, ctx.tenantId);
+    expect((await get(`/${ctx.tenantId}/device?user_code=${user_code}`, { cookie: viewer.cookie })).status).toBe(200);
+    const sid = viewer.cookie.slice(`${SESSION_COOKIE}=`.length);
+    const answered = await postForm(
+      `/${ctx.tenantId}/device`,
+      { user_code: user_code!, decision: 'approve', csrf: sha256(`keyway:device:${sid}`) },
+      { cookie: viewer.cookie },
+    );
+    expect(answered.status).toBe(200);
+    await keyway.store.table.doc.send(
+      new UpdateCommand({
+        TableName: keyway.store.table.name,
+        Key: keys.deviceCode(ctx.tenantId, sha256(device_code!)),
+        UpdateExpression: 'SET nextPollAtMs = :zero',
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+    );
+    expect((await poll()).res.status).toBe(200);
+  });
 });
 
 describe('hosted pages and passkey ceremonies', () => {

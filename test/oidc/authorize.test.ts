@@ -343,6 +343,7 @@ describe('discovery lists every endpoint', () => {
       revocation_endpoint: 'revoke',
       introspection_endpoint: 'introspect',
       end_session_endpoint: 'end-session',
+      device_authorization_endpoint: 'device_authorization',
       jwks_uri: '.well-known/jwks.json',
     }))
       expect(metadata[field]).toBe(`${ctx.issuer}/${path}`);
@@ -354,6 +355,7 @@ describe('discovery lists every endpoint', () => {
         'refresh_token',
         'client_credentials',
         'urn:ietf:params:oauth:grant-type:token-exchange',
+        'urn:ietf:params:oauth:grant-type:device_code',
       ],
       authorization_response_iss_parameter_supported: true,
     });

@@ -46,6 +46,9 @@ const OAUTH_ERRORS = new Set([
   'invalid_redirect_uri',
   'invalid_client_metadata',
   'invalid_target',
+  'authorization_pending',
+  'slow_down',
+  'expired_token',
 ]);
 
 /** The RFC 6749 `error` for a Keyway error code: OAuth clients only understand the registered values. */

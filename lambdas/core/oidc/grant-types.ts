@@ -5,12 +5,22 @@
  */
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
-export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', TOKEN_EXCHANGE] as const;
+export const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+export const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  TOKEN_EXCHANGE,
+  DEVICE_CODE,
+] as const;
 
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-/** A grant a client may only have together with another (refresh tokens come from an authorization code). */
-const REQUIRES: Readonly<Partial<Record<GrantType, GrantType>>> = { refresh_token: 'authorization_code' };
+/** A grant a client may only have together with one of others (refresh tokens come from a user's sign-in). */
+const REQUIRES: Readonly<Partial<Record<GrantType, readonly GrantType[]>>> = {
+  refresh_token: ['authorization_code', DEVICE_CODE],
+};
 
 /**
  * What is wrong with a client's `grant_types` together with the rest of its metadata, for invalid_client_metadata;
@@ -24,7 +34,8 @@ export function grantTypesProblem(
 ): string | undefined {
   for (const type of grantTypes) {
     const needed = REQUIRES[type];
-    if (needed && !grantTypes.includes(needed)) return `grant_types: ${type} needs ${needed}.`;
+    if (needed && !needed.some((n) => grantTypes.includes(n)))
+      return `grant_types: ${type} needs ${needed.join(' or ')}.`;
   }
   for (const type of ['client_credentials', TOKEN_EXCHANGE] as const)
     if (grantTypes.includes(type) && client.tokenEndpointAuthMethod === 'none')

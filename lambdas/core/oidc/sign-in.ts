@@ -95,7 +95,11 @@ export async function completeSignIn(
   const sid = await store.sessions.createSession({ tenantId: tenant.id, userId, authTime, amr }, ttl, {
     clientId: interaction.clientId,
   });
-  const redirectTo = await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
+  // A sign-in for the device page goes back there to approve or deny; it issues no code.
+  const redirectTo =
+    interaction.deviceUserCode !== undefined
+      ? `${issuerOf(req, tenant.id)}/device?user_code=${encodeURIComponent(interaction.deviceUserCode)}`
+      : await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
   return {
     redirectTo,
     cookies: [serializeCookie(req, tenant.id, SESSION_COOKIE, sid, ttl)],

@@ -180,3 +180,66 @@ export function renderPageError(error: unknown, traceId: string, brand?: string)
   if (!(error instanceof KeywayError)) throw error;
   return renderErrorPage(error.status, HEADINGS[error.code] ?? error.title, error.detail, traceId, brand);
 }
+
+/** What the device page (RFC 8628 §3.3) shows: the code entry, the approval question, or the outcome. */
+export type DevicePageState =
+  | { readonly step: 'enter'; readonly value?: string; readonly error?: string }
+  | {
+      readonly step: 'confirm';
+      readonly userCode: string;
+      readonly clientName: string;
+      readonly scope: string;
+      readonly email: string;
+      /** Bound to the browser's session: the answer form carries it back. */
+      readonly csrf: string;
+    }
+  | { readonly step: 'done'; readonly approved: boolean };
+
+/** `{issuer}/device`: a plain form page (no script), in the same shell as the sign-in pages. */
+export function renderDevicePage(issuer: string, tenant: Tenant, state: DevicePageState, status = 200): HttpResponse {
+  const action = escapeHtml(`${issuer}/device`);
+  const common = { title: `Connect a device · ${tenant.name}`, brand: tenant.name };
+  if (state.step === 'enter')
+    return page(status, {
+      ...common,
+      heading: 'Connect a device',
+      body: `${state.error ? `<p class="alert" role="alert">${escapeHtml(state.error)}</p>` : ''}
+<form method="get" action="${action}">
+<label for="user_code">Enter the code shown on your device</label>
+<input id="user_code" name="user_code" required maxlength="12" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" placeholder="XXXX-XXXX" value="${escapeHtml(state.value ?? '')}">
+<button class="primary" type="submit">Continue</button>
+</form>`,
+    });
+  if (state.step === 'confirm') {
+    const scopes = state.scope
+      .split(' ')
+      .filter(Boolean)
+      .map((s) => `<li>${escapeHtml(s)}</li>`)
+      .join('');
+    return page(status, {
+      ...common,
+      heading: 'Sign in on your device?',
+      body: `<p><strong>${escapeHtml(state.clientName)}</strong> asks to use your account (${escapeHtml(state.email)}).</p>
+<p>Only continue if your device shows the code <strong>${escapeHtml(displayCode(state.userCode))}</strong>.</p>
+<p>It will be able to use:</p>
+<ul>${scopes}</ul>
+<form method="post" action="${action}">
+<input type="hidden" name="user_code" value="${escapeHtml(state.userCode)}">
+<input type="hidden" name="csrf" value="${escapeHtml(state.csrf)}">
+<button class="primary" type="submit" name="decision" value="approve">Allow</button>
+<button class="secondary" type="submit" name="decision" value="deny">Deny</button>
+</form>`,
+    });
+  }
+  return page(status, {
+    ...common,
+    heading: state.approved ? 'Your device is connected' : 'Request denied',
+    body: state.approved
+      ? '<p>You can go back to your device; it signs in within a few seconds. You may close this page.</p>'
+      : '<p>Your device was not given access. You may close this page.</p>',
+  });
+}
+
+function displayCode(code: string): string {
+  return code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code;
+}

@@ -21,6 +21,11 @@ export interface Interaction {
   readonly maxAge?: number;
   readonly loginHint?: string;
   readonly uiLocales?: string;
+  /**
+   * Set when the sign-in is for the device page (RFC 8628): after it, the browser goes back there with this user code
+   * (normalized) instead of receiving an authorization code.
+   */
+  readonly deviceUserCode?: string;
   /** SHA-256 of the browser-binding cookie: the interaction completes only in the browser that started it. */
   readonly browserHash: string;
   /** Anti-CSRF token the hosted pages echo in a header on every POST. */

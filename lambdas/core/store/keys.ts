@@ -68,6 +68,10 @@ export const keys = {
   /** A WebAuthn challenge, single use. */
   challenge: (tenantId: string, challengeId: string) => ({ pk: `${t(tenantId)}#CHAL#${challengeId}`, sk: 'CHAL' }),
 
+  /** A device authorization request (RFC 8628), by the SHA-256 of its device code. */
+  deviceCode: (tenantId: string, deviceCodeHash: string) => ({ pk: `${t(tenantId)}#DEV#${deviceCodeHash}`, sk: 'DEV' }),
+  /** The claim on a user code (normalized), naming its device request; free again once expired. */
+  userCode: (tenantId: string, userCode: string) => ({ pk: `${t(tenantId)}#UC#${userCode}`, sk: 'UC' }),
   /** A pending authorization request while the user signs in on the hosted pages. */
   interaction: (tenantId: string, interactionId: string) => ({
     pk: `${t(tenantId)}#INT#${interactionId}`,

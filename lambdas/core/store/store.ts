@@ -4,6 +4,7 @@ import { AuditLogRepository } from './audit-log.ts';
 import { ChallengeRepository } from './challenges.ts';
 import { type Client, ClientRepository, toClient } from './clients.ts';
 import { CodeRepository } from './codes.ts';
+import { DeviceRepository } from './devices.ts';
 import { type EventRelay, EventRepository } from './events.ts';
 import { IdempotencyRepository } from './idempotency.ts';
 import { InteractionRepository } from './interactions.ts';
@@ -48,6 +49,7 @@ export class Store {
   readonly events: EventRepository;
   readonly webhooks: WebhookRepository;
   readonly resources: ResourceRepository;
+  readonly devices: DeviceRepository;
 
   /** `relay`: how outbox events reach the dispatcher (the table stream in AWS, the local queue in local mode). */
   constructor(
@@ -57,6 +59,7 @@ export class Store {
     this.events = new EventRepository(table, options.relay);
     this.webhooks = new WebhookRepository(table);
     this.resources = new ResourceRepository(table);
+    this.devices = new DeviceRepository(table);
     this.apiKeys = new ApiKeyRepository(table);
     this.auditLog = new AuditLogRepository(table);
     this.idempotency = new IdempotencyRepository(table);

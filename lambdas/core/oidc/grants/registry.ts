@@ -1,6 +1,7 @@
-import { type GrantType, TOKEN_EXCHANGE } from '../grant-types.ts';
+import { DEVICE_CODE, type GrantType, TOKEN_EXCHANGE } from '../grant-types.ts';
 import { authorizationCode } from './authorization-code.ts';
 import { clientCredentialsGrant } from './client-credentials.ts';
+import { deviceCode } from './device-code.ts';
 import type { GrantModule } from './grant.ts';
 import { refreshToken } from './refresh-token.ts';
 import { tokenExchange } from './token-exchange.ts';
@@ -11,4 +12,5 @@ export const GRANTS: Readonly<Record<GrantType, GrantModule>> = {
   refresh_token: refreshToken,
   client_credentials: clientCredentialsGrant,
   [TOKEN_EXCHANGE]: tokenExchange,
+  [DEVICE_CODE]: deviceCode,
 };

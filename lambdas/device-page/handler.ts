@@ -1,0 +1,125 @@
+import { randomToken, safeEqual, sha256 } from '../core/crypto.ts';
+import { getStore } from '../core/deps.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
+import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
+import { findTenantOf, issuerOf } from '../core/issuer.ts';
+import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
+import { renderDevicePage, renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
+import { type DeviceAuthorization, normalizeUserCode } from '../core/store/devices.ts';
+import type { Store } from '../core/store/store.ts';
+import type { Tenant } from '../core/store/tenants.ts';
+import { isUserActive } from '../core/store/users.ts';
+
+const INVALID_CODE = 'That code is not valid, was already used or has expired. Check the code on your device.';
+
+/**
+ * The answer form's anti-CSRF token: derived from the session id, which only this browser holds (the page is served
+ * with `Referrer-Policy: no-referrer`, so browsers send `Origin: null` with the form and Origin cannot decide).
+ */
+function csrfToken(sid: string): string {
+  return sha256(`keyway:device:${sid}`);
+}
+
+/** The tenant's signed-in user of this browser (live session, active user), if any. */
+async function signedInUser(req: HttpRequest, store: Store, tenant: Tenant) {
+  const sid = req.cookies[SESSION_COOKIE];
+  const session = sid ? await store.sessions.findSession(tenant.id, sid) : undefined;
+  if (!sid || !session || session.expiresAt <= Math.floor(store.clock.now() / 1000)) return undefined;
+  const user = await store.users.findUser(tenant.id, session.userId);
+  return user && isUserActive(user, session.authTime) ? { user, session, csrf: csrfToken(sid) } : undefined;
+}
+
+async function pendingDevice(store: Store, tenant: Tenant, raw: string | undefined) {
+  const userCode = raw !== undefined ? normalizeUserCode(raw) : undefined;
+  const device: DeviceAuthorization | undefined = userCode
+    ? await store.devices.findByUserCode(tenant.id, userCode)
+    : undefined;
+  return device?.status === 'pending' ? device : undefined;
+}
+
+/**
+ * GET|POST {issuer}/device — RFC 8628 §3.3, the page a user opens on a phone or laptop. GET without a code asks for
+ * it (case- and dash-insensitive); with a code, an unsigned-in browser is sent through the passkey sign-in first and
+ * comes back here; signed in, it asks the user to allow or deny, naming the application and its scopes. POST records
+ * the answer (conditionally: once, while the request is pending). Code entry is limited per source address by the
+ * plan (`perSource` for `device-page`, see docs/CAPACITY.md).
+ */
+export async function devicePage(req: HttpRequest): Promise<HttpResponse> {
+  const store = getStore();
+  const tenant = await findTenantOf(req, store);
+  if (!tenant) return renderErrorPage(404, 'Page not found', 'This sign-in address does not exist.', req.traceId);
+  const issuer = issuerOf(req, tenant.id);
+  try {
+    if (req.method === 'POST') return await decide(req, store, tenant, issuer);
+    const raw = req.query.user_code;
+    if (raw === undefined || req.repeated.length > 0) return renderDevicePage(issuer, tenant, { step: 'enter' });
+    const device = await pendingDevice(store, tenant, raw);
+    const client = device ? await store.clients.findClient(tenant.id, device.clientId) : undefined;
+    if (!device || !client)
+      return renderDevicePage(issuer, tenant, { step: 'enter', value: raw.slice(0, 12), error: INVALID_CODE }, 400);
+    const current = await signedInUser(req, store, tenant);
+    if (!current) {
+      const browser = req.cookies[BROWSER_COOKIE] ?? randomToken();
+      const interaction = await store.interactions.createInteraction({
+        tenantId: tenant.id,
+        clientId: client.clientId,
+        redirectUri: `${issuer}/device`,
+        codeChallenge: '',
+        scope: device.scope,
+        deviceUserCode: device.userCode,
+        browserHash: sha256(browser),
+      });
+      return redirect(`${issuer}/login?interaction=${encodeURIComponent(interaction.id)}`, {
+        cookies: [serializeCookie(req, tenant.id, BROWSER_COOKIE, browser, 24 * 3600)],
+      });
+    }
+    return renderDevicePage(issuer, tenant, {
+      step: 'confirm',
+      userCode: device.userCode,
+      clientName: client.clientName,
+      scope: device.scope,
+      email: current.user.email,
+      csrf: current.csrf,
+    });
+  } catch (error) {
+    return renderPageError(error, req.traceId, tenant.name);
+  }
+}
+
+async function decide(req: HttpRequest, store: Store, tenant: Tenant, issuer: string): Promise<HttpResponse> {
+  const decision = req.form.decision;
+  const device = await pendingDevice(store, tenant, req.form.user_code);
+  if (!device || (decision !== 'approve' && decision !== 'deny'))
+    return renderDevicePage(issuer, tenant, { step: 'enter', error: INVALID_CODE }, 400);
+  const current = await signedInUser(req, store, tenant);
+  if (!current)
+    return renderErrorPage(
+      401,
+      'Sign in again',
+      'Your sign-in ended. Open the device page again.',
+      req.traceId,
+      tenant.name,
+    );
+  // Only the page this browser was shown can answer: a form posted from another site lacks the session-bound token.
+  const origin = req.headers.origin;
+  const foreign = origin !== undefined && origin !== 'null' && origin !== new URL(issuer).origin;
+  if (foreign || !safeEqual(req.form.csrf ?? '', current.csrf))
+    return renderErrorPage(
+      403,
+      'This answer cannot be accepted',
+      'Open the device page again and answer there.',
+      req.traceId,
+      tenant.name,
+    );
+  const approve = decision === 'approve';
+  const recorded = await store.devices.decide(
+    device,
+    approve
+      ? { approve: true, userId: current.user.userId, authTime: current.session.authTime, amr: current.session.amr }
+      : { approve: false },
+  );
+  if (!recorded) return renderDevicePage(issuer, tenant, { step: 'enter', error: INVALID_CODE }, 409);
+  return renderDevicePage(issuer, tenant, { step: 'done', approved: approve });
+}
+
+export const handler = createTenantHandler(devicePage, { allowRepeated: true, page: true });
