@@ -187,12 +187,17 @@ export const MODEL = {
   tokenFunctionMemoryMb: 1024,
   fullVcpuMemoryMb: 1769,
   apiGatewayRps: 10_000,
+  /** cdk.json `throttling.stage`: every tenant-scoped method, all tenants together (lib/config.ts default). */
+  stageMethodRps: 2_000,
   lambdaConcurrency: 1_000,
   kmsRsaRps: 1_000,
   /** On-demand table default maximum throughput (per table, adjustable). */
   dynamoTableWruPerSecond: 40_000,
-  /** Write request units per token response, counted from the code (see docs/CAPACITY.md). */
-  wruPerToken: { refresh_token: 6, authorization_code: 5 } as Record<Grant, number>,
+  /**
+   * Write request units per token response, counted from the code (see docs/CAPACITY.md): the token's own writes plus
+   * the rate limiter's two counters (the client's and the tenant's).
+   */
+  wruPerToken: { refresh_token: 8, authorization_code: 7 } as Record<Grant, number>,
 } as const;
 
 const kb = (bytes: number) => bytes / 1024;
@@ -1023,14 +1028,15 @@ export function model(results: BenchResults) {
   return (['refresh_token', 'authorization_code'] as const).flatMap((grant) => {
     const measured = cpuAt1(grant)?.cpuMsPerToken;
     if (!s || measured === undefined) return [];
+    // One more round trip than the grant's own: the rate limiter's counters (both at once).
     const dynamoMs =
       grant === 'refresh_token'
-        ? 2 * MODEL.dynamoRoundTripMs + MODEL.dynamoTransactionMs
-        : 3 * MODEL.dynamoRoundTripMs + MODEL.dynamoTransactionMs;
+        ? 3 * MODEL.dynamoRoundTripMs + MODEL.dynamoTransactionMs
+        : 4 * MODEL.dynamoRoundTripMs + MODEL.dynamoTransactionMs;
     const rounds =
       grant === 'refresh_token'
-        ? '3 (tenant ∥ client, token + grant, rotation ∥ user)'
-        : '4 (tenant ∥ client, code, user, grant + refresh token)';
+        ? '4 (rate-limit counters, tenant + client + token + grant, rotation ∥ user)'
+        : '5 (rate-limit counters, tenant + client, code, user, grant + refresh token)';
     const envelopeCpu = measured;
     const kmsCpu = measured - 2 * s.kmsEnvelope.localCpuMsPerSignature + 2 * kmsCallCpuMs(results);
     const dynamoCap = MODEL.dynamoTableWruPerSecond / MODEL.wruPerToken[grant];
@@ -1040,6 +1046,7 @@ export function model(results: BenchResults) {
       const latencyMs = dynamoMs + cpu * cpuFactor + kmsWait;
       const limits = {
         'API Gateway (account, region)': MODEL.apiGatewayRps,
+        'API Gateway stage throttle (per method)': MODEL.stageMethodRps,
         'Lambda concurrency ÷ duration': (MODEL.lambdaConcurrency * 1000) / latencyMs,
         'DynamoDB table WRU': dynamoCap,
         ...(mode === 'kms' ? { 'KMS RSA Sign quota ÷ 2': MODEL.kmsRsaRps / 2 } : {}),
