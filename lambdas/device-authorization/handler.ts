@@ -24,9 +24,9 @@ export async function deviceAuthorization(req: HttpRequest): Promise<HttpRespons
   if (!client.grantTypes.includes(DEVICE_CODE))
     throw new UnauthorizedClient('The client is not registered for the device authorization grant.');
   const resource = await resolveResource(store, client, req.form.resource);
-  const scope = resource
-    ? checkResourceScope(req.form.scope, client, resource)
-    : checkScope(req.form.scope, client.scope);
+  // §3.1: scope is optional; absent, the client's registered scopes.
+  const requested = req.form.scope ?? client.scope;
+  const scope = resource ? checkResourceScope(requested, client, resource) : checkScope(requested, client.scope);
   const { deviceCode, device } = await store.devices.createDeviceAuthorization({
     tenantId: tenant.id,
     clientId: client.clientId,

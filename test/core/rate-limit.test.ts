@@ -133,9 +133,10 @@ describe('application rate limiter', () => {
     expect(failures).toHaveLength(1);
   });
 
-  it('does not limit a request whose tenant has no known plan', async () => {
+  it('does not limit a request without a tenant plan (no such tenant); an unknown plan gets the free limits', async () => {
     expect(await limiter(new MemoryCounters()).check(check({ plan: undefined }))).toEqual({ states: [] });
-    expect(await limiter(new MemoryCounters()).check(check({ plan: 'pro' }))).toEqual({ states: [] });
+    const unknown = await limiter(new MemoryCounters()).check(check({ plan: 'unknown' }));
+    expect(unknown.states.map((s) => [s.policy.name, s.policy.limit])).toEqual([['tenant', 3]]);
   });
 });
 

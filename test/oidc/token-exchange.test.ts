@@ -52,8 +52,12 @@ beforeAll(async () => {
   });
   agent = await agentClient();
   assistant = await agentClient();
-  // Presents other clients' actor tokens; it does not act itself.
-  gateway = await registerClient(keyway, ctx.tenantId, { redirect_uris: [], grant_types: [TOKEN_EXCHANGE] });
+  // Presents its agents' actor tokens: it needs a token_exchange policy of its own for that.
+  gateway = await registerClient(keyway, ctx.tenantId, {
+    redirect_uris: [],
+    grant_types: [TOKEN_EXCHANGE],
+    token_exchange: {},
+  });
   // May exchange (the grant) but has no policy to act for anyone.
   plain = await registerClient(keyway, ctx.tenantId, {
     redirect_uris: [],
@@ -161,7 +165,50 @@ describe('token exchange (RFC 8693)', () => {
     expect(await active(second, assistant)).toBe(false);
     expect(await userinfoStatus(second)).toBe(401);
     const again = await exchange(assistant, { subject_token: first });
-    expect(again.body.error).toBe('invalid_grant');
+    expect(again.body.error).toBe('invalid_request');
+  });
+
+  it('deleting the app the user signed in to ends what agents obtained from its tokens', async () => {
+    const app = await registerClient(keyway, ctx.tenantId);
+    const user = await signedInUser(keyway, ctx.tenantId);
+    const { code, verifier } = await getCode(keyway, { tenantId: ctx.tenantId, client: app }, user.cookie);
+    const tokens = (await redeem(keyway, { tenantId: ctx.tenantId, client: app }, code, verifier)).body;
+    const derived = await delegated(agent, tokens.access_token as string);
+    expect(decodeJwt(derived)).not.toHaveProperty('roles');
+    await admin(keyway, 'DELETE', `/admin/tenants/${ctx.tenantId}/clients/${app.client_id}`);
+    expect(await active(derived, agent)).toBe(false);
+  });
+
+  it('a delegated token never outlives the actor token it was obtained with', async () => {
+    const shortLived = await agentClient({ access_token_lifetime: 120 });
+    const { access } = await userTokens();
+    const actor = await tokenRequest(
+      keyway,
+      ctx.tenantId,
+      { grant_type: 'client_credentials' },
+      { Authorization: basicAuth(shortLived) },
+    );
+    const token = await delegated(gateway, access, {
+      actor_token: actor.body.access_token as string,
+      actor_token_type: ACCESS_TOKEN,
+    });
+    expect(decodeJwt(token).exp).toBeLessThanOrEqual(decodeJwt(actor.body.access_token as string).exp!);
+  });
+
+  it("a client without a token_exchange policy may not present another client's actor token", async () => {
+    const { access } = await userTokens();
+    const actor = await tokenRequest(
+      keyway,
+      ctx.tenantId,
+      { grant_type: 'client_credentials' },
+      { Authorization: basicAuth(assistant) },
+    );
+    const res = await exchange(plain, {
+      subject_token: access,
+      actor_token: actor.body.access_token as string,
+      actor_token_type: ACCESS_TOKEN,
+    });
+    expect(res.body.error).toBe('unauthorized_client');
   });
 
   it('deleting the acting client ends its delegated tokens and those derived from them', async () => {
@@ -210,7 +257,7 @@ describe('token exchange (RFC 8693)', () => {
     );
   });
 
-  it('§2.2.2: bad requests are invalid_request, bad tokens invalid_grant, clients that may not act unauthorized_client', async () => {
+  it('§2.2.2: bad requests and invalid or unacceptable tokens are invalid_request, clients that may not act unauthorized_client', async () => {
     const { access } = await userTokens();
     const codes = async (by: TestClient, form: Record<string, string>) => (await exchange(by, form)).body.error;
     expect(await codes(agent, { subject_token: access, subject_token_type: '' })).toBe('invalid_request');
@@ -224,16 +271,16 @@ describe('token exchange (RFC 8693)', () => {
       }),
     ).toBe('invalid_request');
     expect(await codes(agent, { subject_token: access, actor_token_type: ACCESS_TOKEN })).toBe('invalid_request');
-    expect(await codes(agent, { subject_token: 'not-a-token' })).toBe('invalid_grant');
+    expect(await codes(agent, { subject_token: 'not-a-token' })).toBe('invalid_request');
     const clientToken = await tokenRequest(
       keyway,
       ctx.tenantId,
       { grant_type: 'client_credentials' },
       { Authorization: basicAuth(agent) },
     );
-    expect(await codes(agent, { subject_token: clientToken.body.access_token as string })).toBe('invalid_grant');
+    expect(await codes(agent, { subject_token: clientToken.body.access_token as string })).toBe('invalid_request');
     expect(await codes(agent, { subject_token: access, actor_token: access, actor_token_type: ACCESS_TOKEN })).toBe(
-      'invalid_grant',
+      'invalid_request',
     );
     expect(await codes(plain, { subject_token: access })).toBe('unauthorized_client');
     expect(await codes(ctx.client, { subject_token: access })).toBe('unauthorized_client');

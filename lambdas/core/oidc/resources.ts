@@ -42,10 +42,15 @@ export async function resolveResource(
   return resource;
 }
 
-/** The resource a grant was issued for, which must still be registered (a deleted API gets no new tokens). */
-export async function grantResource(store: Store, tenantId: string, identifier: string | undefined) {
+/**
+ * The resource a grant was issued for, which must still be registered (a deleted API gets no new tokens) and still
+ * allowed for the client (its `resources` may have changed since).
+ */
+export async function grantResource(store: Store, client: Client, identifier: string | undefined) {
   if (identifier === undefined) return undefined;
-  const resource = await store.resources.findByIdentifier(tenantId, identifier);
+  if (client.resources !== undefined && !client.resources.includes(identifier))
+    throw new InvalidTarget(`The client may no longer request tokens for the resource "${identifier}".`);
+  const resource = await store.resources.findByIdentifier(client.tenantId, identifier);
   if (!resource) throw new InvalidTarget(`The resource "${identifier}" is no longer registered.`);
   return resource;
 }

@@ -177,7 +177,9 @@ export async function mintDelegatedToken(input: {
   ttl: number;
   act: ActClaim;
 }): Promise<TokenSet> {
-  const accessToken = await input.signer.sign({ typ: 'at+jwt' }, { ...userAccessClaims(input), act: input.act });
+  // Scopes narrow, roles would not: the user's roles stay out of what an agent carries.
+  const { roles: _roles, ...claims } = userAccessClaims(input);
+  const accessToken = await input.signer.sign({ typ: 'at+jwt' }, { ...claims, act: input.act });
   return {
     access_token: accessToken,
     issued_token_type: ACCESS_TOKEN_TYPE,

@@ -12,7 +12,8 @@ import { PLANS, type Plan } from '../vocabulary.ts';
 export const SourceLimitSchema = z.strictObject({
   /**
    * `ip`: the caller's address (browser-facing routes: authorize, the passkey ceremonies); `client`: the client_id
-   * the request names (token: relying-party servers call from few addresses, so per IP would starve a busy one).
+   * the request names, from one address (token: client ids are public, so the address is part of the key; a
+   * relying party's servers each get their own count).
    */
   by: z.enum(['ip', 'client']),
   /** Requests one source may send to this route per window, per tenant. */

@@ -181,6 +181,8 @@ export class DeviceRepository {
     const key = keys.deviceCode(tenantId, sha256(deviceCode));
     const nowMs = this.table.clock.now();
     const now = Math.floor(nowMs / 1000);
+    // A second of slack: a device timing its interval from when it sent the last poll, or clocks a little apart.
+    const onTimeMs = nowMs + 1000;
     try {
       const out = await this.table.doc.send(
         new UpdateCommand({
@@ -188,10 +190,11 @@ export class DeviceRepository {
           Key: key,
           UpdateExpression: 'SET nextPollAtMs = :nowMs + intervalMs',
           ConditionExpression:
-            'attribute_exists(pk) AND clientId = :client AND expiresAt > :now AND nextPollAtMs <= :nowMs AND #status IN (:pending, :approved)',
+            'attribute_exists(pk) AND clientId = :client AND expiresAt > :now AND nextPollAtMs <= :onTime AND #status IN (:pending, :approved)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':nowMs': nowMs,
+            ':onTime': onTimeMs,
             ':client': clientId,
             ':now': now,
             ':pending': 'pending',

@@ -102,19 +102,20 @@ export class Store {
 
   /**
    * Is every link of a delegated family's chain still alive (one strongly consistent BatchGetItem of at most
-   * 4 × MAX_DELEGATION_DEPTH keys)? Each ancestor family exists and is not revoked, no subject or actor token it came
-   * from was revoked (RFC 7009), and every client that acted still exists.
+   * 5 × MAX_DELEGATION_DEPTH keys)? Each ancestor family exists and is not revoked, no subject or actor token it came
+   * from was revoked (RFC 7009), and every client that acted, and the client of every ancestor family, still exists.
    */
   async liveDelegation(tenantId: string, delegation: Delegation): Promise<boolean> {
     const markers = [...delegation.parentJtis, ...delegation.actorJtis];
+    const clients = [...delegation.actors, ...delegation.parentClients];
     const items = await this.table.batchGet([
       ...delegation.parents.map((id) => keys.grant(tenantId, id)),
-      ...delegation.actors.map((id) => keys.client(tenantId, id)),
+      ...clients.map((id) => keys.client(tenantId, id)),
       ...markers.map((jti) => keys.revokedAccessToken(tenantId, jti)),
     ]);
     const parents = items.slice(0, delegation.parents.length);
-    const actors = items.slice(delegation.parents.length, delegation.parents.length + delegation.actors.length);
-    const revoked = items.slice(delegation.parents.length + delegation.actors.length);
+    const actors = items.slice(delegation.parents.length, delegation.parents.length + clients.length);
+    const revoked = items.slice(delegation.parents.length + clients.length);
     return (
       parents.every((item) => item !== undefined && item.revokedAt === undefined) &&
       actors.every((item) => item !== undefined) &&

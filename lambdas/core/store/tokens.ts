@@ -37,6 +37,8 @@ export interface Grant {
  */
 export interface Delegation {
   readonly parents: readonly string[];
+  /** The client of each ancestor family: deleting the app the user signed in to ends what was derived from it. */
+  readonly parentClients: readonly string[];
   readonly parentJtis: readonly string[];
   readonly actors: readonly string[];
   readonly actorJtis: readonly string[];

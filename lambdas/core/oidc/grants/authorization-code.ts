@@ -52,7 +52,7 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
   checkSameResource(req.form.resource, code.resource);
   const [user, resource] = await Promise.all([
     store.users.findUser(tenant.id, code.userId),
-    grantResource(store, tenant.id, code.resource),
+    grantResource(store, client, code.resource),
   ]);
   if (!user) throw new InvalidGrant('The user no longer exists.');
   // Suspended, or signed out everywhere after the sign-in that produced this code.

@@ -38,7 +38,7 @@ async function pollDeviceCode(ctx: GrantContext) {
   const now = epochSeconds(store.clock);
   const [user, resource] = await Promise.all([
     store.users.findUser(tenant.id, device.userId ?? ''),
-    grantResource(store, tenant.id, device.resource),
+    grantResource(store, client, device.resource),
   ]);
   if (!user || !isUserActive(user, device.authTime ?? 0))
     throw new InvalidGrant('The user who approved is suspended, signed out or gone.');

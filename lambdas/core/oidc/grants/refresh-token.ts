@@ -36,7 +36,7 @@ async function refreshTokens(ctx: GrantContext) {
   const [outcome, user, resource] = await Promise.all([
     store.tokens.rotateRefreshToken(tenant.id, raw, next, tenant.settings.refreshGraceSeconds),
     store.users.findUser(tenant.id, grant.userId),
-    grantResource(store, tenant.id, grant.resource),
+    grantResource(store, client, grant.resource),
   ]);
   if (outcome === 'reused') {
     await store.tokens.revokeGrant(grant, 'reuse_detected');

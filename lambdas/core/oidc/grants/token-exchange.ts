@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { epochSeconds } from '../../clock.ts';
-import { InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from '../../errors.ts';
+import { InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from '../../errors.ts';
 import { issuerOf } from '../../issuer.ts';
 import type { Client } from '../../store/clients.ts';
 import type { Resource } from '../../store/resources.ts';
@@ -43,20 +43,25 @@ async function exchangeToken(ctx: GrantContext) {
     verify(param(req, 'subject_token')),
     form.actor_token !== undefined ? verify(form.actor_token) : undefined,
   ]);
-  if (!subject) throw new InvalidGrant('The subject_token is not an active access token of this tenant.');
+  // §2.2.2: an invalid or unacceptable subject or actor token is invalid_request.
+  if (!subject) throw new InvalidRequest('The subject_token is not an active access token of this tenant.');
   if (subject.subject !== 'user')
-    throw new InvalidGrant(
+    throw new InvalidRequest(
       "The subject_token must be a user's token; a client acts as itself with client_credentials.",
     );
   let actor: Client = client;
   if (form.actor_token !== undefined) {
-    if (!actorToken) throw new InvalidGrant('The actor_token is not an active access token of this tenant.');
+    if (!actorToken) throw new InvalidRequest('The actor_token is not an active access token of this tenant.');
     if (actorToken.subject !== 'client')
-      throw new InvalidGrant("The actor_token must be a client's own token (client_credentials).");
+      throw new InvalidRequest("The actor_token must be a client's own token (client_credentials).");
     actor = actorToken.client;
   }
   const policy = actor.tokenExchange;
   if (!policy) throw new UnauthorizedClient(`The client ${actor.clientId} may not act for users (no token_exchange).`);
+  // An actor token is a bearer token its agent shows every API it calls: presenting another client's needs a
+  // token_exchange policy of one's own too (a gateway that obtains tokens for its agents), not just the grant type.
+  if (actor.clientId !== client.clientId && !client.tokenExchange)
+    throw new UnauthorizedClient(`The client ${client.clientId} may not present another client's actor_token.`);
   const parent = subject.grant;
   const chain = parent.delegation;
   if ((chain?.actors.length ?? 0) >= MAX_DELEGATION_DEPTH)
@@ -74,7 +79,7 @@ async function exchangeToken(ctx: GrantContext) {
     resource = await resolveResource(store, client, target);
   }
   const aud = resource?.identifier ?? subjectAud;
-  if (aud === undefined) throw new InvalidGrant('The subject_token has no single audience.');
+  if (aud === undefined) throw new InvalidRequest('The subject_token has no single audience.');
 
   const scope = delegatedScope(
     form.scope,
@@ -82,13 +87,17 @@ async function exchangeToken(ctx: GrantContext) {
     policy.scopes,
     target === undefined ? undefined : resource,
   );
-  const remaining = (subject.claims.exp ?? now) - now;
+  // Never outliving the subject token or the actor token: their revocation markers last only until their `exp`.
+  const remaining = Math.min(
+    (subject.claims.exp ?? now) - now,
+    actorToken ? (actorToken.claims.exp ?? now) - now : Number.POSITIVE_INFINITY,
+  );
   const ttl = Math.min(
     remaining,
     policy.maxLifetimeSeconds ?? remaining,
     accessTokenTarget(tenant, client, resource).ttl,
   );
-  if (ttl <= 0) throw new InvalidGrant('The subject_token expires now.');
+  if (ttl <= 0) throw new InvalidRequest('The subject_token or actor_token expires now.');
 
   const grant: Grant = {
     tenantId: tenant.id,
@@ -104,6 +113,7 @@ async function exchangeToken(ctx: GrantContext) {
     expiresAt: now + ttl + 60,
     delegation: {
       parents: [...(chain?.parents ?? []), parent.grantId],
+      parentClients: [...(chain?.parentClients ?? []), parent.clientId],
       parentJtis: [...(chain?.parentJtis ?? []), subject.claims.jti],
       actors: [...(chain?.actors ?? []), actor.clientId],
       actorJtis: [...(chain?.actorJtis ?? []), ...(actorToken ? [actorToken.claims.jti] : [])],
@@ -127,8 +137,9 @@ async function exchangeToken(ctx: GrantContext) {
 
 /**
  * Scopes only narrow (RFC 8693 §2.1, §5): each one requested must be in the subject token and in the actor's policy;
- * absent `scope` means all of the subject's that the policy allows. For a new target resource, only OpenID scopes and
- * that resource's own carry over.
+ * absent `scope` means all of the subject's that the policy allows. For a new target resource, OpenID scopes carry
+ * over, and an API scope only if the policy names it explicitly and the new resource defines it (a `write` granted
+ * for one API does not become `write` on another by its name).
  */
 function delegatedScope(
   requested: string | undefined,
@@ -137,9 +148,11 @@ function delegatedScope(
   newTarget: Resource | undefined,
 ): string {
   const subjectScopes = parseScope(subjectScope);
+  const openid = (s: string) => (SUPPORTED_SCOPES as readonly string[]).includes(s);
   const fits = (s: string) =>
-    (allowed === undefined || allowed.includes(s)) &&
-    (newTarget === undefined || (SUPPORTED_SCOPES as readonly string[]).includes(s) || newTarget.scopes.includes(s));
+    newTarget === undefined || openid(s)
+      ? allowed === undefined || allowed.includes(s)
+      : (allowed?.includes(s) ?? false) && newTarget.scopes.includes(s);
   if (requested === undefined) return subjectScopes.filter(fits).join(' ');
   const scopes = parseScope(requested);
   for (const s of scopes) {
