@@ -93,129 +93,73 @@ export function accessTokenTarget(tenant: Tenant, client: Client, resource: Reso
   };
 }
 
-/**
- * RFC 6749 §4.4.3: the client's own access token (RFC 9068 JWT). `sub` is the client id (RFC 9068 §2.2), the
- * `client_type` claim tells machines from people; no refresh token and no ID token (there is no user).
- */
-export async function mintClientToken(input: {
-  signer: Signer;
-  issuer: string;
-  tenant: Tenant;
-  client: Client;
-  scope: string;
-  now: number;
-  resource?: Resource | undefined;
-}): Promise<TokenSet> {
-  const { signer, issuer, tenant, client, scope, now } = input;
-  const { aud, ttl } = accessTokenTarget(tenant, client, input.resource);
-  const accessToken = await signer.sign(
-    { typ: 'at+jwt' },
-    {
-      iss: issuer,
-      sub: client.clientId,
-      aud,
-      exp: now + ttl,
-      iat: now,
-      nbf: now,
-      jti: newClientJti(),
-      client_id: client.clientId,
-      client_type: client.clientType ?? 'service',
-      scope,
-      tenant_id: tenant.id,
-    },
-  );
-  return { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope };
-}
-
-/** The claims of an access token for a user (RFC 9068 §2.2), from a family of theirs. */
-function userAccessClaims(input: {
-  issuer: string;
-  tenant: Tenant;
-  client: Client;
-  grant: Grant;
-  user: User;
-  scope: string;
-  now: number;
-  aud: string;
-  ttl: number;
-}): Record<string, unknown> {
-  const { user, scope, now } = input;
-  return {
-    iss: input.issuer,
-    sub: user.userId,
-    aud: input.aud,
-    exp: now + input.ttl,
-    iat: now,
-    nbf: now,
-    jti: newJti(input.grant.grantId),
-    client_id: input.client.clientId,
-    scope,
-    tenant_id: input.tenant.id,
-    auth_time: input.grant.authTime,
-    roles: user.roles,
-    ...(hasScope(scope, 'email') ? { email: user.email } : {}),
-  };
-}
-
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 /**
- * RFC 8693 §2.2.1: a delegated access token from a token exchange — the user's (`sub`), with `act` naming the client
- * that acts (nested for an exchange of an exchanged token, §4.1), in the delegated family `grant`. No refresh token,
- * no ID token.
+ * Whom the tokens are for (RFC 9068 §2.2 `sub`):
+ * - `user`: a person, from a family of theirs (authorization code, refresh, device code): an ID token when `openid`
+ *   was granted (OIDC Core §2), and the family's refresh token when the grant made one;
+ * - `delegated`: a person, for an agent that acts (RFC 8693 token exchange): `act` names it (nested, §4.1), the
+ *   family is the delegated one; no ID token, no refresh token, scopes but never the user's `roles`;
+ * - `client`: a client acting as itself (RFC 6749 §4.4.3): `sub` = the client id and `client_type` tells machines
+ *   from people; no ID token, no refresh token (there is no user).
  */
-export async function mintDelegatedToken(input: {
-  signer: Signer;
-  issuer: string;
-  tenant: Tenant;
-  client: Client;
-  grant: Grant;
-  user: User;
-  scope: string;
-  now: number;
-  aud: string;
-  ttl: number;
-  act: ActClaim;
-}): Promise<TokenSet> {
-  // Scopes narrow, roles would not: the user's roles stay out of what an agent carries.
-  const { roles: _roles, ...claims } = userAccessClaims(input);
-  const accessToken = await input.signer.sign({ typ: 'at+jwt' }, { ...claims, act: input.act });
-  return {
-    access_token: accessToken,
-    issued_token_type: ACCESS_TOKEN_TYPE,
-    token_type: 'Bearer',
-    expires_in: input.ttl,
-    scope: input.scope,
-  };
-}
+export type TokenSubject =
+  | {
+      readonly kind: 'user';
+      readonly user: User;
+      readonly grant: Grant;
+      readonly nonce?: string | undefined;
+      readonly refreshToken?: string | undefined;
+    }
+  | { readonly kind: 'delegated'; readonly user: User; readonly grant: Grant; readonly act: ActClaim }
+  | { readonly kind: 'client' };
 
 /**
- * Signs the access token (RFC 9068 JWT) and, when `openid` was granted, the ID token (OIDC Core §2).
- * No ID-token signature is spent when the scope has no `openid`.
+ * Signs the access token (RFC 9068 JWT) for `subject` and, for a signed-in user with `openid`, the ID token: the one
+ * place every grant mints. `target` overrides the audience and lifetime (token exchange computes them itself);
+ * otherwise they come from the resource (RFC 8707), else the client.
  */
 export async function mintTokens(input: {
   signer: Signer;
   issuer: string;
   tenant: Tenant;
   client: Client;
-  grant: Grant;
-  user: User;
   scope: string;
   now: number;
-  nonce?: string | undefined;
-  refreshToken?: string | undefined;
-  /** The grant's resource (RFC 8707), loaded by the caller: the access token's audience and lifetime. */
+  subject: TokenSubject;
   resource?: Resource | undefined;
+  target?: { readonly aud: string; readonly ttl: number };
 }): Promise<TokenSet> {
-  const { signer, issuer, tenant, client, grant, user, scope, now } = input;
-  const lifetimes = lifetimesOf(tenant, client);
-  const { aud, ttl: accessTtl } = accessTokenTarget(tenant, client, input.resource);
-  const accessToken = await signer.sign(
-    { typ: 'at+jwt' },
-    userAccessClaims({ issuer, tenant, client, grant, user, scope, now, aud, ttl: accessTtl }),
-  );
+  const { signer, issuer, tenant, client, scope, now, subject } = input;
+  const { aud, ttl } = input.target ?? accessTokenTarget(tenant, client, input.resource);
+  const common = { iss: issuer, aud, exp: now + ttl, iat: now, nbf: now, client_id: client.clientId, scope };
+  const claims: Record<string, unknown> =
+    subject.kind === 'client'
+      ? {
+          ...common,
+          sub: client.clientId,
+          jti: newClientJti(),
+          client_type: client.clientType ?? 'service',
+          tenant_id: tenant.id,
+        }
+      : {
+          ...common,
+          sub: subject.user.userId,
+          jti: newJti(subject.grant.grantId),
+          tenant_id: tenant.id,
+          auth_time: subject.grant.authTime,
+          // Scopes narrow for an agent; roles would not: they stay out of what it carries.
+          ...(subject.kind === 'user' ? { roles: subject.user.roles } : {}),
+          ...(hasScope(scope, 'email') ? { email: subject.user.email } : {}),
+          ...(subject.kind === 'delegated' ? { act: subject.act } : {}),
+        };
+  const accessToken = await signer.sign({ typ: 'at+jwt' }, claims);
+  const tokens: TokenSet = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope };
+  if (subject.kind === 'delegated') tokens.issued_token_type = ACCESS_TOKEN_TYPE;
+  if (subject.kind !== 'user') return tokens;
 
-  const tokens: TokenSet = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTtl, scope };
+  const { user, grant } = subject;
   if (hasScope(scope, 'openid')) {
     tokens.id_token = await signer.sign(
       { typ: 'JWT' },
@@ -223,10 +167,10 @@ export async function mintTokens(input: {
         iss: issuer,
         sub: user.userId,
         aud: client.clientId,
-        exp: now + lifetimes.idTokenTtlSeconds,
+        exp: now + lifetimesOf(tenant, client).idTokenTtlSeconds,
         iat: now,
         auth_time: grant.authTime,
-        ...(input.nonce !== undefined ? { nonce: input.nonce } : {}),
+        ...(subject.nonce !== undefined ? { nonce: subject.nonce } : {}),
         amr: grant.amr,
         at_hash: atHash(accessToken),
         tenant_id: tenant.id,
@@ -234,6 +178,6 @@ export async function mintTokens(input: {
       },
     );
   }
-  if (input.refreshToken) tokens.refresh_token = input.refreshToken;
+  if (subject.refreshToken) tokens.refresh_token = subject.refreshToken;
   return tokens;
 }

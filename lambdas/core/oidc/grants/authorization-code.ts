@@ -87,12 +87,9 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
     issuer: issuerOf(req, tenant.id),
     tenant,
     client,
-    grant,
-    user,
+    subject: { kind: 'user', user, grant, nonce: code.nonce, refreshToken: refresh?.raw },
     scope: code.scope,
     now,
-    nonce: code.nonce,
-    refreshToken: refresh?.raw,
     resource,
   });
 }

@@ -3,7 +3,7 @@ import { InvalidScope } from '../../errors.ts';
 import { issuerOf } from '../../issuer.ts';
 import { resolveResource } from '../resources.ts';
 import { parseScope, SUPPORTED_SCOPES } from '../scopes.ts';
-import { mintClientToken } from '../token-minting.ts';
+import { mintTokens } from '../token-minting.ts';
 import type { GrantContext, GrantModule } from './grant.ts';
 
 /** Scopes about a signed-in person: meaningless for a client acting as itself. */
@@ -26,7 +26,8 @@ async function clientCredentials(ctx: GrantContext) {
     if (!resource.scopes.includes(s))
       throw new InvalidScope(`The resource "${resource.identifier}" has no scope "${s}".`);
   }
-  return mintClientToken({
+  return mintTokens({
+    subject: { kind: 'client' },
     signer: ctx.signer,
     issuer: issuerOf(req, tenant.id),
     tenant,

@@ -69,11 +69,9 @@ async function pollDeviceCode(ctx: GrantContext) {
     issuer: issuerOf(req, tenant.id),
     tenant,
     client,
-    grant,
-    user,
+    subject: { kind: 'user', user, grant, refreshToken: refresh?.raw },
     scope: device.scope,
     now,
-    refreshToken: refresh?.raw,
     resource,
   });
 }

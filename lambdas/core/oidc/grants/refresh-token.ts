@@ -56,11 +56,9 @@ async function refreshTokens(ctx: GrantContext) {
     issuer: issuerOf(req, tenant.id),
     tenant,
     client,
-    grant,
-    user,
+    subject: { kind: 'user', user, grant, refreshToken: next.raw },
     scope,
     now,
-    refreshToken: next.raw,
     resource,
   });
 }

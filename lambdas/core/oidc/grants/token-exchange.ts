@@ -9,7 +9,7 @@ import { verifyAccessToken } from '../access-token.ts';
 import { TOKEN_EXCHANGE } from '../grant-types.ts';
 import { resolveResource } from '../resources.ts';
 import { parseScope, SUPPORTED_SCOPES } from '../scopes.ts';
-import { ACCESS_TOKEN_TYPE, accessTokenTarget, mintDelegatedToken } from '../token-minting.ts';
+import { ACCESS_TOKEN_TYPE, accessTokenTarget, mintTokens } from '../token-minting.ts';
 import { type GrantContext, type GrantModule, param } from './grant.ts';
 
 /**
@@ -120,18 +120,20 @@ async function exchangeToken(ctx: GrantContext) {
     },
   };
   await store.tokens.createDelegatedGrant(grant);
-  return mintDelegatedToken({
+  return mintTokens({
     signer,
     issuer,
     tenant,
     client,
-    grant,
-    user: subject.user,
+    subject: {
+      kind: 'delegated',
+      user: subject.user,
+      grant,
+      act: { sub: actor.clientId, ...(subject.claims.act ? { act: subject.claims.act } : {}) },
+    },
     scope,
     now,
-    aud,
-    ttl,
-    act: { sub: actor.clientId, ...(subject.claims.act ? { act: subject.claims.act } : {}) },
+    target: { aud, ttl },
   });
 }
 
