@@ -26,15 +26,41 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
   const params = req.method === 'POST' ? req.form : req.query;
   const store = getStore();
   const tenant = await findTenantOf(req, store);
-  if (!tenant) return errorPage(404, 'Unknown sign-in service', 'This sign-in address does not exist.', req.traceId);
+  if (!tenant)
+    return errorPage(
+      404,
+      'This sign-in page does not exist',
+      'Check the address, or go back to the application and start signing in again.',
+      req.traceId,
+    );
+  // No redirect can be trusted yet (RFC 6749 §4.1.2.1): each of these is a page that says what the user can do.
+  const restart = 'Go back to the application and start signing in again; if this keeps happening, tell its support.';
   if (req.repeated.includes('client_id') || req.repeated.includes('redirect_uri'))
-    return errorPage(400, 'Invalid request', 'client_id and redirect_uri may be given only once.', req.traceId);
+    return errorPage(
+      400,
+      'This sign-in link is broken',
+      `The link names its application twice. ${restart}`,
+      req.traceId,
+      tenant.name,
+    );
   const client = params.client_id ? await store.clients.findClient(tenant.id, params.client_id) : undefined;
   if (!client)
-    return errorPage(400, 'Unknown application', 'The application that sent you here is not registered.', req.traceId);
+    return errorPage(
+      400,
+      'This application is not known here',
+      `The application that sent you here is not registered with ${tenant.name}. ${restart}`,
+      req.traceId,
+      tenant.name,
+    );
   const redirectUri = params.redirect_uri;
   if (!redirectUri || !matchesRegisteredRedirectUri(redirectUri, client.redirectUris))
-    return errorPage(400, 'Invalid redirect', 'The application sent an unregistered redirect_uri.', req.traceId);
+    return errorPage(
+      400,
+      'This sign-in link is not valid',
+      `${client.clientName} asked to send you back to an address it has not registered, so you were not signed in. ${restart}`,
+      req.traceId,
+      tenant.name,
+    );
 
   const issuer = issuerOf(req, tenant.id);
   const state = params.state;

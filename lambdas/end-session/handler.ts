@@ -44,10 +44,24 @@ export async function endSession(req: HttpRequest): Promise<HttpResponse> {
   const params = req.method === 'POST' ? req.form : req.query;
   const store = getStore();
   const tenant = await findTenantOf(req, store);
-  if (!tenant) return errorPage(404, 'Unknown sign-in service', 'This sign-out address does not exist.', req.traceId);
+  if (!tenant)
+    return errorPage(
+      404,
+      'This sign-out page does not exist',
+      'Check the address, or go back to the application and sign out from there.',
+      req.traceId,
+    );
+  // Each refusal says why (for the application's developers) and what the user can do.
+  const refuse = (reason: string) =>
+    errorPage(
+      400,
+      'You could not be signed out from here',
+      `${reason} Go back to the application and sign out from there; if this keeps happening, tell its support.`,
+      req.traceId,
+      tenant.name,
+    );
   const issuer = issuerOf(req, tenant.id);
-  if (req.repeated.length > 0)
-    return errorPage(400, 'Sign-out failed', `The parameter '${req.repeated[0]}' is repeated.`, req.traceId);
+  if (req.repeated.length > 0) return refuse(`The sign-out link repeats its parameter '${req.repeated[0]}'.`);
 
   let hint: { clientId: string; sub: string | undefined } | undefined;
   if (params.id_token_hint) {
@@ -65,28 +79,17 @@ export async function endSession(req: HttpRequest): Promise<HttpResponse> {
       if (typeof aud !== 'string') throw new Error('aud');
       hint = { clientId: aud, sub: payload.sub };
     } catch {
-      return errorPage(400, 'Sign-out failed', 'The id_token_hint is not valid for this issuer.', req.traceId);
+      return refuse('The sign-out link carries an id_token_hint this service did not issue.');
     }
   }
   if (hint && params.client_id && params.client_id !== hint.clientId)
-    return errorPage(400, 'Sign-out failed', 'client_id does not match the id_token_hint.', req.traceId);
+    return refuse('The sign-out link names two different applications (client_id and id_token_hint).');
   const clientId = hint?.clientId ?? params.client_id;
   const client = clientId ? await store.clients.findClient(tenant.id, clientId) : undefined;
-  if (hint && !client)
-    return errorPage(
-      400,
-      'Sign-out failed',
-      'The id_token_hint was not issued to a client of this issuer.',
-      req.traceId,
-    );
+  if (hint && !client) return refuse('The application named by the id_token_hint is no longer registered here.');
   const postLogout = params.post_logout_redirect_uri;
   if (postLogout && !client?.postLogoutRedirectUris.includes(postLogout))
-    return errorPage(
-      400,
-      'Sign-out failed',
-      'post_logout_redirect_uri is not registered for this client.',
-      req.traceId,
-    );
+    return refuse('The application asked to send you to an address it has not registered (post_logout_redirect_uri).');
 
   const sid = req.cookies[SESSION_COOKIE];
   const session = sid ? await store.sessions.findSession(tenant.id, sid) : undefined;

@@ -119,6 +119,13 @@ describe('authorize', () => {
       expect(res.status, redirect).toBe(400);
       expect(res.headers.get('location')).toBeNull();
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      // The hosted pages' shell and the tenant's name, and a message that says what to do.
+      const page = await res.text();
+      expect(page).toContain(`Tenant ${ctx.tenantId}`);
+      expect(page).toContain('This sign-in link is not valid');
+      expect(page).toContain('Go back to the application');
+      expect(page).not.toContain('evil.example');
+      expect(res.headers.get('content-security-policy')).toMatch(/style-src 'nonce-/);
     }
   });
 

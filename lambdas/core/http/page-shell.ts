@@ -1,0 +1,97 @@
+import { randomToken } from '../crypto.ts';
+import { type HttpResponse, html } from './types.ts';
+
+/**
+ * Server-rendered hosted pages. Every dynamic value is HTML-escaped; the only script and style are inline
+ * blocks carrying this response's CSP nonce, so nothing injected could run or restyle the page.
+ */
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function contentSecurityPolicy(nonce: string): string {
+  return [
+    "default-src 'none'",
+    `script-src 'nonce-${nonce}'`,
+    `style-src 'nonce-${nonce}'`,
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "img-src 'self' data:",
+  ].join('; ');
+}
+
+const STYLE = `
+:root { color-scheme: light dark; --accent: #2f5bea; --fg: #14171f; --muted: #5b6475; --bg: #f4f6fb; --card: #fff;
+  --line: #d7dce6; --danger: #b42318; --danger-bg: #fdecea; }
+@media (prefers-color-scheme: dark) { :root { --accent: #7c9cff; --fg: #e8ebf2; --muted: #a3acbd; --bg: #11141b;
+  --card: #1a1e27; --line: #323846; --danger: #ffb4ab; --danger-bg: #3b1512; } }
+* { box-sizing: border-box; }
+body { margin: 0; min-height: 100vh; display: grid; place-items: center; padding: 1.5rem; background: var(--bg);
+  color: var(--fg); font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+main { width: 100%; max-width: 24rem; background: var(--card); border: 1px solid var(--line); border-radius: 12px;
+  padding: 2rem; box-shadow: 0 1px 3px rgb(0 0 0 / 8%); }
+.brand { margin: 0 0 .25rem; color: var(--muted); font-weight: 600; letter-spacing: .02em; }
+h1 { margin: 0 0 1.25rem; font-size: 1.5rem; line-height: 1.2; }
+label { display: block; margin: .75rem 0 .25rem; font-weight: 600; font-size: .95rem; }
+input { width: 100%; padding: .6rem .75rem; font: inherit; color: inherit; background: transparent;
+  border: 1px solid var(--line); border-radius: 8px; }
+button { width: 100%; margin-top: 1rem; padding: .7rem 1rem; font: inherit; font-weight: 600; border-radius: 8px;
+  cursor: pointer; border: 1px solid var(--accent); }
+button.primary { background: var(--accent); color: #fff; }
+button.secondary { background: transparent; color: var(--accent); }
+button:disabled { opacity: .6; cursor: progress; }
+:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+.divider { display: flex; align-items: center; gap: .75rem; margin: 1.25rem 0 0; color: var(--muted); font-size: .9rem; }
+.divider::before, .divider::after { content: ""; flex: 1; border-top: 1px solid var(--line); }
+.alert { margin: 0 0 1rem; padding: .75rem; border-radius: 8px; color: var(--danger); background: var(--danger-bg); }
+.alert:empty, .status:empty { display: none; }
+.status { margin: 1rem 0 0; color: var(--muted); }
+.footer { margin: 1.5rem 0 0; color: var(--muted); font-size: .95rem; }
+a { color: var(--accent); }
+small { color: var(--muted); }
+`;
+
+export interface PageParts {
+  readonly title: string;
+  readonly brand: string;
+  readonly heading: string;
+  readonly body: string;
+  /** `data-*` attributes on `#keyway`, read by `script`. */
+  readonly data?: Record<string, string>;
+  /** The page's one inline script (it gets the CSP nonce); absent: a page without script. */
+  readonly script?: string;
+}
+
+/** The shell every hosted page shares: branding line, heading, the one style sheet, a nonce-based CSP. */
+export function page(status: number, parts: PageParts): HttpResponse {
+  const nonce = randomToken(18);
+  const data = Object.entries(parts.data ?? {})
+    .map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`)
+    .join('');
+  const script = parts.script ? `\n<script nonce="${nonce}">${parts.script}</script>` : '';
+  return html(
+    status,
+    `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(parts.title)}</title>
+<style nonce="${nonce}">${STYLE}</style>
+</head>
+<body>
+<main id="keyway"${data}>
+<p class="brand">${escapeHtml(parts.brand)}</p>
+<h1>${escapeHtml(parts.heading)}</h1>
+${parts.body}
+</main>${script}
+</body>
+</html>
+`,
+    { 'Content-Security-Policy': contentSecurityPolicy(nonce) },
+  );
+}
