@@ -168,7 +168,7 @@ describe('resource indicators (RFC 8707)', () => {
     expect(ok.code).toBeTruthy();
   });
 
-  it('§2.2: the token request may only repeat the authorized resource', async () => {
+  it('§2.2: the token request may only repeat the authorized resource, and a wrong one does not burn the code', async () => {
     const { code, verifier } = await getCode(keyway, ctx, user.cookie, { resource: INVOICES, scope: 'openid' });
     const res = await tokenRequest(
       keyway,
@@ -177,6 +177,10 @@ describe('resource indicators (RFC 8707)', () => {
       { Authorization: basicAuth(ctx.client) },
     );
     expect(res.body.error).toBe('invalid_target');
+    // The refusal spent nothing: the same code, without the wrong resource, still works once.
+    const retried = await redeem(keyway, ctx, code, verifier);
+    expect(retried.res.status).toBe(200);
+    expect(decodeJwt(retried.body.access_token as string).aud).toBe(INVOICES);
   });
 
   it('a deleted resource gets no new tokens: the family’s refresh is invalid_target', async () => {

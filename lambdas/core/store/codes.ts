@@ -28,7 +28,7 @@ export type RedeemResult =
   | { readonly status: 'redeemed'; readonly code: AuthorizationCode }
   /** Its own client presented it again, with the same redirect URI and PKCE proof: a replay (RFC 6749 §4.1.2). */
   | { readonly status: 'replayed'; readonly code: AuthorizationCode }
-  | { readonly status: 'unknown' | 'other-client' | 'redirect-mismatch' | 'pkce-mismatch' };
+  | { readonly status: 'unknown' | 'other-client' | 'redirect-mismatch' | 'pkce-mismatch' | 'resource-mismatch' };
 
 /** What a redemption must match; all of it is part of the condition that spends the code. */
 export interface RedemptionProof {
@@ -36,6 +36,8 @@ export interface RedemptionProof {
   readonly redirectUri: string;
   /** BASE64URL(SHA256(code_verifier)). */
   readonly codeChallenge: string;
+  /** The `resource` the token request names (RFC 8707 §2.2), if any: it must be the one authorized. */
+  readonly resource?: string | undefined;
 }
 
 /** Codes live 60 s; the record is kept a while longer so a replay can still be recognised and punished. */
@@ -80,13 +82,14 @@ export class CodeRepository {
           TableName: this.table.name,
           Key: keys.code(tenantId, sha256(raw)),
           UpdateExpression: 'SET consumedAt = :now',
-          ConditionExpression:
-            'attribute_exists(pk) AND attribute_not_exists(consumedAt) AND expiresAt > :now AND clientId = :client AND redirectUri = :redirect AND codeChallenge = :challenge',
+          ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(consumedAt) AND expiresAt > :now AND clientId = :client AND redirectUri = :redirect AND codeChallenge = :challenge${proof.resource !== undefined ? ' AND #resource = :resource' : ''}`,
+          ...(proof.resource !== undefined ? { ExpressionAttributeNames: { '#resource': 'resource' } } : {}),
           ExpressionAttributeValues: {
             ':now': now,
             ':client': proof.clientId,
             ':redirect': proof.redirectUri,
             ':challenge': proof.codeChallenge,
+            ...(proof.resource !== undefined ? { ':resource': proof.resource } : {}),
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -105,6 +108,9 @@ export class CodeRepository {
       // A replay must prove what the first redemption proved: a public client's used code, seen by someone without
       // its verifier, must not be enough to revoke the user's tokens.
       if (code.codeChallenge !== proof.codeChallenge) return { status: 'pkce-mismatch' };
+      // RFC 8707 §2.2: another resource than authorized spends nothing either (the client may retry without it).
+      if (proof.resource !== undefined && code.resource !== proof.resource && old.consumedAt === undefined)
+        return { status: 'resource-mismatch' };
       if (old.consumedAt !== undefined) return { status: 'replayed', code };
       return { status: 'unknown' }; // expired
     }

@@ -5,7 +5,7 @@ import { isTransactionConditionFailed } from '../../store/table.ts';
 import type { Grant } from '../../store/tokens.ts';
 import { isUserActive } from '../../store/users.ts';
 import { s256Challenge } from '../pkce.ts';
-import { checkSameResource, grantResource, isResourceIdentifier } from '../resources.ts';
+import { grantResource, isResourceIdentifier } from '../resources.ts';
 import { hasScope } from '../scopes.ts';
 import { accessTokenTarget, lifetimesOf, mintTokens } from '../token-minting.ts';
 import { type GrantContext, type GrantModule, param, refreshTokenFor } from './grant.ts';
@@ -26,6 +26,7 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
     clientId: client.clientId,
     redirectUri,
     codeChallenge: challenge,
+    resource: req.form.resource,
   });
   switch (result.status) {
     case 'unknown':
@@ -36,6 +37,8 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
       throw new InvalidGrant('redirect_uri does not match the authorization request.');
     case 'pkce-mismatch':
       throw new InvalidGrant('The code_verifier does not match the code_challenge.');
+    case 'resource-mismatch':
+      throw new InvalidTarget('The token request may only name the resource that was authorized (RFC 8707 §2.2).');
     case 'replayed':
       // RFC 6749 §4.1.2 / §10.5: its own client presented a used code: everything issued from it is revoked —
       // including tokens the first redemption is still minting (the revocation is recorded even before that family
@@ -48,8 +51,6 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
   }
   const code = result.code;
   const now = epochSeconds(store.clock);
-  // RFC 8707 §2.2: the token request may only repeat the resource that was authorized.
-  checkSameResource(req.form.resource, code.resource);
   const [user, resource] = await Promise.all([
     store.users.findUser(tenant.id, code.userId),
     grantResource(store, client, code.resource),
