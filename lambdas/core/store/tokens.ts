@@ -292,23 +292,7 @@ export class TokenRepository {
 
   /** A family created by token exchange: no refresh token, its own id (its tokens' `jti` names it). */
   async createDelegatedGrant(grant: Grant): Promise<void> {
-    await sendTransaction(this.table, {
-      TransactItems: [
-        {
-          Put: {
-            TableName: this.table.name,
-            Item: {
-              ...keys.grant(grant.tenantId, grant.grantId),
-              ...keys.grantIndex(grant.tenantId, grant.userId, grant.grantId),
-              type: 'grant',
-              ...grant,
-              ttl: grant.expiresAt,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-      ],
-    });
+    await this.writeGrant(grant, undefined, { ConditionExpression: 'attribute_not_exists(pk)' });
   }
 
   /**

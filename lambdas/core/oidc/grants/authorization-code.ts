@@ -1,14 +1,8 @@
-import { epochSeconds } from '../../clock.ts';
 import { InvalidGrant, InvalidTarget } from '../../errors.ts';
-import { issuerOf } from '../../issuer.ts';
-import { isTransactionConditionFailed } from '../../store/table.ts';
-import type { Grant } from '../../store/tokens.ts';
 import { isUserActive } from '../../store/users.ts';
 import { s256Challenge } from '../pkce.ts';
 import { grantResource, isResourceIdentifier } from '../resources.ts';
-import { hasScope } from '../scopes.ts';
-import { accessTokenTarget, lifetimesOf, mintTokens } from '../token-minting.ts';
-import { type GrantContext, type GrantModule, param, refreshTokenFor } from './grant.ts';
+import { type GrantContext, type GrantModule, param, startUserFamily } from './grant.ts';
 
 /**
  * RFC 6749 §4.1.3 with RFC 7636 §4.6. The code is spent only by a redemption that passes every check: client,
@@ -50,7 +44,6 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
       throw new InvalidGrant('The authorization code was already used.');
   }
   const code = result.code;
-  const now = epochSeconds(store.clock);
   const [user, resource] = await Promise.all([
     store.users.findUser(tenant.id, code.userId),
     grantResource(store, client, code.resource),
@@ -59,39 +52,15 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
   // Suspended, or signed out everywhere after the sign-in that produced this code.
   if (!isUserActive(user, code.authTime)) throw new InvalidGrant('The user is suspended or was signed out.');
 
-  const offline = hasScope(code.scope, 'offline_access') && client.grantTypes.includes('refresh_token');
-  const lifetimes = lifetimesOf(tenant, client);
-  const grant: Grant = {
-    tenantId: tenant.id,
+  return startUserFamily(ctx, {
     grantId: code.grantId,
-    clientId: client.clientId,
-    userId: user.userId,
+    user,
     scope: code.scope,
-    ...(code.resource !== undefined ? { resource: code.resource } : {}),
+    resource,
     authTime: code.authTime,
     amr: code.amr,
-    createdAt: now,
-    // Without a refresh token the family lives as long as its access token (whose validity checks read it).
-    expiresAt:
-      now + (offline ? lifetimes.refreshTokenTtlSeconds : accessTokenTarget(tenant, client, resource).ttl) + 60,
-  };
-  const refresh = offline ? refreshTokenFor(ctx, grant, code.scope, now) : undefined;
-  try {
-    await store.tokens.createGrant(grant, refresh);
-  } catch (error) {
-    // Another family under the same id (a grant-id collision): refuse rather than mix two families.
-    if (isTransactionConditionFailed(error)) throw new InvalidGrant('The authorization code is invalid or expired.');
-    throw error;
-  }
-  return mintTokens({
-    signer: ctx.signer,
-    issuer: issuerOf(req, tenant.id),
-    tenant,
-    client,
-    subject: { kind: 'user', user, grant, nonce: code.nonce, refreshToken: refresh?.raw },
-    scope: code.scope,
-    now,
-    resource,
+    nonce: code.nonce,
+    collision: 'The authorization code is invalid or expired.',
   });
 }
 

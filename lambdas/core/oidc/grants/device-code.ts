@@ -1,14 +1,8 @@
-import { epochSeconds } from '../../clock.ts';
 import { DevicePollError, InvalidGrant } from '../../errors.ts';
-import { issuerOf } from '../../issuer.ts';
-import { isTransactionConditionFailed } from '../../store/table.ts';
-import type { Grant } from '../../store/tokens.ts';
 import { isUserActive } from '../../store/users.ts';
 import { DEVICE_CODE } from '../grant-types.ts';
 import { grantResource } from '../resources.ts';
-import { hasScope } from '../scopes.ts';
-import { accessTokenTarget, lifetimesOf, mintTokens } from '../token-minting.ts';
-import { type GrantContext, type GrantModule, param, refreshTokenFor } from './grant.ts';
+import { type GrantContext, type GrantModule, param, startUserFamily } from './grant.ts';
 
 /**
  * RFC 8628 §3.4: the device polls with its device code. Every poll is one conditional UpdateItem (store/devices.ts):
@@ -35,44 +29,20 @@ async function pollDeviceCode(ctx: GrantContext) {
       throw new InvalidGrant('The device code is invalid, was issued to another client, or was already used.');
   }
   const device = result.device;
-  const now = epochSeconds(store.clock);
   const [user, resource] = await Promise.all([
     store.users.findUser(tenant.id, device.userId ?? ''),
     grantResource(store, client, device.resource),
   ]);
   if (!user || !isUserActive(user, device.authTime ?? 0))
     throw new InvalidGrant('The user who approved is suspended, signed out or gone.');
-  const offline = hasScope(device.scope, 'offline_access') && client.grantTypes.includes('refresh_token');
-  const lifetimes = lifetimesOf(tenant, client);
-  const grant: Grant = {
-    tenantId: tenant.id,
+  return startUserFamily(ctx, {
     grantId: device.grantId,
-    clientId: client.clientId,
-    userId: user.userId,
+    user,
     scope: device.scope,
-    ...(device.resource !== undefined ? { resource: device.resource } : {}),
-    authTime: device.authTime ?? now,
-    amr: device.amr ?? [],
-    createdAt: now,
-    expiresAt:
-      now + (offline ? lifetimes.refreshTokenTtlSeconds : accessTokenTarget(tenant, client, resource).ttl) + 60,
-  };
-  const refresh = offline ? refreshTokenFor(ctx, grant, device.scope, now) : undefined;
-  try {
-    await store.tokens.createGrant(grant, refresh);
-  } catch (error) {
-    if (isTransactionConditionFailed(error)) throw new InvalidGrant('The device code was already used.');
-    throw error;
-  }
-  return mintTokens({
-    signer: ctx.signer,
-    issuer: issuerOf(req, tenant.id),
-    tenant,
-    client,
-    subject: { kind: 'user', user, grant, refreshToken: refresh?.raw },
-    scope: device.scope,
-    now,
     resource,
+    authTime: device.authTime ?? 0,
+    amr: device.amr ?? [],
+    collision: 'The device code was already used.',
   });
 }
 

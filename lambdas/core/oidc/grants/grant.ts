@@ -1,13 +1,18 @@
-import { InvalidRequest } from '../../errors.ts';
+import { epochSeconds } from '../../clock.ts';
+import { InvalidGrant, InvalidRequest } from '../../errors.ts';
 import type { HttpRequest } from '../../http/types.ts';
+import { issuerOf } from '../../issuer.ts';
 import type { Signer } from '../../signer/signer.ts';
 import type { Client } from '../../store/clients.ts';
+import type { Resource } from '../../store/resources.ts';
 import type { Store } from '../../store/store.ts';
-import type { Item, Key } from '../../store/table.ts';
+import { type Item, isTransactionConditionFailed, type Key } from '../../store/table.ts';
 import type { Tenant } from '../../store/tenants.ts';
 import type { Grant, RefreshToken } from '../../store/tokens.ts';
+import type { User } from '../../store/users.ts';
 import type { GrantType } from '../grant-types.ts';
-import { lifetimesOf, newRefreshToken, type TokenSet } from '../token-minting.ts';
+import { hasScope } from '../scopes.ts';
+import { accessTokenTarget, lifetimesOf, mintTokens, newRefreshToken, type TokenSet } from '../token-minting.ts';
 
 /** What the token endpoint has established before a grant runs: an authenticated client allowed this grant. */
 export interface GrantContext {
@@ -59,6 +64,61 @@ export function refreshTokenFor(ctx: GrantContext, grant: Grant, scope: string, 
     expiresAt: Math.min(grant.expiresAt, now + lifetimesOf(ctx.tenant, ctx.client).refreshTokenTtlSeconds),
   };
   return { raw, token };
+}
+
+/**
+ * A signed-in user's new token family, as an authorization code or an approved device code start it: the grant, its
+ * first refresh token when `offline_access` was granted and the client has the refresh grant, and the tokens. Without
+ * a refresh token the family lives as long as its access token (whose validity checks read it). A family already under
+ * the id (an id collision) is refused with `collision` rather than two families mixed.
+ */
+export async function startUserFamily(
+  ctx: GrantContext,
+  input: {
+    grantId: string;
+    user: User;
+    scope: string;
+    resource: Resource | undefined;
+    authTime: number;
+    amr: readonly string[];
+    nonce?: string | undefined;
+    collision: string;
+  },
+): Promise<TokenSet> {
+  const { req, store, tenant, client } = ctx;
+  const now = epochSeconds(store.clock);
+  const offline = hasScope(input.scope, 'offline_access') && client.grantTypes.includes('refresh_token');
+  const lifetimes = lifetimesOf(tenant, client);
+  const grant: Grant = {
+    tenantId: tenant.id,
+    grantId: input.grantId,
+    clientId: client.clientId,
+    userId: input.user.userId,
+    scope: input.scope,
+    ...(input.resource ? { resource: input.resource.identifier } : {}),
+    authTime: input.authTime,
+    amr: input.amr,
+    createdAt: now,
+    expiresAt:
+      now + (offline ? lifetimes.refreshTokenTtlSeconds : accessTokenTarget(tenant, client, input.resource).ttl) + 60,
+  };
+  const refresh = offline ? refreshTokenFor(ctx, grant, input.scope, now) : undefined;
+  try {
+    await store.tokens.createGrant(grant, refresh);
+  } catch (error) {
+    if (isTransactionConditionFailed(error)) throw new InvalidGrant(input.collision);
+    throw error;
+  }
+  return mintTokens({
+    signer: ctx.signer,
+    issuer: issuerOf(req, tenant.id),
+    tenant,
+    client,
+    subject: { kind: 'user', user: input.user, grant, nonce: input.nonce, refreshToken: refresh?.raw },
+    scope: input.scope,
+    now,
+    resource: input.resource,
+  });
 }
 
 export type { TokenSet };
