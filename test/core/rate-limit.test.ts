@@ -33,14 +33,17 @@ const PLANS: RateLimitPlans = limiterPlans({
 });
 
 const T0 = 1_800_000_000_000; // a whole second, and a whole minute
-const check = (over: Partial<LimitCheck> = {}): LimitCheck => ({
-  tenantId: 'acme',
-  plan: 'free',
-  routeId: 'discovery',
-  sourceIp: '198.51.100.7',
-  clientId: undefined,
-  ...over,
-});
+const check = (over: Partial<Omit<LimitCheck, 'clientId'>> & { clientId?: string } = {}): LimitCheck => {
+  const { clientId, ...rest } = over;
+  return {
+    tenantId: 'acme',
+    plan: 'free',
+    routeId: 'discovery',
+    sourceIp: '198.51.100.7',
+    clientId: () => clientId,
+    ...rest,
+  };
+};
 
 function limiter(counters: CounterStore, now = () => T0, random = () => 0) {
   return new PlanRateLimiter(PLANS, counters, { now, random });
@@ -92,6 +95,22 @@ describe('application rate limiter', () => {
       check({ routeId: 'authorize', sourceIp: '203.0.113.9' }),
     );
     expect(other.states.every((s) => !s.exceeded)).toBe(true);
+  });
+
+  it('reads the client_id only for a route its plan counts per client (no body parsing elsewhere)', async () => {
+    let reads = 0;
+    const counting = (routeId: string) => ({
+      ...check({ routeId }),
+      clientId: () => {
+        reads++;
+        return 'app';
+      },
+    });
+    await limiter(new MemoryCounters()).check(counting('discovery'));
+    await limiter(new MemoryCounters()).check(counting('authorize'));
+    expect(reads).toBe(0);
+    await limiter(new MemoryCounters()).check(counting('token'));
+    expect(reads).toBe(1);
   });
 
   it('keys per-source counters by a hash, never the address or client_id itself', async () => {

@@ -143,7 +143,7 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
           plan: authorizerPlan(request.event),
           routeId: route.id,
           sourceIp: request.event.requestContext?.identity?.sourceIp ?? '',
-          clientId: namedClientId(request.event),
+          clientId: () => namedClientId(request.event),
         });
         const exceeded = internal.rateLimit.states.find((s) => s.exceeded);
         if (exceeded) throw new RateLimited(exceeded);

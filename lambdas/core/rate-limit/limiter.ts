@@ -97,7 +97,7 @@ export class PlanRateLimiter implements RateLimiter {
       if (!source) return { states: (await this.count(check.tenantId, 'tenant', tenant, nowMs)).states };
       // Per client means per client and address: client ids are public, so keyed by the id alone anyone could use up
       // a client's limit by naming it.
-      const subject = source.scope === 'ip' ? check.sourceIp : `${check.clientId ?? ''}\n${check.sourceIp}`;
+      const subject = source.scope === 'ip' ? check.sourceIp : `${check.clientId() ?? ''}\n${check.sourceIp}`;
       const scope = `${check.routeId}#${source.scope}#${sha256(subject).slice(0, 22)}`;
       // Both counted at once (one round trip). A request its source's limit refuses takes its tenant count back, so a
       // flood from one address (or naming one client) cannot use up what the tenant's other users share; meanwhile

@@ -8,8 +8,11 @@ export interface LimitCheck {
   readonly plan: string | undefined;
   readonly routeId: string;
   readonly sourceIp: string;
-  /** The client_id the request names (Basic credentials or the form), for limits per client. */
-  readonly clientId: string | undefined;
+  /**
+   * The client_id the request names (Basic credentials or the form), for limits per client: read only when a route's
+   * plan counts per client, so no other request pays for parsing it.
+   */
+  readonly clientId: () => string | undefined;
 }
 
 /** One policy after this request was counted. */
