@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { EVENT_TYPES } from '../events/catalog.ts';
+import { resourceIdentifierProblem } from '../oidc/resources.ts';
 import { integerIn } from '../validation.ts';
 import { API_KEY_SCOPES, PLANS } from '../vocabulary.ts';
 
@@ -131,39 +132,6 @@ export const NoBody = z.strictObject({});
 const OPENID_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'offline_access'];
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-/** RFC 3986 §2: only unreserved, reserved and percent-encoded characters (no spaces, controls or non-ASCII). */
-const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+$/;
-/** RFC 8141 §2: `urn:` NID `:` NSS. */
-const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:\S+$/;
-
-/**
- * Why `identifier` cannot name a resource server (RFC 8707 §2: an absolute URI without a fragment), or undefined:
- * `https:` with a host (no userinfo), `http:` only on `localhost` or `127.0.0.1`, or a `urn:`. The identifier is
- * compared byte for byte (it becomes `aud`), so it is kept exactly as given, never normalized.
- */
-export function resourceIdentifierProblem(identifier: string): string | undefined {
-  if (!URI_CHARACTERS.test(identifier))
-    return 'must be an absolute URI (RFC 3986 characters only: percent-encode spaces and non-ASCII)';
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(identifier)) return 'must be an absolute URI with a scheme (RFC 8707 §2)';
-  if (identifier.includes('#')) return 'must not have a fragment (RFC 8707 §2)';
-  if (identifier.startsWith('urn:'))
-    return URN.test(identifier) ? undefined : 'must be a URN of the form urn:<namespace>:<name> (RFC 8141)';
-  const scheme = /^(https?):\/\/([^/?]*)/.exec(identifier);
-  if (!scheme) return 'must use https: (http: only on localhost or 127.0.0.1), or be a urn: (schemes in lower case)';
-  const authority = scheme[2] ?? '';
-  if (authority === '') return 'must have a host';
-  if (authority.includes('@')) return 'must not carry userinfo (credentials)';
-  let host: string;
-  try {
-    host = new URL(identifier).hostname;
-  } catch {
-    return 'must be an absolute URI with a valid host and port';
-  }
-  if (scheme[1] === 'http' && host !== 'localhost' && host !== '127.0.0.1')
-    return 'must use https: (http: only on localhost or 127.0.0.1)';
-  return undefined;
-}
-
 /** A resource server's identifier (RFC 8707 §2), as registered and as clients list it in `resources`. */
 export const ResourceIdentifier = z.string().check(
   z.minLength(1),

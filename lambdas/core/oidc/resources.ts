@@ -10,10 +10,42 @@ import { parseScope, SUPPORTED_SCOPES } from './scopes.ts';
  * `resource`; the token's `aud` is that resource's identifier and its API scopes are the resource's.
  */
 
-/** RFC 8707 §2: an absolute URI without a fragment. */
+/** RFC 3986 §2: only unreserved, reserved and percent-encoded characters (no spaces, controls or non-ASCII). */
+const URI_CHARACTERS = /^(?:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+$/;
+/** RFC 8141 §2: `urn:` NID `:` NSS. */
+const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:\S+$/;
+
+/**
+ * Why `identifier` cannot name a resource server (RFC 8707 §2: an absolute URI without a fragment), or undefined:
+ * `https:` with a host (no userinfo), `http:` only on `localhost` or `127.0.0.1`, or a `urn:`. The identifier is
+ * compared byte for byte (it becomes `aud`), so it is kept exactly as given, never normalized.
+ */
+export function resourceIdentifierProblem(identifier: string): string | undefined {
+  if (!URI_CHARACTERS.test(identifier))
+    return 'must be an absolute URI (RFC 3986 characters only: percent-encode spaces and non-ASCII)';
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(identifier)) return 'must be an absolute URI with a scheme (RFC 8707 §2)';
+  if (identifier.includes('#')) return 'must not have a fragment (RFC 8707 §2)';
+  if (identifier.startsWith('urn:'))
+    return URN.test(identifier) ? undefined : 'must be a URN of the form urn:<namespace>:<name> (RFC 8141)';
+  const scheme = /^(https?):\/\/([^/?]*)/.exec(identifier);
+  if (!scheme) return 'must use https: (http: only on localhost or 127.0.0.1), or be a urn: (schemes in lower case)';
+  const authority = scheme[2] ?? '';
+  if (authority === '') return 'must have a host';
+  if (authority.includes('@')) return 'must not carry userinfo (credentials)';
+  let host: string;
+  try {
+    host = new URL(identifier).hostname;
+  } catch {
+    return 'must be an absolute URI with a valid host and port';
+  }
+  if (scheme[1] === 'http' && host !== 'localhost' && host !== '127.0.0.1')
+    return 'must use https: (http: only on localhost or 127.0.0.1)';
+  return undefined;
+}
+
+/** RFC 8707 §2, as a resource is registered: what the admin API accepts, and so the only identifiers that can match. */
 export function isResourceIdentifier(value: string): boolean {
-  if (value.length > 2000 || !URL.canParse(value)) return false;
-  return !value.includes('#');
+  return value.length <= 2000 && resourceIdentifierProblem(value) === undefined;
 }
 
 /** The `resource` of a request (form or query), refusing more than one. */

@@ -2,6 +2,7 @@ import { KeywayError } from '../errors.ts';
 import { escapeHtml, type PageParts, page as shell } from '../http/page-shell.ts';
 import type { HttpResponse } from '../http/types.ts';
 import { errorPage } from '../oidc/error-page.ts';
+import { displayUserCode } from '../store/devices.ts';
 import type { Interaction } from '../store/interactions.ts';
 import type { Tenant } from '../store/tenants.ts';
 import { PAGE_SCRIPT } from './page-script.ts';
@@ -122,7 +123,7 @@ export function renderDevicePage(issuer: string, tenant: Tenant, state: DevicePa
       ...common,
       heading: 'Sign in on your device?',
       body: `<p><strong>${escapeHtml(state.clientName)}</strong> asks to use your account (${escapeHtml(state.email)}).</p>
-<p>Only continue if your device shows the code <strong>${escapeHtml(displayCode(state.userCode))}</strong>.</p>
+<p>Only continue if your device shows the code <strong>${escapeHtml(displayUserCode(state.userCode))}</strong>.</p>
 <p>It will be able to use:</p>
 <ul>${scopes}</ul>
 <form method="post" action="${action}">
@@ -140,8 +141,4 @@ export function renderDevicePage(issuer: string, tenant: Tenant, state: DevicePa
       ? '<p>You can go back to your device; it signs in within a few seconds. You may close this page.</p>'
       : '<p>Your device was not given access. You may close this page.</p>',
   });
-}
-
-function displayCode(code: string): string {
-  return code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code;
 }
