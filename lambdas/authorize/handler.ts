@@ -7,12 +7,11 @@ import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts';
-import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
+import { BROWSER_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
 import { errorPage } from '../core/oidc/error-page.ts';
 import { matchesRegisteredRedirectUri } from '../core/oidc/redirect-uris.ts';
 import { requestedResource, resolveResource } from '../core/oidc/resources.ts';
-import { issueCodeRedirect } from '../core/oidc/sign-in.ts';
-import { isUserActive } from '../core/store/users.ts';
+import { issueCodeRedirect, liveSession } from '../core/oidc/sign-in.ts';
 import { validateAuthorizationRequest } from './checks.ts';
 
 const BROWSER_COOKIE_TTL = 24 * 3600;
@@ -81,20 +80,14 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
     };
 
     // Single sign-on from the tenant's session, unless the client forces a new ceremony.
-    const sid = req.cookies[SESSION_COOKIE];
-    const session = sid ? await store.sessions.findSession(tenant.id, sid) : undefined;
-    // A session outlives nothing of its user: deleted, suspended or signed out everywhere ends it.
-    const user = session ? await store.users.findUser(tenant.id, session.userId) : undefined;
+    const live = await liveSession(req, store, tenant);
     const now = epochSeconds(store.clock);
     const fresh =
-      session !== undefined &&
-      user !== undefined &&
-      isUserActive(user, session.authTime) &&
-      session.expiresAt > now &&
+      live !== undefined &&
       valid.prompt !== 'login' &&
       valid.prompt !== 'create' &&
-      (valid.maxAge === undefined || now - session.authTime <= valid.maxAge);
-    if (fresh) return redirect(await issueCodeRedirect(req, store, tenant, request, session));
+      (valid.maxAge === undefined || now - live.session.authTime <= valid.maxAge);
+    if (fresh) return redirect(await issueCodeRedirect(req, store, tenant, request, live.session));
     if (valid.prompt === 'none') throw new LoginRequired();
 
     // The browser-binding cookie is reused across tabs so parallel sign-ins in one browser both work.

@@ -3,12 +3,12 @@ import { getStore } from '../core/deps.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
-import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
+import { BROWSER_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
+import { liveSession } from '../core/oidc/sign-in.ts';
 import { renderDevicePage, renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
 import { type DeviceAuthorization, normalizeUserCode } from '../core/store/devices.ts';
 import type { Store } from '../core/store/store.ts';
 import type { Tenant } from '../core/store/tenants.ts';
-import { isUserActive } from '../core/store/users.ts';
 
 const INVALID_CODE = 'That code is not valid, was already used or has expired. Check the code on your device.';
 
@@ -20,13 +20,10 @@ function csrfToken(sid: string): string {
   return sha256(`keyway:device:${sid}`);
 }
 
-/** The tenant's signed-in user of this browser (live session, active user), if any. */
+/** The signed-in user of this browser, with the answer form's token for its session. */
 async function signedInUser(req: HttpRequest, store: Store, tenant: Tenant) {
-  const sid = req.cookies[SESSION_COOKIE];
-  const session = sid ? await store.sessions.findSession(tenant.id, sid) : undefined;
-  if (!sid || !session || session.expiresAt <= Math.floor(store.clock.now() / 1000)) return undefined;
-  const user = await store.users.findUser(tenant.id, session.userId);
-  return user && isUserActive(user, session.authTime) ? { user, session, csrf: csrfToken(sid) } : undefined;
+  const live = await liveSession(req, store, tenant);
+  return live ? { ...live, csrf: csrfToken(live.sid) } : undefined;
 }
 
 async function pendingDevice(store: Store, tenant: Tenant, raw: string | undefined) {

@@ -7,6 +7,7 @@ import { issuerOf } from '../issuer.ts';
 import type { Interaction } from '../store/interactions.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
+import { isUserActive } from '../store/users.ts';
 import { authorizationResponseUrl } from './authorization-response.ts';
 import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from './cookies.ts';
 
@@ -47,6 +48,18 @@ export async function loadInteractionForPost(
   const csrf = req.headers[CSRF_HEADER];
   if (!csrf || !safeEqual(csrf, interaction.csrf)) throw new AccessDenied('Missing or invalid anti-CSRF token.');
   return interaction;
+}
+
+/**
+ * The tenant's signed-in user of this browser: its session cookie names a live session, and the session outlives
+ * nothing of its user (deleted, suspended or signed out everywhere ends it). Single sign-on and the device page read it.
+ */
+export async function liveSession(req: HttpRequest, store: Store, tenant: Tenant) {
+  const sid = req.cookies[SESSION_COOKIE];
+  const session = sid ? await store.sessions.findSession(tenant.id, sid) : undefined;
+  if (!sid || !session || session.expiresAt <= epochSeconds(store.clock)) return undefined;
+  const user = await store.users.findUser(tenant.id, session.userId);
+  return user && isUserActive(user, session.authTime) ? { sid, session, user } : undefined;
 }
 
 /**
