@@ -4,7 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { PlanLimits, RateLimitPlans } from '../lambdas/core/rate-limit/policies.ts';
+import { type RateLimitPlans, rateLimitPlansFor } from '../lambdas/core/rate-limit/policies.ts';
 import { TABLE_SCHEMA } from '../lambdas/core/store/schema.ts';
 import { authOf, type DynamoDbAction, isTenantScoped, type Route } from '../lambdas/routes.ts';
 import { KeywayFunction } from './keyway-function.ts';
@@ -275,22 +275,6 @@ function grantTableActions(role: iam.IRole, table: dynamodb.ITable, actions: rea
         resources: [`${table.tableArn}/index/${TABLE_SCHEMA.gsi1.name}`],
       }),
     );
-}
-
-/**
- * The plans as one route's function reads them (`policiesFor(limits, route.id)`): each plan's `rate` and only that
- * route's entries. The whole set is ~1.4 KB, which with the kms-envelope settings would exceed Lambda's 4 KB of
- * environment variables.
- */
-export function rateLimitPlansFor(plans: RateLimitPlans, routeId: string): RateLimitPlans {
-  const only = <T>(entries: Readonly<Record<string, T>>) =>
-    Object.fromEntries(Object.entries(entries).filter(([id]) => id === routeId));
-  return Object.fromEntries(
-    Object.entries(plans).map(([plan, limits]: [string, PlanLimits]) => [
-      plan,
-      { rate: limits.rate, routes: only(limits.routes), perSource: only(limits.perSource) },
-    ]),
-  );
 }
 
 /**

@@ -5,10 +5,11 @@ import {
   type PlanDefinition,
   policiesFor,
   RateLimitPlansSchema,
+  rateLimitPlansFor,
 } from '../../lambdas/core/rate-limit/policies.ts';
 import { PLANS } from '../../lambdas/core/store/tenants.ts';
 import { isTenantScoped, routes } from '../../lambdas/routes.ts';
-import { type Api, rateLimitPlansFor } from '../../lib/api.ts';
+import type { Api } from '../../lib/api.ts';
 import type { ConcurrencyConfig, PlanConfig, ThrottlingConfig } from '../../lib/config.ts';
 import { ENVIRONMENT_LIMIT_BYTES, KeywayFunction } from '../../lib/keyway-function.ts';
 import type { TenantAuthorizer } from '../../lib/tenant-authorizer.ts';

@@ -98,3 +98,19 @@ export function policiesFor(limits: PlanLimits, routeId: string): { source?: Rat
       }
     : { tenant };
 }
+
+/**
+ * The plans as one route's function reads them (`policiesFor(limits, route.id)`): each plan's `rate` and only that
+ * route's entries. The whole set is ~1.4 KB, which with the kms-envelope settings would exceed Lambda's 4 KB of
+ * environment variables.
+ */
+export function rateLimitPlansFor(plans: RateLimitPlans, routeId: string): RateLimitPlans {
+  const only = <T>(entries: Readonly<Record<string, T>>) =>
+    Object.fromEntries(Object.entries(entries).filter(([id]) => id === routeId));
+  return Object.fromEntries(
+    Object.entries(plans).map(([plan, limits]: [string, PlanLimits]) => [
+      plan,
+      { rate: limits.rate, routes: only(limits.routes), perSource: only(limits.perSource) },
+    ]),
+  );
+}
