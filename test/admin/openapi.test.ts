@@ -4,9 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKeyway } from '../../local/app.ts';
 import { admin, tenantWithKey } from '../support/admin.ts';
 import { startTestKeyway } from '../support/keyway.ts';
-import { registerClient, signedInUser } from '../support/oidc.ts';
-import { Receiver, webhookWithDelivery } from '../support/webhooks.ts';
-import { ADMIN_CALLS, ADMIN_CALLS_IN_RUNNABLE_ORDER, SAMPLE_BODIES, SAMPLE_RESOURCE_ID } from './samples.ts';
+import { ADMIN_CALLS, ADMIN_CALLS_IN_RUNNABLE_ORDER, SAMPLE_BODIES, samplePathParams } from './samples.ts';
 
 type Doc = { openapi: string; paths: Record<string, Record<string, OperationDoc>> };
 type OperationDoc = {
@@ -61,23 +59,7 @@ describe('OpenAPI 3.1 document at GET /admin/openapi.json', () => {
 
   it('a real response of every operation validates against the documented response schema', async () => {
     const { tenantId, key } = await tenantWithKey(keyway, 'openapi-live');
-    const extraKey = await admin(keyway, 'POST', `/admin/tenants/${tenantId}/api-keys`, { body: { name: 'doomed' } });
-    const client = await registerClient(keyway, tenantId);
-    const user = await signedInUser(keyway, tenantId);
-    const [passkey] = await keyway.store.users.listPasskeys(tenantId, user.userId);
-    await admin(keyway, 'POST', `/admin/tenants/${tenantId}/roles`, { body: { name: 'auditor' } });
-    const receiver = await Receiver.start();
-    const webhook = await webhookWithDelivery(keyway, tenantId, receiver);
-    const params: Record<string, string> = {
-      ...webhook,
-      tenantId,
-      keyId: extraKey.body.id as string,
-      clientId: client.client_id,
-      userId: user.userId,
-      credentialId: passkey!.credentialId,
-      name: 'auditor',
-      resourceId: SAMPLE_RESOURCE_ID,
-    };
+    const { params, receiver } = await samplePathParams(keyway, tenantId);
     for (const { route, method } of ordered) {
       const path = route.path.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(params[n]!));
       const body = SAMPLE_BODIES[route.id]?.[method];

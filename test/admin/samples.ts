@@ -1,5 +1,9 @@
 import { resourceIdOf } from '../../lambdas/core/store/resources.ts';
 import { type HttpMethod, type Route, routes } from '../../lambdas/routes.ts';
+import type { LocalKeyway } from '../../local/app.ts';
+import { admin } from '../support/admin.ts';
+import { registerClient, signedInUser } from '../support/oidc.ts';
+import { Receiver, webhookWithDelivery } from '../support/webhooks.ts';
 
 /** The resource server the samples register (POST admin-resources), and the id its path takes. */
 export const SAMPLE_RESOURCE_IDENTIFIER = 'https://api.sample.example.com/v1';
@@ -71,3 +75,28 @@ export const ADMIN_CALLS_IN_RUNNABLE_ORDER = [...ADMIN_CALLS].sort((a, b) => {
     c.method === 'DELETE' ? 100 + DELETE_ORDER.indexOf(c.route.id) : 0;
   return rank(a) - rank(b);
 });
+
+/**
+ * What the admin routes' path parameters name, created in `tenantId` for the runnable order: a second API key, a
+ * client, a signed-in user with a passkey, a custom role, a webhook with a delivery (stop `receiver` afterwards).
+ */
+export async function samplePathParams(keyway: LocalKeyway, tenantId: string) {
+  const extraKey = await admin(keyway, 'POST', `/admin/tenants/${tenantId}/api-keys`, { body: { name: 'doomed' } });
+  const client = await registerClient(keyway, tenantId);
+  const user = await signedInUser(keyway, tenantId);
+  const [passkey] = await keyway.store.users.listPasskeys(tenantId, user.userId);
+  await admin(keyway, 'POST', `/admin/tenants/${tenantId}/roles`, { body: { name: 'auditor' } });
+  const receiver = await Receiver.start();
+  const webhook = await webhookWithDelivery(keyway, tenantId, receiver);
+  const params: Record<string, string> = {
+    ...webhook,
+    tenantId,
+    keyId: extraKey.body.id as string,
+    clientId: client.client_id,
+    userId: user.userId,
+    credentialId: passkey!.credentialId,
+    name: 'auditor',
+    resourceId: SAMPLE_RESOURCE_ID,
+  };
+  return { params, client, user, receiver };
+}

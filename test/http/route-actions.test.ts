@@ -9,7 +9,7 @@ import type { Tenant } from '../../lambdas/core/store/tenants.ts';
 import { authOf, type DynamoDbAction, isTenantScoped, routes } from '../../lambdas/routes.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { currentRoute, matchRoute } from '../../local/server.ts';
-import { ADMIN_CALLS_IN_RUNNABLE_ORDER, SAMPLE_BODIES, SAMPLE_RESOURCE_ID } from '../admin/samples.ts';
+import { ADMIN_CALLS_IN_RUNNABLE_ORDER, SAMPLE_BODIES, samplePathParams } from '../admin/samples.ts';
 import {
   ACCOUNT,
   authenticatorFor,
@@ -24,6 +24,7 @@ import {
   authorize,
   basicAuth,
   getCode,
+  makeDevicePollDue,
   REDIRECT_URI,
   redeem,
   registerClient,
@@ -34,7 +35,6 @@ import {
 } from '../support/oidc.ts';
 import { pkcePair } from '../support/shared-fixtures.ts';
 import type { SoftAuthenticator } from '../support/soft-authenticator.ts';
-import { Receiver, webhookWithDelivery } from '../support/webhooks.ts';
 
 /*
  * The route table's `access.dynamodb` (what lib/api.ts grants each function in AWS) against what the handlers really
@@ -358,14 +358,7 @@ describe('OpenID Connect endpoints', () => {
       { cookie: viewer.cookie },
     );
     expect(answered.status).toBe(200);
-    await keyway.store.table.doc.send(
-      new UpdateCommand({
-        TableName: keyway.store.table.name,
-        Key: keys.deviceCode(ctx.tenantId, sha256(device_code!)),
-        UpdateExpression: 'SET nextPollAtMs = :zero',
-        ExpressionAttributeValues: { ':zero': 0 },
-      }),
-    );
+    await makeDevicePollDue(keyway, ctx.tenantId, device_code!);
     expect((await poll()).res.status).toBe(200);
   });
 });
@@ -515,25 +508,9 @@ describe('admin API', () => {
 
   it('every route and method: a tenant key where one may call it, Idempotency-Keys, a failing request under a key', async () => {
     const { tenantId } = await tenantWithKey(keyway, `acts-${hex()}`);
-    const extraKey = await admin(keyway, 'POST', `/admin/tenants/${tenantId}/api-keys`, { body: { name: 'doomed' } });
-    const client = await registerClient(keyway, tenantId);
-    const user = await signedInUser(keyway, tenantId);
+    const { params, client, user, receiver } = await samplePathParams(keyway, tenantId);
     // A token family of the user: signing out everywhere revokes it.
     await tokensFor({ tenantId, client }, user.cookie);
-    const [passkey] = await keyway.store.users.listPasskeys(tenantId, user.userId);
-    await admin(keyway, 'POST', `/admin/tenants/${tenantId}/roles`, { body: { name: 'auditor' } });
-    const receiver = await Receiver.start();
-    const webhook = await webhookWithDelivery(keyway, tenantId, receiver);
-    const params: Record<string, string> = {
-      ...webhook,
-      tenantId,
-      keyId: extraKey.body.id as string,
-      clientId: client.client_id,
-      userId: user.userId,
-      credentialId: passkey!.credentialId,
-      name: 'auditor',
-      resourceId: SAMPLE_RESOURCE_ID,
-    };
     for (const { route, method } of ordered) {
       const path = route.path.replace(/\{(\w+)\}/g, (_, n: string) => encodeURIComponent(params[n]!));
       const key = authOf(route, method) === 'tenant-admin' ? await freshKey(tenantId) : undefined;

@@ -5,7 +5,14 @@ import { sha256 } from '../../lambdas/core/crypto.ts';
 import { keys } from '../../lambdas/core/store/keys.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { startTestKeyway } from '../support/keyway.ts';
-import { registerClient, setupTenant, signedInUser, type TestClient, tokenRequest } from '../support/oidc.ts';
+import {
+  makeDevicePollDue,
+  registerClient,
+  setupTenant,
+  signedInUser,
+  type TestClient,
+  tokenRequest,
+} from '../support/oidc.ts';
 
 /*
  * RFC 8628 against the local server: the device's two endpoints driven with fetch, the user's part on the device page
@@ -43,17 +50,7 @@ async function startDevice(scope = 'openid email offline_access') {
 const poll = (deviceCode: string, client = tv) =>
   tokenRequest(keyway, ctx.tenantId, { grant_type: DEVICE_CODE, device_code: deviceCode, client_id: client.client_id });
 
-/** The poll schedule is the store's: let the next poll be on time without waiting out the interval. */
-async function pollNow(deviceCode: string) {
-  await keyway.store.table.doc.send(
-    new UpdateCommand({
-      TableName: keyway.store.table.name,
-      Key: keys.deviceCode(ctx.tenantId, sha256(deviceCode)),
-      UpdateExpression: 'SET nextPollAtMs = :zero',
-      ExpressionAttributeValues: { ':zero': 0 },
-    }),
-  );
-}
+const pollNow = (deviceCode: string) => makeDevicePollDue(keyway, ctx.tenantId, deviceCode);
 
 function devicePage(cookie: string, userCode?: string) {
   const url = new URL(`${keyway.url}/${ctx.tenantId}/device`);

@@ -89,6 +89,10 @@ async function delegated(by: TestClient, subjectToken: string, extra: Record<str
   return body.access_token as string;
 }
 
+/** A client_credentials token of `client` (an actor token). */
+const clientToken = (client: TestClient) =>
+  tokenRequest(keyway, ctx.tenantId, { grant_type: 'client_credentials' }, { Authorization: basicAuth(client) });
+
 const introspect = async (token: string, by: TestClient) => {
   const res = await fetch(`${keyway.url}/${ctx.tenantId}/introspect`, {
     method: 'POST',
@@ -135,12 +139,7 @@ describe('token exchange (RFC 8693)', () => {
 
   it('§2.1: with an actor_token the client it belongs to acts, whoever presents it', async () => {
     const { access } = await userTokens();
-    const actor = await tokenRequest(
-      keyway,
-      ctx.tenantId,
-      { grant_type: 'client_credentials' },
-      { Authorization: basicAuth(assistant) },
-    );
+    const actor = await clientToken(assistant);
     const token = await delegated(gateway, access, {
       actor_token: actor.body.access_token as string,
       actor_token_type: ACCESS_TOKEN,
@@ -182,12 +181,7 @@ describe('token exchange (RFC 8693)', () => {
   it('a delegated token never outlives the actor token it was obtained with', async () => {
     const shortLived = await agentClient({ access_token_lifetime: 120 });
     const { access } = await userTokens();
-    const actor = await tokenRequest(
-      keyway,
-      ctx.tenantId,
-      { grant_type: 'client_credentials' },
-      { Authorization: basicAuth(shortLived) },
-    );
+    const actor = await clientToken(shortLived);
     const token = await delegated(gateway, access, {
       actor_token: actor.body.access_token as string,
       actor_token_type: ACCESS_TOKEN,
@@ -197,12 +191,7 @@ describe('token exchange (RFC 8693)', () => {
 
   it("a client without a token_exchange policy may not present another client's actor token", async () => {
     const { access } = await userTokens();
-    const actor = await tokenRequest(
-      keyway,
-      ctx.tenantId,
-      { grant_type: 'client_credentials' },
-      { Authorization: basicAuth(assistant) },
-    );
+    const actor = await clientToken(assistant);
     const res = await exchange(plain, {
       subject_token: access,
       actor_token: actor.body.access_token as string,
@@ -272,13 +261,8 @@ describe('token exchange (RFC 8693)', () => {
     ).toBe('invalid_request');
     expect(await codes(agent, { subject_token: access, actor_token_type: ACCESS_TOKEN })).toBe('invalid_request');
     expect(await codes(agent, { subject_token: 'not-a-token' })).toBe('invalid_request');
-    const clientToken = await tokenRequest(
-      keyway,
-      ctx.tenantId,
-      { grant_type: 'client_credentials' },
-      { Authorization: basicAuth(agent) },
-    );
-    expect(await codes(agent, { subject_token: clientToken.body.access_token as string })).toBe('invalid_request');
+    const agentsOwn = await clientToken(agent);
+    expect(await codes(agent, { subject_token: agentsOwn.body.access_token as string })).toBe('invalid_request');
     expect(await codes(agent, { subject_token: access, actor_token: access, actor_token_type: ACCESS_TOKEN })).toBe(
       'invalid_request',
     );

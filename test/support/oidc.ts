@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { sha256 } from '../../lambdas/core/crypto.ts';
+import { keys } from '../../lambdas/core/store/keys.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { ADMIN_KEY, createTenant } from './keyway.ts';
 import { basicCredentials, pkcePair, seedSignedInUser } from './shared-fixtures.ts';
@@ -113,5 +116,20 @@ export async function redeem(
     ctx.tenantId,
     { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier },
     { Authorization: basicAuth(ctx.client) },
+  );
+}
+
+/**
+ * RFC 8628 polls are paced by the store (slow_down before the interval): lets the next poll of `deviceCode` be on time
+ * without waiting out the interval.
+ */
+export async function makeDevicePollDue(keyway: LocalKeyway, tenantId: string, deviceCode: string): Promise<void> {
+  await keyway.store.table.doc.send(
+    new UpdateCommand({
+      TableName: keyway.store.table.name,
+      Key: keys.deviceCode(tenantId, sha256(deviceCode)),
+      UpdateExpression: 'SET nextPollAtMs = :zero',
+      ExpressionAttributeValues: { ':zero': 0 },
+    }),
   );
 }
