@@ -7,7 +7,7 @@ import type { Resource } from '../../store/resources.ts';
 import { type Grant, MAX_DELEGATION_DEPTH } from '../../store/tokens.ts';
 import { verifyAccessToken } from '../access-token.ts';
 import { TOKEN_EXCHANGE } from '../grant-types.ts';
-import { resolveResource } from '../resources.ts';
+import { isResourceIdentifier, resolveResource } from '../resources.ts';
 import { parseScope, SUPPORTED_SCOPES } from '../scopes.ts';
 import { ACCESS_TOKEN_TYPE, accessTokenTarget, mintTokens } from '../token-minting.ts';
 import { type GrantContext, type GrantModule, param } from './grant.ts';
@@ -72,7 +72,11 @@ async function exchangeToken(ctx: GrantContext) {
   const target = form.resource ?? form.audience;
   let resource: Resource | undefined;
   if (target === undefined || target === subjectAud) {
-    resource = subjectAud !== undefined ? await store.resources.findByIdentifier(tenant.id, subjectAud) : undefined;
+    // Only an audience that could be a registered resource is looked up (a client id or legacy audience is not).
+    resource =
+      subjectAud !== undefined && isResourceIdentifier(subjectAud)
+        ? await store.resources.findByIdentifier(tenant.id, subjectAud)
+        : undefined;
   } else {
     if (!policy.resources?.includes(target))
       throw new InvalidTarget(`The client ${actor.clientId} may not get delegated tokens for "${target}".`);
