@@ -68,6 +68,8 @@ export interface Route {
     readonly webhookSecrets?: boolean;
     /** sqs:SendMessage to the webhook dispatcher's queue (replays). */
     readonly webhookQueue?: boolean;
+    /** ses:SendEmail from the region's sender identity (sign-up and recovery codes, invitations). */
+    readonly email?: boolean;
   };
   /** The OpenID discovery field that advertises this endpoint, when it is one. */
   readonly discoveryField?: string;
@@ -216,6 +218,33 @@ export const routes: readonly Route[] = [
     access: { dynamodb: ['GetItem'], sign: false, publicKeys: false },
   },
   {
+    id: 'recovery-page',
+    methods: ['GET'],
+    path: '/{tenantId}/recover',
+    entry: 'lambdas/recovery-page/handler.ts',
+    auth: 'public',
+    access: { dynamodb: ['GetItem'], sign: false, publicKeys: false },
+  },
+  {
+    id: 'email-code',
+    methods: ['POST'],
+    path: '/{tenantId}/email/code',
+    entry: 'lambdas/email-code/handler.ts',
+    auth: 'public',
+    // tenant, interaction, the address's claim; the flow is a PutItem. The per-address count is an UpdateItem on a
+    // rate-limit counter key, which every tenant-scoped function may write (lib/api.ts grantRateCounters).
+    access: { dynamodb: ['GetItem', 'PutItem'], sign: false, publicKeys: false, email: true },
+  },
+  {
+    id: 'email-code-verify',
+    methods: ['POST'],
+    path: '/{tenantId}/email/code/verify',
+    entry: 'lambdas/email-code-verify/handler.ts',
+    auth: 'public',
+    // tenant, interaction; counting the attempt and marking the code verified are conditional UpdateItems
+    access: { dynamodb: ['GetItem', 'UpdateItem'], sign: false, publicKeys: false },
+  },
+  {
     id: 'passkey-authentication-options',
     methods: ['POST'],
     path: '/{tenantId}/passkeys/authentication/options',
@@ -239,8 +268,9 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/passkeys/registration/options',
     entry: 'lambdas/passkey-registration-options/handler.ts',
     auth: 'public',
-    // UpdateItem: the first ceremony locks the tenant's RP ID
-    access: { dynamodb: ['GetItem', 'PutItem', 'UpdateItem'], sign: false, publicKeys: false },
+    // UpdateItem: the first ceremony locks the tenant's RP ID; a recovery lists the account's passkeys (GSI1) to
+    // exclude them
+    access: { dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem'], sign: false, publicKeys: false },
   },
   {
     id: 'passkey-registration-verify',
@@ -248,8 +278,13 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/passkeys/registration/verify',
     entry: 'lambdas/passkey-registration-verify/handler.ts',
     auth: 'public',
-    // consumes challenge and interaction; user, email claim, passkey, events, session and code are Puts
-    access: { dynamodb: ['GetItem', 'PutItem', 'DeleteItem'], sign: false, publicKeys: false },
+    // consumes challenge and interaction; user, email claim, passkey, events, audit entry, session and code are Puts;
+    // the email flow is spent by an Update; a recovery checks the account (ConditionCheck)
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   // Admin API (docs/ADMIN-API.md): JSON only, problem details on error, idempotency keys on POST/PATCH.
   {

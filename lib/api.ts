@@ -1,4 +1,4 @@
-import { Duration, NestedStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { type RateLimitPlans, rateLimitPlansFor } from '../lambdas/core/rate-limit/policies.ts';
 import { TABLE_SCHEMA } from '../lambdas/core/store/schema.ts';
 import { authOf, type DynamoDbAction, isTenantScoped, type Route } from '../lambdas/routes.ts';
+import { type EmailSenderConfig, senderAddress } from './config.ts';
 import { KeywayFunction } from './keyway-function.ts';
 import { ProblemResponses } from './problem-responses.ts';
 import type { TokenSigning } from './signing-keys.ts';
@@ -47,6 +48,12 @@ export interface ApiProps {
    * with `access.webhookQueue` its dispatch queue, each only what its `access` says.
    */
   readonly webhooks: WebhookAccess;
+  /**
+   * The region's email sender (cdk.json `email.{label}`): routes with `access.email` get its address as EMAIL_FROM
+   * (and EMAIL_CONFIGURATION_SET) and ses:SendEmail from its identity only.
+   * @default - none; a route with `access.email` is then refused
+   */
+  readonly email?: EmailSenderConfig;
   /**
    * Public base URL when a custom domain fronts the API (`BASE_URL`).
    * @default - handlers derive `https://{domainName}/{stage}` from the request context
@@ -94,6 +101,11 @@ export class Api extends Construct {
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
     const stageName = props.stageName ?? 'prod';
+    const emailRoutes = props.routes.filter((r) => r.access.email).map((r) => r.id);
+    if (emailRoutes.length > 0 && !props.email)
+      throw new Error(
+        `Api: the routes ${emailRoutes.join(', ')} send email (access.email) but no email sender is given`,
+      );
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
@@ -230,6 +242,10 @@ export class Api extends Construct {
     if (isManagementRoute(route)) environment.KEYWAY_ADMIN_KEY_SHA256 = props.adminKeySha256;
     if (access.webhookSecrets) Object.assign(environment, props.webhooks.secretsEnvironment);
     if (access.webhookQueue) Object.assign(environment, props.webhooks.queueEnvironment);
+    if (access.email && props.email) {
+      environment.EMAIL_FROM = props.email.from;
+      if (props.email.configurationSet) environment.EMAIL_CONFIGURATION_SET = props.email.configurationSet;
+    }
     // The shared middleware counts every tenant-scoped request (but preflights) against its tenant's plan.
     if (isTenantScoped(route))
       environment.RATE_LIMIT_PLANS = JSON.stringify(rateLimitPlansFor(props.rateLimitPlans, route.id));
@@ -254,6 +270,7 @@ export class Api extends Construct {
     // Creating a subscription or rotating its secret shows the derived secret once; replays enqueue an attempt.
     if (access.webhookSecrets) props.webhooks.grantSecrets(fn.role);
     if (access.webhookQueue) props.webhooks.grantEnqueue(fn.role);
+    if (access.email && props.email) grantSendEmail(fn.role, props.email);
 
     return fn;
   }
@@ -287,6 +304,28 @@ function grantRateCounters(role: iam.IRole, table: dynamodb.ITable): void {
       actions: ['dynamodb:UpdateItem'],
       resources: [table.tableArn],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [RATE_COUNTER_LEADING_KEYS] } },
+    }),
+  );
+}
+
+/**
+ * ses:SendEmail (SESv2 SendEmail with simple content; no SendRawEmail) from the sender's identity only, and only with
+ * its own From address. SES authorizes a send against every resource it uses, so with a configuration set the
+ * statement names that set too; IAM's `ses:FromAddress` is the bare address, without the display name.
+ */
+function grantSendEmail(role: iam.IRole, sender: EmailSenderConfig): void {
+  const fromAddress = senderAddress(sender.from);
+  if (!fromAddress) throw new Error(`Api: email sender "${sender.from}" has no address`);
+  const stack = Stack.of(role);
+  const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'ses', resource, resourceName });
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['ses:SendEmail'],
+      resources: [
+        arn('identity', sender.identity),
+        ...(sender.configurationSet ? [arn('configuration-set', sender.configurationSet)] : []),
+      ],
+      conditions: { StringEquals: { 'ses:FromAddress': fromAddress } },
     }),
   );
 }

@@ -95,6 +95,90 @@ const CustomDomain = z.strictObject({
 });
 export type CustomDomainConfig = z.infer<typeof CustomDomain>;
 
+/** An address's domain: lower-case DNS labels (SES identity names and IAM resource ARNs compare case-sensitively). */
+const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+/** The local part of an address: RFC 5322 dot-atom (no quoted local parts). */
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+
+function isAddress(value: string): boolean {
+  const at = value.lastIndexOf('@');
+  return at > 0 && LOCAL_PART.test(value.slice(0, at)) && DOMAIN.test(value.slice(at + 1));
+}
+
+/** SES sends from an address of a verified domain or any of its subdomains, or from a verified address. */
+function coveredBy(address: string, identity: string): boolean {
+  if (identity.includes('@')) return address === identity;
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  return domain === identity || domain.endsWith(`.${identity}`);
+}
+
+/**
+ * The bare address of an SES sender, `Keyway <no-reply@example.com>` or `no-reply@example.com`: what SES sends from
+ * and IAM compares as `ses:FromAddress`. Undefined when `from` is neither form.
+ */
+export function senderAddress(from: string): string | undefined {
+  const match = /^(?:([^<>]*?)\s*<([^<>\s]+)>|([^<>\s]+))$/.exec(from);
+  const address = match?.[2] ?? match?.[3];
+  return address && isAddress(address) ? address : undefined;
+}
+
+/**
+ * One region's email sender: the SES identity the functions with `access.email` (lambdas/routes.ts) send from. The
+ * identity must be verified in that region (docs/DEPLOY.md, email); the functions may send only from `from`.
+ */
+const EmailSender = z
+  .strictObject({
+    /**
+     * FromEmailAddress: `Display Name <address>` or a bare address. A display name is printable ASCII (a non-ASCII
+     * one must be MIME encoded-word, `=?UTF-8?B?…?=`, as SES requires).
+     */
+    from: z.string(),
+    /** The verified SES identity that covers `from`: its domain (`example.com`) or the address itself. */
+    identity: z.string().refine((v) => DOMAIN.test(v) || isAddress(v), 'must be a lower-case domain or an address'),
+    /**
+     * A configuration set every message is sent with (its event destinations see bounces and complaints).
+     * @default - none (the identity must then have no default configuration set: the grant would not cover it)
+     */
+    configurationSet: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'up to 64 letters, digits, "-" and "_"')
+      .optional(),
+    /**
+     * Create `configurationSet` in the regional stack (reputation metrics, suppression of bounces and complaints)
+     * instead of referring to one made outside it.
+     */
+    createConfigurationSet: z.boolean().default(false),
+  })
+  .superRefine((sender, ctx) => {
+    const address = senderAddress(sender.from);
+    const name = /^([^<>]*?)\s*</.exec(sender.from)?.[1] ?? '';
+    if (!address)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['from'],
+        message: 'must be "Display Name <address>" or a bare address, the domain in lower case',
+      });
+    else if (!/^[\x20-\x7e]*$/.test(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['from'],
+        message: 'the display name must be printable ASCII (MIME encoded-word, =?UTF-8?B?…?=, for any other)',
+      });
+    else if ((DOMAIN.test(sender.identity) || isAddress(sender.identity)) && !coveredBy(address, sender.identity))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['from'],
+        message: `${address} is not covered by the identity ${sender.identity}: SES would refuse to send from it`,
+      });
+    if (sender.createConfigurationSet && !sender.configurationSet)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['createConfigurationSet'],
+        message: 'needs configurationSet, the name of the set to create',
+      });
+  });
+export type EmailSenderConfig = z.infer<typeof EmailSender>;
+
 const Waf = z
   .strictObject({
     enabled: z.boolean().default(true),
@@ -197,6 +281,11 @@ export const KeywayConfigSchema = z.strictObject({
     .string()
     .regex(/^([0-9a-f]{64})?$/i)
     .default(''),
+  /**
+   * Region label → email sender (SES). Required for every region as soon as a route has `access.email`; a label that
+   * is not in `regions` is ignored.
+   */
+  email: z.record(z.string(), EmailSender).default({}),
   /** Optional SNS topic ARN per region label that alarms notify. */
   alarmTopicArns: z.record(z.string(), z.string().startsWith('arn:')).default({}),
   throttling: Throttling.prefault({}),
@@ -228,6 +317,7 @@ export function readConfig(node: Node, routeTable: readonly Route[] = routes): K
     ...routeIdProblems(parsed.data, routeTable),
     ...unreachableOverrides(parsed.data),
     ...reservationProblems(parsed.data),
+    ...missingEmailSenders(parsed.data, routeTable),
   ];
   if (problems.length > 0) throw new Error(`Invalid Keyway context (cdk.json):\n${problems.join('\n')}`);
   return parsed.data;
@@ -291,6 +381,19 @@ function reservationProblems(config: KeywayConfig): string[] {
       `leave fewer than ${MIN_UNRESERVED_CONCURRENCY} of concurrency.accountLimit ${accountLimit} unreserved; ` +
       'Lambda would refuse the deploy (raise the quota in Service Quotas, then accountLimit, or reserve less)',
   ];
+}
+
+/** A region whose stack has a route that sends email needs a sender, or that route could never send. */
+function missingEmailSenders(config: KeywayConfig, routeTable: readonly Route[]): string[] {
+  const senders = routeTable.filter((r) => r.access.email).map((r) => r.id);
+  if (senders.length === 0) return [];
+  return Object.keys(config.regions)
+    .filter((label) => !config.email[label])
+    .map(
+      (label) =>
+        `✖ email.${label} is missing: the routes ${senders.join(', ')} send email (access.email), so each region ` +
+        'needs its SES sender, { "from": "Name <address>", "identity": "domain or address" } (docs/DEPLOY.md, email)',
+    );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Annotations, CfnOutput, Fn, NestedStack, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import { limiterPlans } from '../lambdas/core/rate-limit/policies.ts';
 import type { Route } from '../lambdas/routes.ts';
@@ -35,6 +36,9 @@ export class KeywayStack extends Stack {
     super(scope, id, props);
     const { config, routes, label } = props;
     const domain = config.customDomains[label];
+    // The region's SES sender, for the routes with access.email (readConfig refuses a region without one then).
+    const sendsEmail = routes.some((r) => r.access.email);
+    const email = sendsEmail ? config.email[label] : undefined;
 
     const table = new Table(this, 'Table');
     const signing = config.signing;
@@ -75,6 +79,7 @@ export class KeywayStack extends Stack {
       preflightThrottle: throttle(config.throttling.preflight),
       rateLimitPlans: limiterPlans(config.plans),
       reservedConcurrency: reserved,
+      ...(email ? { email } : {}),
       ...(domain ? { baseUrl: `https://${domain.domainName}`, disableExecuteApiEndpoint: true } : {}),
     });
     const usagePlans = new UsagePlans(this, 'UsagePlans', { api, plans: config.plans });
@@ -116,6 +121,22 @@ export class KeywayStack extends Stack {
       webhooks,
       ...(config.alarmTopicArns[label] ? { alarmTopicArn: config.alarmTopicArns[label] } : {}),
     });
+
+    if (email?.createConfigurationSet && email.configurationSet) {
+      // Bounces and complaints put the recipient on the suppression list; reputation metrics feed the SES rates.
+      new ses.ConfigurationSet(this, 'EmailConfigurationSet', {
+        configurationSetName: email.configurationSet,
+        reputationMetrics: true,
+        sendingEnabled: true,
+        suppressionReasons: ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
+      });
+    }
+    if (email && isExampleDomain(email.identity)) {
+      Annotations.of(this).addWarningV2(
+        'keyway:example-email-identity',
+        `email.${label}.identity is ${email.identity}, a reserved example name: the routes that send email will fail until it names your verified SES identity (docs/DEPLOY.md, email).`,
+      );
+    }
 
     if (!config.adminKeySha256) {
       Annotations.of(this).addWarningV2(
@@ -165,4 +186,10 @@ export class KeywayStack extends Stack {
     });
     new CfnOutput(this, 'WebhookBus', { description: 'Event bus of outbox events', value: webhooks.bus.eventBusName });
   }
+}
+
+/** RFC 2606 names, as shipped in cdk.json: no SES account can verify them. */
+function isExampleDomain(identity: string): boolean {
+  const domain = identity.slice(identity.lastIndexOf('@') + 1);
+  return /(^|\.)example\.(com|net|org)$|\.(example|test|invalid|localhost)$/.test(domain);
 }

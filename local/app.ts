@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { systemClock } from '../lambdas/core/clock.ts';
 import { parseConfig } from '../lambdas/core/config.ts';
 import { overrideDeps } from '../lambdas/core/deps.ts';
+import { overrideMailer } from '../lambdas/core/email/mailer.ts';
 import {
   limiterPlans,
   type PlanDefinition,
@@ -22,6 +23,7 @@ import { handleMessage } from '../lambdas/core/webhooks/dispatcher.ts';
 import { overrideWebhookQueue } from '../lambdas/core/webhooks/queue.ts';
 import { routes } from '../lambdas/routes.ts';
 import { demoRelyingParty, seedDemo } from './demo.ts';
+import { DevMailbox } from './dev-mailbox.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type LocalAuthorizer, startHttpServer } from './server.ts';
 import { LocalWebhookQueue, startQueuePoller } from './webhook-queue.ts';
@@ -56,6 +58,8 @@ export interface LocalOptions {
    * nothing (RATE_LIMITS=off); or plans of its own (tests with tiny limits).
    */
   readonly rateLimits?: 'on' | 'off' | RateLimitPlans;
+  /** Print one line per email the dev mailbox receives (default true). */
+  readonly logMail?: boolean;
 }
 
 export interface LocalKeyway {
@@ -67,6 +71,8 @@ export interface LocalKeyway {
   readonly dynamodbEndpoint: string;
   readonly store: Store;
   readonly webhookQueue: LocalWebhookQueue;
+  /** Every email sent, also at `{baseUrl}/_dev/mail`. */
+  readonly mailbox: DevMailbox;
   stop(): Promise<void>;
 }
 
@@ -186,10 +192,15 @@ export async function startKeyway(options: LocalOptions): Promise<LocalKeyway> {
       { concurrency: options.queueConcurrency ?? 16, idleMs: 50 },
     );
     stops.push(() => poller.stop());
-    if (options.demo) {
-      await seedDemo(store, baseUrl);
-      extra = demoRelyingParty(baseUrl);
-    }
+    const mailbox = await DevMailbox.open({
+      baseUrl,
+      dataDir,
+      ...(options.logMail === false ? { log: () => undefined } : {}),
+    });
+    overrideMailer(mailbox);
+    const demo = options.demo ? demoRelyingParty(baseUrl) : undefined;
+    if (options.demo) await seedDemo(store, baseUrl);
+    extra = async (req, res) => (await mailbox.handle(req, res)) || (demo ? demo(req, res) : false);
 
     return {
       url: http.url,
@@ -199,6 +210,7 @@ export async function startKeyway(options: LocalOptions): Promise<LocalKeyway> {
       dynamodbEndpoint: endpoint,
       store,
       webhookQueue,
+      mailbox,
       stop: stopAll,
     };
   } catch (error) {

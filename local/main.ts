@@ -5,7 +5,8 @@
  * RATE_LIMITS
  * (see README.md).
  */
-import { startKeyway } from './app.ts';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { type LocalKeyway, startKeyway } from './app.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -14,6 +15,31 @@ const rateLimits = process.env.RATE_LIMITS ?? 'on';
 if (rateLimits !== 'on' && rateLimits !== 'off') {
   console.error(`RATE_LIMITS must be on or off, not ${rateLimits}`);
   process.exit(1);
+}
+
+/** A path for the shell: as given when it stays inside the working directory (`.keyway/admin-key`), else absolute. */
+function shellPath(path: string): string {
+  const fromHere = relative(process.cwd(), resolve(path));
+  const shown = fromHere !== '' && !fromHere.startsWith('..') && !isAbsolute(fromHere) ? fromHere : resolve(path);
+  return /^[\w@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Where the operator key is and the command that puts it in $KEY, for the curl lines below. */
+function operatorKeyLines(keyway: LocalKeyway): string[] {
+  if (process.env.KEYWAY_ADMIN_KEY)
+    return ['Operator key: the KEYWAY_ADMIN_KEY you set (not stored); put it in KEY for the curl lines below'];
+  if (dataDir === ':memory:')
+    return [
+      'Operator key (KEYWAY_ADMIN_KEY), generated for this run only (DATA_DIR=:memory: keeps nothing):',
+      `  KEY=${keyway.adminKey}`,
+    ];
+  const file = shellPath(join(dataDir, 'admin-key'));
+  return [
+    ...(keyway.adminKeyGenerated
+      ? [`Operator key (KEYWAY_ADMIN_KEY), generated and kept in ${file}:`, `  ${keyway.adminKey}`]
+      : []),
+    `Operator key, in another shell: KEY=$(cat ${file})`,
+  ];
 }
 
 // Signals that arrive while DynamoDB Local is still starting are honoured once it is up, so its JVM is never
@@ -49,14 +75,7 @@ try {
       ? { eventFeedSettleSeconds: Number(process.env.EVENT_FEED_SETTLE_SECONDS) }
       : {}),
   });
-  if (keyway.adminKeyGenerated) {
-    console.log(
-      `Operator key (KEYWAY_ADMIN_KEY), generated${dataDir === ':memory:' ? '' : ` and kept in ${dataDir}/admin-key`}:`,
-    );
-    console.log(`  ${keyway.adminKey}`);
-  } else if (!process.env.KEYWAY_ADMIN_KEY) {
-    console.log(`Operator key: in ${dataDir}/admin-key`);
-  }
+  for (const line of operatorKeyLines(keyway)) console.log(line);
   console.log(`Base URL: ${keyway.baseUrl} (each tenant's issuer is ${keyway.baseUrl}/{tenantId})`);
   console.log(`DynamoDB: ${keyway.dynamodbEndpoint}`);
   console.log(`Create a tenant: curl -X POST ${keyway.baseUrl}/admin/tenants -H "Authorization: Bearer $KEY" \\`);
@@ -65,7 +84,11 @@ try {
     `Admin API: ${keyway.baseUrl}/admin/openapi.json; CLI: npm run -s keyway -- --help (README: walkthrough)`,
   );
   console.log(`Demo app: ${keyway.baseUrl}/ (tenant "playground", passkey sign-in in one click)`);
-  console.log(`Keyway ready at ${keyway.baseUrl} (listening on ${keyway.url}, ${Date.now() - started} ms)`);
+  // Open BASE_URL, not the bound address: passkeys and cookies belong to its origin (a browser that opens the bound
+  // address is sent there).
+  console.log(
+    `Keyway ready at ${keyway.baseUrl} — open this address (listening on ${keyway.url}, ${Date.now() - started} ms)`,
+  );
 
   let stopping = false;
   stop = async (signal: string) => {

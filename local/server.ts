@@ -8,6 +8,7 @@ import { type KeywayError, MethodNotAllowed, NotFound, PayloadTooLarge, ServerEr
 import { emptyMap } from '../lambdas/core/http/event.ts';
 import { DEFAULT_CSP, SECURITY_HEADERS } from '../lambdas/core/http/handler.ts';
 import { problemResponse } from '../lambdas/core/http/problem.ts';
+import { getConfig } from '../lambdas/core/runtime-config.ts';
 import { isTenantScoped, type Route } from '../lambdas/routes.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -182,6 +183,61 @@ function sendProblem(res: ServerResponse, error: KeywayError): void {
   });
 }
 
+const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/i;
+
+/** A page load or link click: `Sec-Fetch-Mode: navigate`, or (a client without Fetch Metadata) one asking for HTML. */
+function isNavigation(req: IncomingMessage): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const mode = req.headers['sec-fetch-mode'];
+  if (mode !== undefined) return mode === 'navigate' || mode === 'nested-navigate';
+  return /\btext\/html\b/i.test(req.headers.accept ?? '');
+}
+
+/**
+ * Local mode's one redirect. Passkeys and cookies belong to BASE_URL's origin (default http://localhost:PORT), so the
+ * demo and the hosted pages opened through another name of this same server — http://127.0.0.1:PORT, the address it
+ * listens on — cannot sign anyone in. Such a browser navigation is sent to the same path and query on the BASE_URL
+ * origin. Deliberately narrow:
+ * - only navigations (isNavigation): API calls keep working on http://127.0.0.1:PORT (the tests and scripts call it
+ *   directly, and a client following a cross-origin redirect would drop its Authorization header); a form POST comes
+ *   from a page that was already redirected, so there is no 308 case;
+ * - only from one loopback name to another, and only when BASE_URL is plain http on a loopback name and this server's
+ *   port: the target is this very server, so a reverse proxy that rewrites Host can never make it loop (and in a
+ *   process with two servers, the one whose port is not the configured BASE_URL's redirects nothing).
+ * 307, not 308: a permanent redirect is cached, and BASE_URL may change on the next start.
+ */
+export function localOriginRedirect(
+  req: IncomingMessage,
+  baseUrl: string | undefined,
+  ownPort: number,
+): string | undefined {
+  if (!baseUrl || !isNavigation(req) || !req.headers.host) return undefined;
+  let from: URL;
+  let to: URL;
+  try {
+    from = new URL(`http://${req.headers.host}`);
+    to = new URL(baseUrl);
+  } catch {
+    return undefined;
+  }
+  if (to.protocol !== 'http:' || Number(to.port || 80) !== ownPort || from.host === to.host) return undefined;
+  if (!LOOPBACK_HOST.test(from.hostname) || !LOOPBACK_HOST.test(to.hostname)) return undefined;
+  const { pathname, search } = new URL(req.url ?? '/', 'http://local');
+  return `${to.origin}${pathname}${search}`;
+}
+
+/**
+ * The base URL the handlers work with (the runtime configuration local/app.ts installs), if it is set yet: the
+ * redirect goes exactly where the handlers bind cookies and passkeys.
+ */
+function configuredBaseUrl(): string | undefined {
+  try {
+    return getConfig().baseUrl;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Serves every route's real Lambda handler, imported from its entry file, behind one HTTP server. */
 export async function startHttpServer(options: {
   routes: readonly Route[];
@@ -198,8 +254,15 @@ export async function startHttpServer(options: {
     handlers.set(route.id, mod.handler);
   }
 
+  let boundPort = options.port;
   const server = createServer(async (req, res) => {
     try {
+      const elsewhere = isNavigation(req) ? localOriginRedirect(req, configuredBaseUrl(), boundPort) : undefined;
+      if (elsewhere) {
+        res.writeHead(307, { Location: elsewhere, 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
+        res.end();
+        return;
+      }
       const url = new URL(req.url ?? '/', 'http://local');
       if (options.extra && (await options.extra(req, res))) return;
       const match = matchRoute(compiled, url.pathname);
@@ -232,6 +295,7 @@ export async function startHttpServer(options: {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
+  boundPort = port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     server,

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
@@ -11,6 +10,7 @@ import { track } from '../lib/children.ts';
 import { median } from '../lib/stats.ts';
 import type { RouteEvents } from './events.ts';
 import type { ProbeSteps } from './sdk-floor-probe.ts';
+import { startInstantDynamoDb, startSesStub } from './stub-servers.ts';
 
 /** Budgets from the issue. */
 export const BUNDLE_BUDGET_KB = 300;
@@ -23,7 +23,7 @@ export const COLD_START_BUDGET_MS = 60;
  * but not out of the cold start, so the time budget is what judges them. Everything else counts.
  */
 export const SDK_JUSTIFICATION =
-  'AWS SDK v3 clients the route needs (DynamoDB document client, KMS where it signs or reads public keys), bundled on purpose by lib/keyway-function.ts; judged by the cold-start time budget instead';
+  'AWS SDK v3 clients the route needs (DynamoDB document client, KMS where it signs or reads public keys, SESv2 where it sends email), bundled on purpose by lib/keyway-function.ts; judged by the cold-start time budget instead';
 const SDK_PACKAGE =
   /^(@aws-sdk\/|@smithy\/|@aws-crypto\/|@aws\/lambda-invoke-store$|mnemonist$|obliterator$|tslib$|fast-xml-parser$|strnum$|bowser$|uuid$)/;
 
@@ -203,28 +203,6 @@ export interface ColdStartMeasurements {
   readonly sourceMaps: SourceMapCost[];
 }
 
-/**
- * A stand-in for DynamoDB that answers every request at once, in this process (idle while the children run):
- * the probe against it shows the SDK floor without the emulator's latency. The answer is what DynamoDB Local
- * gives for the probe's GetItem of an absent item.
- */
-async function startInstantDynamoDb(): Promise<{ endpoint: string; close: () => Promise<void> }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0', 'x-amzn-RequestId': 'bench-stub' });
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (!address || typeof address !== 'object') throw new Error('stub DynamoDB did not listen');
-  return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 interface Target {
   readonly id: string;
   readonly info: BundleInfo;
@@ -237,7 +215,8 @@ interface Target {
  * Cold start of every bundle, round-robin over the routes (so drift on a shared machine spreads evenly), `runs`
  * measured runs each after one discarded run that warms the file cache. Medians are reported. In the same rounds:
  * the SDK floor probe against DynamoDB Local and against an instant stub, and the import of the SDK floor and of
- * the largest route bundle with and without source maps loaded.
+ * the largest route bundle with and without source maps loaded. The routes that send email send it to a loopback
+ * SES (stub-servers.ts): its answer counts as waiting, like DynamoDB Local's.
  */
 export async function measureColdStarts(options: {
   routes: readonly Route[];
@@ -263,22 +242,26 @@ export async function measureColdStarts(options: {
   targets.push({ id: hello.id, info: hello, eventFiles: [plainEvent], expectStatus: 200 });
   targets.push({ id: sdkFloor.id, info: sdkFloor, eventFiles: [plainEvent], expectStatus: 200 });
 
-  for (const route of routes) {
-    const info = await bundle(route.id, route.entry, outDir);
-    const routeEvents = events.get(route.id);
-    if (!routeEvents) throw new Error(`no events for ${route.id}`);
-    const eventFiles: string[] = [];
-    for (const [i, event] of routeEvents.events.entries()) {
-      const file = join(outDir, 'events', `${route.id}-${i}.json`);
-      await writeFile(file, JSON.stringify(event satisfies APIGatewayProxyEvent));
-      eventFiles.push(file);
-    }
-    targets.push({ id: route.id, info, eventFiles, expectStatus: routeEvents.expectStatus });
-  }
-  const routeTargets = targets.slice(2);
-
   const stub = await startInstantDynamoDb();
+  const ses = await startSesStub();
   try {
+    // What lib/api.ts gives a route with access.email, with SES on loopback.
+    const emailEnv = { EMAIL_FROM: 'bench@example.com', AWS_ENDPOINT_URL_SESV2: ses.endpoint };
+    for (const route of routes) {
+      const info = await bundle(route.id, route.entry, outDir);
+      const routeEvents = events.get(route.id);
+      if (!routeEvents) throw new Error(`no events for ${route.id}`);
+      const eventFiles: string[] = [];
+      for (const [i, event] of routeEvents.events.entries()) {
+        const file = join(outDir, 'events', `${route.id}-${i}.json`);
+        await writeFile(file, JSON.stringify(event satisfies APIGatewayProxyEvent));
+        eventFiles.push(file);
+      }
+      const { expectStatus } = routeEvents;
+      targets.push({ id: route.id, info, eventFiles, expectStatus, ...(route.access.email ? { env: emailEnv } : {}) });
+    }
+    const routeTargets = targets.slice(2);
+
     const probe = await bundle('sdk-floor-probe', options.sdkFloorProbeEntry, outDir);
     const probes = [
       { id: 'probe:DynamoDB Local', server: 'DynamoDB Local' as const, env: {} },
@@ -365,5 +348,6 @@ export async function measureColdStarts(options: {
     };
   } finally {
     await stub.close();
+    await ses.close();
   }
 }

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { randomToken, sha256 } from '../../lambdas/core/crypto.ts';
 import { BROWSER_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
 import { CSRF_HEADER } from '../../lambdas/core/oidc/sign-in.ts';
+import type { EmailFlow } from '../../lambdas/core/store/email-flows.ts';
 import type { Interaction } from '../../lambdas/core/store/interactions.ts';
 import type { Route } from '../../lambdas/routes.ts';
 import { pkcePair, seedSignedInUser } from '../../test/support/shared-fixtures.ts';
@@ -102,6 +103,37 @@ async function interaction(fx: KeywayFixture, browser: string): Promise<Interact
   });
 }
 
+/** The code every bench email flow is opened with (the real ones are random and only emailed). */
+const EMAIL_CODE = '123456';
+
+/** An address no account and no earlier code has: the per-address code limit and the email claim are per address. */
+function freshEmail(label: string): string {
+  return `${label}-${randomBytes(4).toString('hex')}@example.com`;
+}
+
+/** A sign-up's emailed code as POST …/email/code leaves it, for the browser of `pending`, opened by EMAIL_CODE. */
+function signUpFlow(fx: KeywayFixture, pending: Interaction, email: string): Promise<EmailFlow> {
+  return fx.store.emailFlows.createFlow(
+    {
+      tenantId: fx.tenantId,
+      purpose: 'signup',
+      email,
+      interactionId: pending.id,
+      givenName: 'Ada',
+      familyName: 'Lovelace',
+    },
+    EMAIL_CODE,
+  );
+}
+
+/** The same after the right code was typed: what passkey registration requires under the default settings. */
+async function verifiedSignUpFlow(fx: KeywayFixture, pending: Interaction, email: string): Promise<EmailFlow> {
+  const flow = await signUpFlow(fx, pending, email);
+  const check = await fx.store.emailFlows.checkCode(fx.tenantId, flow.id, pending.id, EMAIL_CODE);
+  if (check.outcome !== 'verified') throw new Error(`email flow ${flow.id}: ${check.outcome}`);
+  return check.flow;
+}
+
 /** Builds `count` events for every route (the first run of each is a discarded warm-up of the file cache). */
 export async function buildColdStartEvents(
   fx: KeywayFixture,
@@ -127,6 +159,7 @@ export async function buildColdStartEvents(
   // Passkeys: one real registration through the hosted endpoints gives the soft authenticator a credential.
   const authenticator = new SoftAuthenticator(new URL(fx.baseUrl).origin);
   const signUp = await interaction(fx, browser);
+  const signUpEmail = await verifiedSignUpFlow(fx, signUp, freshEmail('passkey'));
   const post = async (path: string, pending: Interaction, body: Record<string, unknown>) => {
     const res = await fetch(`${fx.url}/${t}${path}`, {
       method: 'POST',
@@ -137,11 +170,7 @@ export async function buildColdStartEvents(
     if (res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
-  const options = await post('/passkeys/registration/options', signUp, {
-    email: `passkey-${randomBytes(4).toString('hex')}@example.com`,
-    givenName: 'Grace',
-    familyName: 'Hopper',
-  });
+  const options = await post('/passkeys/registration/options', signUp, { flowId: signUpEmail.id });
   await post('/passkeys/registration/verify', signUp, {
     challengeId: options.challengeId,
     response: authenticator.create(options.options as never),
@@ -283,6 +312,36 @@ export async function buildColdStartEvents(
       query: { interaction: page.id },
       headers: { Cookie: browserCookie },
     })),
+    await each('recovery-page', 200, () => ({
+      method: 'GET',
+      path: `/${t}/recover`,
+      query: { interaction: page.id },
+      headers: { Cookie: browserCookie },
+    })),
+    // A new address per run: at most EMAIL_CODES_PER_ADDRESS codes go to one address per window.
+    await each('email-code', 200, () => ({
+      method: 'POST',
+      path: `/${t}/email/code`,
+      headers: pageHeaders(page),
+      json: {
+        interaction: page.id,
+        purpose: 'signup',
+        email: freshEmail('code'),
+        givenName: 'Ada',
+        familyName: 'Lovelace',
+      },
+    })),
+    // A flow per run, each answered once with its code.
+    await each('email-code-verify', 200, async () => {
+      const pending = await interaction(fx, browser);
+      const flow = await signUpFlow(fx, pending, freshEmail('verify'));
+      return {
+        method: 'POST',
+        path: `/${t}/email/code/verify`,
+        headers: pageHeaders(pending),
+        json: { interaction: pending.id, flowId: flow.id, code: EMAIL_CODE },
+      };
+    }),
     await each('passkey-authentication-options', 200, () => ({
       method: 'POST',
       path: `/${t}/passkeys/authentication/options`,
@@ -307,28 +366,36 @@ export async function buildColdStartEvents(
         json: { interaction: pending.id, challengeId, response },
       };
     }),
-    await each('passkey-registration-options', 200, (i) => ({
-      method: 'POST',
-      path: `/${t}/passkeys/registration/options`,
-      headers: pageHeaders(page),
-      json: { interaction: page.id, email: `new-${i}@example.com`, givenName: 'Ada', familyName: 'Lovelace' },
-    })),
-    // A sign-up per run: its own interaction, challenge and pending account, and a new credential.
-    await each('passkey-registration-verify', 200, async (i) => {
+    // A verified email flow per run: the default settings sign up only after the emailed code.
+    await each('passkey-registration-options', 200, async () => {
       const pending = await interaction(fx, browser);
+      const flow = await verifiedSignUpFlow(fx, pending, freshEmail('new'));
+      return {
+        method: 'POST',
+        path: `/${t}/passkeys/registration/options`,
+        headers: pageHeaders(pending),
+        json: { interaction: pending.id, flowId: flow.id },
+      };
+    }),
+    // A sign-up per run: its own interaction, verified email flow, challenge and pending account (as the options
+    // leave them for that flow), and a new credential.
+    await each('passkey-registration-verify', 200, async () => {
+      const pending = await interaction(fx, browser);
+      const flow = await verifiedSignUpFlow(fx, pending, freshEmail('signup'));
       const challenge = randomToken();
-      const userId = randomUUID();
+      const userId = flow.userId;
       const now = Math.floor(Date.now() / 1000);
       const { id: challengeId } = await fx.store.challenges.createChallenge({
         tenantId: t,
         purpose: 'registration',
         challenge,
         interactionId: pending.id,
+        emailFlowId: flow.id,
         pendingUser: {
           tenantId: t,
           userId,
-          email: `signup-${randomBytes(4).toString('hex')}-${i}@example.com`,
-          emailVerified: false,
+          email: flow.email,
+          emailVerified: true,
           givenName: 'Ada',
           familyName: 'Lovelace',
           roles: ['user'],

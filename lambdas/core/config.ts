@@ -33,6 +33,17 @@ export interface Config {
    */
   readonly eventFeedSettleMs: number;
   readonly rateLimits: RateLimitConfig;
+  readonly email: EmailConfig;
+}
+
+export interface EmailConfig {
+  /**
+   * EMAIL_FROM: the sender address (`Name <no-reply@example.com>` or a bare address) of a verified SES identity; set
+   * by the stack on the functions that send email. Unset in local mode, which uses the dev mailbox.
+   */
+  readonly from: string | undefined;
+  /** EMAIL_CONFIGURATION_SET: the SES configuration set (bounce and complaint events); optional. */
+  readonly configurationSet: string | undefined;
 }
 
 export interface RateLimitConfig {
@@ -175,6 +186,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     eventFeedSettleMs: settleSeconds * 1000,
     rateLimits: { enabled: rateLimits === 'on', plans: parseRateLimitPlans(env.RATE_LIMIT_PLANS) },
+    email: { from: env.EMAIL_FROM || undefined, configurationSet: env.EMAIL_CONFIGURATION_SET || undefined },
   };
 }
 

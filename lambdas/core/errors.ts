@@ -200,3 +200,17 @@ export class ServerError extends KeywayError {
     );
   }
 }
+
+/** A one-time code typed on a hosted page is wrong, expired, used up or spent (the page shows `detail`). */
+export class InvalidCode extends KeywayError {
+  constructor(detail: string) {
+    super(400, 'invalid_code', 'Invalid code', detail);
+  }
+}
+
+/** A person asked for something too often (emailed codes to one address): 429 with Retry-After. */
+export class TooManyRequests extends KeywayError {
+  constructor(detail: string, retryAfterSeconds: number) {
+    super(429, 'too_many_requests', 'Too many requests', detail, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}

@@ -1,4 +1,8 @@
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as readTenant } from '../../lambdas/admin-tenant/handler.ts';
+import { handler as createTenants } from '../../lambdas/admin-tenants/handler.ts';
+import { getConfig, overrideConfig } from '../../lambdas/core/runtime-config.ts';
 import { commit } from '../../lambdas/core/store/transaction.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { admin, tenantSnapshot, tenantWithKey } from '../support/admin.ts';
@@ -34,6 +38,52 @@ describe('tenants', () => {
     });
     expect(got.status).toBe(200);
     expect(await got.json()).toEqual(body);
+  });
+
+  it('RFC 9110 §10.2.2: in AWS without BASE_URL, the Location keeps the stage path, so it resolves on execute-api', async () => {
+    // Prepare: the API Gateway event of the execute-api endpoint (stage `prod`), with no BASE_URL configured.
+    const local = getConfig();
+    const domainName = 'abc123.execute-api.us-west-2.amazonaws.com';
+    const event = (method: string, resource: string, path: string, extra: Partial<APIGatewayProxyEvent> = {}) =>
+      ({
+        resource,
+        path,
+        httpMethod: method,
+        headers: { Authorization: `Bearer ${keyway.adminKey}`, 'Content-Type': 'application/json' },
+        multiValueHeaders: {},
+        queryStringParameters: null,
+        multiValueQueryStringParameters: null,
+        pathParameters: null,
+        stageVariables: null,
+        body: null,
+        isBase64Encoded: false,
+        requestContext: { requestId: 'trace-aws', domainName, stage: 'prod', identity: { sourceIp: '198.51.100.7' } },
+        ...extra,
+      }) as APIGatewayProxyEvent;
+    const context = { awsRequestId: 'req-aws', functionName: 'test', getRemainingTimeInMillis: () => 1000 } as Context;
+    overrideConfig({ ...local, baseUrl: undefined });
+    try {
+      // Act
+      const created = await createTenants(
+        event('POST', '/admin/tenants', '/admin/tenants', {
+          body: JSON.stringify({ name: 'Staged', plan: 'free', id: 'tenant-staged' }),
+        }),
+        context,
+      );
+      // Assess: API Gateway strips the stage before routing, so the path after it must name the tenant's route.
+      expect(created.statusCode).toBe(201);
+      const location = String(created.headers?.Location);
+      expect(location).toBe(`https://${domainName}/prod/admin/tenants/tenant-staged`);
+      const routed = new URL(location).pathname.replace(/^\/prod/, '');
+      const got = await readTenant(
+        event('GET', '/admin/tenants/{tenantId}', routed, { pathParameters: { tenantId: routed.split('/')[3]! } }),
+        context,
+      );
+      expect(got.statusCode).toBe(200);
+      expect(JSON.parse(got.body)).toMatchObject({ id: 'tenant-staged', name: 'Staged' });
+    } finally {
+      overrideConfig(local);
+    }
   });
 
   it('lists tenants with cursor pagination; a forged cursor or one of another listing is a 400', async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKeyway } from '../../local/app.ts';
 import { DEMO_CLIENT_ID, DEMO_TENANT_ID } from '../../local/demo.ts';
 import { launchChromium, pageWithPasskeys } from '../support/browser.ts';
+import { signUpOnPage } from '../support/hosted-pages.ts';
 import { startTestKeyway } from '../support/keyway.ts';
 
 /**
@@ -45,10 +46,7 @@ describe('the local demo relying party', () => {
       .getByRole('link', { name: 'Create account' })
       .or(page.getByRole('button', { name: 'Create account' }))
       .click();
-    await page.getByLabel('Email').fill('newcomer@example.com');
-    await page.getByLabel('Given name').fill('New');
-    await page.getByLabel('Family name').fill('Comer');
-    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await signUpOnPage(page, keyway, { email: 'newcomer@example.com', givenName: 'New', familyName: 'Comer' });
     await page.waitForURL(`${keyway.baseUrl}/demo/callback**`, { timeout: 20_000 });
 
     const claims = await claimsOn(page);

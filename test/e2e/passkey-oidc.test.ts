@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKeyway } from '../../local/app.ts';
 import { launchChromium, pageWithPasskeys } from '../support/browser.ts';
+import { enterEmailedCode, latestMailTo, signUpOnPage } from '../support/hosted-pages.ts';
 import { createTenant, startTestKeyway } from '../support/keyway.ts';
 import { registerClient } from '../support/oidc.ts';
 import { eventually, Receiver, subscribe } from '../support/webhooks.ts';
@@ -84,10 +85,7 @@ describe('passkey sign-in through a certified OIDC client', () => {
       .getByRole('link', { name: 'Create account' })
       .or(page.getByRole('button', { name: 'Create account' }))
       .click();
-    await page.getByLabel('Email').fill('ada@example.com');
-    await page.getByLabel('Given name').fill('Ada');
-    await page.getByLabel('Family name').fill('Lovelace');
-    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await signUpOnPage(page, keyway, { email: 'ada@example.com', givenName: 'Ada', familyName: 'Lovelace' });
     await page.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
     const signUpMs = Date.now() - started;
     expect(await credentials()).toHaveLength(1);
@@ -96,6 +94,8 @@ describe('passkey sign-in through a certified OIDC client', () => {
     const claims = tokens.claims()!;
     expect(claims).toMatchObject({
       email: 'ada@example.com',
+      // The address was proved with the emailed code before the passkey was made.
+      email_verified: true,
       given_name: 'Ada',
       tenant_id: TENANT,
       amr: ['hwk', 'user'],
@@ -201,10 +201,7 @@ describe('passkey sign-in through a certified OIDC client', () => {
     await page.goto(device.verification_uri_complete!);
     // No session yet: the device page sends the browser through the hosted sign-in, then back.
     await page.getByRole('link', { name: 'Create account' }).click();
-    await page.getByLabel('Email').fill('tv-owner@example.com');
-    await page.getByLabel('Given name').fill('Grace');
-    await page.getByLabel('Family name').fill('Hopper');
-    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await signUpOnPage(page, keyway, { email: 'tv-owner@example.com', givenName: 'Grace', familyName: 'Hopper' });
     await page.getByRole('heading', { name: 'Sign in on your device?' }).waitFor({ timeout: 20_000 });
     expect(await page.textContent('main')).toContain('Living-room TV');
     expect(await page.textContent('main')).toContain(device.user_code);
@@ -233,10 +230,7 @@ describe('passkey sign-in through a certified OIDC client', () => {
     // Register a passkey with the first tenant in this browser's authenticator.
     const signup = await startSignIn({ prompt: 'create' });
     await page.goto(signup.url.href);
-    await page.getByLabel('Email').fill('grace@example.com');
-    await page.getByLabel('Given name').fill('Grace');
-    await page.getByLabel('Family name').fill('Hopper');
-    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await signUpOnPage(page, keyway, { email: 'grace@example.com', givenName: 'Grace', familyName: 'Hopper' });
     await page.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
 
     // The browser offers it to the other tenant (same RP ID), but the other tenant refuses it.
@@ -255,4 +249,66 @@ describe('passkey sign-in through a certified OIDC client', () => {
     expect(page.url()).not.toContain(`${rpUrl}/callback`);
     await context.close();
   }, 120_000);
+
+  it('recovers a lost passkey with an emailed code: a new passkey on a new device, the same sub', async () => {
+    // Prepare: an account whose only passkey is on a phone that is then lost.
+    const phone = await browser.newContext();
+    const { page: onPhone } = await pageWithPasskeys(phone);
+    const signup = await startSignIn({ prompt: 'create' });
+    await onPhone.goto(signup.url.href);
+    await signUpOnPage(onPhone, keyway, { email: 'lost@example.com', givenName: 'Lin', familyName: 'Lost' });
+    await onPhone.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
+    const sub = (await oidc.authorizationCodeGrant(config, new URL(onPhone.url()), signup.checks)).claims()!.sub;
+    await phone.close();
+
+    // Act: on a new laptop, "Lost your passkey?" → code → new passkey.
+    const laptop = await browser.newContext();
+    const { page, credentials } = await pageWithPasskeys(laptop);
+    await page.addInitScript(() => {
+      window.PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    });
+    const signIn = await startSignIn();
+    await page.goto(signIn.url.href);
+    await page.getByRole('link', { name: 'Recover your account' }).click();
+    await page.getByLabel('Email', { exact: true }).fill('lost@example.com');
+    await page.getByRole('button', { name: 'Send code' }).click();
+    await enterEmailedCode(page, keyway, 'lost@example.com');
+    await page.getByRole('button', { name: 'Create passkey' }).click();
+    await page.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
+
+    // Assess: signed in as the same account, with a passkey on this device.
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), signIn.checks);
+    expect(tokens.claims()).toMatchObject({ sub, email: 'lost@example.com' });
+    expect(await credentials()).toHaveLength(1);
+    const userPasskeys = await keyway.store.users.listPasskeys(TENANT, sub);
+    expect(userPasskeys).toHaveLength(2);
+    await eventually(
+      () =>
+        receiver.at('/events').filter((r) => r.event.type === 'passkey.added' && r.event.data.user_id === sub)
+          .length === 2,
+      10_000,
+      'passkey.added events of the recovered account',
+    );
+    await laptop.close();
+  }, 120_000);
+
+  it('shows a registered address the same code step as a new one; its email says "you already have an account"', async () => {
+    const context = await browser.newContext();
+    const { page, credentials } = await pageWithPasskeys(context);
+    const signup = await startSignIn({ prompt: 'create' });
+    await page.goto(signup.url.href);
+    await page.getByLabel('Email', { exact: true }).fill('ada@example.com');
+    await page.getByLabel('Given name').fill('Someone');
+    await page.getByLabel('Family name').fill('Else');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByLabel('Code from the email').waitFor({ timeout: 10_000 });
+    expect(await page.textContent('main')).toContain('We sent an email to ada@example.com');
+    const mail = await latestMailTo(keyway, 'ada@example.com');
+    expect(mail?.purpose).toBe('signup-registered');
+    await page.getByLabel('Code from the email').fill('123456');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('alert').textContent({ timeout: 10_000 })).resolves.toMatch(/not right/);
+    expect(await credentials()).toHaveLength(0);
+    await context.close();
+  }, 60_000);
 });

@@ -15,6 +15,8 @@ import {
   authenticatorFor,
   createTenantWithClient,
   postPage,
+  proveEmail,
+  registerPasskey,
   signUp,
   startInteraction,
 } from '../passkeys/fixtures.ts';
@@ -392,14 +394,29 @@ describe('hosted pages and passkey ceremonies', () => {
     expect(done.res.status, JSON.stringify(done.body)).toBe(200);
     expect((await keyway.store.tenants.findTenant(tenant.id))?.rpIdLockedAt).toBeDefined();
 
-    const taken = await signUp(keyway, tenant, authenticator());
+    // A registered address is sent a note, not a code: whatever is typed is wrong.
+    const again = await startInteraction(keyway, tenant);
+    const sent = await postPage(keyway, tenant, '/email/code', again, { purpose: 'signup', ...ACCOUNT });
+    expect(sent.res.status).toBe(200);
+    const wrong = await postPage(keyway, tenant, '/email/code/verify', again, {
+      flowId: sent.body.flowId,
+      code: '000000',
+    });
+    expect(wrong.res.status).toBe(400);
+
+    // Where the tenant skips the emailed code, a taken email is found at the final step.
+    const open = await createTenantWithClient(keyway, { signUpVerification: 'none' });
+    expect((await signUp(keyway, open, authenticator())).res.status).toBe(200);
+    const taken = await signUp(keyway, open, authenticator());
     expect(taken.res.status).toBe(409);
 
     const pending = await startInteraction(keyway, tenant);
-    const options = await postPage(keyway, tenant, '/passkeys/registration/options', pending, {
+    const flowId = await proveEmail(keyway, tenant, pending, {
+      purpose: 'signup',
       ...ACCOUNT,
       email: `new-${hex()}@example.com`,
     });
+    const options = await postPage(keyway, tenant, '/passkeys/registration/options', pending, { flowId });
     expect(options.res.status).toBe(200);
     const other = authenticator();
     const unknownChallenge = await postPage(keyway, tenant, '/passkeys/registration/verify', pending, {
@@ -412,6 +429,20 @@ describe('hosted pages and passkey ceremonies', () => {
       response: other.create(options.body.options as never, { origin: 'https://evil.example' }),
     });
     expect(wrongOrigin.res.status).toBe(403);
+  });
+
+  it('recovery: the page, a code for a known and an unknown address, a new passkey for the account', async () => {
+    const pending = await startInteraction(keyway, tenant);
+    const page = await get(`/${tenant.id}/recover?interaction=${pending.interaction.id}`, { cookie: pending.cookie });
+    expect(page.status).toBe(200);
+    const unknown = await postPage(keyway, tenant, '/email/code', pending, {
+      purpose: 'recovery',
+      email: `nobody-${hex()}@example.com`,
+    });
+    expect(unknown.res.status).toBe(200);
+    const flowId = await proveEmail(keyway, tenant, pending, { purpose: 'recovery', email: ACCOUNT.email });
+    const recovered = await registerPasskey(keyway, tenant, authenticator(), pending, { flowId });
+    expect(recovered.res.status, JSON.stringify(recovered.body)).toBe(200);
   });
 
   it('sign-up closed: the page and the options refuse', async () => {
@@ -428,7 +459,8 @@ describe('hosted pages and passkey ceremonies', () => {
   it('sign-in options: discoverable, a known email, an unknown email, a tenant stored before decoy keys', async () => {
     await signInOptions();
     const known = await signInOptions({ email: ACCOUNT.email });
-    expect(known.options.allowCredentials).toHaveLength(1);
+    // The sign-up's passkey and the one the recovery test added.
+    expect(known.options.allowCredentials).toHaveLength(2);
     const unknown = await signInOptions({ email: `nobody-${hex()}@example.com` });
     expect(unknown.options.allowCredentials?.length).toBeGreaterThan(0);
     // A tenant written before decoy keys existed gets one on first use (an UpdateItem of the tenant).

@@ -27,6 +27,7 @@ import {
 const TABLE_CLIENTS = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'];
 const KMS_CLIENTS = ['@aws-sdk/client-kms'];
 const SQS_CLIENTS = ['@aws-sdk/client-sqs'];
+const SES_CLIENTS = ['@aws-sdk/client-sesv2'];
 
 interface BundledFunction {
   readonly id: string;
@@ -37,8 +38,9 @@ interface BundledFunction {
 
 /**
  * What a route's `access` needs: the table through the document client, KMS to sign, read public keys or derive
- * webhook secrets (GenerateMac), SQS to enqueue webhook replays. The webhook clients are loaded lazily (dynamic
- * import) but still bundled, so they count; a route without that access must not carry them.
+ * webhook secrets (GenerateMac), SQS to enqueue webhook replays, SESv2 to send email. The webhook and email clients
+ * are loaded lazily (dynamic import) but still bundled, so they count; a route without that access must not carry
+ * them.
  */
 function routeClients(access: Route['access']): string[] {
   return [
@@ -46,6 +48,7 @@ function routeClients(access: Route['access']): string[] {
       ...(access.dynamodb.length > 0 ? TABLE_CLIENTS : []),
       ...(access.sign || access.publicKeys || access.webhookSecrets ? KMS_CLIENTS : []),
       ...(access.webhookQueue ? SQS_CLIENTS : []),
+      ...(access.email ? SES_CLIENTS : []),
     ]),
   ].sort();
 }

@@ -5,6 +5,7 @@ import { CSRF_HEADER } from '../../lambdas/core/oidc/sign-in.ts';
 import type { Interaction } from '../../lambdas/core/store/interactions.ts';
 import { DEFAULT_TENANT_SETTINGS, type Tenant, type TenantSettings } from '../../lambdas/core/store/tenants.ts';
 import type { LocalKeyway } from '../../local/app.ts';
+import { codeMailedTo } from '../support/hosted-pages.ts';
 import { SoftAuthenticator } from '../support/soft-authenticator.ts';
 
 /** Shared set-up for the hosted-page tests: a tenant with a client, and an interaction as authorize leaves it. */
@@ -93,7 +94,49 @@ export async function postPage(
 
 export const ACCOUNT = { email: 'Ada.Lovelace@Example.com', givenName: 'Ada', familyName: 'Lovelace' } as const;
 
-/** The whole sign-up as the page runs it; returns the verify answer. */
+export { codeMailedTo as emailedCode, latestMailTo as latestMail } from '../support/hosted-pages.ts';
+
+/**
+ * The emailed-code step as the page runs it (sign-up or recovery): sends the code, reads it from the dev mailbox
+ * and verifies it; returns the verified flow id.
+ */
+export async function proveEmail(
+  keyway: LocalKeyway,
+  tenant: Tenant,
+  pending: PendingSignIn,
+  request: Record<string, string>,
+): Promise<string> {
+  const sent = await postPage(keyway, tenant, '/email/code', pending, request);
+  if (sent.res.status !== 200) throw new Error(`email code: ${sent.res.status} ${JSON.stringify(sent.body)}`);
+  const code = await codeMailedTo(keyway, request.email!.toLowerCase());
+  const checked = await postPage(keyway, tenant, '/email/code/verify', pending, { flowId: sent.body.flowId, code });
+  if (checked.res.status !== 200) throw new Error(`email code verify: ${checked.res.status}`);
+  return sent.body.flowId as string;
+}
+
+/** Registration options for `source`, a credential from the authenticator, and the verify answer. */
+export async function registerPasskey(
+  keyway: LocalKeyway,
+  tenant: Tenant,
+  authenticator: SoftAuthenticator,
+  pending: PendingSignIn,
+  source: Record<string, unknown>,
+) {
+  const options = await postPage(keyway, tenant, '/passkeys/registration/options', pending, source);
+  if (options.res.status !== 200)
+    throw new Error(`registration options: ${options.res.status} ${JSON.stringify(options.body)}`);
+  const response = authenticator.create(options.body.options as never);
+  const verify = await postPage(keyway, tenant, '/passkeys/registration/verify', pending, {
+    challengeId: options.body.challengeId,
+    response,
+  });
+  return { pending, response, options: options.body, ...verify };
+}
+
+/**
+ * The whole sign-up as the page runs it: the emailed code (the default), or straight to the passkey when the
+ * tenant's `signUpVerification` is `none`; returns the verify answer.
+ */
 export async function signUp(
   keyway: LocalKeyway,
   tenant: Tenant,
@@ -101,12 +144,9 @@ export async function signUp(
   account: Record<string, string> = ACCOUNT,
 ) {
   const pending = await startInteraction(keyway, tenant);
-  const options = await postPage(keyway, tenant, '/passkeys/registration/options', pending, account);
-  if (options.res.status !== 200) throw new Error(`registration options: ${options.res.status}`);
-  const response = authenticator.create(options.body.options as never);
-  const verify = await postPage(keyway, tenant, '/passkeys/registration/verify', pending, {
-    challengeId: options.body.challengeId,
-    response,
-  });
-  return { pending, response, ...verify };
+  const source =
+    tenant.settings.signUpVerification === 'none'
+      ? account
+      : { flowId: await proveEmail(keyway, tenant, pending, { purpose: 'signup', ...account }) };
+  return registerPasskey(keyway, tenant, authenticator, pending, source);
 }

@@ -18,7 +18,9 @@ let keyway: LocalKeyway;
 let tenant: Tenant;
 beforeAll(async () => {
   keyway = await startTestKeyway();
-  tenant = await createTenantWithClient(keyway);
+  // The WebAuthn checks of registration, on the shortest path to them: a tenant that skips the emailed code
+  // (test/passkeys/email-verification.test.ts covers the default, verified sign-up and recovery).
+  tenant = await createTenantWithClient(keyway, { signUpVerification: 'none' });
 });
 afterAll(async () => keyway?.stop());
 
@@ -29,7 +31,7 @@ function uniqueAccount() {
   return { ...ACCOUNT, email: `ada+${Math.random().toString(36).slice(2)}@example.com` };
 }
 
-describe('passkey registration (sign-up)', () => {
+describe('passkey registration (sign-up without the emailed code: signUpVerification none)', () => {
   it('asks for a user-verified resident key with no attestation, for the tenant’s RP', async () => {
     // Prepare
     const pending = await startInteraction(keyway, tenant);

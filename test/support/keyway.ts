@@ -28,6 +28,7 @@ export async function startTestKeyway(
     adminKey: ADMIN_KEY,
     ...(options.demo ? { demo: true } : {}),
     rateLimits: options.rateLimits ?? 'off',
+    logMail: false,
     // Tests that do not care about webhooks still run the pipeline; a short schedule keeps stray retries short.
     webhookRetrySchedule: options.webhookRetrySchedule ?? '0s,100ms',
     ...(options.eventFeedSettleSeconds !== undefined ? { eventFeedSettleSeconds: options.eventFeedSettleSeconds } : {}),

@@ -34,6 +34,7 @@ const Tenant = z.strictObject({
   settings: z.strictObject({
     rpId: z.optional(z.string()),
     signUpOpen: z.boolean(),
+    signUpVerification: z.enum(['email', 'none']),
     refreshGraceSeconds: z.number(),
     accessTokenTtlSeconds: z.number(),
     idTokenTtlSeconds: z.number(),

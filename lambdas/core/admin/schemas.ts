@@ -16,6 +16,7 @@ const displayName = z.string().check(z.trim(), z.minLength(1), z.maxLength(100))
 export const TenantSettingsInput = z.strictObject({
   rpId: z.optional(z.string().check(z.regex(HOST_NAME, { message: 'must be a lower-case host name' }))),
   signUpOpen: z.optional(z.boolean()),
+  signUpVerification: z.optional(z.enum(['email', 'none'])),
   refreshGraceSeconds: z.optional(integerIn(0, 60)),
   accessTokenTtlSeconds: z.optional(integerIn(60, 86_400)),
   idTokenTtlSeconds: z.optional(integerIn(60, 86_400)),

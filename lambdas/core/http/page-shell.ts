@@ -10,13 +10,21 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function contentSecurityPolicy(nonce: string): string {
+/** A CSP scheme-source (`com.example.app:`) or host-source without a path (`https://app.example.com`). */
+const FORM_TARGET = /^[a-z][a-z0-9+.-]*:(\/\/[a-z0-9.:[\]-]+)?$/i;
+
+/**
+ * `formTargets` widen `form-action` beyond 'self': Chromium applies it to the redirect that answers a form's POST too.
+ * Anything that is not a plain source expression is left out, so no value can add a directive of its own.
+ */
+export function contentSecurityPolicy(nonce: string, formTargets: readonly string[] = []): string {
+  const formAction = ["'self'", ...new Set(formTargets.filter((t) => FORM_TARGET.test(t)))];
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
     `style-src 'nonce-${nonce}'`,
     "connect-src 'self'",
-    "form-action 'self'",
+    `form-action ${formAction.join(' ')}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
     "img-src 'self' data:",
@@ -63,6 +71,11 @@ export interface PageParts {
   readonly data?: Record<string, string>;
   /** The page's one inline script (it gets the CSP nonce); absent: a page without script. */
   readonly script?: string;
+  /**
+   * Where a form's POST may end up besides this origin (CSP source expressions, e.g. a registered post-logout URI's
+   * origin): only end-session, whose confirmation is answered with a redirect to the application.
+   */
+  readonly formTargets?: readonly string[];
 }
 
 /** The shell every hosted page shares: branding line, heading, the one style sheet, a nonce-based CSP. */
@@ -92,6 +105,6 @@ ${parts.body}
 </body>
 </html>
 `,
-    { 'Content-Security-Policy': contentSecurityPolicy(nonce) },
+    { 'Content-Security-Policy': contentSecurityPolicy(nonce, parts.formTargets) },
   );
 }

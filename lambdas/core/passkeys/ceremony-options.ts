@@ -6,14 +6,16 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import { epochSeconds } from '../clock.ts';
+import { AccessDenied, InvalidRequest } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
+import { isFlowOpen } from '../store/email-flows.ts';
 import type { Interaction } from '../store/interactions.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
 import type { User } from '../store/users.ts';
 import { type AllowedCredential, decoyCredentials } from './decoy-credentials.ts';
 import { relyingPartyOf } from './relying-party.ts';
-import { requireSignUpOpen } from './sign-up.ts';
+import { FLOW_SPENT, requireSignUpOpen } from './sign-up.ts';
 
 /**
  * The first step of both WebAuthn ceremonies: the options the browser passes to navigator.credentials.get/create,
@@ -74,6 +76,8 @@ export function registrationOptions(input: {
   readonly rp: { readonly id: string; readonly name: string };
   readonly user: { readonly id: Uint8Array; readonly name: string; readonly displayName: string };
   readonly challenge: Uint8Array;
+  /** The account's passkeys (recovery): an authenticator that still holds one refuses to make a second. */
+  readonly excludeCredentials?: readonly AllowedCredential[];
 }): PublicKeyCredentialCreationOptionsJSON {
   return {
     challenge: Buffer.from(input.challenge).toString('base64url'),
@@ -86,7 +90,7 @@ export function registrationOptions(input: {
     pubKeyCredParams: PUBLIC_KEY_ALGORITHMS.map((alg) => ({ alg, type: 'public-key' })),
     timeout: CEREMONY_TIMEOUT_MS,
     attestation: 'none',
-    excludeCredentials: [],
+    excludeCredentials: (input.excludeCredentials ?? []).map(descriptor),
     authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
     extensions: { credProps: true },
     hints: [],
@@ -144,47 +148,93 @@ export interface NewAccount {
   readonly familyName: string;
 }
 
+/** Whose passkey a registration creates: after an emailed code (`flowId`), or, where allowed, an unverified account. */
+export type RegistrationSource = { readonly flowId: string } | NewAccount;
+
 /**
- * Starts a sign-up: the account to create travels with the challenge (nothing is written to the user table
- * until a passkey is verified). Whether the email is already taken is deliberately not checked here, so this
- * step answers the same for every email; the final step is the first to find out.
+ * The account a registration is for, and the passkeys to exclude. A verified sign-up flow's account does not exist
+ * yet (it travels with the challenge until the passkey is verified); a recovery flow's account does. An unverified
+ * sign-up only where the tenant chose it. Whether an email is taken is not checked here: creation finds out.
+ */
+async function registrationAccount(
+  store: Store,
+  tenant: Tenant,
+  interaction: Interaction,
+  source: RegistrationSource,
+): Promise<{ user: User; pending: boolean; flowId?: string; exclude: AllowedCredential[] }> {
+  const now = epochSeconds(store.clock);
+  if (!('flowId' in source)) {
+    requireSignUpOpen(tenant);
+    if (tenant.settings.signUpVerification !== 'none')
+      throw new InvalidRequest('Confirm your email address with the emailed code first.');
+    const user: User = {
+      tenantId: tenant.id,
+      userId: randomUUID(),
+      email: source.email,
+      emailVerified: false,
+      givenName: source.givenName,
+      familyName: source.familyName,
+      roles: ['user'],
+      createdAt: now,
+    };
+    return { user, pending: true, exclude: [] };
+  }
+  const flow = await store.emailFlows.findFlow(tenant.id, source.flowId);
+  if (!flow || flow.interactionId !== interaction.id || !isFlowOpen(flow, now)) throw new AccessDenied(FLOW_SPENT);
+  if (flow.purpose === 'signup') {
+    requireSignUpOpen(tenant);
+    const user: User = {
+      tenantId: tenant.id,
+      userId: flow.userId,
+      email: flow.email,
+      emailVerified: true,
+      givenName: flow.givenName ?? '',
+      familyName: flow.familyName ?? '',
+      roles: ['user'],
+      createdAt: now,
+    };
+    return { user, pending: true, flowId: flow.id, exclude: [] };
+  }
+  const user = await store.users.findUser(tenant.id, flow.userId);
+  if (!user || user.suspended) throw new AccessDenied('This account cannot sign in; contact the service’s support.');
+  const passkeys = await store.users.listPasskeys(tenant.id, user.userId);
+  const exclude = passkeys.map((p) => ({
+    id: p.credentialId,
+    ...(p.transports ? { transports: [...p.transports] as AuthenticatorTransportFuture[] } : {}),
+  }));
+  return { user, pending: false, flowId: flow.id, exclude };
+}
+
+/**
+ * Starts a passkey registration: a sign-up (the account is created when the passkey is verified) or a recovery (a
+ * new passkey for the account whose address the emailed code proved).
  */
 export async function startPasskeyRegistration(
   req: HttpRequest,
   store: Store,
   tenant: Tenant,
   interaction: Interaction,
-  account: NewAccount,
+  source: RegistrationSource,
 ): Promise<CeremonyOptions<PublicKeyCredentialCreationOptionsJSON>> {
-  requireSignUpOpen(tenant);
-  const rp = relyingPartyOf(req, tenant);
-  const pendingUser: User = {
-    tenantId: tenant.id,
-    userId: randomUUID(),
-    email: account.email,
-    // No email channel yet: the address is whatever the user typed.
-    emailVerified: false,
-    givenName: account.givenName,
-    familyName: account.familyName,
-    roles: ['user'],
-    createdAt: epochSeconds(store.clock),
-  };
+  const { user, pending, flowId, exclude } = await registrationAccount(store, tenant, interaction, source);
   const options = registrationOptions({
-    rp,
+    rp: relyingPartyOf(req, tenant),
     user: {
       // The WebAuthn user handle is the account id, so an assertion names the account it belongs to.
-      id: new Uint8Array(Buffer.from(pendingUser.userId, 'utf8')),
-      name: account.email,
-      displayName: `${account.givenName} ${account.familyName}`,
+      id: new Uint8Array(Buffer.from(user.userId, 'utf8')),
+      name: user.email,
+      displayName: `${user.givenName} ${user.familyName}`.trim() || user.email,
     },
     challenge: newChallenge(),
+    excludeCredentials: exclude,
   });
   const challenge = await store.challenges.createChallenge({
     tenantId: tenant.id,
     purpose: 'registration',
     challenge: options.challenge,
     interactionId: interaction.id,
-    pendingUser,
+    ...(pending ? { pendingUser: user } : {}),
+    ...(flowId ? { emailFlowId: flowId } : {}),
   });
   return { challengeId: challenge.id, options };
 }

@@ -50,11 +50,35 @@ export const AuthenticationVerifyBody = z.object({
   }),
 });
 
-export const RegistrationOptionsBody = z.object({
+/**
+ * A passkey for a verified email flow (`flowId`: sign-up or recovery after the emailed code), or, where the tenant
+ * allows unverified sign-up, for the account typed in.
+ */
+export const RegistrationOptionsBody = z.union([
+  z.strictObject({ interaction: Id, flowId: Id }),
+  z.strictObject({ interaction: Id, email: Email, givenName: PersonName, familyName: PersonName }),
+]);
+
+/** `POST …/email/code`: send a sign-up or recovery code (the names only for a sign-up). */
+export const EmailCodeBody = z.strictObject({
   interaction: Id,
+  purpose: z.enum(['signup', 'recovery']),
   email: Email,
-  givenName: PersonName,
-  familyName: PersonName,
+  givenName: z.optional(PersonName),
+  familyName: z.optional(PersonName),
+});
+
+/** `POST …/email/code/verify`: the code as typed (spaces and dashes a person might add are dropped). */
+export const EmailCodeVerifyBody = z.strictObject({
+  interaction: Id,
+  flowId: Id,
+  code: z.pipe(
+    z.string().check(z.maxLength(32)),
+    z.pipe(
+      z.transform((value: string) => value.replace(/[\s-]/g, '')),
+      z.string().check(z.regex(/^\d{6}$/, { message: 'must be the 6-digit code from the email' })),
+    ),
+  ),
 });
 
 export const RegistrationVerifyBody = z.object({

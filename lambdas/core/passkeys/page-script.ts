@@ -27,7 +27,7 @@ export const PAGE_SCRIPT = `(() => {
   function describe(error) {
     const name = error && error.name;
     if (name === 'NotAllowedError') return 'The passkey request was cancelled or timed out. Try again when you are ready.';
-    if (name === 'InvalidStateError') return 'This device already holds a passkey for this account.';
+    if (name === 'InvalidStateError') return 'This device already holds a passkey for this account: sign in with it instead.';
     if (name === 'SecurityError') return 'Passkeys cannot be used on this address.';
     if (name === 'NotSupportedError') return 'This device cannot create or use a passkey of the required kind.';
     return (error && error.keywayMessage) || 'Something went wrong. Try again.';
@@ -125,25 +125,86 @@ export const PAGE_SCRIPT = `(() => {
     startConditional();
   }
 
-  if (page === 'signup') {
-    const form = document.getElementById('signup-form');
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      if (!form.reportValidity()) return;
-      setBusy(true, 'Follow your browser’s prompt to create a passkey…');
+  /** Creates the passkey for a registration source (a verified email flow, or an unverified account). */
+  async function createPasskey(source) {
+    setBusy(true, 'Follow your browser’s prompt to create a passkey…');
+    try {
+      const { challengeId, options } = await post('/passkeys/registration/options', source);
+      const credential = await navigator.credentials.create({ publicKey: PKC.parseCreationOptionsFromJSON(options) });
+      finish(await post('/passkeys/registration/verify', { challengeId, response: credential.toJSON() }));
+    } catch (error) {
+      setBusy(false);
+      showError(describe(error));
+    }
+  }
+
+  /**
+   * The emailed-code steps of sign-up and recovery: \`request\` sends the code (and is sent again by "Send a new
+   * code"), the code form verifies it, then the user's own click creates the passkey.
+   */
+  function codeSteps(firstForm, request) {
+    const codeForm = document.getElementById('code-form');
+    const passkeyStep = document.getElementById('passkey-step');
+    let flowId = null;
+    async function send() {
+      setBusy(true, 'Sending the code…');
       try {
-        const { challengeId, options } = await post('/passkeys/registration/options', {
-          email: form.elements.email.value.trim(),
-          givenName: form.elements.givenName.value.trim(),
-          familyName: form.elements.familyName.value.trim(),
-        });
-        const credential = await navigator.credentials.create({ publicKey: PKC.parseCreationOptionsFromJSON(options) });
-        finish(await post('/passkeys/registration/verify', { challengeId, response: credential.toJSON() }));
+        const sent = await post('/email/code', request());
+        flowId = sent.flowId;
+        setBusy(false);
+        firstForm.hidden = true;
+        codeForm.hidden = false;
+        document.getElementById('code-sent').textContent =
+          'We sent an email to ' + request().email + '. Enter the code from it (it works for ' +
+          Math.round(sent.expiresIn / 60) + ' minutes). Nothing arrived? Check your spam folder, or send a new code.';
+        codeForm.elements.code.value = '';
+        codeForm.elements.code.focus();
+      } catch (error) {
+        setBusy(false);
+        showError(describe(error));
+      }
+    }
+    firstForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      if (firstForm.reportValidity()) send();
+    });
+    document.getElementById('resend').addEventListener('click', () => send());
+    codeForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (!codeForm.reportValidity()) return;
+      setBusy(true, 'Checking the code…');
+      try {
+        await post('/email/code/verify', { flowId, code: codeForm.elements.code.value });
+        setBusy(false);
+        codeForm.hidden = true;
+        passkeyStep.hidden = false;
+        document.getElementById('create-passkey').focus();
       } catch (error) {
         setBusy(false);
         showError(describe(error));
       }
     });
+    document.getElementById('create-passkey').addEventListener('click', () => createPasskey({ flowId }));
+  }
+
+  if (page === 'signup') {
+    const form = document.getElementById('signup-form');
+    const account = () => ({
+      email: form.elements.email.value.trim(),
+      givenName: form.elements.givenName.value.trim(),
+      familyName: form.elements.familyName.value.trim(),
+    });
+    if (root.dataset.verification === 'email') codeSteps(form, () => Object.assign({ purpose: 'signup' }, account()));
+    else
+      form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        if (form.reportValidity()) createPasskey(account());
+      });
+  }
+
+  if (page === 'recovery') {
+    const form = document.getElementById('recovery-form');
+    codeSteps(form, () => ({ purpose: 'recovery', email: form.elements.email.value.trim() }));
   }
 })();
 `;

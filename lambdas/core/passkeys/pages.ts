@@ -18,15 +18,40 @@ const NOSCRIPT = '<noscript><p class="alert">Passkeys need JavaScript; turn it o
 const MESSAGES = '<div id="alert" class="alert" role="alert"></div>';
 const STATUS = '<p id="status" class="status" role="status"></p>';
 
-function pageData(issuer: string, interaction: Interaction, page: 'login' | 'signup'): Record<string, string> {
-  return { page, issuer, interaction: interaction.id, csrf: interaction.csrf };
+function pageData(
+  issuer: string,
+  interaction: Interaction,
+  page: 'login' | 'signup' | 'recovery',
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { page, issuer, interaction: interaction.id, csrf: interaction.csrf, ...extra };
 }
+
+const pageLink = (issuer: string, path: string, interaction: Interaction) =>
+  escapeHtml(`${issuer}/${path}?interaction=${encodeURIComponent(interaction.id)}`);
+
+/**
+ * The emailed-code step shared by sign-up and recovery, hidden until a code was sent; then the button that creates
+ * the passkey (its own click: Safari lets only a user gesture start a WebAuthn ceremony).
+ */
+const CODE_STEPS = `<form id="code-form" hidden>
+<p id="code-sent"></p>
+<label for="code">Code from the email</label>
+<input id="code" name="code" required inputmode="numeric" autocomplete="one-time-code" maxlength="9" spellcheck="false">
+<button class="primary" type="submit">Continue</button>
+<button id="resend" class="secondary" type="button">Send a new code</button>
+</form>
+<div id="passkey-step" hidden>
+<p>Your email address is confirmed. Now create a passkey: your device will ask for your fingerprint, face or screen lock.</p>
+<button id="create-passkey" class="primary" type="button">Create passkey</button>
+</div>`;
 
 /** `{issuer}/login`: discoverable passkey sign-in, passkey autofill on the email field, and email-first fallback. */
 export function renderSignInPage(issuer: string, tenant: Tenant, interaction: Interaction): HttpResponse {
   const signUp = tenant.settings.signUpOpen
     ? `New to ${escapeHtml(tenant.name)}? <a href="${escapeHtml(`${issuer}/signup?interaction=${encodeURIComponent(interaction.id)}`)}">Create account</a>`
     : `Accounts for ${escapeHtml(tenant.name)} are created by an administrator.`;
+  const recover = `Lost your passkey? <a href="${pageLink(issuer, 'recover', interaction)}">Recover your account</a>`;
   return page(200, {
     title: `Sign in · ${tenant.name}`,
     brand: tenant.name,
@@ -42,12 +67,18 @@ ${MESSAGES}
 <button class="secondary" type="submit">Continue</button>
 </form>
 ${STATUS}
-<p class="footer">${signUp}</p>`,
+<p class="footer">${signUp}</p>
+<p class="footer">${recover}</p>`,
   });
 }
 
-/** `{issuer}/signup`: create an account and its first passkey. */
+/**
+ * `{issuer}/signup`: create an account and its first passkey. By default the address is confirmed first with an
+ * emailed code (the page looks the same whether or not the address is registered); `signUpVerification: none`
+ * skips that step.
+ */
 export function renderSignUpPage(issuer: string, tenant: Tenant, interaction: Interaction): HttpResponse {
+  const verified = tenant.settings.signUpVerification !== 'none';
   const field = (id: string, label: string, type: string, autocomplete: string, value = '') =>
     `<label for="${id}">${label}</label>
 <input id="${id}" name="${id}" type="${type}" required maxlength="${type === 'email' ? 254 : 100}" autocomplete="${autocomplete}" value="${escapeHtml(value)}">`;
@@ -55,17 +86,39 @@ export function renderSignUpPage(issuer: string, tenant: Tenant, interaction: In
     title: `Create account · ${tenant.name}`,
     brand: tenant.name,
     heading: 'Create account',
-    data: pageData(issuer, interaction, 'signup'),
+    data: pageData(issuer, interaction, 'signup', { verification: verified ? 'email' : 'none' }),
     body: `${NOSCRIPT}
 ${MESSAGES}
 <form id="signup-form">
 ${field('email', 'Email', 'email', 'email', interaction.loginHint ?? '')}
 ${field('givenName', 'Given name', 'text', 'given-name')}
 ${field('familyName', 'Family name', 'text', 'family-name')}
-<button class="primary" type="submit">Create passkey</button>
+<button class="primary" type="submit">${verified ? 'Continue' : 'Create passkey'}</button>
 </form>
+${verified ? CODE_STEPS : ''}
 ${STATUS}
-<p class="footer">Already have a passkey? <a href="${escapeHtml(`${issuer}/login?interaction=${encodeURIComponent(interaction.id)}`)}">Sign in</a></p>`,
+<p class="footer">Already have a passkey? <a href="${pageLink(issuer, 'login', interaction)}">Sign in</a></p>`,
+  });
+}
+
+/** `{issuer}/recover`: "Lost your passkey?" — an emailed code, then a new passkey for the same account. */
+export function renderRecoveryPage(issuer: string, tenant: Tenant, interaction: Interaction): HttpResponse {
+  return page(200, {
+    title: `Recover your account · ${tenant.name}`,
+    brand: tenant.name,
+    heading: 'Recover your account',
+    data: pageData(issuer, interaction, 'recovery'),
+    body: `${NOSCRIPT}
+${MESSAGES}
+<form id="recovery-form">
+<p>Enter the email address of your account. We will send you a code to set up a new passkey; your other passkeys keep working until you remove them.</p>
+<label for="email">Email</label>
+<input id="email" name="email" type="email" required maxlength="254" autocomplete="email" spellcheck="false" autocapitalize="none" value="${escapeHtml(interaction.loginHint ?? '')}">
+<button class="primary" type="submit">Send code</button>
+</form>
+${CODE_STEPS}
+${STATUS}
+<p class="footer">Found your passkey? <a href="${pageLink(issuer, 'login', interaction)}">Sign in</a></p>`,
   });
 }
 

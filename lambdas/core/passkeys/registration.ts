@@ -8,18 +8,21 @@ import { AccessDenied, Conflict } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { logger } from '../logger.ts';
 import { completeSignIn } from '../oidc/sign-in.ts';
+import type { Challenge } from '../store/challenges.ts';
+import { type EmailFlow, isFlowOpen } from '../store/email-flows.ts';
 import type { Interaction } from '../store/interactions.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
-import { CredentialTaken, EmailTaken, type Passkey } from '../store/users.ts';
+import { AccountUnavailable, CredentialTaken, EmailTaken, type Passkey, type User } from '../store/users.ts';
 import { consumeCeremonyChallenge } from './challenges.ts';
 import { relyingPartyOf } from './relying-party.ts';
-import { requireSignUpOpen } from './sign-up.ts';
+import { FLOW_SPENT, requireSignUpOpen } from './sign-up.ts';
 
 /**
- * Finishes a sign-up: verifies the new passkey (user-verified, this interaction's unused challenge, this
- * origin and RP ID), then creates the account, its email claim and the passkey in one transaction, and
- * completes the interaction as a sign-in.
+ * Finishes a sign-up or a recovery: verifies the new passkey (user-verified, this interaction's unused challenge,
+ * this origin and RP ID), then in one transaction creates the account with its email claim and the passkey (or adds
+ * the passkey to the recovered account, with its audit entry) and spends the email flow, and completes the
+ * interaction as a sign-in.
  */
 export async function finishPasskeyRegistration(
   req: HttpRequest,
@@ -30,10 +33,7 @@ export async function finishPasskeyRegistration(
   response: RegistrationResponseJSON,
 ): Promise<{ redirectTo: string; cookies: string[] }> {
   const challenge = await consumeCeremonyChallenge(store, interaction, challengeId, 'registration');
-  const user = challenge.pendingUser;
-  if (!user) throw new AccessDenied('This passkey request expired or was already used; try again.');
-  // The setting may have changed since the options were handed out.
-  requireSignUpOpen(tenant);
+  const account = await registeringAccount(store, tenant, interaction, challenge);
 
   const rp = relyingPartyOf(req, tenant);
   let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
@@ -58,7 +58,7 @@ export async function finishPasskeyRegistration(
   const passkey: Passkey = {
     tenantId: tenant.id,
     credentialId: credential.id,
-    userId: user.userId,
+    userId: account.user.userId,
     publicKey: Buffer.from(credential.publicKey).toString('base64url'),
     counter: credential.counter,
     ...(transports && transports.length > 0 ? { transports } : {}),
@@ -66,15 +66,63 @@ export async function finishPasskeyRegistration(
     backedUp: credentialBackedUp,
     createdAt: epochSeconds(store.clock),
   };
+  const spent = () => new AccessDenied(FLOW_SPENT);
+  const completesFlow = account.flow ? [store.emailFlows.completeFlow(account.flow, spent)] : [];
   try {
-    await store.users.createUserWithPasskey(user, passkey);
+    if (account.existing) {
+      const audit = store.auditLog.appendEntry(
+        tenant.id,
+        {
+          actor: `user:${account.user.userId}`,
+          action: 'passkey.added',
+          target: { type: 'user', id: account.user.userId },
+          traceId: req.traceId,
+          changes: { credential_id: passkey.credentialId, via: 'recovery' },
+        },
+        store.clock.now(),
+      );
+      await store.users.addPasskey(account.user, passkey, [...completesFlow, audit]);
+    } else await store.users.createUserWithPasskey(account.user, passkey, completesFlow);
   } catch (error) {
     if (error instanceof EmailTaken)
       throw new Conflict(
         'An account could not be created with this email. If you already have one, sign in with your passkey.',
       );
     if (error instanceof CredentialTaken) throw new Conflict('This passkey is already registered; sign in with it.');
+    if (error instanceof AccountUnavailable)
+      throw new AccessDenied('This account cannot sign in; contact the service’s support.');
     throw error;
   }
-  return completeSignIn(req, store, tenant, interaction, user.userId);
+  return completeSignIn(req, store, tenant, interaction, account.user.userId);
+}
+
+/**
+ * Who the verified passkey is for, decided again now (settings and accounts may have changed since the options):
+ * the new account of a sign-up, or the existing account of a recovery, with the email flow the passkey spends.
+ */
+async function registeringAccount(
+  store: Store,
+  tenant: Tenant,
+  interaction: Interaction,
+  challenge: Challenge,
+): Promise<{ user: User; existing: boolean; flow?: EmailFlow }> {
+  const expired = () => new AccessDenied('This passkey request expired or was already used; try again.');
+  if (challenge.emailFlowId === undefined) {
+    if (!challenge.pendingUser) throw expired();
+    requireSignUpOpen(tenant);
+    if (tenant.settings.signUpVerification !== 'none')
+      throw new AccessDenied('Confirm your email address with the emailed code first.');
+    return { user: challenge.pendingUser, existing: false };
+  }
+  const flow = await store.emailFlows.findFlow(tenant.id, challenge.emailFlowId);
+  if (!flow || flow.interactionId !== interaction.id || !isFlowOpen(flow, epochSeconds(store.clock)))
+    throw new AccessDenied(FLOW_SPENT);
+  if (flow.purpose === 'signup') {
+    if (!challenge.pendingUser) throw expired();
+    requireSignUpOpen(tenant);
+    return { user: challenge.pendingUser, existing: false, flow };
+  }
+  const user = await store.users.findUser(tenant.id, flow.userId);
+  if (!user || user.suspended) throw new AccessDenied('This account cannot sign in; contact the service’s support.');
+  return { user, existing: true, flow };
 }

@@ -11,3 +11,6 @@ export function requireSignUpOpen(tenant: Tenant): void {
       `${tenant.name} does not allow creating an account here; ask an administrator to invite you.`,
     );
 }
+
+/** A registration whose emailed code is spent or too old (the flow, store/email-flows.ts, decides). */
+export const FLOW_SPENT = 'Confirm your email address again: this code was already used, or it is too old.';

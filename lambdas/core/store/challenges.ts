@@ -15,6 +15,8 @@ export interface Challenge {
   readonly interactionId: string;
   /** Registration: the account being created, held until the passkey is verified. */
   readonly pendingUser?: User;
+  /** Registration after an emailed code (store/email-flows.ts): the flow the new passkey completes. */
+  readonly emailFlowId?: string;
   readonly expiresAt: number;
 }
 

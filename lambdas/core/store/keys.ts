@@ -65,6 +65,11 @@ export const keys = {
     gsi1pk: `${t(tenantId)}#U#${userId}`,
     gsi1sk: `CRED#${sha256(credentialId)}`,
   }),
+  /**
+   * An email verification (sign-up or recovery code): the code is stored only as a hash; attempts, verification and
+   * completion are conditional updates on this one item (store/email-flows.ts).
+   */
+  emailFlow: (tenantId: string, flowId: string) => ({ pk: `${t(tenantId)}#EF#${flowId}`, sk: 'EF' }),
   /** A WebAuthn challenge, single use. */
   challenge: (tenantId: string, challengeId: string) => ({ pk: `${t(tenantId)}#CHAL#${challengeId}`, sk: 'CHAL' }),
 

@@ -5,6 +5,7 @@ import { ChallengeRepository } from './challenges.ts';
 import { type Client, ClientRepository, toClient } from './clients.ts';
 import { CodeRepository } from './codes.ts';
 import { DeviceRepository } from './devices.ts';
+import { EmailFlowRepository } from './email-flows.ts';
 import { type EventRelay, EventRepository } from './events.ts';
 import { IdempotencyRepository } from './idempotency.ts';
 import { InteractionRepository } from './interactions.ts';
@@ -50,6 +51,7 @@ export class Store {
   readonly webhooks: WebhookRepository;
   readonly resources: ResourceRepository;
   readonly devices: DeviceRepository;
+  readonly emailFlows: EmailFlowRepository;
 
   /** `relay`: how outbox events reach the dispatcher (the table stream in AWS, the local queue in local mode). */
   constructor(
@@ -60,6 +62,7 @@ export class Store {
     this.webhooks = new WebhookRepository(table);
     this.resources = new ResourceRepository(table);
     this.devices = new DeviceRepository(table);
+    this.emailFlows = new EmailFlowRepository(table);
     this.apiKeys = new ApiKeyRepository(table);
     this.auditLog = new AuditLogRepository(table);
     this.idempotency = new IdempotencyRepository(table);

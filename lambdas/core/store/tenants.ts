@@ -15,6 +15,12 @@ export interface TenantSettings {
   readonly rpId?: string;
   /** Whether anyone may create an account from the hosted pages. */
   readonly signUpOpen: boolean;
+  /**
+   * `email` (default): sign-up first proves the address with an emailed code, and the account starts with
+   * `email_verified: true`. `none`: the address is whatever the person typed (`email_verified: false`), which lets
+   * anyone claim anyone's address and tells whether an address is registered; documented as the weaker choice.
+   */
+  readonly signUpVerification: 'email' | 'none';
   /** Window in which a just-rotated refresh token may be presented again (concurrent tabs, retries). */
   readonly refreshGraceSeconds: number;
   readonly accessTokenTtlSeconds: number;
@@ -25,6 +31,7 @@ export interface TenantSettings {
 
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   signUpOpen: true,
+  signUpVerification: 'email',
   refreshGraceSeconds: 3,
   accessTokenTtlSeconds: 900,
   idTokenTtlSeconds: 900,

@@ -52,6 +52,8 @@ export interface Passkey {
 
 export class EmailTaken extends Error {}
 export class CredentialTaken extends Error {}
+/** The account was deleted or suspended while a passkey was being added to it. */
+export class AccountUnavailable extends Error {}
 
 export class UserRepository {
   constructor(
@@ -64,7 +66,7 @@ export class UserRepository {
    * credential id are written with attribute_not_exists, so two sign-ups with the same email (or credential)
    * cannot both succeed, and a failure leaves nothing half-written.
    */
-  async createUserWithPasskey(user: User, passkey: Passkey): Promise<void> {
+  async createUserWithPasskey(user: User, passkey: Passkey, extra: readonly TransactionPart[] = []): Promise<void> {
     const events: EventInput[] = [
       { type: 'user.created', data: userJson(user) },
       { type: 'passkey.added', data: { user_id: user.userId, passkey: passkeyJson(passkey) } },
@@ -72,22 +74,53 @@ export class UserRepository {
     await commit(this.table, [
       ...this.events.emitAll(user.tenantId, events, this.table.clock.now()),
       ...this.createUser(user, () => new EmailTaken()),
+      this.putPasskey(passkey),
+      ...extra,
+    ]);
+  }
+
+  /**
+   * Adds a passkey to an existing account (recovery, the account page, an invitation) with its `passkey.added` event
+   * and whatever else must commit with it (`extra`: the spent email code, an audit entry). The account must still
+   * exist and not be suspended when it commits.
+   */
+  async addPasskey(user: User, passkey: Passkey, extra: readonly TransactionPart[] = []): Promise<void> {
+    const event: EventInput = { type: 'passkey.added', data: { user_id: user.userId, passkey: passkeyJson(passkey) } };
+    await commit(this.table, [
+      ...this.events.emitAll(user.tenantId, [event], this.table.clock.now()),
       {
         write: {
-          Put: {
+          ConditionCheck: {
             TableName: this.table.name,
-            Item: {
-              ...keys.passkey(passkey.tenantId, passkey.credentialId),
-              ...keys.passkeyIndex(passkey.tenantId, passkey.userId, passkey.credentialId),
-              type: 'passkey',
-              ...passkey,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
+            Key: keys.user(user.tenantId, user.userId),
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(suspended) OR suspended = :false)',
+            ExpressionAttributeValues: { ':false': false },
           },
         },
-        onConditionFailed: () => new CredentialTaken(),
+        onConditionFailed: () => new AccountUnavailable(),
       },
+      this.putPasskey(passkey),
+      ...extra,
     ]);
+  }
+
+  /** A new passkey item; its credential id is unique in the tenant (attribute_not_exists). */
+  private putPasskey(passkey: Passkey): TransactionPart {
+    return {
+      write: {
+        Put: {
+          TableName: this.table.name,
+          Item: {
+            ...keys.passkey(passkey.tenantId, passkey.credentialId),
+            ...keys.passkeyIndex(passkey.tenantId, passkey.userId, passkey.credentialId),
+            type: 'passkey',
+            ...passkey,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: () => new CredentialTaken(),
+    };
   }
 
   private userItem(user: User) {
