@@ -26,6 +26,8 @@ export interface Flag {
   readonly body?: string;
   readonly query?: string;
   readonly merge?: true;
+  /** What a `boolean` flag puts in the body (default true): `--no-invite` sends `invite: false`. */
+  readonly sets?: boolean;
 }
 
 export interface Positional {
@@ -253,9 +255,19 @@ export const commands: readonly Command[] = [
       { name: 'family-name', kind: 'string', value: 'F', body: 'family_name' },
       { name: 'roles', kind: 'list', value: 'a,b', body: 'roles' },
       { name: 'email-verified', kind: 'boolean', body: 'email_verified' },
+      // Without it the server emails the new user an invitation; the response's `invitation.sent` says if it went out.
+      { name: 'no-invite', kind: 'boolean', body: 'invite', sets: false },
     ],
     method: 'POST',
     path: `${T}/users`,
+  },
+  {
+    resource: 'users',
+    action: 'invite',
+    positionals: [tenantId, userId],
+    flags: [],
+    method: 'POST',
+    path: `${T}/users/{userId}/invitation`,
   },
   {
     resource: 'users',

@@ -220,7 +220,7 @@ function convert(flag: Flag, raw: RawValue): unknown {
   const text = Array.isArray(raw) ? raw.map(String) : String(raw);
   switch (flag.kind) {
     case 'boolean':
-      return true;
+      return flag.sets ?? true;
     case 'repeat':
       return Array.isArray(text) ? text : [text];
     case 'list':

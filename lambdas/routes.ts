@@ -43,7 +43,7 @@ export interface Route {
    * The nested stack (one per concern) that holds the route's function, role and logs, because CloudFormation allows
    * 500 resources per stack; absent: the regional stack itself. Methods stay on the one REST API either way.
    */
-  readonly stack?: 'admin-api';
+  readonly stack?: 'admin-api' | 'hosted-pages';
   /** Who may call it: one value for every method, or one per method. */
   readonly auth: RouteAuth | Readonly<Partial<Record<HttpMethod, RouteAuth>>>;
   /** What the function may do in AWS, granted where the function is created. */
@@ -121,8 +121,9 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/authorize',
     entry: 'lambdas/authorize/handler.ts',
     auth: 'public',
-    // tenant, client, session, user; puts the code (SSO) or the interaction
-    access: { dynamodb: ['GetItem', 'PutItem'], sign: false, publicKeys: false },
+    // tenant, client, session, user; puts the code (SSO) or the interaction; a select_account Continue ends its
+    // interaction (DeleteItem)
+    access: { dynamodb: ['GetItem', 'PutItem', 'DeleteItem'], sign: false, publicKeys: false },
     discoveryField: 'authorization_endpoint',
   },
   {
@@ -226,6 +227,33 @@ export const routes: readonly Route[] = [
     access: { dynamodb: ['GetItem'], sign: false, publicKeys: false },
   },
   {
+    id: 'account-page',
+    methods: ['GET', 'POST'],
+    path: '/{tenantId}/account',
+    entry: 'lambdas/account-page/handler.ts',
+    stack: 'hosted-pages',
+    auth: 'public',
+    // session, user, passkeys/sessions/families (GSI1), the apps' clients; an interaction to sign in or re-authenticate;
+    // a rename is an UpdateItem, a profile change or a removal a transaction with its event and audit entry (Put);
+    // sign out everywhere and removing an app revoke families (Update) and delete sessions
+    access: {
+      dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      sign: false,
+      publicKeys: false,
+    },
+  },
+  {
+    id: 'invitation-page',
+    methods: ['GET', 'POST'],
+    path: '/{tenantId}/invitation',
+    entry: 'lambdas/invitation-page/handler.ts',
+    stack: 'hosted-pages',
+    auth: 'public',
+    // tenant, the invitation (by its user) and its user; accepting starts an add-passkey interaction (PutItem) and
+    // spends the link (a conditional UpdateItem)
+    access: { dynamodb: ['GetItem', 'PutItem', 'UpdateItem'], sign: false, publicKeys: false },
+  },
+  {
     id: 'email-code',
     methods: ['POST'],
     path: '/{tenantId}/email/code',
@@ -279,9 +307,10 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/passkey-registration-verify/handler.ts',
     auth: 'public',
     // consumes challenge and interaction; user, email claim, passkey, events, audit entry, session and code are Puts;
-    // the email flow is spent by an Update; a recovery checks the account (ConditionCheck)
+    // the email flow is spent by an Update; a recovery checks the account and its address (ConditionCheck), and one of
+    // an address nobody had proved lists (GSI1) and removes the account's earlier passkeys and sessions
     access: {
-      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
       sign: false,
       publicKeys: false,
     },
@@ -384,10 +413,12 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/admin-users/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
+    // POST issues the new user's invitation in its transaction and emails it after the commit
     access: {
       dynamodb: [...ADMIN_CHANGE, 'Query:gsi1'],
       sign: false,
       publicKeys: false,
+      email: true,
     },
   },
   {
@@ -439,6 +470,17 @@ export const routes: readonly Route[] = [
       sign: false,
       publicKeys: false,
     },
+  },
+  {
+    id: 'admin-user-invitation',
+    methods: ['POST'],
+    path: '/admin/tenants/{tenantId}/users/{userId}/invitation',
+    entry: 'lambdas/admin-user-invitation/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    // replaces the user's invitation (a new link; the old one stops working) while the user is as read
+    // (ConditionCheck), and emails it after the commit
+    access: { dynamodb: [...ADMIN_CHANGE], sign: false, publicKeys: false, email: true },
   },
   {
     id: 'admin-roles',

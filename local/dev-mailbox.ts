@@ -69,6 +69,11 @@ export class DevMailbox implements Mailer {
       res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Security-Policy': csp, 'Content-Type': type });
       res.end(body);
     };
+    // Codes are in here: only a loopback name may read it (a DNS-rebinding page, or HOST=0.0.0.0 on a LAN, may not).
+    if (!/^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d+)?$/i.test(req.headers.host ?? '')) {
+      send(403, 'text/plain; charset=utf-8', 'The dev mailbox answers only on a loopback address.');
+      return true;
+    }
     if (req.method !== 'GET') {
       send(405, 'text/plain; charset=utf-8', 'Only GET');
       return true;
@@ -78,7 +83,8 @@ export class DevMailbox implements Mailer {
       const message = this.messages.find((m) => m.id === id);
       if (!message) send(404, 'text/plain; charset=utf-8', 'No such message');
       // The message's own HTML, as a mail client shows it: no script, no remote content.
-      else send(200, 'text/html; charset=utf-8', message.html, "default-src 'none'; style-src 'unsafe-inline'");
+      else
+        send(200, 'text/html; charset=utf-8', message.html, "default-src 'none'; style-src 'unsafe-inline'; sandbox");
       return true;
     }
     const list = this.list(url.searchParams.get('to') ?? undefined);

@@ -5,6 +5,8 @@ import { BROWSER_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
 import { CSRF_HEADER } from '../../lambdas/core/oidc/sign-in.ts';
 import type { EmailFlow } from '../../lambdas/core/store/email-flows.ts';
 import type { Interaction } from '../../lambdas/core/store/interactions.ts';
+import { commit } from '../../lambdas/core/store/transaction.ts';
+import type { User } from '../../lambdas/core/store/users.ts';
 import type { Route } from '../../lambdas/routes.ts';
 import { pkcePair, seedSignedInUser } from '../../test/support/shared-fixtures.ts';
 import { SoftAuthenticator } from '../../test/support/soft-authenticator.ts';
@@ -134,6 +136,24 @@ async function verifiedSignUpFlow(fx: KeywayFixture, pending: Interaction, email
   return check.flow;
 }
 
+/** An administrator-created user with an invitation, as POST …/users leaves them; returns the link's token. */
+async function invitedUser(fx: KeywayFixture): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const user: User = {
+    tenantId: fx.tenantId,
+    userId: randomUUID(),
+    email: freshEmail('invited'),
+    emailVerified: false,
+    givenName: 'Grace',
+    familyName: 'Hopper',
+    roles: ['user'],
+    createdAt: now,
+  };
+  const invitation = fx.store.invitations.issueInvitation(user, now, { newUser: true });
+  await commit(fx.store.table, [...fx.store.users.createUser(user), ...invitation.parts]);
+  return invitation.token;
+}
+
 /** Builds `count` events for every route (the first run of each is a discarded warm-up of the file cache). */
 export async function buildColdStartEvents(
   fx: KeywayFixture,
@@ -146,6 +166,8 @@ export async function buildColdStartEvents(
   const browser = randomToken();
   const browserCookie = `${BROWSER_COOKIE}=${browser}`;
   const page = await interaction(fx, browser);
+  // Opening an invitation link spends nothing (mail scanners open links): one link serves every run.
+  const invitationToken = await invitedUser(fx);
 
   // Tokens: one redemption for the reusable access and ID tokens, plus a fresh refresh token per token/revoke run.
   const codes = await Promise.all(Array.from({ length: 2 * count + 1 }, () => authorizeCode(fx)));
@@ -222,6 +244,9 @@ export async function buildColdStartEvents(
     grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
     token_endpoint_auth_method: 'none',
     client_name: 'TV',
+  });
+  const accountHolder = await seedSignedInUser(fx.store, t, {
+    email: `cold-account-${randomBytes(4).toString('hex')}@example.com`,
   });
   const people = await Promise.all(
     Array.from({ length: count }, (_, i) =>
@@ -317,6 +342,17 @@ export async function buildColdStartEvents(
       path: `/${t}/recover`,
       query: { interaction: page.id },
       headers: { Cookie: browserCookie },
+    })),
+    // The signed-in account page of someone whose session no admin event below ends (the admin routes sign people out).
+    await each('account-page', 200, () => ({
+      method: 'GET',
+      path: `/${t}/account`,
+      headers: { Cookie: accountHolder.cookie },
+    })),
+    await each('invitation-page', 200, () => ({
+      method: 'GET',
+      path: `/${t}/invitation`,
+      query: { token: invitationToken },
     })),
     // A new address per run: at most EMAIL_CODES_PER_ADDRESS codes go to one address per window.
     await each('email-code', 200, () => ({
@@ -464,6 +500,13 @@ export async function buildColdStartEvents(
       method: 'DELETE',
       path: `${admin}/users/${people[i]!.userId}/sessions`,
       headers: bearer,
+    })),
+    // Each run replaces the user's invitation and emails it (SES on loopback).
+    await each('admin-user-invitation', 200, (i) => ({
+      method: 'POST',
+      path: `${admin}/users/${people[i]!.userId}/invitation`,
+      headers: bearer,
+      json: {},
     })),
     await each('admin-roles', 200, () => ({ method: 'GET', path: `${admin}/roles`, headers: bearer })),
     await each('admin-role', 200, (i) => ({

@@ -9,6 +9,8 @@ import {
   pageResponse,
 } from '../core/admin/endpoint.ts';
 import { CreateUser } from '../core/admin/schemas.ts';
+import { invitationJson, sendInvitation } from '../core/admin/users.ts';
+import { getMailer } from '../core/email/mailer.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { roleChanges } from '../core/store/roles.ts';
@@ -29,12 +31,17 @@ async function listUsers({ req, store }: AdminContext) {
 }
 
 /**
- * POST /admin/tenants/{tenantId}/users — an account without credentials (the user enrolls a passkey later). The
- * email is unique per tenant (409), custom roles must exist (400), both decided in the write's transaction.
+ * POST /admin/tenants/{tenantId}/users — an account without credentials. The email is unique per tenant (409),
+ * custom roles must exist (400), both decided in the write's transaction. Unless `invite` is false, the same
+ * transaction issues an invitation, emailed once the change has committed: its link lets the user enroll a passkey
+ * (GET|POST {issuer}/invitation). A failed send does not fail the creation: the response says `sent: false`.
  */
 async function createUser({ req, store, now }: AdminContext) {
   const tenant = await requireTenant(req, store);
-  const input = parseInput(CreateUser, jsonBody(req, '{ "email", "given_name"?, "family_name"?, "roles"? }'));
+  const input = parseInput(
+    CreateUser,
+    jsonBody(req, '{ "email", "given_name"?, "family_name"?, "roles"?, "email_verified"?, "invite"? }'),
+  );
   const user: User = {
     tenantId: tenant.id,
     userId: randomUUID(),
@@ -45,12 +52,33 @@ async function createUser({ req, store, now }: AdminContext) {
     roles: input.roles ?? ['user'],
     createdAt: now,
   };
+  const invitation =
+    input.invite === false ? undefined : store.invitations.issueInvitation(user, now, { newUser: true });
+  const location = { Location: `${req.baseUrl}/admin/tenants/${tenant.id}/users/${user.userId}` };
+  const created = (sent: boolean | null) =>
+    json(
+      201,
+      { ...userJson(user), invitation: invitation ? invitationJson(invitation.expiresAt, sent) : null },
+      location,
+    );
   return change({
-    parts: [...store.users.createUser(user), ...roleChanges(store.roles, tenant.id, [], user.roles)],
+    parts: [
+      ...store.users.createUser(user),
+      ...roleChanges(store.roles, tenant.id, [], user.roles),
+      ...(invitation?.parts ?? []),
+    ],
     auditTenantId: tenant.id,
-    audit: { action: 'user.created', target: { type: 'user', id: user.userId }, changes: userJson(user) },
+    audit: {
+      action: 'user.created',
+      target: { type: 'user', id: user.userId },
+      changes: { ...userJson(user), invite: invitation !== undefined },
+    },
     events: [{ type: 'user.created', data: userJson(user) }],
-    response: json(201, userJson(user), { Location: `${req.baseUrl}/admin/tenants/${tenant.id}/users/${user.userId}` }),
+    // Committed (and stored for replays) before the email is sent: `sent` is known only to this first response.
+    response: created(null),
+    ...(invitation
+      ? { after: async () => created(await sendInvitation(req, getMailer, tenant, user, invitation.token)) }
+      : {}),
   });
 }
 

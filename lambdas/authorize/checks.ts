@@ -15,7 +15,8 @@ class RequestNotSupported extends KeywayError {
 export interface ValidRequest {
   readonly scope: string;
   readonly codeChallenge: string;
-  readonly prompt?: 'none' | 'login' | 'create';
+  /** The one prompt value that decides what happens (see checkPrompt). */
+  readonly prompt?: 'none' | 'login' | 'create' | 'select_account';
   readonly maxAge?: number;
 }
 
@@ -58,7 +59,11 @@ const checkScopes: Check = (params, client, out, resource) => {
   out.scope = resource ? checkResourceScope(params.scope, client, resource) : checkScope(params.scope, client.scope);
 };
 
-/** OIDC Core §3.1.2.1 + Initiating User Registration 1.0: none, login, create; `none` stands alone. */
+/**
+ * OIDC Core §3.1.2.1 + Initiating User Registration 1.0: none, login, create, select_account, consent; `none` stands
+ * alone. Of several values, a new ceremony (login or create, the first one given) decides: it makes choosing the
+ * session's account moot. `consent` needs no screen of its own (clients are first-party): accepted, not advertised.
+ */
 const checkPrompt: Check = (params, _client, out) => {
   if (params.prompt === undefined) return;
   const values = params.prompt.split(' ').filter(Boolean);
@@ -66,8 +71,8 @@ const checkPrompt: Check = (params, _client, out) => {
     if (!['none', 'login', 'create', 'consent', 'select_account'].includes(v))
       throw new InvalidRequest(`Unsupported prompt value "${v}".`);
   if (values.includes('none') && values.length > 1) throw new InvalidRequest('prompt=none cannot be combined.');
-  // consent and select_account need no screen of their own: clients are first-party, one account per browser.
-  const effective = values.find((v) => v === 'none' || v === 'login' || v === 'create') as ValidRequest['prompt'];
+  const ceremony = values.find((v) => v === 'none' || v === 'login' || v === 'create') as ValidRequest['prompt'];
+  const effective = ceremony ?? (values.includes('select_account') ? 'select_account' : undefined);
   if (effective) out.prompt = effective;
 };
 

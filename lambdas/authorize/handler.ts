@@ -8,10 +8,12 @@ import { type HttpRequest, type HttpResponse, redirect } from '../core/http/type
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts';
 import { BROWSER_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
-import { errorPage } from '../core/oidc/error-page.ts';
+import { backToClient, errorPage } from '../core/oidc/error-page.ts';
 import { matchesRegisteredRedirectUri } from '../core/oidc/redirect-uris.ts';
 import { requestedResource, resolveResource } from '../core/oidc/resources.ts';
 import { issueCodeRedirect, liveSession } from '../core/oidc/sign-in.ts';
+import { renderSignInPage } from '../core/passkeys/pages.ts';
+import { continueWithSession, isAccountChoice } from './account-choice.ts';
 import { validateAuthorizationRequest } from './checks.ts';
 
 const BROWSER_COOKIE_TTL = 24 * 3600;
@@ -19,7 +21,8 @@ const BROWSER_COOKIE_TTL = 24 * 3600;
 /**
  * GET|POST {issuer}/authorize — RFC 6749 §4.1.1, OIDC Core §3.1.2. Until client and redirect URI are
  * validated, errors are an HTML page (never a redirect: no open redirector). After that, errors go back to
- * the client's redirect URI with `state` and `iss` (RFC 9207).
+ * the client's redirect URI with `state` and `iss` (RFC 9207). A POST carrying `continue` is no authorization
+ * request: it is the answer of the account choice page this endpoint shows for `prompt=select_account`.
  */
 export async function authorize(req: HttpRequest): Promise<HttpResponse> {
   const params = req.method === 'POST' ? req.form : req.query;
@@ -31,16 +34,22 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       'This sign-in page does not exist',
       'Check the address, or go back to the application and start signing in again.',
       req.traceId,
+      undefined,
+      { developerDetail: 'The tenant named in the address does not exist.' },
     );
-  // No redirect can be trusted yet (RFC 6749 §4.1.2.1): each of these is a page that says what the user can do.
+  if (isAccountChoice(req)) return continueWithSession(req, store, tenant);
+  // No redirect can be trusted yet (RFC 6749 §4.1.2.1): each of these is a page that says what the user can do, with
+  // the reason for the application's developers under it.
   const restart = 'Go back to the application and start signing in again; if this keeps happening, tell its support.';
-  if (req.repeated.includes('client_id') || req.repeated.includes('redirect_uri'))
+  const repeated = req.repeated.find((name) => name === 'client_id' || name === 'redirect_uri');
+  if (repeated)
     return errorPage(
       400,
       'This sign-in link is broken',
       `The link names its application twice. ${restart}`,
       req.traceId,
       tenant.name,
+      { developerDetail: `The request repeats '${repeated}' (RFC 6749 §3.1).` },
     );
   const client = params.client_id ? await store.clients.findClient(tenant.id, params.client_id) : undefined;
   if (!client)
@@ -50,16 +59,30 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       `The application that sent you here is not registered with ${tenant.name}. ${restart}`,
       req.traceId,
       tenant.name,
+      {
+        developerDetail: params.client_id
+          ? `client_id "${params.client_id.slice(0, 100)}" is not a client of this tenant.`
+          : 'The request has no client_id.',
+      },
     );
   const redirectUri = params.redirect_uri;
-  if (!redirectUri || !matchesRegisteredRedirectUri(redirectUri, client.redirectUris))
+  if (!redirectUri || !matchesRegisteredRedirectUri(redirectUri, client.redirectUris)) {
+    // Never a link to the refused address; the application's registered one is a way back.
+    const back = backToClient(client);
     return errorPage(
       400,
       'This sign-in link is not valid',
       `${client.clientName} asked to send you back to an address it has not registered, so you were not signed in. ${restart}`,
       req.traceId,
       tenant.name,
+      {
+        developerDetail: redirectUri
+          ? 'redirect_uri is not one of the client’s registered redirect URIs (compared exactly, RFC 6749 §3.1.2.3; any port only on loopback IPs, RFC 8252 §7.3).'
+          : 'The request has no redirect_uri.',
+        ...(back ? { back } : {}),
+      },
     );
+  }
 
   const issuer = issuerOf(req, tenant.id);
   const state = params.state;
@@ -87,7 +110,8 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       valid.prompt !== 'login' &&
       valid.prompt !== 'create' &&
       (valid.maxAge === undefined || now - live.session.authTime <= valid.maxAge);
-    if (fresh) return redirect(await issueCodeRedirect(req, store, tenant, request, live.session));
+    if (fresh && valid.prompt !== 'select_account')
+      return redirect(await issueCodeRedirect(req, store, tenant, request, live.session));
     if (valid.prompt === 'none') throw new LoginRequired();
 
     // The browser-binding cookie is reused across tabs so parallel sign-ins in one browser both work.
@@ -101,10 +125,19 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       ...(params.ui_locales ? { uiLocales: params.ui_locales.slice(0, 100) } : {}),
       browserHash: sha256(browser),
     });
+    const cookies = [serializeCookie(req, tenant.id, BROWSER_COOKIE, browser, BROWSER_COOKIE_TTL)];
+    // OIDC Core §3.1.2.1 select_account: a live session is offered ("Signed in as … — Continue"), never used silently.
+    if (fresh)
+      return {
+        ...renderSignInPage(issuer, tenant, interaction, {
+          account: live.user,
+          clientName: client.clientName,
+          redirectUri,
+        }),
+        cookies,
+      };
     const page = valid.prompt === 'create' && tenant.settings.signUpOpen ? 'signup' : 'login';
-    return redirect(`${issuer}/${page}?interaction=${encodeURIComponent(interaction.id)}`, {
-      cookies: [serializeCookie(req, tenant.id, BROWSER_COOKIE, browser, BROWSER_COOKIE_TTL)],
-    });
+    return redirect(`${issuer}/${page}?interaction=${encodeURIComponent(interaction.id)}`, { cookies });
   } catch (error) {
     if (!(error instanceof KeywayError) || error.status >= 500) throw error;
     // RFC 6749 §4.1.2.1: the error travels back to the (validated) redirect URI.

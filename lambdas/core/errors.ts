@@ -214,3 +214,23 @@ export class TooManyRequests extends KeywayError {
     super(429, 'too_many_requests', 'Too many requests', detail, { 'Retry-After': String(retryAfterSeconds) });
   }
 }
+
+/**
+ * A sign-in presented a passkey this tenant no longer holds for one of its accounts (the account exists, the passkey
+ * was removed): the page may tell the browser (WebAuthn Signal API) to forget it.
+ */
+export class UnknownCredential extends KeywayError {
+  constructor(detail: string) {
+    super(403, 'unknown_credential', 'Unknown credential', detail);
+  }
+}
+
+/**
+ * A sign-in presented a passkey of another account: of another account of this tenant than the one the sign-in is
+ * for, or of no account of this tenant (another tenant's, on the same RP ID). Never a reason to forget the passkey.
+ */
+export class WrongAccount extends KeywayError {
+  constructor(detail: string) {
+    super(403, 'wrong_account', 'Wrong account', detail);
+  }
+}

@@ -1,3 +1,4 @@
+import { passkeyLabel } from './passkeys/providers.ts';
 import type { Session } from './store/sessions.ts';
 import type { Passkey, User } from './store/users.ts';
 
@@ -28,8 +29,8 @@ export function userJson(user: User) {
 export function passkeyJson(passkey: Passkey) {
   return {
     id: passkey.credentialId,
-    /** Keyway does not ask users to name passkeys yet: the name says what kind of passkey it is. */
-    name: passkey.deviceType === 'multiDevice' ? 'Synced passkey' : 'Device-bound passkey',
+    /** The name the user gave it on the account page, else its provider (by AAGUID), else its kind. */
+    name: passkeyLabel(passkey),
     created_at: isoTime(passkey.createdAt),
     last_used_at: passkey.lastUsedAt !== undefined ? isoTime(passkey.lastUsedAt) : null,
     transports: passkey.transports ?? [],

@@ -11,8 +11,8 @@ const CAPABILITIES: Record<string, Record<string, unknown>> = {
     response_modes_supported: ['query'],
     code_challenge_methods_supported: ['S256'],
     scopes_supported: [...SUPPORTED_SCOPES],
-    // consent and select_account are accepted by authorize but have no screen of their own: not advertised.
-    prompt_values_supported: ['none', 'login', 'create'],
+    // consent is accepted by authorize but has no screen of its own (first-party clients): not advertised.
+    prompt_values_supported: ['none', 'login', 'create', 'select_account'],
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

@@ -31,6 +31,7 @@ export const SAMPLE_BODIES: Readonly<Record<string, Partial<Record<HttpMethod, R
   'admin-client-secret': { POST: { overlap_seconds: 60 } },
   'admin-users': { POST: { email: 'sample@example.com', given_name: 'Sam', roles: ['user'] } },
   'admin-user': { PATCH: { given_name: 'Samuel', suspended: false } },
+  'admin-user-invitation': { POST: {} },
   'admin-roles': { POST: { name: 'billing', description: 'Sees invoices' } },
   'admin-resources': {
     POST: {

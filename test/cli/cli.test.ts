@@ -166,7 +166,9 @@ describe('keyway CLI against the real admin API', () => {
       '--email-verified',
     ]);
     expect(created).toMatchObject({ code: 0, stderr: '' });
-    const user = json(created.stdout);
+    // The creation says whether the invitation email went out; the user's own view has no such field.
+    const { invitation, ...user } = json(created.stdout);
+    expect(invitation).toEqual({ expires_at: expect.any(String), sent: true });
     expect(user).toMatchObject({
       email: 'ada+cli@example.com',
       email_verified: true,
@@ -232,6 +234,23 @@ describe('keyway CLI against the real admin API', () => {
     const gone = await kw(['users', 'get', 'cli-users', userId]);
     expect(gone).toMatchObject({ code: 1, stdout: '' });
     expect(json(gone.stderr)).toMatchObject({ status: 404 });
+  });
+
+  it('users create --no-invite sends no invitation; users invite sends one, and 404 for an unknown user', async () => {
+    await kw(['tenants', 'create', '--name', 'CLI Invites', '--plan', 'free', '--id', 'cli-invites']);
+    const created = await kw(['users', 'create', 'cli-invites', '--email', 'later@example.com', '--no-invite']);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    expect(json(created.stdout).invitation).toBeNull();
+    expect(keyway.mailbox.list('later@example.com')).toEqual([]);
+    const userId = String(json(created.stdout).id);
+
+    const invited = await kw(['users', 'invite', 'cli-invites', userId]);
+    expect(invited).toMatchObject({ code: 0, stderr: '' });
+    expect(json(invited.stdout)).toEqual({ user_id: userId, expires_at: expect.any(String), sent: true });
+    expect(keyway.mailbox.list('later@example.com').map((m) => m.purpose)).toEqual(['invitation']);
+    const unknown = await kw(['users', 'invite', 'cli-invites', '00000000-0000-4000-8000-000000000000']);
+    expect(unknown).toMatchObject({ code: 1, stdout: '' });
+    expect(json(unknown.stderr)).toMatchObject({ status: 404 });
   });
 
   it("users sessions and passkeys list a signed-in user's; remove-passkey and sign-out end them", async () => {
@@ -605,6 +624,13 @@ describe('keyway CLI requests (a recording server)', () => {
       `${T}/users/u1`,
       { email: 'new@example.com', email_verified: true },
     ],
+    [
+      ['users', 'create', 't1', '--email', 'a@example.com', '--no-invite'],
+      'POST',
+      `${T}/users`,
+      { email: 'a@example.com', invite: false },
+    ],
+    [['users', 'invite', 't1', 'u/1'], 'POST', `${T}/users/u%2F1/invitation`, {}],
     [['users', 'sessions', 't1', 'u/1', '--limit', '2'], 'GET', `${T}/users/u%2F1/sessions?limit=2`],
     [['users', 'remove-passkey', 't1', 'u1', 'cred/1=='], 'DELETE', `${T}/users/u1/passkeys/cred%2F1%3D%3D`],
     [['roles', 'delete', 't1', 'team lead'], 'DELETE', `${T}/roles/team%20lead`],

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accountCsrf } from '../../lambdas/core/account/account.ts';
 import { sha256 } from '../../lambdas/core/crypto.ts';
 import { SESSION_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
 import { keys } from '../../lambdas/core/store/keys.ts';
@@ -212,6 +213,14 @@ describe('OpenID Connect endpoints', () => {
     expect(none.location?.searchParams.get('error')).toBe('login_required');
     const unknown = await authorize(keyway, ctx.tenantId, { ...params, client_id: 'nobody' });
     expect(unknown.res.status).toBe(400);
+    // prompt=select_account: the choice page, then Continue ends its interaction and issues the code.
+    const choice = await authorize(keyway, ctx.tenantId, { ...params, prompt: 'select_account' }, user.cookie);
+    const html = await choice.res.text();
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1]!;
+    const bound = /^(kw_browser=[^;]+)/.exec(choice.res.headers.get('set-cookie') ?? '')![1]!;
+    const form = { interaction: field('interaction'), csrf: field('csrf'), account: field('account'), continue: '1' };
+    const chosen = await postForm(`/${ctx.tenantId}/authorize`, form, { cookie: `${user.cookie}; ${bound}` });
+    expect(new URL(chosen.headers.get('location')!).searchParams.get('code')).toBeTruthy();
   });
 
   it('token: code, code replay, refresh rotation, grace re-use, spent grace, bad client, preflight', async () => {
@@ -443,6 +452,84 @@ describe('hosted pages and passkey ceremonies', () => {
     const flowId = await proveEmail(keyway, tenant, pending, { purpose: 'recovery', email: ACCOUNT.email });
     const recovered = await registerPasskey(keyway, tenant, authenticator(), pending, { flowId });
     expect(recovered.res.status, JSON.stringify(recovered.body)).toBe(200);
+  });
+
+  it('recovery of an address nobody proved: the earlier passkeys and sessions go', async () => {
+    const loose = await createTenantWithClient(keyway, { signUpVerification: 'none' });
+    const account = { ...ACCOUNT, email: `loose-${hex()}@example.com` };
+    expect((await signUp(keyway, loose, authenticator(), account)).res.status).toBe(200);
+    const pending = await startInteraction(keyway, loose);
+    const flowId = await proveEmail(keyway, loose, pending, { purpose: 'recovery', email: account.email });
+    const recovered = await registerPasskey(keyway, loose, authenticator(), pending, { flowId });
+    expect(recovered.res.status, JSON.stringify(recovered.body)).toBe(200);
+  });
+
+  it('account page: the sign-in first, the page, every change, a re-authentication, an enrollment', async () => {
+    const email = `acct-${hex()}@example.com`;
+    const done = await signUp(keyway, tenant, authenticator(), { ...ACCOUNT, email });
+    const sid = done.res.headers.get('set-cookie')!.split(';')[0]!.split('=')[1]!;
+    const cookie = `kw_session=${sid}; ${done.pending.cookie}`;
+    const userId = (await keyway.store.users.findUserIdByEmail(tenant.id, email))!;
+    const account = `/${tenant.id}/account`;
+    expect((await get(account)).status).toBe(303);
+    expect((await get(account, { cookie })).status).toBe(200);
+    const change = (form: Record<string, string>, who = { sid, cookie }) =>
+      postForm(account, { csrf: accountCsrf(who.sid), ...form }, { cookie: who.cookie });
+    expect((await change({ action: 'profile', givenName: 'Acc', familyName: 'Ount' })).status).toBe(303);
+    const [passkey] = await keyway.store.users.listPasskeys(tenant.id, userId);
+    expect(
+      (await change({ action: 'rename-passkey', credentialId: passkey!.credentialId, name: 'Phone' })).status,
+    ).toBe(303);
+    await tokensFor(
+      { tenantId: tenant.id, client: { client_id: 'app', redirect_uri: REDIRECT_URI } as never },
+      cookie,
+    ).catch(() => undefined);
+    expect((await change({ action: 'revoke-app', clientId: 'app' })).status).toBeGreaterThanOrEqual(303);
+    // An enrollment adds a second passkey and replaces the session.
+    const enroll = await change({ action: 'add-passkey' });
+    const interactionId = /data-interaction="([^"]+)"/.exec(await enroll.text())![1]!;
+    const interaction = (await keyway.store.interactions.findInteraction(tenant.id, interactionId))!;
+    const added = await registerPasskey(keyway, tenant, authenticator(), { interaction, cookie }, {});
+    expect(added.res.status, JSON.stringify(added.body)).toBe(200);
+    const sid2 = added.res.headers.get('set-cookie')!.split(';')[0]!.split('=')[1]!;
+    const cookie2 = `kw_session=${sid2}; ${done.pending.cookie}`;
+    const who2 = { sid: sid2, cookie: cookie2 };
+    expect(
+      (await change({ action: 'delete-passkey', credentialId: passkey!.credentialId, confirmLast: 'yes' }, who2))
+        .status,
+    ).toBe(303);
+    // An older sign-in must confirm with its passkey first.
+    await keyway.store.table.doc.send(
+      new UpdateCommand({
+        TableName: keyway.store.table.name,
+        Key: keys.session(tenant.id, sha256(sid2)),
+        UpdateExpression: 'SET authTime = authTime - :ten',
+        ExpressionAttributeValues: { ':ten': 600 },
+      }),
+    );
+    expect((await change({ action: 'sign-out-everywhere' }, who2)).status).toBe(303);
+    await keyway.store.table.doc.send(
+      new UpdateCommand({
+        TableName: keyway.store.table.name,
+        Key: keys.session(tenant.id, sha256(sid2)),
+        UpdateExpression: 'SET authTime = authTime + :ten',
+        ExpressionAttributeValues: { ':ten': 600 },
+      }),
+    );
+    expect((await change({ action: 'sign-out-everywhere' }, who2)).status).toBe(200);
+  });
+
+  it('invitation page: a link opened (GET), accepted (POST), spent, unusable', async () => {
+    const created = await admin(keyway, 'POST', `/admin/tenants/${tenant.id}/users`, {
+      body: { email: `invited-${hex()}@example.com` },
+    });
+    expect(created.res.status).toBe(201);
+    const [mail] = keyway.mailbox.list(String(created.body.email));
+    const token = new URL(/^Set up your passkey: (\S+)$/m.exec(mail!.text)![1]!).searchParams.get('token')!;
+    expect((await get(`/${tenant.id}/invitation?token=${encodeURIComponent(token)}`)).status).toBe(200);
+    expect((await postForm(`/${tenant.id}/invitation`, { token })).status).toBe(200);
+    expect((await postForm(`/${tenant.id}/invitation`, { token })).status).toBe(410);
+    expect((await get(`/${tenant.id}/invitation?token=nonsense`)).status).toBe(410);
   });
 
   it('sign-up closed: the page and the options refuse', async () => {

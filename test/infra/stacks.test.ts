@@ -97,7 +97,12 @@ describe('regional stacks', () => {
     'keeps the %s stack and each of its nested stacks under 450 of the 500 resources CloudFormation allows per stack',
     (label) => {
       const stacks = regionTemplates(synth.stack(label));
-      expect(stacks.map((s) => s.stack.node.id).sort()).toEqual(['AdminApi', 'Events', `Keyway-${label}`]);
+      expect(stacks.map((s) => s.stack.node.id).sort()).toEqual([
+        'AdminApi',
+        'Events',
+        'HostedPages',
+        `Keyway-${label}`,
+      ]);
       for (const { stack: s, template: t } of stacks) {
         const count = Object.keys(t.toJSON().Resources ?? {}).length;
         expect(count, s.node.path).toBeLessThan(450);
@@ -105,12 +110,12 @@ describe('regional stacks', () => {
     },
   );
 
-  it('puts the functions of the admin API (routes with stack admin-api) in their own nested stack, methods on the one API', () => {
+  it('puts the functions of routes with a stack (admin-api, hosted-pages) in that nested stack, methods on the one API', () => {
     for (const route of routes) {
       const fnStack = Stack.of(api.functions.get(route.id)!.function);
-      if (route.stack === 'admin-api') expect(fnStack).toBe(api.nestedStacks.get('admin-api'));
-      else expect(fnStack).toBe(stack);
-      for (const method of api.methods.get(route.id) ?? []) expect(Stack.of(method)).toBe(stack);
+      const expected = route.stack ? api.nestedStacks.get(route.stack) : stack;
+      expect(fnStack === expected, route.id).toBe(true);
+      for (const method of api.methods.get(route.id) ?? []) expect(Stack.of(method) === stack, route.id).toBe(true);
     }
   });
 

@@ -1,13 +1,14 @@
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalKeyway } from '../../local/app.ts';
 import { startTestKeyway } from '../support/keyway.ts';
-import { authorize, REDIRECT_URI, registerClient, setupTenant, signedInUser } from '../support/oidc.ts';
+import { authorize, REDIRECT_URI, redeem, registerClient, setupTenant, signedInUser } from '../support/oidc.ts';
 import { pkcePair } from '../support/shared-fixtures.ts';
 
 let keyway: LocalKeyway;
 let ctx: Awaited<ReturnType<typeof setupTenant>>;
 let user: Awaited<ReturnType<typeof signedInUser>>;
-const { challenge } = pkcePair();
+const { verifier, challenge } = pkcePair();
 
 beforeAll(async () => {
   keyway = await startTestKeyway();
@@ -125,6 +126,12 @@ describe('authorize', () => {
       expect(page).toContain('This sign-in link is not valid');
       expect(page).toContain('Go back to the application');
       expect(page).not.toContain('evil.example');
+      // The way back is the application's registered address, never the refused one; the reason is for developers.
+      expect(page).toContain('<a href="https://app.example.com/">Back to Test app</a>');
+      expect(page).toMatch(
+        /<details><summary><small>Details for the application’s developers.*not one of the client’s registered redirect URIs/s,
+      );
+      expect(page).toMatch(/<small>Reference: [^<]+<\/small>/);
       expect(res.headers.get('content-security-policy')).toMatch(/style-src 'nonce-/);
     }
   });
@@ -133,6 +140,8 @@ describe('authorize', () => {
     const unknownClient = await authorize(keyway, ctx.tenantId, { ...base(), client_id: 'nope' });
     expect(unknownClient.res.status).toBe(400);
     expect(unknownClient.res.headers.get('location')).toBeNull();
+    // No client, no way back to offer.
+    expect(await unknownClient.res.text()).not.toContain('Back to');
     const unknownTenant = await authorize(keyway, 'no-such-tenant', base());
     expect(unknownTenant.res.status).toBe(404);
   });
@@ -180,6 +189,134 @@ describe('authorize', () => {
     );
     expect(res.status).toBe(302);
     expect(location?.pathname).toBe(`/${other.tenantId}/login`);
+  });
+});
+
+describe('OIDC Core §3.1.2.1 prompt=select_account', () => {
+  /** The account choice page's form fields, and the cookies its browser holds (the session and the binding cookie). */
+  async function choicePage(cookie: string, extra: Record<string, string> = {}) {
+    const { res } = await authorize(keyway, ctx.tenantId, { ...base(), prompt: 'select_account', ...extra }, cookie);
+    const html = await res.text();
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+    const browser = /^(kw_browser=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+    return {
+      res,
+      html,
+      form: { interaction: field('interaction')!, csrf: field('csrf')!, account: field('account')!, continue: '1' },
+      cookie: `${cookie}; ${browser}`,
+    };
+  }
+
+  async function answer(form: Record<string, string>, cookie: string, headers: Record<string, string> = {}) {
+    const res = await fetch(`${keyway.url}/${ctx.tenantId}/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', cookie, ...headers },
+      body: new URLSearchParams(form),
+    });
+    const location = res.headers.get('location');
+    return { res, location: location ? new URL(location, keyway.url) : undefined };
+  }
+
+  it('§3.1.2.1: with a live session it issues no code but shows "Signed in as …" with Continue and "Not you?"', async () => {
+    // Act
+    const { res, html, form } = await choicePage(user.cookie);
+    // Assess
+    expect(res.status).toBe(200);
+    expect(res.headers.get('location')).toBeNull();
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(res.headers.get('set-cookie')).toMatch(/^kw_browser=/);
+    expect(html).toContain('Signed in as <strong>Ada Lovelace</strong>');
+    expect(html).toContain(user.email);
+    expect(html).toContain('Test app asks which account to use.');
+    expect(html).toContain(`action="${ctx.issuer}/authorize"`);
+    expect(form.account).toBe(user.userId);
+    expect(html).toContain(`href="${ctx.issuer}/login?interaction=${form.interaction}"`);
+    expect(html).toContain('Use another account');
+    // Continue is answered with a redirect to the application: CSP form-action must allow its origin.
+    expect(res.headers.get('content-security-policy')).toContain("form-action 'self' https://app.example.com");
+  });
+
+  it('§3.1.2.1: Continue issues the code for the session’s account (state, iss), redeemable for the same sub', async () => {
+    // Prepare
+    const { form, cookie } = await choicePage(user.cookie);
+    // Act
+    const { res, location } = await answer(form, cookie, { origin: new URL(keyway.baseUrl).origin });
+    // Assess
+    expect(res.status).toBe(302);
+    expect(`${location?.origin}${location?.pathname}`).toBe(REDIRECT_URI);
+    expect(location?.searchParams.get('state')).toBe('xyz');
+    expect(location?.searchParams.get('iss')).toBe(ctx.issuer);
+    const tokens = await redeem(keyway, ctx, location!.searchParams.get('code')!, verifier);
+    expect(tokens.res.status).toBe(200);
+    expect(decodeJwt(tokens.body.id_token as string).sub).toBe(user.userId);
+  });
+
+  it('§3.1.2.1: without a session select_account is a normal sign-in', async () => {
+    const { res, location } = await authorize(keyway, ctx.tenantId, { ...base(), prompt: 'select_account' });
+    expect(res.status).toBe(302);
+    expect(location?.pathname).toBe(`/${ctx.tenantId}/login`);
+  });
+
+  it('§3.1.2.1: login or create with select_account forces the ceremony; none with it is invalid_request', async () => {
+    const login = await authorize(keyway, ctx.tenantId, { ...base(), prompt: 'select_account login' }, user.cookie);
+    expect(login.location?.pathname).toBe(`/${ctx.tenantId}/login`);
+    await expectRedirectError({ ...base(), prompt: 'none select_account' }, 'invalid_request', user.cookie);
+  });
+
+  it('§3.1.2.1: a max_age the session is too old for means the passkey sign-in, not the choice', async () => {
+    await new Promise((r) => setTimeout(r, 1100));
+    const { res, location } = await authorize(
+      keyway,
+      ctx.tenantId,
+      { ...base(), prompt: 'select_account', max_age: '0' },
+      user.cookie,
+    );
+    expect(res.status).toBe(302);
+    expect(location?.pathname).toBe(`/${ctx.tenantId}/login`);
+  });
+
+  it('refuses a Continue without the interaction’s anti-CSRF token, or from another origin: no code', async () => {
+    const { form, cookie } = await choicePage(user.cookie);
+    for (const [attempt, headers] of [
+      [{ ...form, csrf: 'forged' }, {}],
+      [form, { origin: 'https://evil.example' }],
+    ] as const) {
+      const { res } = await answer(attempt, cookie, headers);
+      expect(res.status).toBe(403);
+      expect(res.headers.get('location')).toBeNull();
+      const html = await res.text();
+      expect(html).toContain('Details for the application’s developers');
+      expect(html).toContain('Back to Test app');
+    }
+  });
+
+  it('refuses a Continue for a sign-in that did not ask to choose (prompt=login cannot be skipped)', async () => {
+    // Prepare: a prompt=login interaction of this browser, and its token from the sign-in page.
+    const { res, location } = await authorize(keyway, ctx.tenantId, { ...base(), prompt: 'login' }, user.cookie);
+    const browser = /^(kw_browser=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+    const cookie = `${user.cookie}; ${browser}`;
+    const page = await (await fetch(location!, { headers: { cookie } })).text();
+    const csrf = /data-csrf="([^"]+)"/.exec(page)?.[1];
+    const interaction = location!.searchParams.get('interaction')!;
+    // Act
+    const answered = await answer({ interaction, csrf: csrf!, account: user.userId, continue: '1' }, cookie);
+    // Assess
+    expect(answered.res.status).toBe(403);
+    expect(answered.res.headers.get('location')).toBeNull();
+  });
+
+  it('sends a Continue whose session is gone or is another account’s to the passkey sign-in', async () => {
+    const { form, cookie } = await choicePage(user.cookie);
+    const someoneElse = await signedInUser(keyway, ctx.tenantId);
+    const browser = cookie.split('; ')[1];
+    for (const session of [someoneElse.cookie, 'kw_session=ended']) {
+      const { res, location } = await answer(form, `${session}; ${browser}`);
+      expect(res.status).toBe(302);
+      expect(`${location?.pathname}?${location?.searchParams}`).toBe(
+        `/${ctx.tenantId}/login?interaction=${form.interaction}`,
+      );
+    }
   });
 });
 
@@ -279,5 +416,12 @@ describe('discovery lists every endpoint', () => {
       ],
       authorization_response_iss_parameter_supported: true,
     });
+  });
+
+  it('OIDC Discovery §3: prompt_values_supported lists select_account, and only the values that have a behaviour', async () => {
+    const metadata = (await (
+      await fetch(`${keyway.url}/${ctx.tenantId}/.well-known/openid-configuration`)
+    ).json()) as Record<string, unknown>;
+    expect(metadata.prompt_values_supported).toEqual(['none', 'login', 'create', 'select_account']);
   });
 });

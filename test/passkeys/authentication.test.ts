@@ -1,5 +1,8 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../../lambdas/core/crypto.ts';
+import { BROWSER_COOKIE } from '../../lambdas/core/oidc/cookies.ts';
 import type { Tenant } from '../../lambdas/core/store/tenants.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { startTestKeyway } from '../support/keyway.ts';
@@ -140,7 +143,7 @@ describe('passkey sign-in', () => {
     expect(results.map((r) => r.res.status).sort()).toEqual([200, 403]);
   });
 
-  it('refuses a passkey registered with tenant A at tenant B, even on the same RP ID', async () => {
+  it('refuses a passkey registered with tenant A at tenant B, even on the same RP ID: wrong_account', async () => {
     // Prepare
     const other = await createTenantWithClient(keyway, {}, 'Other Inc');
     const pending = await startInteraction(keyway, other);
@@ -149,10 +152,66 @@ describe('passkey sign-in', () => {
     const response = authenticator.get(options, { credentialId });
     // Act
     const { res, body } = await postPage(keyway, other, VERIFY, pending, { challengeId, response });
+    // Assess: another tenant's passkey is alive; the code must not let the page tell the browser to forget it.
+    expect(res.status).toBe(403);
+    expect(body).toMatchObject({ code: 'wrong_account' });
+    expect(body.detail).toMatch(/not registered with Other Inc: it belongs to another account/);
+  });
+
+  it('answers a passkey removed from an account of this tenant with unknown_credential', async () => {
+    // Prepare: an assertion of this account (its user handle) by a credential the tenant does not hold (any more).
+    const pending = await startInteraction(keyway, tenant);
+    const { challengeId, options } = await requestOptions(pending);
+    const removedId = randomBytes(16).toString('base64url');
+    const response = { ...authenticator.get(options), id: removedId, rawId: removedId };
+    // Act
+    const { res, body } = await postPage(keyway, tenant, VERIFY, pending, { challengeId, response });
     // Assess
     expect(res.status).toBe(403);
-    expect(body).toMatchObject({ code: 'access_denied' });
-    expect(body.detail).toMatch(/not registered with Other Inc/);
+    expect(body).toMatchObject({ code: 'unknown_credential', type: 'urn:keyway:error:unknown_credential' });
+    expect(body.detail).toMatch(/no passkey for Acme Corp on this device any more.*recover your account/);
+  });
+
+  it('answers an unknown passkey whose user handle names no account here (or is missing) with wrong_account', async () => {
+    for (const userHandle of [Buffer.from(randomUUID()).toString('base64url'), undefined]) {
+      const pending = await startInteraction(keyway, tenant);
+      const { challengeId, options } = await requestOptions(pending);
+      const unknownId = randomBytes(16).toString('base64url');
+      const assertion = authenticator.get(options);
+      const response = {
+        ...assertion,
+        id: unknownId,
+        rawId: unknownId,
+        response: { ...assertion.response, userHandle },
+      };
+      const { res, body } = await postPage(keyway, tenant, VERIFY, pending, { challengeId, response });
+      expect(res.status).toBe(403);
+      expect(body).toMatchObject({ code: 'wrong_account' });
+    }
+  });
+
+  it('answers a passkey of another account than the one the sign-in is for (expectedUserId) with wrong_account', async () => {
+    // Prepare: a second account of the tenant, its passkey in the same authenticator; a sign-in only for the first.
+    const second = await signUp(keyway, tenant, authenticator, { ...ACCOUNT, email: 'second@example.com' });
+    const browser = randomBytes(32).toString('base64url');
+    const interaction = await keyway.store.interactions.createInteraction({
+      tenantId: tenant.id,
+      clientId: 'app',
+      redirectUri: REDIRECT_URI,
+      scope: 'openid',
+      codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      expectedUserId: userId,
+      browserHash: sha256(browser),
+    });
+    const pending = { interaction, cookie: `${BROWSER_COOKIE}=${browser}` };
+    const { challengeId, options } = await requestOptions(pending);
+    const response = authenticator.get({ ...options, allowCredentials: [] }, { credentialId: second.response.id });
+    // Act
+    const { res, body } = await postPage(keyway, tenant, VERIFY, pending, { challengeId, response });
+    // Assess
+    expect(res.status).toBe(403);
+    expect(body).toMatchObject({ code: 'wrong_account' });
+    expect(body.detail).toMatch(/belongs to another account\. Use a passkey of the account you are signed in with/);
   });
 
   it('refuses a user handle that does not match the passkey’s account', async () => {

@@ -1,7 +1,12 @@
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMAIL_CODES_PER_ADDRESS } from '../../lambdas/core/store/email-flows.ts';
+import {
+  EMAIL_CODE_MAX_ATTEMPTS,
+  EMAIL_CODES_PER_ADDRESS,
+  WRONG_CODES_PER_DAY,
+} from '../../lambdas/core/store/email-flows.ts';
 import type { Tenant } from '../../lambdas/core/store/tenants.ts';
+import { isUserActive } from '../../lambdas/core/store/users.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { startTestKeyway } from '../support/keyway.ts';
 import {
@@ -164,6 +169,29 @@ describe('verified sign-up (emailed code first, then the passkey)', () => {
     expect(body).toMatchObject({ code: 'too_many_requests' });
   });
 
+  it(`sends no working code to an address after ${WRONG_CODES_PER_DAY} wrong codes in a day, registered or not`, async () => {
+    // Prepare: four flows of five wrong tries each.
+    const email = unique('guessed');
+    for (let i = 0; i < WRONG_CODES_PER_DAY / EMAIL_CODE_MAX_ATTEMPTS; i++) {
+      const pending = await startInteraction(keyway, tenant);
+      const sent = await postPage(keyway, tenant, '/email/code', pending, { purpose: 'signup', ...ACCOUNT, email });
+      const right = await emailedCode(keyway, email);
+      for (let t = 0; t < EMAIL_CODE_MAX_ATTEMPTS; t++)
+        await postPage(keyway, tenant, '/email/code/verify', pending, {
+          flowId: sent.body.flowId,
+          code: right === '000000' ? '111111' : '000000',
+        });
+    }
+    // Act
+    const pending = await startInteraction(keyway, tenant);
+    const sent = await postPage(keyway, tenant, '/email/code', pending, { purpose: 'signup', ...ACCOUNT, email });
+    // Assess: the same answer, an email that says why, and nothing that works.
+    expect(sent.res.status).toBe(200);
+    const mail = await latestMail(keyway, email);
+    expect(mail?.purpose).toBe('code-locked');
+    expect(mail?.text).not.toMatch(/\b\d{6}\b/);
+  });
+
   it('validates the request: names for a sign-up, a real address, a known purpose, the 6-digit code', async () => {
     const pending = await startInteraction(keyway, tenant);
     for (const body of [
@@ -226,6 +254,27 @@ describe('recovery ("Lost your passkey?")', () => {
       (e) => e.type === 'passkey.added' && (e.data as { user_id: string }).user_id === userId,
     );
     expect(added).toHaveLength(2);
+  });
+
+  it('recovering an address nobody had proved removes what was there before (account pre-hijacking)', async () => {
+    // Prepare: on a tenant without verified sign-up, someone signs up with the victim's address first.
+    const loose = await createTenantWithClient(keyway, { signUpVerification: 'none' });
+    const email = unique('victim');
+    const squatter = await signUp(keyway, loose, authenticatorFor(keyway), { ...ACCOUNT, email });
+    const userId = await keyway.store.users.findUserIdByEmail(loose.id, email);
+    // Act: the address's owner recovers the account.
+    const pending = await startInteraction(keyway, loose);
+    const flowId = await proveEmail(keyway, loose, pending, { purpose: 'recovery', email });
+    const owner = await registerPasskey(keyway, loose, authenticatorFor(keyway), pending, { flowId });
+    // Assess: only the owner's passkey is left, the address is verified, the squatter's session is dead.
+    expect(owner.res.status).toBe(200);
+    const passkeys = await keyway.store.users.listPasskeys(loose.id, userId!);
+    expect(passkeys.map((p) => p.credentialId)).toEqual([owner.response.id]);
+    const user = await keyway.store.users.findUser(loose.id, userId!);
+    expect(user?.emailVerified).toBe(true);
+    const squatterSid = squatter.res.headers.get('set-cookie')!.split(';')[0]!.split('=')[1]!;
+    const session = await keyway.store.sessions.findSession(loose.id, squatterSid);
+    expect(session && isUserActive(user!, session.authTime)).toBeFalsy();
   });
 
   it('is no enumeration oracle: an unknown address gets the same answer, a "no account" email and no working code', async () => {

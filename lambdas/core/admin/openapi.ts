@@ -110,6 +110,11 @@ const User = z.strictObject({
   created_at: time,
   sessions_revoked_at: nullableTime,
 });
+/** `sent` is null only in an idempotent replay: the stored response was committed before the email was sent. */
+const invitationFields = { expires_at: time, sent: z.nullable(z.boolean()) };
+/** null: created with `invite: false`, no invitation was issued. */
+const CreatedUser = z.strictObject({ ...User.shape, invitation: z.nullable(z.strictObject(invitationFields)) });
+const Invitation = z.strictObject({ user_id: z.string(), ...invitationFields });
 const Passkey = z.strictObject({
   id: z.string(),
   name: z.string(),
@@ -278,12 +283,25 @@ export const ADMIN_OPERATIONS: Readonly<Record<string, Partial<Record<HttpMethod
       status: 200,
       response: list(User),
     },
-    POST: { summary: 'Create a user (without credentials)', request: CreateUser, status: 201, response: User },
+    POST: {
+      summary: 'Create a user (without credentials) and email an invitation to set up a passkey',
+      request: CreateUser,
+      status: 201,
+      response: CreatedUser,
+    },
   },
   'admin-user': {
     GET: { summary: 'Read a user', status: 200, response: User },
     PATCH: { summary: 'Change profile claims, roles, suspension', request: PatchUser, status: 200, response: User },
     DELETE: { summary: 'Delete a user', status: 200, response: done({ id: z.string(), deleted: z.boolean() }) },
+  },
+  'admin-user-invitation': {
+    POST: {
+      summary: 'Email the user a new invitation link (the previous link stops working)',
+      request: NoBody,
+      status: 200,
+      response: Invitation,
+    },
   },
   'admin-user-passkeys': {
     GET: { summary: "List a user's passkeys", query: PAGE, status: 200, response: list(Passkey) },

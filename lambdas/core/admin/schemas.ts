@@ -10,7 +10,15 @@ import { API_KEY_SCOPES, PLANS } from '../vocabulary.ts';
  */
 
 const HOST_NAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const displayName = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
+/** Shown on hosted pages and in emails: no control or format characters (line breaks, bidi overrides). */
+const displayName = z
+  .string()
+  .check(
+    z.trim(),
+    z.minLength(1),
+    z.maxLength(100),
+    z.regex(/^[^\p{Cc}\p{Cf}]+$/u, { message: 'must not contain control or format characters' }),
+  );
 
 /** Tenant settings as the admin API accepts them (all optional; PATCH merges). */
 export const TenantSettingsInput = z.strictObject({
@@ -72,6 +80,8 @@ export const CreateUser = z.strictObject({
   given_name: z.optional(personName),
   family_name: z.optional(personName),
   roles: z.optional(roles),
+  /** Email the user an invitation to set up a passkey (default true); false for accounts enrolled another way. */
+  invite: z.optional(z.boolean()),
 });
 
 export const PatchUser = z.strictObject({

@@ -1,7 +1,13 @@
 import { getConfig } from '../runtime-config.ts';
 
 /** What a hosted flow sends; `purpose` names it in logs and the dev mailbox (never the code or link inside). */
-export type EmailPurpose = 'signup-code' | 'signup-registered' | 'recovery-code' | 'recovery-unknown' | 'invitation';
+export type EmailPurpose =
+  | 'signup-code'
+  | 'signup-registered'
+  | 'recovery-code'
+  | 'recovery-unknown'
+  | 'code-locked'
+  | 'invitation';
 
 export interface EmailMessage {
   readonly tenantId: string;

@@ -36,7 +36,7 @@ const TEMPLATES: Readonly<Record<EmailPurpose, Template>> = {
     subject: 'Your {tenant} recovery code',
     paragraphs: [
       'Enter this code on the recovery page to set up a new passkey for your account:',
-      'It works for {minutes} minutes. If you did not ask for it, ignore this email: your account stays as it is.',
+      'It works for {minutes} minutes. Never share it: nobody from {tenant} will ask you for it. If you did not ask for it, ignore this email: your account stays as it is.',
     ],
     action: 'code',
   },
@@ -45,6 +45,13 @@ const TEMPLATES: Readonly<Record<EmailPurpose, Template>> = {
     paragraphs: [
       'Someone, probably you, asked to recover a {tenant} account for this email address, but there is no account with it.',
       'If you have an account under another address, try that one. If you did not ask for this, you can ignore this email.',
+    ],
+  },
+  'code-locked': {
+    subject: 'Your {tenant} code could not be sent',
+    paragraphs: [
+      'Someone asked for a {tenant} code for this email address, but too many wrong codes were typed for it today, so no code was sent.',
+      'Try again tomorrow. If you did not ask for a code, someone may be trying to get into your account: you can ignore this email, nothing was changed.',
     ],
   },
   invitation: {

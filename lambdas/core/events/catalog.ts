@@ -43,11 +43,12 @@ export type TokenRevocationReason =
   | 'code_replayed' // its authorization code was redeemed twice (RFC 6749 §4.1.2)
   | 'logout' // the user signed out
   | 'admin' // an administrator suspended, deleted or signed out the user
+  | 'user' // the user signed out everywhere, or revoked the app, on the account page
   | 'user_deleted'
   | 'client_deleted';
 
 /** Why sessions ended: `session.revoked`'s `reason`. */
-export type SessionRevocationReason = 'logout' | 'admin' | 'suspended' | 'deleted';
+export type SessionRevocationReason = 'logout' | 'admin' | 'user' | 'suspended' | 'deleted';
 
 /** What an emitting code path hands to the outbox; the outbox adds `id`, `timestamp` and `tenant_id`. */
 export interface EventInput {

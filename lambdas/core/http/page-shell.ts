@@ -60,6 +60,19 @@ button:disabled { opacity: .6; cursor: progress; }
 .footer { margin: 1.5rem 0 0; color: var(--muted); font-size: .95rem; }
 a { color: var(--accent); }
 small { color: var(--muted); }
+main.wide { max-width: 40rem; }
+section { margin: 1.75rem 0 0; padding: 1.25rem 0 0; border-top: 1px solid var(--line); }
+h2 { margin: 0 0 .75rem; font-size: 1.15rem; }
+.item { padding: .75rem 0; border-bottom: 1px solid var(--line); }
+.item:last-of-type { border-bottom: 0; }
+.item form { display: flex; gap: .5rem; align-items: end; margin-top: .5rem; }
+.item form button { width: auto; margin-top: 0; padding: .5rem .9rem; }
+.item form input { flex: 1; }
+.inline { display: flex; gap: .5rem; align-items: center; font-weight: 400; }
+.inline input { width: auto; }
+.notice { margin: 0 0 1rem; padding: .75rem; border-radius: 8px; border: 1px solid var(--line); }
+.badge { display: inline-block; margin-left: .4rem; padding: 0 .45rem; border-radius: 999px; font-size: .8rem;
+  border: 1px solid var(--line); color: var(--muted); }
 `;
 
 export interface PageParts {
@@ -76,6 +89,8 @@ export interface PageParts {
    * origin): only end-session, whose confirmation is answered with a redirect to the application.
    */
   readonly formTargets?: readonly string[];
+  /** A wider card (the account page's lists). */
+  readonly wide?: boolean;
 }
 
 /** The shell every hosted page shares: branding line, heading, the one style sheet, a nonce-based CSP. */
@@ -97,7 +112,7 @@ export function page(status: number, parts: PageParts): HttpResponse {
 <style nonce="${nonce}">${STYLE}</style>
 </head>
 <body>
-<main id="keyway"${data}>
+<main id="keyway"${parts.wide ? ' class="wide"' : ''}${data}>
 <p class="brand">${escapeHtml(parts.brand)}</p>
 <h1>${escapeHtml(parts.heading)}</h1>
 ${parts.body}

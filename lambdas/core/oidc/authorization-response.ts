@@ -12,3 +12,12 @@ export function authorizationResponseUrl(
   url.searchParams.set('iss', issuer);
   return url.toString();
 }
+
+/**
+ * The CSP `form-action` source that lets a hosted form's POST be answered with a redirect to `redirectUri` (Chromium
+ * checks form-action on that redirect too): its origin, or its scheme for a private-use URI (RFC 8252 §7.1).
+ */
+export function formActionSource(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : url.protocol;
+}

@@ -193,9 +193,10 @@ export async function endSession(req: HttpRequest, tenant: Tenant, deps: EndSess
     return errorPage(
       400,
       'You could not be signed out from here',
-      `${error.message} Go back to the application and sign out from there; if this keeps happening, tell its support.`,
+      'The application sent you here with a sign-out link this service cannot accept. Go back to the application and sign out from there; if this keeps happening, tell its support.',
       req.traceId,
       tenant.name,
+      { developerDetail: error.message },
     );
   }
   if (request.declined)

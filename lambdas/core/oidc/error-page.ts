@@ -1,13 +1,22 @@
 import { escapeHtml, page } from '../http/page-shell.ts';
 import type { HttpResponse } from '../http/types.ts';
+import type { Client } from '../store/clients.ts';
 
 export { escapeHtml };
+
+/** What an error page may add to its message for people. */
+export interface ErrorPageExtras {
+  /** The technical reason, for the application's developers: folded away under the message, never instead of it. */
+  readonly developerDetail?: string;
+  /** A way back to the application, only to an address its registration names (see `backToClient`). */
+  readonly back?: { readonly name: string; readonly href: string };
+}
 
 /**
  * The page for what a browser endpoint cannot continue from: an authorization request that cannot be answered with a
  * redirect (unknown client, unregistered redirect_uri: redirecting then would make us an open redirector, RFC 6749
- * §4.1.2.1), a sign-out that cannot proceed, a rate limit. The hosted pages' shell and branding; a message that says
- * what to do, and the reference to quote.
+ * §4.1.2.1), a sign-out that cannot proceed, a rate limit. The hosted pages' shell and branding; a message for people
+ * (what happened, what to do), then small: the developers' detail and the reference to quote.
  */
 export function errorPage(
   status: number,
@@ -15,12 +24,32 @@ export function errorPage(
   message: string,
   traceId: string,
   brand = 'Keyway',
+  extras: ErrorPageExtras = {},
 ): HttpResponse {
+  const back = extras.back
+    ? `\n<p><a href="${escapeHtml(extras.back.href)}">Back to ${escapeHtml(extras.back.name)}</a></p>`
+    : '';
+  const detail = extras.developerDetail
+    ? `\n<details><summary><small>Details for the application’s developers</small></summary><p><small>${escapeHtml(extras.developerDetail)}</small></p></details>`
+    : '';
   return page(status, {
     title,
     brand,
     heading: title,
-    body: `<p>${escapeHtml(message)}</p>
-<p><small>Reference: ${escapeHtml(traceId)}</small></p>`,
+    body: `<p>${escapeHtml(message)}</p>${back}${detail}
+<p class="footer"><small>Reference: ${escapeHtml(traceId)}</small></p>`,
   });
+}
+
+/**
+ * "Back to {client}" for an error page: the origin of the client's first registered `https` redirect URI, so the link
+ * goes only where the tenant's registration says the application lives, never to an address the request brought
+ * (an unregistered redirect_uri must not become a link). Native and loopback-only clients get no link.
+ */
+export function backToClient(client: Pick<Client, 'clientName' | 'redirectUris'>): ErrorPageExtras['back'] {
+  for (const uri of client.redirectUris) {
+    const url = URL.parse(uri);
+    if (url?.protocol === 'https:') return { name: client.clientName, href: `${url.origin}/` };
+  }
+  return undefined;
 }

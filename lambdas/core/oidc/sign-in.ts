@@ -17,6 +17,9 @@ export const CSRF_HEADER = 'x-keyway-csrf';
 /** `amr` for a user-verified passkey (RFC 8176: hardware-bound key + user presence/verification). */
 export const PASSKEY_AMR = ['hwk', 'user'] as const;
 
+/** `amr` of a recovery: the emailed one-time code proved the user, then a new user-verified passkey was made. */
+export const RECOVERY_AMR = ['otp', 'hwk', 'user'] as const;
+
 /**
  * Loads the interaction a hosted page is working on. It must still be pending and belong to this browser
  * (the browser-binding cookie set by authorize), so a sign-in link cannot be completed in another browser.
@@ -33,7 +36,9 @@ export async function loadInteraction(
   if (!interaction || interaction.expiresAt <= epochSeconds(store.clock))
     throw new InvalidRequest('This sign-in request has expired; start again from the application.');
   if (!browser || !safeEqual(sha256(browser), interaction.browserHash))
-    throw new AccessDenied('This sign-in request was started in another browser.');
+    throw new AccessDenied(
+      'This sign-in was started in another browser. Go back to the application in this browser and sign in again.',
+    );
   return interaction;
 }
 
@@ -91,7 +96,8 @@ export async function issueCodeRedirect(
 
 /**
  * After a passkey ceremony verified `userId`: ends the interaction (exactly once), starts the tenant's SSO
- * session and returns the client redirect (with the code) plus the cookies to set.
+ * session and returns the client redirect (with the code) plus the cookies to set. `amr` overrides the passkey's
+ * (RFC 8176) where something else proved the user: a recovery is an emailed one-time code plus the new passkey.
  */
 export async function completeSignIn(
   req: HttpRequest,
@@ -99,20 +105,31 @@ export async function completeSignIn(
   tenant: Tenant,
   interaction: Interaction,
   userId: string,
+  options: { readonly finished?: boolean; readonly amr?: readonly string[] } = {},
 ): Promise<{ redirectTo: string; cookies: string[] }> {
-  if (!(await store.interactions.finishInteraction(tenant.id, interaction.id)))
+  // `finished`: the caller ended the interaction in its own transaction (an add-passkey enrollment).
+  if (!options.finished && !(await store.interactions.finishInteraction(tenant.id, interaction.id)))
     throw new InvalidRequest('This sign-in request was already completed.');
   const authTime = epochSeconds(store.clock);
-  const amr = [...PASSKEY_AMR];
+  const amr = [...(options.amr ?? PASSKEY_AMR)];
+  // A sign-in for the account page (a re-authentication, a new passkey) replaces this browser's session: the one it
+  // had ends, so the account's list of sessions stays true.
+  const previous = interaction.returnTo === 'account' ? req.cookies[SESSION_COOKIE] : undefined;
+  const previousSession = previous ? await store.sessions.findSession(tenant.id, previous) : undefined;
+  if (previous && previousSession) await store.sessions.endSession(tenant.id, previous, previousSession.userId);
   const ttl = tenant.settings.sessionTtlSeconds;
   const sid = await store.sessions.createSession({ tenantId: tenant.id, userId, authTime, amr }, ttl, {
     clientId: interaction.clientId,
   });
-  // A sign-in for the device page goes back there to approve or deny; it issues no code.
+  // A sign-in for the device page goes back there to approve or deny, one for the account page goes there; neither
+  // issues a code.
+  const issuer = issuerOf(req, tenant.id);
   const redirectTo =
     interaction.deviceUserCode !== undefined
-      ? `${issuerOf(req, tenant.id)}/device?user_code=${encodeURIComponent(interaction.deviceUserCode)}`
-      : await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
+      ? `${issuer}/device?user_code=${encodeURIComponent(interaction.deviceUserCode)}`
+      : interaction.returnTo === 'account'
+        ? `${issuer}/account${interaction.intent === 'add-passkey' ? '?done=passkey-added' : ''}`
+        : await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
   return {
     redirectTo,
     cookies: [serializeCookie(req, tenant.id, SESSION_COOKIE, sid, ttl)],

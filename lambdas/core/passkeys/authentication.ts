@@ -3,7 +3,7 @@ import {
   type AuthenticatorTransportFuture,
   verifyAuthenticationResponse,
 } from '@simplewebauthn/server';
-import { AccessDenied } from '../errors.ts';
+import { AccessDenied, UnknownCredential, WrongAccount } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { logger } from '../logger.ts';
 import { completeSignIn } from '../oidc/sign-in.ts';
@@ -12,6 +12,33 @@ import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
 import { consumeCeremonyChallenge } from './challenges.ts';
 import { relyingPartyOf } from './relying-party.ts';
+
+const ACCOUNT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Why a passkey this tenant does not hold was refused, with a code the page acts on. Every tenant of a deployment
+ * shares the RP ID (the host, or a parent domain of it), so "not found here" alone does not mean the passkey is dead:
+ * it may be another tenant's. Only when its user handle (the account id's UTF-8 bytes, WebAuthn §5.4.3) names an
+ * account of THIS tenant was the passkey made here and removed since: `unknown_credential`, and the page may tell the
+ * browser to forget it. Anything else is `wrong_account`, which must never make a browser forget a passkey. The
+ * handle is unverified (no key to check the signature with): it only picks the message.
+ */
+async function refuseUnknownPasskey(
+  store: Store,
+  tenant: Tenant,
+  response: AuthenticationResponseJSON,
+): Promise<never> {
+  const handle = response.response.userHandle;
+  const accountId = handle ? Buffer.from(handle, 'base64url').toString('utf8') : '';
+  const owner = ACCOUNT_ID.test(accountId) ? await store.users.findUser(tenant.id, accountId) : undefined;
+  if (owner)
+    throw new UnknownCredential(
+      `There is no passkey for ${tenant.name} on this device any more: it was removed from your account. Use another device, or recover your account.`,
+    );
+  throw new WrongAccount(
+    `This passkey is not registered with ${tenant.name}: it belongs to another account. Choose another passkey, or use another device.`,
+  );
+}
 
 /**
  * Finishes a sign-in: the assertion must answer this interaction's unused challenge, come from a passkey
@@ -28,7 +55,11 @@ export async function finishPasskeyAuthentication(
 ): Promise<{ redirectTo: string; cookies: string[] }> {
   const challenge = await consumeCeremonyChallenge(store, interaction, challengeId, 'authentication');
   const passkey = await store.users.findPasskey(tenant.id, response.id);
-  if (!passkey) throw new AccessDenied(`This passkey is not registered with ${tenant.name}.`);
+  if (!passkey) return refuseUnknownPasskey(store, tenant, response);
+  if (interaction.expectedUserId !== undefined && passkey.userId !== interaction.expectedUserId)
+    throw new WrongAccount(
+      'This passkey belongs to another account. Use a passkey of the account you are signed in with.',
+    );
 
   const rp = relyingPartyOf(req, tenant);
   let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;

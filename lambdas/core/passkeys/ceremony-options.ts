@@ -12,7 +12,7 @@ import { isFlowOpen } from '../store/email-flows.ts';
 import type { Interaction } from '../store/interactions.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
-import type { User } from '../store/users.ts';
+import type { Passkey, User } from '../store/users.ts';
 import { type AllowedCredential, decoyCredentials } from './decoy-credentials.ts';
 import { relyingPartyOf } from './relying-party.ts';
 import { FLOW_SPENT, requireSignUpOpen } from './sign-up.ts';
@@ -51,6 +51,14 @@ function descriptor(credential: AllowedCredential): PublicKeyCredentialDescripto
   const id = credential.id.replace(/=/g, '');
   if (!BASE64URL.test(id)) throw new Error(`allowCredential id "${credential.id}" is not a valid base64url string`);
   return { ...credential, id, type: 'public-key' };
+}
+
+/** A stored passkey as an `allowCredentials` / `excludeCredentials` entry. */
+function asAllowedCredential(passkey: Passkey): AllowedCredential {
+  return {
+    id: passkey.credentialId,
+    ...(passkey.transports ? { transports: [...passkey.transports] as AuthenticatorTransportFuture[] } : {}),
+  };
 }
 
 /** navigator.credentials.get() options: user verification required; `allowCredentials` only when given. */
@@ -112,7 +120,14 @@ export async function startPasskeyAuthentication(
 ): Promise<CeremonyOptions<PublicKeyCredentialRequestOptionsJSON>> {
   const { store } = deps;
   let allowCredentials: AllowedCredential[] | undefined;
-  if (email !== undefined) {
+  if (interaction.expectedUserId !== undefined) {
+    // Only this account may sign in: offer exactly its passkeys (the email typed, if any, does not matter).
+    const passkeys = await store.users.listPasskeys(tenant.id, interaction.expectedUserId);
+    // An empty list would let the browser offer any passkey: refuse instead.
+    if (passkeys.length === 0)
+      throw new AccessDenied('This account has no passkey to confirm with. Use “Lost your passkey?” to set one up.');
+    allowCredentials = passkeys.map(asAllowedCredential);
+  } else if (email !== undefined) {
     const [userId, decoyKey] = await Promise.all([
       store.users.findUserIdByEmail(tenant.id, email),
       store.tenants.decoyKey(tenant),
@@ -120,12 +135,7 @@ export async function startPasskeyAuthentication(
     // The same query runs for an unknown email (against an id that has no passkeys) to keep the timing alike.
     const passkeys = await store.users.listPasskeys(tenant.id, userId ?? randomUUID());
     allowCredentials =
-      passkeys.length > 0
-        ? passkeys.map((p) => ({
-            id: p.credentialId,
-            ...(p.transports ? { transports: [...p.transports] as AuthenticatorTransportFuture[] } : {}),
-          }))
-        : decoyCredentials(decoyKey, tenant.id, email);
+      passkeys.length > 0 ? passkeys.map(asAllowedCredential) : decoyCredentials(decoyKey, tenant.id, email);
   }
   const options = authenticationOptions({
     rpId: relyingPartyOf(req, tenant).id,
@@ -148,8 +158,11 @@ export interface NewAccount {
   readonly familyName: string;
 }
 
-/** Whose passkey a registration creates: after an emailed code (`flowId`), or, where allowed, an unverified account. */
-export type RegistrationSource = { readonly flowId: string } | NewAccount;
+/**
+ * Whose passkey a registration creates: after an emailed code (`flowId`), the account of an `add-passkey`
+ * interaction (`{}`), or, where allowed, an unverified account.
+ */
+export type RegistrationSource = { readonly flowId: string } | NewAccount | Record<string, never>;
 
 /**
  * The account a registration is for, and the passkeys to exclude. A verified sign-up flow's account does not exist
@@ -163,7 +176,19 @@ async function registrationAccount(
   source: RegistrationSource,
 ): Promise<{ user: User; pending: boolean; flowId?: string; exclude: AllowedCredential[] }> {
   const now = epochSeconds(store.clock);
+  if (interaction.intent === 'add-passkey' || interaction.expectedUserId !== undefined) {
+    if (
+      Object.keys(source).length > 0 ||
+      interaction.intent !== 'add-passkey' ||
+      interaction.expectedUserId === undefined
+    )
+      throw new InvalidRequest('This page adds a passkey to your account; start again from your account page.');
+    const user = await enrollingUser(store, tenant, interaction.expectedUserId);
+    const exclude = (await store.users.listPasskeys(tenant.id, user.userId)).map(asAllowedCredential);
+    return { user, pending: false, exclude };
+  }
   if (!('flowId' in source)) {
+    if (!('email' in source)) throw new InvalidRequest('Confirm your email address with the emailed code first.');
     requireSignUpOpen(tenant);
     if (tenant.settings.signUpVerification !== 'none')
       throw new InvalidRequest('Confirm your email address with the emailed code first.');
@@ -195,14 +220,17 @@ async function registrationAccount(
     };
     return { user, pending: true, flowId: flow.id, exclude: [] };
   }
-  const user = await store.users.findUser(tenant.id, flow.userId);
-  if (!user || user.suspended) throw new AccessDenied('This account cannot sign in; contact the service’s support.');
+  const user = await enrollingUser(store, tenant, flow.userId);
   const passkeys = await store.users.listPasskeys(tenant.id, user.userId);
-  const exclude = passkeys.map((p) => ({
-    id: p.credentialId,
-    ...(p.transports ? { transports: [...p.transports] as AuthenticatorTransportFuture[] } : {}),
-  }));
+  const exclude = passkeys.map(asAllowedCredential);
   return { user, pending: false, flowId: flow.id, exclude };
+}
+
+/** The existing account a new passkey is for: it must exist and not be suspended. */
+export async function enrollingUser(store: Store, tenant: Tenant, userId: string): Promise<User> {
+  const user = await store.users.findUser(tenant.id, userId);
+  if (!user || user.suspended) throw new AccessDenied('This account cannot sign in; contact the service’s support.');
+  return user;
 }
 
 /**

@@ -37,6 +37,8 @@ export async function sendEmailCode(
   request: EmailCodeRequest,
 ): Promise<{ flowId: string; expiresIn: number }> {
   const { store, mailer } = deps;
+  if (interaction.expectedUserId !== undefined)
+    throw new InvalidRequest('Confirm it’s you with your passkey here; an emailed code cannot do that.');
   if (request.purpose === 'signup') {
     requireSignUpOpen(tenant);
     if (!request.givenName || !request.familyName)
@@ -47,11 +49,15 @@ export async function sendEmailCode(
       `Several codes were sent to this address in the last ${EMAIL_CODE_WINDOW_SECONDS / 60} minutes. Use the latest one, or wait and try again.`,
       EMAIL_CODE_WINDOW_SECONDS,
     );
-  const userId = await store.users.findUserIdByEmail(tenant.id, request.email);
+  const [userId, locked] = await Promise.all([
+    store.users.findUserIdByEmail(tenant.id, request.email),
+    store.emailFlows.tooManyWrongCodes(tenant.id, request.email),
+  ]);
   const issuer = issuerOf(req, tenant.id);
   const interactionQuery = `interaction=${encodeURIComponent(interaction.id)}`;
   // A code only where it can lead somewhere: a new address for a sign-up, a registered one for a recovery.
-  const working = request.purpose === 'signup' ? userId === undefined : userId !== undefined;
+  // After too many wrong codes today, no working code at all (for any address, registered or not: no oracle).
+  const working = !locked && (request.purpose === 'signup' ? userId === undefined : userId !== undefined);
   const code = working ? newEmailCode() : undefined;
   const flow = await store.emailFlows.createFlow(
     {
@@ -70,8 +76,9 @@ export async function sendEmailCode(
     to: request.email,
     minutes: EMAIL_CODE_TTL_SECONDS / 60,
   };
-  const message =
-    request.purpose === 'signup'
+  const message = locked
+    ? composeEmail('code-locked', base)
+    : request.purpose === 'signup'
       ? code
         ? composeEmail('signup-code', { ...base, code })
         : composeEmail('signup-registered', { ...base, link: `${issuer}/login?${interactionQuery}` })

@@ -15,7 +15,7 @@ export const Email = z.pipe(
   z.email({ message: 'must be an email address' }).check(z.maxLength(254)),
 );
 
-const PersonName = z
+export const PersonName = z
   .string()
   .check(
     z.trim(),
@@ -51,11 +51,13 @@ export const AuthenticationVerifyBody = z.object({
 });
 
 /**
- * A passkey for a verified email flow (`flowId`: sign-up or recovery after the emailed code), or, where the tenant
- * allows unverified sign-up, for the account typed in.
+ * A passkey for a verified email flow (`flowId`: sign-up or recovery after the emailed code), for the account an
+ * `add-passkey` interaction names, or, where the tenant allows unverified sign-up, for the account typed in.
  */
 export const RegistrationOptionsBody = z.union([
   z.strictObject({ interaction: Id, flowId: Id }),
+  // An interaction that enrolls a passkey for a known account (intent add-passkey): nothing else to say.
+  z.strictObject({ interaction: Id }),
   z.strictObject({ interaction: Id, email: Email, givenName: PersonName, familyName: PersonName }),
 ]);
 

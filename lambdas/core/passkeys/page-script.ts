@@ -26,7 +26,7 @@ export const PAGE_SCRIPT = `(() => {
   }
   function describe(error) {
     const name = error && error.name;
-    if (name === 'NotAllowedError') return 'The passkey request was cancelled or timed out. Try again when you are ready.';
+    if (name === 'NotAllowedError') return 'Cancelled or timed out — try again when you are ready.';
     if (name === 'InvalidStateError') return 'This device already holds a passkey for this account: sign in with it instead.';
     if (name === 'SecurityError') return 'Passkeys cannot be used on this address.';
     if (name === 'NotSupportedError') return 'This device cannot create or use a passkey of the required kind.';
@@ -46,7 +46,12 @@ export const PAGE_SCRIPT = `(() => {
       throw Object.assign(new Error('network'), { keywayMessage: 'The network request failed. Check your connection and try again.' });
     }
     const data = await res.json().catch(() => ({}));
-    if (!res.ok) throw Object.assign(new Error('http'), { keywayMessage: data.detail || 'Something went wrong. Try again.' });
+    // The problem's \`code\` (e.g. unknown_credential) tells the page what to offer; its \`detail\` is written for people.
+    if (!res.ok)
+      throw Object.assign(new Error('http'), {
+        keywayMessage: data.detail || 'Something went wrong. Try again.',
+        keywayCode: typeof data.code === 'string' ? data.code : undefined,
+      });
     return data;
   }
 
@@ -65,6 +70,7 @@ export const PAGE_SCRIPT = `(() => {
 
   if (page === 'login') {
     const emailInput = document.getElementById('email');
+    const recoverHref = issuer + '/recover?interaction=' + encodeURIComponent(interaction);
     /** The pending conditional (autofill) request; aborted before any modal request starts. */
     let conditional = null;
     const stopConditional = () => {
@@ -72,6 +78,52 @@ export const PAGE_SCRIPT = `(() => {
       conditional = null;
     };
 
+    /**
+     * A failure of a sign-in the user started: what happened and what to do. Where the device may have no passkey here
+     * (cancelled and "none on this device" are one NotAllowedError: browsers do not tell them apart) or the server no
+     * longer holds the one presented, the way to recovery is part of the message.
+     */
+    function showSignInError(error) {
+      const cancelled = error && error.name === 'NotAllowedError';
+      const removed = error && error.keywayCode === 'unknown_credential';
+      if (!cancelled && !removed) return showError(describe(error));
+      showError(
+        (removed
+          ? 'There is no passkey for this site on this device any more: it was removed from your account.'
+          : describe(error) + ' No passkey for this site on this device?') + ' Use another device, or ',
+      );
+      const link = document.createElement('a');
+      link.href = recoverHref;
+      link.textContent = 'recover your account';
+      alertBox.append(link, '.');
+    }
+
+    /**
+     * WebAuthn Signal API: the server no longer holds this passkey for the account it was made for (never sent for
+     * another tenant's passkey: see \`wrong_account\`), so the browser may stop offering it. Feature-detected; its
+     * outcome never reaches the page.
+     */
+    function forgetPasskey(options, credential) {
+      if (typeof PKC.signalUnknownCredential !== 'function' || !options.rpId) return;
+      try {
+        PKC.signalUnknownCredential({ rpId: options.rpId, credentialId: credential.id }).catch(() => {});
+      } catch {}
+    }
+
+    async function verify(challengeId, options, credential) {
+      try {
+        finish(await post('/passkeys/authentication/verify', { challengeId, response: credential.toJSON() }));
+      } catch (error) {
+        if (error && error.keywayCode === 'unknown_credential') forgetPasskey(options, credential);
+        throw error;
+      }
+    }
+
+    /**
+     * Passkey autofill on the email field. It runs in the background, so its own failures (the options call, the
+     * browser refusing or aborting the conditional request, the network) show nothing: the button and the email form
+     * still work. Once the user picked a passkey from the autofill it is their action, and its failure is shown.
+     */
     async function startConditional() {
       if (typeof PKC.isConditionalMediationAvailable !== 'function') return;
       if (!(await PKC.isConditionalMediationAvailable().catch(() => false))) return;
@@ -91,14 +143,15 @@ export const PAGE_SCRIPT = `(() => {
         chosen = true;
         if (conditional === controller) conditional = null;
         setBusy(true, 'Signing in…');
-        finish(await post('/passkeys/authentication/verify', { challengeId, response: credential.toJSON() }));
+        await verify(challengeId, options, credential);
       } catch (error) {
         if (controller.signal.aborted) return;
         if (conditional === controller) conditional = null;
+        if (!chosen) return;
         setBusy(false);
-        showError(describe(error));
+        showSignInError(error);
         // Offer autofill again only after the user acted, so a failing options call cannot loop.
-        if (chosen) startConditional();
+        startConditional();
       }
     }
 
@@ -108,10 +161,10 @@ export const PAGE_SCRIPT = `(() => {
       try {
         const { challengeId, options } = await post('/passkeys/authentication/options', email ? { email } : {});
         const credential = await navigator.credentials.get({ publicKey: PKC.parseRequestOptionsFromJSON(options) });
-        finish(await post('/passkeys/authentication/verify', { challengeId, response: credential.toJSON() }));
+        await verify(challengeId, options, credential);
       } catch (error) {
         setBusy(false);
-        showError(describe(error));
+        showSignInError(error);
         startConditional();
       }
     }
@@ -200,6 +253,11 @@ export const PAGE_SCRIPT = `(() => {
         event.preventDefault();
         if (form.reportValidity()) createPasskey(account());
       });
+  }
+
+  if (page === 'enroll') {
+    // An add-passkey interaction (the account page, an invitation): the account is known, only the passkey is new.
+    document.getElementById('create-passkey').addEventListener('click', () => createPasskey({}));
   }
 
   if (page === 'recovery') {

@@ -1,6 +1,7 @@
 import { KeywayError } from '../errors.ts';
 import { escapeHtml, type PageParts, page as shell } from '../http/page-shell.ts';
 import type { HttpResponse } from '../http/types.ts';
+import { formActionSource } from '../oidc/authorization-response.ts';
 import { errorPage } from '../oidc/error-page.ts';
 import { displayUserCode } from '../store/devices.ts';
 import type { Interaction } from '../store/interactions.ts';
@@ -21,7 +22,7 @@ const STATUS = '<p id="status" class="status" role="status"></p>';
 function pageData(
   issuer: string,
   interaction: Interaction,
-  page: 'login' | 'signup' | 'recovery',
+  page: 'login' | 'signup' | 'recovery' | 'enroll',
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return { page, issuer, interaction: interaction.id, csrf: interaction.csrf, ...extra };
@@ -46,8 +47,35 @@ const CODE_STEPS = `<form id="code-form" hidden>
 <button id="create-passkey" class="primary" type="button">Create passkey</button>
 </div>`;
 
-/** `{issuer}/login`: discoverable passkey sign-in, passkey autofill on the email field, and email-first fallback. */
-export function renderSignInPage(issuer: string, tenant: Tenant, interaction: Interaction): HttpResponse {
+/**
+ * A browser already signed in, asked which account to use (OIDC Core §3.1.2.1 `prompt=select_account`): the account
+ * of its session, and the application the answer goes to.
+ */
+export interface AccountChoice {
+  readonly account: {
+    readonly userId: string;
+    readonly email: string;
+    readonly givenName: string;
+    readonly familyName: string;
+  };
+  readonly clientName: string;
+  /** The interaction's validated redirect URI: Continue is answered with a redirect there. */
+  readonly redirectUri: string;
+}
+
+/**
+ * `{issuer}/login`: discoverable passkey sign-in, passkey autofill on the email field, and email-first fallback.
+ * With `choice` (authorize serves it for `prompt=select_account`), "Signed in as … — Continue" instead: a form that
+ * posts back to authorize (interaction, its anti-CSRF token and the account shown), and "Not you?" leading to the
+ * passkey sign-in of the same interaction, which signs in whoever presents a passkey and replaces the session.
+ */
+export function renderSignInPage(
+  issuer: string,
+  tenant: Tenant,
+  interaction: Interaction,
+  choice?: AccountChoice,
+): HttpResponse {
+  if (choice) return renderAccountChoice(issuer, tenant, interaction, choice);
   const signUp = tenant.settings.signUpOpen
     ? `New to ${escapeHtml(tenant.name)}? <a href="${escapeHtml(`${issuer}/signup?interaction=${encodeURIComponent(interaction.id)}`)}">Create account</a>`
     : `Accounts for ${escapeHtml(tenant.name)} are created by an administrator.`;
@@ -69,6 +97,32 @@ ${MESSAGES}
 ${STATUS}
 <p class="footer">${signUp}</p>
 <p class="footer">${recover}</p>`,
+  });
+}
+
+/** A plain form (no script): it works wherever the session does. */
+function renderAccountChoice(issuer: string, tenant: Tenant, interaction: Interaction, choice: AccountChoice) {
+  const { account } = choice;
+  const name = `${account.givenName} ${account.familyName}`.trim();
+  const who = name
+    ? `<strong>${escapeHtml(name)}</strong><br><small>${escapeHtml(account.email)}</small>`
+    : `<strong>${escapeHtml(account.email)}</strong>`;
+  const hidden = (field: string, value: string) => `<input type="hidden" name="${field}" value="${escapeHtml(value)}">`;
+  return page(200, {
+    title: `Choose an account · ${tenant.name}`,
+    brand: tenant.name,
+    heading: 'Choose an account',
+    body: `<p>${escapeHtml(choice.clientName)} asks which account to use.</p>
+<p>Signed in as ${who}</p>
+<form method="post" action="${escapeHtml(`${issuer}/authorize`)}">
+${hidden('interaction', interaction.id)}
+${hidden('csrf', interaction.csrf)}
+${hidden('account', account.userId)}
+<button class="primary" type="submit" name="continue" value="1">Continue</button>
+</form>
+<p class="footer">Not you? <a href="${pageLink(issuer, 'login', interaction)}">Use another account</a></p>`,
+    // Continue is answered with a redirect to the application: Chromium checks form-action on that redirect too.
+    formTargets: [formActionSource(choice.redirectUri)],
   });
 }
 
@@ -122,19 +176,56 @@ ${STATUS}
   });
 }
 
+/**
+ * A page that enrolls a passkey for a known account (an `add-passkey` interaction): the account page's "Add a
+ * passkey" and an accepted invitation. One button, so the ceremony starts from the user's own click.
+ */
+export function renderEnrollPage(
+  issuer: string,
+  tenant: Tenant,
+  interaction: Interaction,
+  text: { readonly heading: string; readonly intro: string; readonly email: string },
+): HttpResponse {
+  return page(200, {
+    title: `${text.heading} · ${tenant.name}`,
+    brand: tenant.name,
+    heading: text.heading,
+    data: pageData(issuer, interaction, 'enroll'),
+    body: `${NOSCRIPT}
+${MESSAGES}
+<p>${escapeHtml(text.intro)}</p>
+<p><strong>${escapeHtml(text.email)}</strong></p>
+<button id="create-passkey" class="primary" type="button">Create passkey</button>
+${STATUS}`,
+  });
+}
+
 /** A friendly page for what a hosted page cannot continue from (expired request, another browser, closed sign-up). */
 export const renderErrorPage = errorPage;
 
+/** Headings by error code; for codes whose `detail` speaks to developers, the message people get instead. */
 const HEADINGS: Record<string, string> = {
   invalid_request: 'This sign-in cannot continue',
   access_denied: 'This sign-in cannot continue',
   not_found: 'Page not found',
 };
+const FOR_PEOPLE: Record<string, string> = {
+  not_found:
+    'This address does not lead to a sign-in page. Check the address, or go back to the application and start signing in again.',
+};
 
-/** Hosted pages answer typed errors with an HTML page rather than problem+json; anything else stays a 500. */
+/**
+ * Hosted pages answer typed errors with an HTML page rather than problem+json; anything else stays a 500. Where the
+ * error's detail is not written for people, they get FOR_PEOPLE's words and the detail goes under "Details for the
+ * application's developers".
+ */
 export function renderPageError(error: unknown, traceId: string, brand?: string): HttpResponse {
   if (!(error instanceof KeywayError)) throw error;
-  return renderErrorPage(error.status, HEADINGS[error.code] ?? error.title, error.detail, traceId, brand);
+  const heading = HEADINGS[error.code] ?? error.title;
+  const people = FOR_PEOPLE[error.code];
+  return people
+    ? renderErrorPage(error.status, heading, people, traceId, brand, { developerDetail: error.detail })
+    : renderErrorPage(error.status, heading, error.detail, traceId, brand);
 }
 
 /** What the device page (RFC 8628 §3.3) shows: the code entry, the approval question, or the outcome. */

@@ -7,13 +7,16 @@ import { epochSeconds } from '../clock.ts';
 import { AccessDenied, Conflict } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { logger } from '../logger.ts';
-import { completeSignIn } from '../oidc/sign-in.ts';
+import { completeSignIn, RECOVERY_AMR } from '../oidc/sign-in.ts';
 import type { Challenge } from '../store/challenges.ts';
 import { type EmailFlow, isFlowOpen } from '../store/email-flows.ts';
 import type { Interaction } from '../store/interactions.ts';
+import { allPages } from '../store/paging.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
+import type { TransactionPart } from '../store/transaction.ts';
 import { AccountUnavailable, CredentialTaken, EmailTaken, type Passkey, type User } from '../store/users.ts';
+import { enrollingUser } from './ceremony-options.ts';
 import { consumeCeremonyChallenge } from './challenges.ts';
 import { relyingPartyOf } from './relying-party.ts';
 import { FLOW_SPENT, requireSignUpOpen } from './sign-up.ts';
@@ -53,7 +56,7 @@ export async function finishPasskeyRegistration(
   }
   if (!verification.verified) throw new AccessDenied('The new passkey could not be verified; try again.');
 
-  const { credential, credentialDeviceType, credentialBackedUp } = verification.registrationInfo;
+  const { credential, credentialDeviceType, credentialBackedUp, aaguid } = verification.registrationInfo;
   const transports = credential.transports ?? (response.response.transports as AuthenticatorTransportFuture[]);
   const passkey: Passkey = {
     tenantId: tenant.id,
@@ -65,35 +68,96 @@ export async function finishPasskeyRegistration(
     deviceType: credentialDeviceType,
     backedUp: credentialBackedUp,
     createdAt: epochSeconds(store.clock),
+    ...(aaguid && aaguid !== '00000000-0000-0000-0000-000000000000' ? { aaguid } : {}),
   };
   const spent = () => new AccessDenied(FLOW_SPENT);
-  const completesFlow = account.flow ? [store.emailFlows.completeFlow(account.flow, spent)] : [];
+  const extra: TransactionPart[] = account.flow ? [store.emailFlows.completeFlow(account.flow, spent)] : [];
+  const adding = interaction.intent === 'add-passkey';
+  // An enrollment ends its interaction in the same transaction: one interaction, one passkey.
+  if (adding) extra.push(store.interactions.finishPart(tenant.id, interaction.id, spent));
   try {
     if (account.existing) {
-      const audit = store.auditLog.appendEntry(
-        tenant.id,
-        {
-          actor: `user:${account.user.userId}`,
-          action: 'passkey.added',
-          target: { type: 'user', id: account.user.userId },
-          traceId: req.traceId,
-          changes: { credential_id: passkey.credentialId, via: 'recovery' },
-        },
-        store.clock.now(),
+      const user = account.user;
+      extra.push(
+        store.auditLog.appendEntry(
+          tenant.id,
+          {
+            actor: `user:${user.userId}`,
+            action: 'passkey.added',
+            target: { type: 'user', id: user.userId },
+            traceId: req.traceId,
+            changes: { credential_id: passkey.credentialId, via: addedVia(interaction, account.flow) },
+          },
+          store.clock.now(),
+        ),
       );
-      await store.users.addPasskey(account.user, passkey, [...completesFlow, audit]);
-    } else await store.users.createUserWithPasskey(account.user, passkey, completesFlow);
+      const proved = account.flow?.email ?? interaction.verifiesEmail;
+      if (proved !== undefined) extra.push(store.users.emailStillOf(tenant.id, proved, user.userId, spent));
+      extra.push(...(await provingAddress(store, user, interaction, account.flow, passkey.credentialId)));
+      await store.users.addPasskey(user, passkey, extra);
+      if (account.flow && !user.emailVerified)
+        for (const family of await store.tokens.listUserGrants(tenant.id, user.userId))
+          await store.tokens.revokeGrant(family, 'admin');
+    } else await store.users.createUserWithPasskey(account.user, passkey, extra);
   } catch (error) {
     if (error instanceof EmailTaken)
       throw new Conflict(
         'An account could not be created with this email. If you already have one, sign in with your passkey.',
       );
     if (error instanceof CredentialTaken) throw new Conflict('This passkey is already registered; sign in with it.');
-    if (error instanceof AccountUnavailable)
-      throw new AccessDenied('This account cannot sign in; contact the service’s support.');
+    if (error instanceof AccountUnavailable || error instanceof Conflict)
+      throw new AccessDenied('This account changed a moment ago or cannot sign in; start again.');
     throw error;
   }
-  return completeSignIn(req, store, tenant, interaction, account.user.userId);
+  return completeSignIn(req, store, tenant, interaction, account.user.userId, {
+    finished: adding,
+    ...(account.flow && account.existing ? { amr: RECOVERY_AMR } : {}),
+  });
+}
+
+/**
+ * What proving the address changes, in the enrollment's transaction. An invitation marks it verified. A recovery of
+ * an account whose address was never verified (created with `signUpVerification: none`, or by an administrator)
+ * also marks it verified, and removes everything the account had before, because whoever created those passkeys and
+ * sessions never proved the address: that closes account pre-hijacking (someone signs up with a victim's address
+ * first, the victim later recovers it). Its other sessions and token families end with `sessionsRevokedAt`.
+ */
+async function provingAddress(
+  store: Store,
+  user: User,
+  interaction: Interaction,
+  flow: EmailFlow | undefined,
+  newCredentialId: string,
+): Promise<TransactionPart[]> {
+  if (user.emailVerified || (!flow && !interaction.verifiesEmail)) return [];
+  const now = epochSeconds(store.clock);
+  const next: User = {
+    ...user,
+    emailVerified: true,
+    updatedAt: store.clock.now(),
+    // One second back, so the session this enrollment creates (authTime = now) outlives the cut.
+    ...(flow ? { sessionsRevokedAt: now - 1 } : {}),
+  };
+  const parts = store.users.updateUser(user, next);
+  if (!flow) return parts;
+  // Sessions begun in this same second outlive the cut (it has one-second resolution): they are deleted here, and
+  // the families after the commit (squatterEvicted).
+  const sessions = await allPages((page) => store.sessions.listUserSessions(user.tenantId, user.userId, page));
+  for (const s of sessions.slice(0, 10)) if (s.id) parts.push(store.sessions.deletePart(user.tenantId, s.id));
+  // The new passkey's id among them would name one item twice (its put then fails as taken instead).
+  const earlier = (await store.users.listPasskeys(user.tenantId, user.userId)).filter(
+    (p) => p.credentialId !== newCredentialId,
+  );
+  return [
+    ...parts,
+    ...earlier.slice(0, 80).map((p) => store.users.deletePasskey(user.tenantId, user.userId, p.credentialId)),
+  ];
+}
+
+/** How a passkey came to an existing account, for its audit entry. */
+function addedVia(interaction: Interaction, flow: EmailFlow | undefined): 'recovery' | 'invitation' | 'account' {
+  if (flow) return 'recovery';
+  return interaction.verifiesEmail ? 'invitation' : 'account';
 }
 
 /**
@@ -107,6 +171,11 @@ async function registeringAccount(
   challenge: Challenge,
 ): Promise<{ user: User; existing: boolean; flow?: EmailFlow }> {
   const expired = () => new AccessDenied('This passkey request expired or was already used; try again.');
+  if (interaction.expectedUserId !== undefined) {
+    // Only that account's own enrollment: a re-authentication cannot be finished by creating a passkey.
+    if (interaction.intent !== 'add-passkey') throw expired();
+    return { user: await enrollingUser(store, tenant, interaction.expectedUserId), existing: true };
+  }
   if (challenge.emailFlowId === undefined) {
     if (!challenge.pendingUser) throw expired();
     requireSignUpOpen(tenant);
@@ -122,7 +191,5 @@ async function registeringAccount(
     requireSignUpOpen(tenant);
     return { user: challenge.pendingUser, existing: false, flow };
   }
-  const user = await store.users.findUser(tenant.id, flow.userId);
-  if (!user || user.suspended) throw new AccessDenied('This account cannot sign in; contact the service’s support.');
-  return { user, existing: true, flow };
+  return { user: await enrollingUser(store, tenant, flow.userId), existing: true, flow };
 }

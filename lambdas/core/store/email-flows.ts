@@ -50,6 +50,12 @@ export const VERIFIED_FLOW_TTL_SECONDS = 10 * 60;
 export const EMAIL_CODES_PER_ADDRESS = 5;
 export const EMAIL_CODE_WINDOW_SECONDS = 15 * 60;
 export const EMAIL_CODE_DIGITS = 6;
+/**
+ * Wrong codes per address, per tenant, per day, after which no working code is sent to it until the day is over.
+ * Without it, 5 codes × 5 tries per 15 minutes would be 2,400 guesses a day at one account's recovery.
+ */
+export const WRONG_CODES_PER_DAY = 20;
+const DAY = 86_400;
 
 export type CodeCheck =
   | { readonly outcome: 'verified'; readonly flow: EmailFlow }
@@ -97,6 +103,34 @@ export class EmailFlowRepository {
       if (isConditionFailed(error)) return false;
       throw error;
     }
+  }
+
+  private wrongCodesKey(tenantId: string, email: string) {
+    const now = epochSeconds(this.table.clock);
+    const windowStart = now - (now % DAY);
+    return {
+      key: keys.rateCounter(tenantId, `email-wrong:${sha256(email)}`, windowStart, 0),
+      ttl: windowStart + DAY + 120,
+    };
+  }
+
+  private async countWrongCode(tenantId: string, email: string): Promise<void> {
+    const { key, ttl } = this.wrongCodesKey(tenantId, email);
+    await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: key,
+        UpdateExpression: 'ADD wrong :one SET #ttl = :ttl',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':one': 1, ':ttl': ttl },
+      }),
+    );
+  }
+
+  /** Whether the address had WRONG_CODES_PER_DAY wrong codes today (then no working code goes to it). */
+  async tooManyWrongCodes(tenantId: string, email: string): Promise<boolean> {
+    const item = await this.table.get(this.wrongCodesKey(tenantId, email).key, true);
+    return Number(item?.wrong ?? 0) >= WRONG_CODES_PER_DAY;
   }
 
   /**
@@ -174,10 +208,12 @@ export class EmailFlowRepository {
     }
     if (!item) return { outcome: 'not-found' };
     const attempts = Number(item.attempts);
-    if (!safeEqual(codeHash(flowId, code), String(item.codeHash)))
+    if (!safeEqual(codeHash(flowId, code), String(item.codeHash))) {
+      await this.countWrongCode(tenantId, String(item.email));
       return attempts >= EMAIL_CODE_MAX_ATTEMPTS
         ? { outcome: 'exhausted' }
         : { outcome: 'wrong', attemptsLeft: EMAIL_CODE_MAX_ATTEMPTS - attempts };
+    }
     try {
       const out = await this.table.doc.send(
         new UpdateCommand({

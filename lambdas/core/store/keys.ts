@@ -53,6 +53,11 @@ export const keys = {
   userItemsIndex: (tenantId: string, userId: string) => `${t(tenantId)}#U#${userId}`,
   /** A custom role of the tenant (built-in roles have no item); counts the users it is assigned to. */
   role: (tenantId: string, name: string) => ({ pk: t(tenantId), sk: `ROLE#${name}` }),
+  /**
+   * The user's one invitation (store/invitations.ts), next to the user item: issuing a new one overwrites it, so the
+   * old link dies in the same write. The link's secret is stored only as a hash, never in a key.
+   */
+  invitation: (tenantId: string, userId: string) => ({ pk: `${t(tenantId)}#U#${userId}`, sk: 'INVITE' }),
   /** Uniqueness claim on a (lower-cased) email address. */
   email: (tenantId: string, email: string) => ({ pk: `${t(tenantId)}#EMAIL#${email}`, sk: 'EMAIL' }),
   /** A passkey, keyed by credential id so lookups at sign-in are one GetItem and ids stay unique per tenant. */

@@ -7,7 +7,7 @@ import { strip } from './item.ts';
 import { keys } from './keys.ts';
 import { type Page, queryPage } from './paging.ts';
 import type { Table } from './table.ts';
-import { commit } from './transaction.ts';
+import { commit, type TransactionPart } from './transaction.ts';
 
 export interface Session {
   readonly tenantId: string;
@@ -92,6 +92,11 @@ export class SessionRepository {
   /** Ends a session by its stored hash (admin sign-out; the user's own logout goes through deleteSession). */
   async deleteSessionById(tenantId: string, id: string): Promise<void> {
     await this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: keys.session(tenantId, id) }));
+  }
+
+  /** Deletes a session by its stored hash inside another transaction (a recovery evicting an unproved owner). */
+  deletePart(tenantId: string, id: string): TransactionPart {
+    return { write: { Delete: { TableName: this.table.name, Key: keys.session(tenantId, id) } } };
   }
 
   /** The user signed out: the session and its `session.revoked` event, once (a second logout changes nothing). */

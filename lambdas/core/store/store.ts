@@ -9,6 +9,7 @@ import { EmailFlowRepository } from './email-flows.ts';
 import { type EventRelay, EventRepository } from './events.ts';
 import { IdempotencyRepository } from './idempotency.ts';
 import { InteractionRepository } from './interactions.ts';
+import { InvitationRepository } from './invitations.ts';
 import { keys } from './keys.ts';
 import { ResourceRepository } from './resources.ts';
 import { RoleRepository } from './roles.ts';
@@ -52,6 +53,7 @@ export class Store {
   readonly resources: ResourceRepository;
   readonly devices: DeviceRepository;
   readonly emailFlows: EmailFlowRepository;
+  readonly invitations: InvitationRepository;
 
   /** `relay`: how outbox events reach the dispatcher (the table stream in AWS, the local queue in local mode). */
   constructor(
@@ -63,6 +65,7 @@ export class Store {
     this.resources = new ResourceRepository(table);
     this.devices = new DeviceRepository(table);
     this.emailFlows = new EmailFlowRepository(table);
+    this.invitations = new InvitationRepository(table);
     this.apiKeys = new ApiKeyRepository(table);
     this.auditLog = new AuditLogRepository(table);
     this.idempotency = new IdempotencyRepository(table);

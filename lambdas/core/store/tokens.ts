@@ -365,6 +365,15 @@ export class TokenRepository {
     }));
   }
 
+  /** A user's token families with their state (the account page's connected apps), through GSI1. */
+  async listUserFamilies(tenantId: string, userId: string): Promise<Grant[]> {
+    const partition = keys.userItemsIndex(tenantId, userId);
+    const items = await allPages((page) =>
+      queryPage(this.table, { index: 'gsi1', partition, sortPrefix: 'GRANT#' }, page),
+    );
+    return items.map(toGrant);
+  }
+
   async findGrant(tenantId: string, grantId: string): Promise<Grant | undefined> {
     const item = await this.table.get(keys.grant(tenantId, grantId));
     return item ? strip<Grant>(item) : undefined;

@@ -8,7 +8,7 @@ import { strip, unchangedSince } from './item.ts';
 import { keys } from './keys.ts';
 import { allPages, type Page, queryPage } from './paging.ts';
 import { type Item, isConditionFailed, type Table } from './table.ts';
-import { commit, type TransactionPart } from './transaction.ts';
+import { commit, type TransactionPart, touches } from './transaction.ts';
 
 export { BUILT_IN_ROLES } from '../vocabulary.ts';
 
@@ -48,6 +48,10 @@ export interface Passkey {
   readonly backedUp: boolean;
   readonly createdAt: number;
   readonly lastUsedAt?: number;
+  /** The authenticator model the registration reported (a UUID; all zeros when it tells none). */
+  readonly aaguid?: string;
+  /** The name the user gave it on the account page. */
+  readonly name?: string;
 }
 
 export class EmailTaken extends Error {}
@@ -86,22 +90,48 @@ export class UserRepository {
    */
   async addPasskey(user: User, passkey: Passkey, extra: readonly TransactionPart[] = []): Promise<void> {
     const event: EventInput = { type: 'passkey.added', data: { user_id: user.userId, passkey: passkeyJson(passkey) } };
+    // A change of the user in the same transaction (an invitation verifies the email) carries its own condition
+    // (unchanged since read: not suspended meanwhile); a transaction may name an item only once.
+    const userKey = keys.user(user.tenantId, user.userId);
+    const checks: TransactionPart[] = touches(extra, userKey)
+      ? []
+      : [
+          {
+            write: {
+              ConditionCheck: {
+                TableName: this.table.name,
+                Key: userKey,
+                ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(suspended) OR suspended = :false)',
+                ExpressionAttributeValues: { ':false': false },
+              },
+            },
+            onConditionFailed: () => new AccountUnavailable(),
+          },
+        ];
     await commit(this.table, [
       ...this.events.emitAll(user.tenantId, [event], this.table.clock.now()),
-      {
-        write: {
-          ConditionCheck: {
-            TableName: this.table.name,
-            Key: keys.user(user.tenantId, user.userId),
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(suspended) OR suspended = :false)',
-            ExpressionAttributeValues: { ':false': false },
-          },
-        },
-        onConditionFailed: () => new AccountUnavailable(),
-      },
+      ...checks,
       this.putPasskey(passkey),
       ...extra,
     ]);
+  }
+
+  /**
+   * The address still names this account when the transaction commits: a recovery proved control of `email`, and an
+   * administrator may have moved the account to another address since the code was sent.
+   */
+  emailStillOf(tenantId: string, email: string, userId: string, onMoved: () => Error): TransactionPart {
+    return {
+      write: {
+        ConditionCheck: {
+          TableName: this.table.name,
+          Key: keys.email(tenantId, email),
+          ConditionExpression: 'userId = :userId',
+          ExpressionAttributeValues: { ':userId': userId },
+        },
+      },
+      onConditionFailed: onMoved,
+    };
   }
 
   /** A new passkey item; its credential id is unique in the tenant (attribute_not_exists). */
@@ -245,6 +275,26 @@ export class UserRepository {
       },
       onConditionFailed: () => new NotFound('No such passkey.'),
     };
+  }
+
+  /** Names one of the user's passkeys (a passkey of anyone else is "not found"). */
+  async renamePasskey(tenantId: string, userId: string, credentialId: string, name: string): Promise<boolean> {
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.passkey(tenantId, credentialId),
+          UpdateExpression: 'SET #name = :name',
+          ConditionExpression: 'attribute_exists(pk) AND userId = :userId',
+          ExpressionAttributeNames: { '#name': 'name' },
+          ExpressionAttributeValues: { ':name': name, ':userId': userId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
   }
 
   /**

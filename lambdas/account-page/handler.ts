@@ -1,0 +1,125 @@
+import {
+  accountCsrf,
+  accountSignIn,
+  checkAccountCsrf,
+  deletePasskey,
+  isFresh,
+  isSensitive,
+  loadAccount,
+  renamePasskey,
+  revokeApp,
+  type SignedIn,
+  saveProfile,
+  signOutEverywhere,
+} from '../core/account/account.ts';
+import { AccountForm } from '../core/account/inputs.ts';
+import { isNotice, renderAccountPage, renderSignedOutEverywhere } from '../core/account/pages.ts';
+import { epochSeconds } from '../core/clock.ts';
+import { getStore } from '../core/deps.ts';
+import { AccessDenied } from '../core/errors.ts';
+import { createTenantHandler } from '../core/http/tenant-handler.ts';
+import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
+import { findTenantOf, issuerOf } from '../core/issuer.ts';
+import { clearCookie, SESSION_COOKIE } from '../core/oidc/cookies.ts';
+import { liveSession } from '../core/oidc/sign-in.ts';
+import { renderEnrollPage, renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
+import { relyingPartyOf } from '../core/passkeys/relying-party.ts';
+import type { Store } from '../core/store/store.ts';
+import type { Tenant } from '../core/store/tenants.ts';
+import { parseInput } from '../core/validation.ts';
+
+/** Back to the page after a change (POST/redirect/GET), with the notice to show. */
+const seeAccount = (issuer: string, done?: string) => ({
+  ...redirect(`${issuer}/account${done ? `?done=${done}` : ''}`),
+  status: 303,
+});
+
+/**
+ * GET|POST {issuer}/account — the signed-in person's own account: profile, passkeys (rename, remove, add), where
+ * they are signed in (sign out everywhere) and the apps with access (remove). Without a session the browser is sent
+ * through the passkey sign-in first and comes back. Changes are form POSTs with a session-bound anti-CSRF token; the
+ * sensitive ones need a passkey ceremony at most 5 minutes old, else a re-authentication only this account can pass.
+ */
+export async function accountPage(req: HttpRequest): Promise<HttpResponse> {
+  const store = getStore();
+  const tenant = await findTenantOf(req, store);
+  if (!tenant) return renderErrorPage(404, 'Page not found', 'This account address does not exist.', req.traceId);
+  const issuer = issuerOf(req, tenant.id);
+  try {
+    const signedIn = await liveSession(req, store, tenant);
+    if (!signedIn) {
+      const { url, cookies } = await accountSignIn(req, store, tenant);
+      return { ...redirect(url, { cookies }), status: 303 };
+    }
+    if (req.method === 'POST') return await change(req, store, tenant, issuer, signedIn);
+    const view = await loadAccount(store, tenant, signedIn);
+    return renderAccountPage(tenant, view, {
+      issuer,
+      csrf: accountCsrf(signedIn.sid),
+      rpId: relyingPartyOf(req, tenant).id,
+      now: epochSeconds(store.clock),
+      notice: isNotice(req.query.done) ? req.query.done : undefined,
+    });
+  } catch (error) {
+    return renderPageError(error, req.traceId, tenant.name);
+  }
+}
+
+async function change(
+  req: HttpRequest,
+  store: Store,
+  tenant: Tenant,
+  issuer: string,
+  signedIn: SignedIn,
+): Promise<HttpResponse> {
+  // The page is served with `Referrer-Policy: no-referrer`, so a same-origin form may say `Origin: null`; a foreign
+  // origin is refused outright, and the session-bound token decides the rest.
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== 'null' && origin !== new URL(issuer).origin)
+    throw new AccessDenied('This change was sent from another site.');
+  checkAccountCsrf(signedIn, req.form.csrf);
+  const form = parseInput(AccountForm, req.form);
+  const { user } = signedIn;
+  if (
+    form.action === 'reauthenticate' ||
+    (isSensitive(form) && !isFresh(signedIn.session, epochSeconds(store.clock)))
+  ) {
+    const { url, cookies } = await accountSignIn(req, store, tenant, { expectedUserId: user.userId });
+    return { ...redirect(url, { cookies }), status: 303 };
+  }
+  switch (form.action) {
+    case 'profile':
+      return seeAccount(issuer, await saveProfile(req, store, tenant, user, form));
+    case 'rename-passkey':
+      return seeAccount(issuer, await renamePasskey(store, tenant, user, form.credentialId, form.name));
+    case 'delete-passkey': {
+      const passkeys = await store.users.listPasskeys(tenant.id, user.userId);
+      return seeAccount(
+        issuer,
+        await deletePasskey(req, store, tenant, { user, passkeys }, form.credentialId, form.confirmLast),
+      );
+    }
+    case 'revoke-app':
+      return seeAccount(issuer, await revokeApp(req, store, tenant, user, form.clientId));
+    case 'sign-out-everywhere':
+      await signOutEverywhere(req, store, tenant, user);
+      return { ...renderSignedOutEverywhere(issuer, tenant), cookies: [clearCookie(req, tenant.id, SESSION_COOKIE)] };
+    case 'add-passkey': {
+      const { interaction, cookies } = await accountSignIn(req, store, tenant, {
+        expectedUserId: user.userId,
+        intent: 'add-passkey',
+      });
+      return {
+        ...renderEnrollPage(issuer, tenant, interaction, {
+          heading: 'Add a passkey',
+          intro:
+            'Create a passkey on this device or in another password manager, so you can still sign in if you lose one of them.',
+          email: user.email,
+        }),
+        cookies,
+      };
+    }
+  }
+}
+
+export const handler = createTenantHandler(accountPage, { allowRepeated: true, page: true });

@@ -1,0 +1,77 @@
+import { epochSeconds } from '../core/clock.ts';
+import { safeEqual } from '../core/crypto.ts';
+import { InvalidRequest } from '../core/errors.ts';
+import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
+import { issuerOf } from '../core/issuer.ts';
+import { backToClient, errorPage } from '../core/oidc/error-page.ts';
+import { issueCodeRedirect, liveSession, loadInteraction } from '../core/oidc/sign-in.ts';
+import { renderPageError } from '../core/passkeys/pages.ts';
+import type { Interaction } from '../core/store/interactions.ts';
+import type { Store } from '../core/store/store.ts';
+import type { Tenant } from '../core/store/tenants.ts';
+
+/** The account choice page's answer: a form POST to authorize that carries these instead of an authorization request. */
+export function isAccountChoice(req: HttpRequest): boolean {
+  return req.method === 'POST' && req.form.continue === '1' && req.form.interaction !== undefined;
+}
+
+/**
+ * POST {issuer}/authorize `interaction, csrf, account, continue=1` — "Continue" on the page authorize shows a signed-in
+ * browser for `prompt=select_account` (OIDC Core §3.1.2.1): issues the code for the session's account, as single
+ * sign-on would have without the prompt. Only for an interaction of this browser that asked to choose (a `prompt=login`
+ * one cannot be continued from the session), with its anti-CSRF token, while the session is still live, fresh enough
+ * for the request's `max_age`, and of the account the page showed; otherwise the browser goes to the passkey sign-in
+ * of the same interaction. The interaction is not ended (authorize reads and puts, it deletes nothing): a second
+ * Continue mints a second single-use code bound to the same PKCE challenge, as a second SSO request would.
+ */
+export async function continueWithSession(req: HttpRequest, store: Store, tenant: Tenant): Promise<HttpResponse> {
+  const form = req.form;
+  if (req.repeated.length > 0) return refused(req, tenant, `The form repeats the parameter '${req.repeated[0]}'.`);
+  let interaction: Interaction;
+  try {
+    interaction = await loadInteraction(req, store, tenant, form.interaction);
+  } catch (error) {
+    // Expired, or started in another browser: the same pages the hosted sign-in shows.
+    return renderPageError(error, req.traceId, tenant.name);
+  }
+  const issuer = issuerOf(req, tenant.id);
+  // Only this page can answer: a form posted from another site lacks the interaction's token (and its Origin shows it).
+  const origin = req.headers.origin;
+  const foreign = origin !== undefined && origin !== 'null' && origin !== new URL(issuer).origin;
+  if (foreign || !safeEqual(form.csrf ?? '', interaction.csrf) || interaction.prompt !== 'select_account') {
+    const client = await store.clients.findClient(tenant.id, interaction.clientId);
+    return refused(
+      req,
+      tenant,
+      'The form was not sent by this sign-in’s page (its origin or anti-CSRF token does not match), or the sign-in did not ask to choose an account (prompt=select_account).',
+      client ? backToClient(client) : undefined,
+    );
+  }
+
+  const live = await liveSession(req, store, tenant);
+  const fresh =
+    live !== undefined &&
+    live.user.userId === form.account &&
+    (interaction.maxAge === undefined || epochSeconds(store.clock) - live.session.authTime <= interaction.maxAge);
+  if (!live || !fresh) return redirect(`${issuer}/login?interaction=${encodeURIComponent(interaction.id)}`);
+  // Continue ends the interaction (once), as a passkey sign-in would: a second Continue mints nothing.
+  if (!(await store.interactions.finishInteraction(tenant.id, interaction.id)))
+    throw new InvalidRequest('This sign-in request was already completed; start again from the application.');
+  return redirect(await issueCodeRedirect(req, store, tenant, interaction, live.session));
+}
+
+function refused(
+  req: HttpRequest,
+  tenant: Tenant,
+  developerDetail: string,
+  back?: ReturnType<typeof backToClient>,
+): HttpResponse {
+  return errorPage(
+    403,
+    'This answer cannot be accepted',
+    'Go back to the application and start signing in again from there.',
+    req.traceId,
+    tenant.name,
+    { developerDetail, ...(back ? { back } : {}) },
+  );
+}
