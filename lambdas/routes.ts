@@ -121,9 +121,9 @@ export const routes: readonly Route[] = [
     path: '/{tenantId}/authorize',
     entry: 'lambdas/authorize/handler.ts',
     auth: 'public',
-    // tenant, client, session, user; puts the code (SSO) or the interaction; a select_account Continue ends its
-    // interaction (DeleteItem)
-    access: { dynamodb: ['GetItem', 'PutItem', 'DeleteItem'], sign: false, publicKeys: false },
+    // tenant, client, session, user, the user's consent; puts the code (SSO) or the interaction; a select_account
+    // Continue ends its interaction (DeleteItem), or hands it to the consent page (UpdateItem)
+    access: { dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], sign: false, publicKeys: false },
     discoveryField: 'authorization_endpoint',
   },
   {
@@ -233,14 +233,26 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/account-page/handler.ts',
     stack: 'hosted-pages',
     auth: 'public',
-    // session, user, passkeys/sessions/families (GSI1), the apps' clients; an interaction to sign in or re-authenticate;
-    // a rename is an UpdateItem, a profile change or a removal a transaction with its event and audit entry (Put);
-    // sign out everywhere and removing an app revoke families (Update) and delete sessions
+    // session, user, passkeys/sessions/families (GSI1), consents (Query on the user's partition), the apps' clients;
+    // an interaction to sign in or re-authenticate; a rename is an UpdateItem, a profile change or a removal a
+    // transaction with its event and audit entry (Put); removing an app deletes its consent; sign out everywhere and
+    // removing an app revoke families (Update) and delete sessions
     access: {
-      dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      dynamodb: ['GetItem', 'Query', 'Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem'],
       sign: false,
       publicKeys: false,
     },
+  },
+  {
+    id: 'consent-page',
+    methods: ['GET', 'POST'],
+    path: '/{tenantId}/consent',
+    entry: 'lambdas/consent-page/handler.ts',
+    stack: 'hosted-pages',
+    auth: 'public',
+    // tenant, interaction, client, user; Allow is one transaction (the consent's UpdateItem, the interaction's
+    // DeleteItem) and the code's PutItem, Deny the interaction's DeleteItem
+    access: { dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], sign: false, publicKeys: false },
   },
   {
     id: 'invitation-page',

@@ -166,6 +166,18 @@ export async function buildColdStartEvents(
   const browser = randomToken();
   const browserCookie = `${BROWSER_COOKIE}=${browser}`;
   const page = await interaction(fx, browser);
+  // A sign-in done and waiting for the consent page's answer (as completeSignIn leaves it): GET answers nothing.
+  const consenting = await fx.store.interactions.createInteraction({
+    tenantId: t,
+    clientId: fx.client.client_id,
+    redirectUri: REDIRECT_URI,
+    scope: SCOPE,
+    state: 'st',
+    codeChallenge: pkcePair().challenge,
+    consent: 'unless-granted',
+    consentFor: { userId: fx.userId, authTime: Math.floor(Date.now() / 1000), amr: ['hwk', 'user'] },
+    browserHash: sha256(browser),
+  });
   // Opening an invitation link spends nothing (mail scanners open links): one link serves every run.
   const invitationToken = await invitedUser(fx);
 
@@ -341,6 +353,12 @@ export async function buildColdStartEvents(
       method: 'GET',
       path: `/${t}/recover`,
       query: { interaction: page.id },
+      headers: { Cookie: browserCookie },
+    })),
+    await each('consent-page', 200, () => ({
+      method: 'GET',
+      path: `/${t}/consent`,
+      query: { interaction: consenting.id },
       headers: { Cookie: browserCookie },
     })),
     // The signed-in account page of someone whose session no admin event below ends (the admin routes sign people out).

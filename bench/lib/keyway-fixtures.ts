@@ -56,6 +56,9 @@ export async function seedKeyway(options: {
     email: `ada-${randomBytes(4).toString('hex')}@example.com`,
     sessionTtlSeconds: 86_400,
   });
+  // SCOPE has offline_access, which the consent page asks for once: the user allowed it already, so single sign-on
+  // issues codes (after reading the consent).
+  await store.consents.grant(tenantId, user.userId, client.client_id, SCOPE.split(' '));
   return {
     url,
     baseUrl,

@@ -14,6 +14,7 @@ import {
 } from '../core/account/account.ts';
 import { AccountForm } from '../core/account/inputs.ts';
 import { isNotice, renderAccountPage, renderSignedOutEverywhere } from '../core/account/pages.ts';
+import { brandOf } from '../core/branding.ts';
 import { epochSeconds } from '../core/clock.ts';
 import { getStore } from '../core/deps.ts';
 import { AccessDenied } from '../core/errors.ts';
@@ -61,7 +62,7 @@ export async function accountPage(req: HttpRequest): Promise<HttpResponse> {
       notice: isNotice(req.query.done) ? req.query.done : undefined,
     });
   } catch (error) {
-    return renderPageError(error, req.traceId, tenant.name);
+    return renderPageError(error, req.traceId, brandOf(tenant));
   }
 }
 

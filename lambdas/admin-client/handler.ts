@@ -68,6 +68,7 @@ async function patchClient(ctx: AdminContext) {
     scope: input.scope ?? client.scope,
     ...(audience !== undefined ? { audience } : {}),
     ...(input.client_type ? { clientType: input.client_type } : {}),
+    ...(input.first_party !== undefined ? { firstParty: input.first_party } : {}),
     ...(resources !== undefined ? { resources } : {}),
     ...(tokenExchange !== undefined ? { tokenExchange } : {}),
     ...(Object.keys(lifetimes).length > 0 ? { lifetimes: lifetimes as ClientLifetimes } : {}),

@@ -58,6 +58,7 @@ async function registerClient({ req, store, now }: AdminContext) {
     ...(secret ? { secretHash: sha256(secret) } : {}),
     ...(metadata.audience ? { audience: metadata.audience } : {}),
     ...(metadata.client_type ? { clientType: metadata.client_type } : {}),
+    firstParty: metadata.first_party,
     ...(metadata.resources ? { resources: metadata.resources } : {}),
     ...(metadata.token_exchange ? { tokenExchange: tokenExchangePolicy(metadata.token_exchange) } : {}),
     ...(Object.keys(lifetimes).length > 0 ? { lifetimes } : {}),

@@ -1,10 +1,11 @@
+import { brandOf } from '../core/branding.ts';
 import { epochSeconds } from '../core/clock.ts';
 import { safeEqual } from '../core/crypto.ts';
 import { InvalidRequest } from '../core/errors.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { issuerOf } from '../core/issuer.ts';
 import { backToClient, errorPage } from '../core/oidc/error-page.ts';
-import { issueCodeRedirect, liveSession, loadInteraction } from '../core/oidc/sign-in.ts';
+import { consentPageUrl, issueCodeRedirect, liveSession, loadInteraction, needsConsent } from '../core/oidc/sign-in.ts';
 import { renderPageError } from '../core/passkeys/pages.ts';
 import type { Interaction } from '../core/store/interactions.ts';
 import type { Store } from '../core/store/store.ts';
@@ -21,8 +22,8 @@ export function isAccountChoice(req: HttpRequest): boolean {
  * sign-on would have without the prompt. Only for an interaction of this browser that asked to choose (a `prompt=login`
  * one cannot be continued from the session), with its anti-CSRF token, while the session is still live, fresh enough
  * for the request's `max_age`, and of the account the page showed; otherwise the browser goes to the passkey sign-in
- * of the same interaction. The interaction is not ended (authorize reads and puts, it deletes nothing): a second
- * Continue mints a second single-use code bound to the same PKCE challenge, as a second SSO request would.
+ * of the same interaction. Continue ends the interaction, or, where the client must ask first (oidc/consent.ts),
+ * hands it to the consent page with the session's account.
  */
 export async function continueWithSession(req: HttpRequest, store: Store, tenant: Tenant): Promise<HttpResponse> {
   const form = req.form;
@@ -32,7 +33,7 @@ export async function continueWithSession(req: HttpRequest, store: Store, tenant
     interaction = await loadInteraction(req, store, tenant, form.interaction);
   } catch (error) {
     // Expired, or started in another browser: the same pages the hosted sign-in shows.
-    return renderPageError(error, req.traceId, tenant.name);
+    return renderPageError(error, req.traceId, brandOf(tenant));
   }
   const issuer = issuerOf(req, tenant.id);
   // Only this page can answer: a form posted from another site lacks the interaction's token (and its Origin shows it).
@@ -54,9 +55,17 @@ export async function continueWithSession(req: HttpRequest, store: Store, tenant
     live.user.userId === form.account &&
     (interaction.maxAge === undefined || epochSeconds(store.clock) - live.session.authTime <= interaction.maxAge);
   if (!live || !fresh) return redirect(`${issuer}/login?interaction=${encodeURIComponent(interaction.id)}`);
-  // Continue ends the interaction (once), as a passkey sign-in would: a second Continue mints nothing.
-  if (!(await store.interactions.finishInteraction(tenant.id, interaction.id)))
-    throw new InvalidRequest('This sign-in request was already completed; start again from the application.');
+  const done = () =>
+    new InvalidRequest('This sign-in request was already completed; start again from the application.');
+  // Continue is the sign-in. Where the client must ask first, the interaction records the account and waits for the
+  // consent page's answer, which ends it; otherwise Continue ends it (once), as a passkey sign-in would: a second
+  // Continue mints nothing.
+  const { userId, authTime, amr } = live.session;
+  if (await needsConsent(store, tenant, interaction, userId)) {
+    if (!(await store.interactions.awaitConsent(tenant.id, interaction.id, { userId, authTime, amr }))) throw done();
+    return redirect(consentPageUrl(req, tenant, interaction.id));
+  }
+  if (!(await store.interactions.finishInteraction(tenant.id, interaction.id))) throw done();
   return redirect(await issueCodeRedirect(req, store, tenant, interaction, live.session));
 }
 
@@ -71,7 +80,7 @@ function refused(
     'This answer cannot be accepted',
     'Go back to the application and start signing in again from there.',
     req.traceId,
-    tenant.name,
+    brandOf(tenant),
     { developerDetail, ...(back ? { back } : {}) },
   );
 }

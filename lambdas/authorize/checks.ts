@@ -17,6 +17,8 @@ export interface ValidRequest {
   readonly codeChallenge: string;
   /** The one prompt value that decides what happens (see checkPrompt). */
   readonly prompt?: 'none' | 'login' | 'create' | 'select_account';
+  /** `prompt` contains `consent` (beside any other value): the consent page is shown whatever was allowed before. */
+  readonly consent?: boolean;
   readonly maxAge?: number;
 }
 
@@ -62,7 +64,7 @@ const checkScopes: Check = (params, client, out, resource) => {
 /**
  * OIDC Core §3.1.2.1 + Initiating User Registration 1.0: none, login, create, select_account, consent; `none` stands
  * alone. Of several values, a new ceremony (login or create, the first one given) decides: it makes choosing the
- * session's account moot. `consent` needs no screen of its own (clients are first-party): accepted, not advertised.
+ * session's account moot. `consent` combines with any of them: after the sign-in (or the choice), the consent page.
  */
 const checkPrompt: Check = (params, _client, out) => {
   if (params.prompt === undefined) return;
@@ -74,6 +76,7 @@ const checkPrompt: Check = (params, _client, out) => {
   const ceremony = values.find((v) => v === 'none' || v === 'login' || v === 'create') as ValidRequest['prompt'];
   const effective = ceremony ?? (values.includes('select_account') ? 'select_account' : undefined);
   if (effective) out.prompt = effective;
+  if (values.includes('consent')) out.consent = true;
 };
 
 const checkMaxAge: Check = (params, _client, out) => {

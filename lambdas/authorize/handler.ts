@@ -1,3 +1,4 @@
+import { brandOf } from '../core/branding.ts';
 import { epochSeconds } from '../core/clock.ts';
 import { randomToken, sha256 } from '../core/crypto.ts';
 import { getStore } from '../core/deps.ts';
@@ -7,12 +8,14 @@ import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts';
+import { ConsentRequired, consentPolicy } from '../core/oidc/consent.ts';
 import { BROWSER_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
 import { backToClient, errorPage } from '../core/oidc/error-page.ts';
 import { matchesRegisteredRedirectUri } from '../core/oidc/redirect-uris.ts';
 import { requestedResource, resolveResource } from '../core/oidc/resources.ts';
-import { issueCodeRedirect, liveSession } from '../core/oidc/sign-in.ts';
+import { consentPageUrl, issueCodeRedirect, liveSession, needsConsent } from '../core/oidc/sign-in.ts';
 import { renderSignInPage } from '../core/passkeys/pages.ts';
+import type { ConsentFor } from '../core/store/interactions.ts';
 import { continueWithSession, isAccountChoice } from './account-choice.ts';
 import { validateAuthorizationRequest } from './checks.ts';
 
@@ -22,7 +25,9 @@ const BROWSER_COOKIE_TTL = 24 * 3600;
  * GET|POST {issuer}/authorize — RFC 6749 §4.1.1, OIDC Core §3.1.2. Until client and redirect URI are
  * validated, errors are an HTML page (never a redirect: no open redirector). After that, errors go back to
  * the client's redirect URI with `state` and `iss` (RFC 9207). A POST carrying `continue` is no authorization
- * request: it is the answer of the account choice page this endpoint shows for `prompt=select_account`.
+ * request: it is the answer of the account choice page this endpoint shows for `prompt=select_account`. Where the
+ * client must ask the user first (a third-party client, `offline_access`, `prompt=consent`: oidc/consent.ts), single
+ * sign-on leads to the consent page instead of the code.
  */
 export async function authorize(req: HttpRequest): Promise<HttpResponse> {
   const params = req.method === 'POST' ? req.form : req.query;
@@ -48,7 +53,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       'This sign-in link is broken',
       `The link names its application twice. ${restart}`,
       req.traceId,
-      tenant.name,
+      brandOf(tenant),
       { developerDetail: `The request repeats '${repeated}' (RFC 6749 §3.1).` },
     );
   const client = params.client_id ? await store.clients.findClient(tenant.id, params.client_id) : undefined;
@@ -56,9 +61,9 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
     return errorPage(
       400,
       'This application is not known here',
-      `The application that sent you here is not registered with ${tenant.name}. ${restart}`,
+      `The application that sent you here is not registered with ${brandOf(tenant).name}. ${restart}`,
       req.traceId,
-      tenant.name,
+      brandOf(tenant),
       {
         developerDetail: params.client_id
           ? `client_id "${params.client_id.slice(0, 100)}" is not a client of this tenant.`
@@ -74,7 +79,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       'This sign-in link is not valid',
       `${client.clientName} asked to send you back to an address it has not registered, so you were not signed in. ${restart}`,
       req.traceId,
-      tenant.name,
+      brandOf(tenant),
       {
         developerDetail: redirectUri
           ? 'redirect_uri is not one of the client’s registered redirect URIs (compared exactly, RFC 6749 §3.1.2.3; any port only on loopback IPs, RFC 8252 §7.3).'
@@ -92,6 +97,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
     if (req.repeated.length > 0) throw new InvalidRequest(`The parameter '${req.repeated[0]}' is repeated.`);
     const resource = await resolveResource(store, client, resourceParam);
     const valid = validateAuthorizationRequest(params, client, resource);
+    const consent = consentPolicy(client, valid.scope, valid);
     const request = {
       clientId: client.clientId,
       redirectUri,
@@ -100,7 +106,24 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       nonce: params.nonce,
       state,
       ...(resource ? { resource: resource.identifier } : {}),
+      // Whether the user is asked before the code (OIDC Core §3.1.2.4), decided from what is read already.
+      ...(consent ? { consent } : {}),
     };
+
+    // The browser-binding cookie is reused across tabs so parallel sign-ins in one browser both work.
+    const browser = req.cookies[BROWSER_COOKIE] ?? randomToken();
+    const cookies = [serializeCookie(req, tenant.id, BROWSER_COOKIE, browser, BROWSER_COOKIE_TTL)];
+    const interactionFor = (consentFor?: ConsentFor) =>
+      store.interactions.createInteraction({
+        tenantId: tenant.id,
+        ...request,
+        ...(valid.prompt ? { prompt: valid.prompt } : {}),
+        ...(valid.maxAge !== undefined ? { maxAge: valid.maxAge } : {}),
+        ...(params.login_hint ? { loginHint: params.login_hint.slice(0, 320) } : {}),
+        ...(params.ui_locales ? { uiLocales: params.ui_locales.slice(0, 100) } : {}),
+        ...(consentFor ? { consentFor } : {}),
+        browserHash: sha256(browser),
+      });
 
     // Single sign-on from the tenant's session, unless the client forces a new ceremony.
     const live = await liveSession(req, store, tenant);
@@ -110,22 +133,19 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       valid.prompt !== 'login' &&
       valid.prompt !== 'create' &&
       (valid.maxAge === undefined || now - live.session.authTime <= valid.maxAge);
-    if (fresh && valid.prompt !== 'select_account')
-      return redirect(await issueCodeRedirect(req, store, tenant, request, live.session));
+    if (fresh && valid.prompt !== 'select_account') {
+      if (!(await needsConsent(store, tenant, request, live.user.userId)))
+        return redirect(await issueCodeRedirect(req, store, tenant, request, live.session));
+      // OIDC Core §3.1.2.6: with prompt=none the page cannot be shown.
+      if (valid.prompt === 'none') throw new ConsentRequired();
+      // The session is the sign-in: an interaction that already carries its account waits for the answer.
+      const { userId, authTime, amr } = live.session;
+      const pending = await interactionFor({ userId, authTime, amr });
+      return redirect(consentPageUrl(req, tenant, pending.id), { cookies });
+    }
     if (valid.prompt === 'none') throw new LoginRequired();
 
-    // The browser-binding cookie is reused across tabs so parallel sign-ins in one browser both work.
-    const browser = req.cookies[BROWSER_COOKIE] ?? randomToken();
-    const interaction = await store.interactions.createInteraction({
-      tenantId: tenant.id,
-      ...request,
-      ...(valid.prompt ? { prompt: valid.prompt } : {}),
-      ...(valid.maxAge !== undefined ? { maxAge: valid.maxAge } : {}),
-      ...(params.login_hint ? { loginHint: params.login_hint.slice(0, 320) } : {}),
-      ...(params.ui_locales ? { uiLocales: params.ui_locales.slice(0, 100) } : {}),
-      browserHash: sha256(browser),
-    });
-    const cookies = [serializeCookie(req, tenant.id, BROWSER_COOKIE, browser, BROWSER_COOKIE_TTL)];
+    const interaction = await interactionFor();
     // OIDC Core §3.1.2.1 select_account: a live session is offered ("Signed in as … — Continue"), never used silently.
     if (fresh)
       return {

@@ -1,3 +1,4 @@
+import { brandOf } from '../core/branding.ts';
 import { randomToken, safeEqual, sha256 } from '../core/crypto.ts';
 import { getStore } from '../core/deps.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
@@ -79,7 +80,7 @@ export async function devicePage(req: HttpRequest): Promise<HttpResponse> {
       csrf: current.csrf,
     });
   } catch (error) {
-    return renderPageError(error, req.traceId, tenant.name);
+    return renderPageError(error, req.traceId, brandOf(tenant));
   }
 }
 
@@ -95,7 +96,7 @@ async function decide(req: HttpRequest, store: Store, tenant: Tenant, issuer: st
       'Sign in again',
       'Your sign-in ended. Open the device page again.',
       req.traceId,
-      tenant.name,
+      brandOf(tenant),
     );
   // Only the page this browser was shown can answer: a form posted from another site lacks the session-bound token.
   const origin = req.headers.origin;
@@ -106,7 +107,7 @@ async function decide(req: HttpRequest, store: Store, tenant: Tenant, issuer: st
       'This answer cannot be accepted',
       'Open the device page again and answer there.',
       req.traceId,
-      tenant.name,
+      brandOf(tenant),
     );
   const approve = decision === 'approve';
   const recorded = await store.devices.decide(

@@ -11,8 +11,8 @@ const CAPABILITIES: Record<string, Record<string, unknown>> = {
     response_modes_supported: ['query'],
     code_challenge_methods_supported: ['S256'],
     scopes_supported: [...SUPPORTED_SCOPES],
-    // consent is accepted by authorize but has no screen of its own (first-party clients): not advertised.
-    prompt_values_supported: ['none', 'login', 'create', 'select_account'],
+    // consent: the consent page after the sign-in, whatever the user allowed before (OIDC Core §3.1.2.1).
+    prompt_values_supported: ['none', 'login', 'create', 'select_account', 'consent'],
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

@@ -1,3 +1,4 @@
+import { brandOf } from '../core/branding.ts';
 import { getStore } from '../core/deps.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
@@ -19,7 +20,7 @@ export async function invitationPage(req: HttpRequest): Promise<HttpResponse> {
       ? await acceptInvitation(req, store, tenant)
       : await showInvitation(req, store, tenant);
   } catch (error) {
-    return renderPageError(error, req.traceId, tenant.name);
+    return renderPageError(error, req.traceId, brandOf(tenant));
   }
 }
 

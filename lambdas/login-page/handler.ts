@@ -1,3 +1,4 @@
+import { brandOf } from '../core/branding.ts';
 import { getStore } from '../core/deps.ts';
 import { InvalidRequest } from '../core/errors.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
@@ -5,18 +6,20 @@ import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
 import { loadInteraction } from '../core/oidc/sign-in.ts';
 import { renderPageError, renderSignInPage } from '../core/passkeys/pages.ts';
+import type { Tenant } from '../core/store/tenants.ts';
 
 /** GET {issuer}/login?interaction=… — the hosted passkey sign-in page authorize sends the browser to. */
 export async function showSignInPage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
+  let tenant: Tenant | undefined;
   try {
-    const tenant = await requireTenant(req, store);
+    tenant = await requireTenant(req, store);
     if (req.repeated.length > 0)
       throw new InvalidRequest('The sign-in address is malformed; start again from the application.');
     const interaction = await loadInteraction(req, store, tenant, req.query.interaction);
     return renderSignInPage(issuerOf(req, tenant.id), tenant, interaction);
   } catch (error) {
-    return renderPageError(error, req.traceId);
+    return renderPageError(error, req.traceId, tenant && brandOf(tenant));
   }
 }
 

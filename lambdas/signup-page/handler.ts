@@ -1,3 +1,4 @@
+import { brandOf } from '../core/branding.ts';
 import { getStore } from '../core/deps.ts';
 import { AccessDenied, InvalidRequest } from '../core/errors.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
@@ -6,12 +7,14 @@ import { issuerOf, requireTenant } from '../core/issuer.ts';
 import { loadInteraction } from '../core/oidc/sign-in.ts';
 import { renderErrorPage, renderPageError, renderSignUpPage } from '../core/passkeys/pages.ts';
 import { requireSignUpOpen } from '../core/passkeys/sign-up.ts';
+import type { Tenant } from '../core/store/tenants.ts';
 
 /** GET {issuer}/signup?interaction=… — create an account and its first passkey (when the tenant allows it). */
 export async function showSignUpPage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
+  let tenant: Tenant | undefined;
   try {
-    const tenant = await requireTenant(req, store);
+    tenant = await requireTenant(req, store);
     if (req.repeated.length > 0)
       throw new InvalidRequest('The sign-up address is malformed; start again from the application.');
     const interaction = await loadInteraction(req, store, tenant, req.query.interaction);
@@ -19,11 +22,11 @@ export async function showSignUpPage(req: HttpRequest): Promise<HttpResponse> {
       requireSignUpOpen(tenant);
     } catch (error) {
       if (!(error instanceof AccessDenied)) throw error;
-      return renderErrorPage(403, 'Sign-up is closed', error.detail, req.traceId, tenant.name);
+      return renderErrorPage(403, 'Sign-up is closed', error.detail, req.traceId, brandOf(tenant));
     }
     return renderSignUpPage(issuerOf(req, tenant.id), tenant, interaction);
   } catch (error) {
-    return renderPageError(error, req.traceId);
+    return renderPageError(error, req.traceId, tenant && brandOf(tenant));
   }
 }
 

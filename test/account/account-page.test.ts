@@ -238,6 +238,38 @@ describe('the account page ({issuer}/account)', () => {
     expect((await page(tenant, me.cookie)).status).toBe(303);
   });
 
+  it('lists an app the user allowed on the consent page without live tokens; Remove access deletes the consent, once', async () => {
+    const me = await person();
+    await keyway.store.clients.createClient({
+      tenantId: tenant.id,
+      clientId: 'partner',
+      clientName: 'Partner app',
+      redirectUris: ['https://partner.example/cb'],
+      postLogoutRedirectUris: [],
+      grantTypes: ['authorization_code'],
+      tokenEndpointAuthMethod: 'none',
+      scope: 'openid profile email',
+      firstParty: false,
+      allowedOrigins: [],
+      issuedAt: Math.floor(Date.now() / 1000),
+    });
+    await keyway.store.consents.grant(tenant.id, me.userId, 'partner', ['openid', 'email']);
+    const html = await (await page(tenant, me.cookie)).text();
+    // Its granted scopes, though it holds no token.
+    expect(html).toMatch(/Partner app[\s\S]*email, openid[\s\S]*Remove access/);
+
+    const revoked = await post(tenant, me, { action: 'revoke-app', clientId: 'partner' });
+    expect(revoked.status).toBe(303);
+    expect(await keyway.store.consents.find(tenant.id, me.userId, 'partner')).toBeUndefined();
+    expect(await (await page(tenant, me.cookie)).text()).not.toContain('Partner app');
+    expect((await post(tenant, me, { action: 'revoke-app', clientId: 'partner' })).status).toBe(404);
+    const feed = await keyway.store.events.readFeed(tenant.id, { limit: 500, settledBeforeMs: Date.now() + 60_000 });
+    const revocations = feed.events.filter((e) => e.type === 'consent.revoked' && e.data.user_id === me.userId);
+    expect(revocations.map((e) => e.data)).toEqual([
+      { user_id: me.userId, client_id: 'partner', scopes: ['email', 'openid'] },
+    ]);
+  });
+
   it('isolates tenants: a session of one tenant is no session on another', async () => {
     const me = await person();
     const other = await createTenantWithClient(keyway);

@@ -73,6 +73,32 @@ describe('clients', () => {
     expect(publicExchanger.body.error).toBe('invalid_client_metadata');
   });
 
+  it('first_party: true unless registered false; PATCH changes it; a client stored before the field is first-party', async () => {
+    const { tenantId, key } = await tenantWithKey(keyway, 'client-first-party');
+    const own = await registerClient(keyway, tenantId);
+    expect(own.first_party).toBe(true);
+    const partner = await registerClient(keyway, tenantId, { first_party: false });
+    expect(partner.first_party).toBe(false);
+    expect((await admin(keyway, 'GET', clientPath(tenantId, partner.client_id), { key })).body.first_party).toBe(false);
+    const patched = await admin(keyway, 'PATCH', clientPath(tenantId, partner.client_id), {
+      key,
+      body: { first_party: true },
+    });
+    expect(patched.body.first_party).toBe(true);
+    expect((await keyway.store.clients.findClient(tenantId, partner.client_id))?.firstParty).toBe(true);
+    const bad = await admin(keyway, 'POST', `/admin/tenants/${tenantId}/clients`, {
+      key,
+      body: { redirect_uris: [REDIRECT_URI], first_party: 'no' },
+    });
+    expect(bad.res.status).toBe(400);
+    expect(bad.body.error).toBe('invalid_client_metadata');
+    // Stored before first_party existed: no field, shown (and treated) as first-party.
+    const stored = (await keyway.store.clients.findClient(tenantId, own.client_id, true))!;
+    const { firstParty: _, ...old } = stored;
+    await keyway.store.clients.putSeededClient(old);
+    expect((await admin(keyway, 'GET', clientPath(tenantId, own.client_id), { key })).body.first_party).toBe(true);
+  });
+
   it('GET reads the RFC 7591 metadata without any secret; PATCH changes it and keeps what was not sent', async () => {
     const { tenantId, key } = await tenantWithKey(keyway, 'client-patch');
     const client = await registerClient(keyway, tenantId);

@@ -47,6 +47,8 @@ describe('the local demo relying party', () => {
       .or(page.getByRole('button', { name: 'Create account' }))
       .click();
     await signUpOnPage(page, keyway, { email: 'newcomer@example.com', givenName: 'New', familyName: 'Comer' });
+    // The demo asks for offline_access: the consent page, once.
+    await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${keyway.baseUrl}/demo/callback**`, { timeout: 20_000 });
 
     const claims = await claimsOn(page);

@@ -86,6 +86,8 @@ describe('passkey sign-in through a certified OIDC client', () => {
       .or(page.getByRole('button', { name: 'Create account' }))
       .click();
     await signUpOnPage(page, keyway, { email: 'ada@example.com', givenName: 'Ada', familyName: 'Lovelace' });
+    // offline_access: the consent page asks once per account and app.
+    await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
     const signUpMs = Date.now() - started;
     expect(await credentials()).toHaveLength(1);
@@ -231,6 +233,8 @@ describe('passkey sign-in through a certified OIDC client', () => {
     const signup = await startSignIn({ prompt: 'create' });
     await page.goto(signup.url.href);
     await signUpOnPage(page, keyway, { email: 'grace@example.com', givenName: 'Grace', familyName: 'Hopper' });
+    // offline_access: the consent page asks once per account and app.
+    await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
 
     // The browser offers it to the other tenant (same RP ID), but the other tenant refuses it.
@@ -257,6 +261,8 @@ describe('passkey sign-in through a certified OIDC client', () => {
     const signup = await startSignIn({ prompt: 'create' });
     await onPhone.goto(signup.url.href);
     await signUpOnPage(onPhone, keyway, { email: 'lost@example.com', givenName: 'Lin', familyName: 'Lost' });
+    // offline_access: the consent page asks once per account and app.
+    await onPhone.getByRole('button', { name: 'Allow' }).click();
     await onPhone.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
     const sub = (await oidc.authorizationCodeGrant(config, new URL(onPhone.url()), signup.checks)).claims()!.sub;
     await phone.close();

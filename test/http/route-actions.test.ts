@@ -223,6 +223,45 @@ describe('OpenID Connect endpoints', () => {
     expect(new URL(chosen.headers.get('location')!).searchParams.get('code')).toBeTruthy();
   });
 
+  it('consent page: asked after single sign-on and after Continue (GET), Allow, Deny, a replayed answer', async () => {
+    const partner = await registerClient(keyway, ctx.tenantId, { client_name: 'Partner', first_party: false });
+    const ask = async (extra: Record<string, string> = {}) => {
+      const { challenge } = pkcePair();
+      const query = {
+        response_type: 'code',
+        client_id: partner.client_id,
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 'st',
+        ...extra,
+      };
+      const { res, location } = await authorize(keyway, ctx.tenantId, query, user.cookie);
+      return { res, location: location!, cookie: `${user.cookie}; ${res.headers.getSetCookie()[0]!.split(';')[0]!}` };
+    };
+    const answer = async (asked: { location: URL; cookie: string }, decision: string) => {
+      const page = await get(`${asked.location.pathname}${asked.location.search}`, { cookie: asked.cookie });
+      expect(page.status).toBe(200);
+      const csrf = /name="csrf" value="([^"]*)"/.exec(await page.text())![1]!;
+      const form = { interaction: asked.location.searchParams.get('interaction')!, csrf, decision };
+      return { form, res: await postForm(`/${ctx.tenantId}/consent`, form, { cookie: asked.cookie }) };
+    };
+    const allowed = await answer(await ask(), 'allow');
+    expect(new URL(allowed.res.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    const asked = await ask({ prompt: 'consent' });
+    const denied = await answer(asked, 'deny');
+    expect(new URL(denied.res.headers.get('location')!).searchParams.get('error')).toBe('access_denied');
+    expect((await postForm(`/${ctx.tenantId}/consent`, denied.form, { cookie: asked.cookie })).status).toBe(400);
+    // prompt=select_account: Continue hands its interaction to the consent page (an UpdateItem).
+    const choice = await ask({ prompt: 'select_account consent' });
+    const html = await choice.res.text();
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)![1]!;
+    const form = { interaction: field('interaction'), csrf: field('csrf'), account: field('account'), continue: '1' };
+    const chosen = await postForm(`/${ctx.tenantId}/authorize`, form, { cookie: choice.cookie });
+    expect(new URL(chosen.headers.get('location')!).pathname).toBe(`/${ctx.tenantId}/consent`);
+  });
+
   it('token: code, code replay, refresh rotation, grace re-use, spent grace, bad client, preflight', async () => {
     const { code, verifier } = await getCode(keyway, ctx, user.cookie);
     const first = await redeem(keyway, ctx, code, verifier);

@@ -418,10 +418,10 @@ describe('discovery lists every endpoint', () => {
     });
   });
 
-  it('OIDC Discovery §3: prompt_values_supported lists select_account, and only the values that have a behaviour', async () => {
+  it('OIDC Discovery §3: prompt_values_supported lists select_account and consent, and only the values that have a behaviour', async () => {
     const metadata = (await (
       await fetch(`${keyway.url}/${ctx.tenantId}/.well-known/openid-configuration`)
     ).json()) as Record<string, unknown>;
-    expect(metadata.prompt_values_supported).toEqual(['none', 'login', 'create', 'select_account']);
+    expect(metadata.prompt_values_supported).toEqual(['none', 'login', 'create', 'select_account', 'consent']);
   });
 });

@@ -62,7 +62,47 @@ export async function authorize(
   return { res, location: location ? new URL(location, keyway.url) : undefined };
 }
 
-/** A code minted through the real authorize endpoint (SSO path). */
+/**
+ * Answers the consent page at `location` (where authorize or a sign-in sent the browser) as a person would: opens it
+ * with the browser's cookies, then presses Allow or Deny. Returns the page and the redirect the answer got.
+ */
+export async function answerConsentPage(
+  keyway: LocalKeyway,
+  location: URL,
+  cookie: string,
+  decision: 'allow' | 'deny' = 'allow',
+) {
+  const page = await fetch(new URL(`${location.pathname}${location.search}`, keyway.url), {
+    redirect: 'manual',
+    headers: { cookie },
+  });
+  const html = await page.text();
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1];
+  const interaction = field('interaction');
+  const csrf = field('csrf');
+  if (page.status !== 200 || !interaction || !csrf) throw new Error(`no consent page at ${location}: ${page.status}`);
+  const res = await fetch(new URL(location.pathname, keyway.url), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ interaction, csrf, decision }),
+  });
+  const answer = res.headers.get('location');
+  return { page: html, res, location: answer ? new URL(answer) : undefined };
+}
+
+/** The `name=value` pairs of a response's Set-Cookie headers, joined for a Cookie header. */
+export function cookiesOf(res: Response): string {
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .join('; ');
+}
+
+/**
+ * A code minted through the real authorize endpoint (SSO path). Where the client asks first (`offline_access`, a
+ * third-party client: the consent page), the user allows it, as once per user and client in a browser.
+ */
 export async function getCode(
   keyway: LocalKeyway,
   ctx: { tenantId: string; client: TestClient },
@@ -70,7 +110,7 @@ export async function getCode(
   extra: Record<string, string> = {},
 ) {
   const { verifier, challenge } = pkcePair();
-  const { location } = await authorize(
+  let { res, location } = await authorize(
     keyway,
     ctx.tenantId,
     {
@@ -86,6 +126,8 @@ export async function getCode(
     },
     cookie,
   );
+  if (location?.pathname === `/${ctx.tenantId}/consent`)
+    ({ location } = await answerConsentPage(keyway, location, `${cookie}; ${cookiesOf(res)}`));
   const code = location?.searchParams.get('code');
   if (!code) throw new Error(`no code in ${location}`);
   return { code, verifier };

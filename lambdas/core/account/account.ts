@@ -6,6 +6,7 @@ import type { HttpRequest } from '../http/types.ts';
 import { issuerOf } from '../issuer.ts';
 import { BROWSER_COOKIE, serializeCookie } from '../oidc/cookies.ts';
 import type { AuditInput } from '../store/audit-log.ts';
+import type { Consent } from '../store/consents.ts';
 import type { Interaction } from '../store/interactions.ts';
 import { allPages } from '../store/paging.ts';
 import type { Session } from '../store/sessions.ts';
@@ -42,7 +43,7 @@ export function isFresh(session: Session, now: number): boolean {
   return session.authTime > now - REAUTH_WINDOW_SECONDS;
 }
 
-/** An app the user signed in to that still holds live tokens. */
+/** An app with access: the user allowed it on the consent page, or it holds live tokens (or both). */
 export interface ConnectedApp {
   readonly clientId: string;
   readonly name: string;
@@ -62,10 +63,11 @@ export interface AccountView {
 export async function loadAccount(store: Store, tenant: Tenant, signedIn: SignedIn): Promise<AccountView> {
   const now = epochSeconds(store.clock);
   const { user, session } = signedIn;
-  const [passkeys, sessions, families] = await Promise.all([
+  const [passkeys, sessions, families, consents] = await Promise.all([
     store.users.listPasskeys(tenant.id, user.userId),
     allPages((page) => store.sessions.listUserSessions(tenant.id, user.userId, page)),
     store.tokens.listUserFamilies(tenant.id, user.userId),
+    store.consents.list(tenant.id, user.userId),
   ]);
   const currentId = sha256(signedIn.sid);
   const live = sessions
@@ -76,33 +78,40 @@ export async function loadAccount(store: Store, tenant: Tenant, signedIn: Signed
     user,
     passkeys: [...passkeys].sort((a, b) => a.createdAt - b.createdAt),
     sessions: live,
-    apps: await connectedApps(store, tenant, user, families, now),
+    apps: await connectedApps(store, tenant, user, families, consents, now),
     fresh: isFresh(session, now),
   };
 }
 
+/**
+ * The apps with access: every client the user allowed on the consent page (its granted scopes, even with no live
+ * token), and every client holding a live token family (a first-party app asks no consent); both merged per client.
+ */
 async function connectedApps(
   store: Store,
   tenant: Tenant,
   user: User,
   families: readonly Grant[],
+  consents: readonly Consent[],
   now: number,
 ): Promise<ConnectedApp[]> {
-  const byClient = new Map<string, Grant[]>();
+  const byClient = new Map<string, { scopes: Set<string>; since: number }>();
+  const add = (clientId: string, scopes: readonly string[], since: number) => {
+    const app = byClient.get(clientId) ?? { scopes: new Set<string>(), since };
+    for (const s of scopes) app.scopes.add(s);
+    app.since = Math.min(app.since, since);
+    byClient.set(clientId, app);
+  };
+  for (const consent of consents) add(consent.clientId, consent.scopes, consent.createdAt);
   for (const family of families) {
     if (family.revokedAt !== undefined || family.expiresAt <= now || !isUserActive(user, family.authTime)) continue;
-    byClient.set(family.clientId, [...(byClient.get(family.clientId) ?? []), family]);
+    add(family.clientId, family.scope.split(' ').filter(Boolean), family.createdAt);
   }
   const apps = await Promise.all(
-    [...byClient].map(async ([clientId, grants]): Promise<ConnectedApp | undefined> => {
+    [...byClient].map(async ([clientId, app]): Promise<ConnectedApp | undefined> => {
       const client = await store.clients.findClient(tenant.id, clientId);
-      if (!client) return undefined; // a deleted client's tokens are dead already
-      return {
-        clientId,
-        name: client.clientName || clientId,
-        scopes: [...new Set(grants.flatMap((g) => g.scope.split(' ').filter(Boolean)))],
-        since: Math.min(...grants.map((g) => g.createdAt)),
-      };
+      if (!client) return undefined; // a deleted client's tokens are dead already, its consent means nothing
+      return { clientId, name: client.clientName || clientId, scopes: [...app.scopes], since: app.since };
     }),
   );
   return apps.filter((a): a is ConnectedApp => a !== undefined).sort((a, b) => a.name.localeCompare(b.name));
@@ -278,7 +287,12 @@ export async function signOutEverywhere(req: HttpRequest, store: Store, tenant: 
     if (s.id) await store.sessions.deleteSessionById(tenant.id, s.id);
 }
 
-/** Revokes every token family the user gave the app, with `consent.revoked` (the app must ask again to get more). */
+/**
+ * "Remove access": deletes what the user allowed the app on the consent page and revokes every token family it holds,
+ * with one `consent.revoked` (the app must sign the user in again, and ask again where it has to). The consent's
+ * delete, the event and the audit entry commit together, conditioned on the consent still existing, so two removals
+ * racing emit one event; the families are revoked after the commit (their `token.revoked`, reason `user`).
+ */
 export async function revokeApp(
   req: HttpRequest,
   store: Store,
@@ -287,16 +301,26 @@ export async function revokeApp(
   clientId: string,
 ): Promise<AccountNotice> {
   const now = epochSeconds(store.clock);
-  const families = (await store.tokens.listUserFamilies(tenant.id, user.userId)).filter(
-    (g) => g.clientId === clientId && g.revokedAt === undefined && g.expiresAt > now,
+  const [allFamilies, consent] = await Promise.all([
+    store.tokens.listUserFamilies(tenant.id, user.userId),
+    store.consents.find(tenant.id, user.userId, clientId, true),
+  ]);
+  const families = allFamilies.filter((g) => g.clientId === clientId && g.revokedAt === undefined && g.expiresAt > now);
+  const gone = () => new NotFound('That app has no access to your account any more.');
+  if (families.length === 0 && !consent) throw gone();
+  const scopes = [...new Set([...(consent?.scopes ?? []), ...families.flatMap((g) => g.scope.split(' '))])].filter(
+    Boolean,
   );
-  if (families.length === 0) throw new NotFound('That app has no access to your account any more.');
   await commitChange(
     store,
     tenant,
-    [],
-    [{ type: 'consent.revoked', data: { user_id: user.userId, client_id: clientId } }],
-    auditOf(user, req, { action: 'consent.revoked', target: { type: 'client', id: clientId }, changes: {} }),
+    consent ? [store.consents.revokePart(consent, gone)] : [],
+    [{ type: 'consent.revoked', data: { user_id: user.userId, client_id: clientId, scopes } }],
+    auditOf(user, req, {
+      action: 'consent.revoked',
+      target: { type: 'client', id: clientId },
+      changes: { scopes, families: families.length },
+    }),
   );
   for (const family of families) await store.tokens.revokeGrant(family, 'user');
   return 'app-revoked';

@@ -1,3 +1,4 @@
+import { brandOf } from '../branding.ts';
 import { escapeHtml, page } from '../http/page-shell.ts';
 import type { HttpResponse } from '../http/types.ts';
 import { passkeyLabel } from '../passkeys/providers.ts';
@@ -108,8 +109,8 @@ ${form('revoke-app', `<input type="hidden" name="clientId" value="${escapeHtml(a
   const signal =
     context.notice === 'passkey-deleted' ? 'accepted' : context.notice === 'profile-saved' ? 'details' : '';
   return page(200, {
-    title: `Your account · ${tenant.name}`,
-    brand: tenant.name,
+    title: `Your account · ${brandOf(tenant).name}`,
+    brand: brandOf(tenant),
     heading: 'Your account',
     wide: true,
     data: {
@@ -144,10 +145,10 @@ ${apps}</section>
 /** After "sign out everywhere": this browser is signed out too. */
 export function renderSignedOutEverywhere(issuer: string, tenant: Tenant): HttpResponse {
   return page(200, {
-    title: `Signed out · ${tenant.name}`,
-    brand: tenant.name,
+    title: `Signed out · ${brandOf(tenant).name}`,
+    brand: brandOf(tenant),
     heading: 'You are signed out everywhere',
-    body: `<p>Every browser and app signed in to your ${escapeHtml(tenant.name)} account is signed out, this one too. Apps will ask you to sign in again.</p>
+    body: `<p>Every browser and app signed in to your ${escapeHtml(brandOf(tenant).name)} account is signed out, this one too. Apps will ask you to sign in again.</p>
 <p><a href="${escapeHtml(`${issuer}/account`)}">Sign in again</a></p>`,
   });
 }

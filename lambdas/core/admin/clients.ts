@@ -34,6 +34,7 @@ const field = {
   ),
   audience: z.url().check(z.maxLength(2000)),
   client_type: z.enum(['service', 'agent']),
+  first_party: z.boolean(),
   resources: ClientResources,
   token_exchange: TokenExchangePolicy,
   access_token_lifetime: integerIn(60, 86_400),
@@ -54,6 +55,11 @@ export const ClientMetadata = z.object({
   audience: z.optional(field.audience),
   /** Keyway extension: `service` (default) or `agent`, the `client_type` claim of its client_credentials tokens. */
   client_type: z.optional(field.client_type),
+  /**
+   * Keyway extension: the tenant's own application (default true). A third-party client (false) shows the user a
+   * consent page after sign-in, remembered per user and scopes; `offline_access` asks on any client.
+   */
+  first_party: z._default(field.first_party, true),
   /**
    * Keyway extension: the RFC 8707 resource servers (identifiers) the client may ask tokens for; absent: any the
    * tenant registered, `[]`: none. Not checked against the registered ones here (one may be registered later).
@@ -81,6 +87,7 @@ export const ClientMetadataPatch = z.object({
   scope: z.optional(field.scope),
   audience: z.optional(z.nullable(field.audience)),
   client_type: z.optional(field.client_type),
+  first_party: z.optional(field.first_party),
   resources: z.optional(z.nullable(field.resources)),
   token_exchange: z.optional(z.nullable(field.token_exchange)),
   access_token_lifetime: z.optional(z.nullable(field.access_token_lifetime)),
@@ -115,6 +122,8 @@ export function clientJson(client: Client) {
     scope: client.scope,
     ...(client.audience ? { audience: client.audience } : {}),
     ...(client.clientType ? { client_type: client.clientType } : {}),
+    // Stored before the field existed: first-party, as every client was then.
+    first_party: client.firstParty !== false,
     resources: client.resources ?? null,
     token_exchange: client.tokenExchange
       ? {

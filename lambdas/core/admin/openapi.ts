@@ -3,6 +3,7 @@ import { authOf, type HttpMethod, type Route, routes } from '../../routes.ts';
 import { API_KEY_SCOPES, PLANS } from '../vocabulary.ts';
 import { ClientMetadata, ClientMetadataPatch } from './clients.ts';
 import {
+  BrandingInput,
   BulkReplay,
   CreateApiKey,
   CreateResource,
@@ -40,6 +41,7 @@ const Tenant = z.strictObject({
     idTokenTtlSeconds: z.number(),
     refreshTokenTtlSeconds: z.number(),
     sessionTtlSeconds: z.number(),
+    branding: z.optional(BrandingInput),
   }),
   rp_id_locked: z.boolean(),
   created_at: time,
@@ -72,6 +74,8 @@ const clientFields = {
   scope: z.string(),
   audience: z.optional(z.string()),
   client_type: z.optional(z.enum(['service', 'agent'])),
+  /** false: a third-party client, whose sign-ins show the consent page. */
+  first_party: z.boolean(),
   /** null: the client may ask for any resource the tenant registered. */
   resources: z.nullable(z.array(z.string())),
   /** null: the client may not act for users (RFC 8693 token exchange). */

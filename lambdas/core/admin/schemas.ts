@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { HEX_COLOR, primaryColorProblem } from '../branding.ts';
 import { EVENT_TYPES } from '../events/catalog.ts';
 import { resourceIdentifierProblem } from '../oidc/resources.ts';
 import { integerIn } from '../validation.ts';
@@ -20,6 +21,31 @@ const displayName = z
     z.regex(/^[^\p{Cc}\p{Cf}]+$/u, { message: 'must not contain control or format characters' }),
   );
 
+const httpsUrl = z.string().check(
+  z.maxLength(2048),
+  z.refine((v) => URL.parse(v)?.protocol === 'https:' && !URL.parse(v)?.username && !URL.parse(v)?.password, {
+    message: 'must be an https URL without credentials',
+  }),
+);
+const color = z.string().check(z.regex(HEX_COLOR, { message: 'must be a colour as #rrggbb' }));
+
+/** settings.branding: validated here so every hosted page can use it as is (core/branding.ts). */
+export const BrandingInput = z.strictObject({
+  displayName: z.optional(displayName),
+  logoUrl: z.optional(httpsUrl),
+  primaryColor: z.optional(
+    color.check(
+      z.refine((v) => primaryColorProblem(v) === undefined, {
+        error: (issue) => primaryColorProblem(String(issue.input)) ?? 'contrast too low',
+      }),
+    ),
+  ),
+  backgroundColor: z.optional(color),
+  supportUrl: z.optional(httpsUrl),
+  privacyUrl: z.optional(httpsUrl),
+  termsUrl: z.optional(httpsUrl),
+});
+
 /** Tenant settings as the admin API accepts them (all optional; PATCH merges). */
 export const TenantSettingsInput = z.strictObject({
   rpId: z.optional(z.string().check(z.regex(HOST_NAME, { message: 'must be a lower-case host name' }))),
@@ -30,6 +56,7 @@ export const TenantSettingsInput = z.strictObject({
   idTokenTtlSeconds: z.optional(integerIn(60, 86_400)),
   refreshTokenTtlSeconds: z.optional(integerIn(300, 365 * 86_400)),
   sessionTtlSeconds: z.optional(integerIn(300, 90 * 86_400)),
+  branding: z.optional(BrandingInput),
 });
 
 export const CreateTenant = z.strictObject({
@@ -44,7 +71,11 @@ export const PatchTenant = z.strictObject({
   name: z.optional(displayName),
   plan: z.optional(z.enum(PLANS)),
   settings: z.optional(
-    z.strictObject({ ...TenantSettingsInput.shape, rpId: z.optional(z.nullable(TenantSettingsInput.shape.rpId)) }),
+    z.strictObject({
+      ...TenantSettingsInput.shape,
+      rpId: z.optional(z.nullable(TenantSettingsInput.shape.rpId)),
+      branding: z.optional(z.nullable(BrandingInput)),
+    }),
   ),
 });
 

@@ -1,3 +1,4 @@
+import { brandOf } from '../branding.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { composeEmail } from '../email/messages.ts';
 import { NotFound } from '../errors.ts';
@@ -67,7 +68,12 @@ export async function sendInvitation(
 ): Promise<boolean> {
   const link = `${issuerOf(req, tenant.id)}/invitation?token=${encodeURIComponent(token)}`;
   try {
-    const message = composeEmail('invitation', { tenantId: tenant.id, tenantName: tenant.name, to: user.email, link });
+    const message = composeEmail('invitation', {
+      tenantId: tenant.id,
+      tenantName: brandOf(tenant).name,
+      to: user.email,
+      link,
+    });
     await (await mailer()).send(message);
     return true;
   } catch (error) {

@@ -210,7 +210,15 @@ function namedClientId(event: APIGatewayProxyEvent): string | undefined {
 }
 
 function pageFor(error: RateLimited, traceId: string): HttpResponse {
-  const page = errorPage(429, 'Too many attempts', `${error.detail} Wait a moment, then try again.`, traceId);
+  const retry = error.headers['Retry-After'];
+  const page = errorPage(
+    429,
+    'Too many attempts',
+    `Too many requests came from here in a short time. Wait ${retry ? `${retry} seconds` : 'a moment'}, then try again.`,
+    traceId,
+    'Keyway',
+    { developerDetail: error.detail },
+  );
   return { ...page, headers: { ...page.headers, ...error.headers } };
 }
 

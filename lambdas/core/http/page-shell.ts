@@ -1,3 +1,4 @@
+import type { Brand } from '../branding.ts';
 import { randomToken } from '../crypto.ts';
 import { type HttpResponse, html } from './types.ts';
 
@@ -17,8 +18,13 @@ const FORM_TARGET = /^[a-z][a-z0-9+.-]*:(\/\/[a-z0-9.:[\]-]+)?$/i;
  * `formTargets` widen `form-action` beyond 'self': Chromium applies it to the redirect that answers a form's POST too.
  * Anything that is not a plain source expression is left out, so no value can add a directive of its own.
  */
-export function contentSecurityPolicy(nonce: string, formTargets: readonly string[] = []): string {
+export function contentSecurityPolicy(
+  nonce: string,
+  formTargets: readonly string[] = [],
+  imageOrigin?: string,
+): string {
   const formAction = ["'self'", ...new Set(formTargets.filter((t) => FORM_TARGET.test(t)))];
+  const images = imageOrigin && /^https:\/\/[a-z0-9.:[\]-]+$/i.test(imageOrigin) ? ` ${imageOrigin}` : '';
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
@@ -27,7 +33,7 @@ export function contentSecurityPolicy(nonce: string, formTargets: readonly strin
     `form-action ${formAction.join(' ')}`,
     "frame-ancestors 'none'",
     "base-uri 'none'",
-    "img-src 'self' data:",
+    `img-src 'self' data:${images}`,
   ].join('; ');
 }
 
@@ -60,6 +66,9 @@ button:disabled { opacity: .6; cursor: progress; }
 .footer { margin: 1.5rem 0 0; color: var(--muted); font-size: .95rem; }
 a { color: var(--accent); }
 small { color: var(--muted); }
+.brand img { display: block; height: 2.5rem; width: auto; max-width: 12rem; object-fit: contain; margin: 0 0 .5rem; }
+.legal { display: flex; flex-wrap: wrap; gap: 1rem; margin: 1.5rem 0 0; font-size: .85rem; }
+.legal a { color: var(--muted); }
 main.wide { max-width: 40rem; }
 section { margin: 1.75rem 0 0; padding: 1.25rem 0 0; border-top: 1px solid var(--line); }
 h2 { margin: 0 0 .75rem; font-size: 1.15rem; }
@@ -77,7 +86,8 @@ h2 { margin: 0 0 .75rem; font-size: 1.15rem; }
 
 export interface PageParts {
   readonly title: string;
-  readonly brand: string;
+  /** The tenant's name, or its brand (brandOf: display name, logo, colours, footer links). */
+  readonly brand: string | Brand;
   readonly heading: string;
   readonly body: string;
   /** `data-*` attributes on `#keyway`, read by `script`. */
@@ -93,9 +103,49 @@ export interface PageParts {
   readonly wide?: boolean;
 }
 
+/**
+ * The brand's colours as custom properties after the shared sheet (validated `#rrggbb` values, so nothing else can
+ * enter the style). Links in the dark scheme keep a light tint, since a brand colour chosen for white text would be
+ * too dark there.
+ */
+function brandStyle(brand: Brand): string {
+  const b = brand.branding;
+  const hex = (v: string | undefined) => (v && /^#[0-9a-f]{6}$/i.test(v) ? v : undefined);
+  const primary = hex(b?.primaryColor);
+  const background = hex(b?.backgroundColor);
+  if (!primary && !background) return '';
+  const light = [primary && `--accent: ${primary};`, background && `--bg: ${background};`].filter(Boolean).join(' ');
+  return `\n:root { ${light} }${primary ? `\n@media (prefers-color-scheme: dark) { :root { --accent: ${primary}; } a, button.secondary { color: #aab8ff; } }` : ''}`;
+}
+
+function brandLine(brand: Brand): string {
+  const logo = brand.branding?.logoUrl;
+  const img = logo ? `<img src="${escapeHtml(logo)}" alt="">` : '';
+  return `<p class="brand">${img}${escapeHtml(brand.name)}</p>`;
+}
+
+function legalLinks(brand: Brand): string {
+  const b = brand.branding;
+  const links = [
+    [b?.supportUrl, 'Help'],
+    [b?.privacyUrl, 'Privacy'],
+    [b?.termsUrl, 'Terms'],
+  ].filter((l): l is [string, string] => typeof l[0] === 'string');
+  return links.length
+    ? `\n<nav class="legal">${links.map(([href, label]) => `<a href="${escapeHtml(href)}">${label}</a>`).join('')}</nav>`
+    : '';
+}
+
+/** The origin of an https logo, the one remote source a page may load. */
+function logoOrigin(brand: Brand): string | undefined {
+  const url = brand.branding?.logoUrl ? URL.parse(brand.branding.logoUrl) : null;
+  return url?.protocol === 'https:' ? url.origin : undefined;
+}
+
 /** The shell every hosted page shares: branding line, heading, the one style sheet, a nonce-based CSP. */
 export function page(status: number, parts: PageParts): HttpResponse {
   const nonce = randomToken(18);
+  const brand: Brand = typeof parts.brand === 'string' ? { name: parts.brand } : parts.brand;
   const data = Object.entries(parts.data ?? {})
     .map(([name, value]) => ` data-${name}="${escapeHtml(value)}"`)
     .join('');
@@ -109,17 +159,17 @@ export function page(status: number, parts: PageParts): HttpResponse {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>${escapeHtml(parts.title)}</title>
-<style nonce="${nonce}">${STYLE}</style>
+<style nonce="${nonce}">${STYLE}${brandStyle(brand)}</style>
 </head>
 <body>
 <main id="keyway"${parts.wide ? ' class="wide"' : ''}${data}>
-<p class="brand">${escapeHtml(parts.brand)}</p>
+${brandLine(brand)}
 <h1>${escapeHtml(parts.heading)}</h1>
-${parts.body}
+${parts.body}${legalLinks(brand)}
 </main>${script}
 </body>
 </html>
 `,
-    { 'Content-Security-Policy': contentSecurityPolicy(nonce, parts.formTargets) },
+    { 'Content-Security-Policy': contentSecurityPolicy(nonce, parts.formTargets, logoOrigin(brand)) },
   );
 }

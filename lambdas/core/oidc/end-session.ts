@@ -1,4 +1,5 @@
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
+import { brandOf } from '../branding.ts';
 import { epochSeconds } from '../clock.ts';
 import { safeEqual, sha256 } from '../crypto.ts';
 import { escapeHtml, page } from '../http/page-shell.ts';
@@ -154,10 +155,10 @@ function confirmationPage(
   const notice =
     request.declined === 'unregistered' ? `\n<p>${NOT_ACCEPTED} After signing out, you stay on this page.</p>` : '';
   return page(200, {
-    title: `Sign out of ${tenant.name}`,
-    brand: tenant.name,
+    title: `Sign out of ${brandOf(tenant).name}`,
+    brand: brandOf(tenant),
     heading: 'Sign out?',
-    body: `<p>This signs you out of ${escapeHtml(tenant.name)} in this browser.</p>${notice}
+    body: `<p>This signs you out of ${escapeHtml(brandOf(tenant).name)} in this browser.</p>${notice}
 <form method="post" action="${escapeHtml(`${issuer}/end-session`)}">${hidden}<input type="hidden" name="confirm" value="yes"><input type="hidden" name="csrf" value="${confirmationToken(sid)}"><button type="submit" class="primary">Sign out</button></form>`,
     // The POST is answered with a redirect to the application: Chromium checks form-action on that redirect too.
     ...(request.returnTo ? { formTargets: [formActionSource(request.returnTo)] } : {}),
@@ -169,9 +170,9 @@ function signedOutPage(tenant: Tenant, request: LogoutRequest): HttpResponse {
   const notice = request.declined === 'unregistered' ? `\n<p>${NOT_ACCEPTED}</p>` : '';
   return page(200, {
     title: 'Signed out',
-    brand: tenant.name,
+    brand: brandOf(tenant),
     heading: 'You are signed out',
-    body: `<p>You are signed out of ${escapeHtml(tenant.name)} in this browser.</p>${notice}
+    body: `<p>You are signed out of ${escapeHtml(brandOf(tenant).name)} in this browser.</p>${notice}
 <p>You can close this tab, or go back to the application.</p>`,
   });
 }
@@ -195,7 +196,7 @@ export async function endSession(req: HttpRequest, tenant: Tenant, deps: EndSess
       'You could not be signed out from here',
       'The application sent you here with a sign-out link this service cannot accept. Go back to the application and sign out from there; if this keeps happening, tell its support.',
       req.traceId,
-      tenant.name,
+      brandOf(tenant),
       { developerDetail: error.message },
     );
   }

@@ -1,3 +1,4 @@
+import type { Brand } from '../branding.ts';
 import { escapeHtml, page } from '../http/page-shell.ts';
 import type { HttpResponse } from '../http/types.ts';
 import type { Client } from '../store/clients.ts';
@@ -23,7 +24,7 @@ export function errorPage(
   title: string,
   message: string,
   traceId: string,
-  brand = 'Keyway',
+  brand: string | Brand = 'Keyway',
   extras: ErrorPageExtras = {},
 ): HttpResponse {
   const back = extras.back

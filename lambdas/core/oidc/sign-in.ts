@@ -9,6 +9,7 @@ import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
 import { isUserActive } from '../store/users.ts';
 import { authorizationResponseUrl } from './authorization-response.ts';
+import { consentNeeded } from './consent.ts';
 import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from './cookies.ts';
 
 /** Header the hosted pages send on every POST with the interaction's anti-CSRF token. */
@@ -69,7 +70,8 @@ export async function liveSession(req: HttpRequest, store: Store, tenant: Tenant
 
 /**
  * Issues an authorization code for `userId` and returns the client redirect that carries it. Shared by
- * authorize (single sign-on from an existing session) and completeSignIn (after a passkey ceremony).
+ * authorize (single sign-on from an existing session), completeSignIn (after a passkey ceremony) and the consent
+ * page's Allow.
  */
 export async function issueCodeRedirect(
   req: HttpRequest,
@@ -95,9 +97,34 @@ export async function issueCodeRedirect(
 }
 
 /**
- * After a passkey ceremony verified `userId`: ends the interaction (exactly once), starts the tenant's SSO
- * session and returns the client redirect (with the code) plus the cookies to set. `amr` overrides the passkey's
- * (RFC 8176) where something else proved the user: a recovery is an emailed one-time code plus the new passkey.
+ * Does issuing a code for `userId` wait for the consent page (OIDC Core §3.1.2.4)? The interaction's policy was
+ * decided at authorize without any read; only `unless-granted` reads the user's stored consent (one GetItem), so a
+ * first-party sign-in without `offline_access` reads nothing here.
+ */
+export async function needsConsent(
+  store: Store,
+  tenant: Tenant,
+  request: Pick<Interaction, 'consent' | 'clientId' | 'scope'>,
+  userId: string,
+): Promise<boolean> {
+  if (request.consent === undefined) return false;
+  const stored =
+    request.consent === 'unless-granted' ? await store.consents.find(tenant.id, userId, request.clientId) : undefined;
+  return consentNeeded(request.consent, request.scope, stored);
+}
+
+/** Where the browser answers the consent question of an interaction. */
+export function consentPageUrl(req: HttpRequest, tenant: Tenant, interactionId: string): string {
+  return `${issuerOf(req, tenant.id)}/consent?interaction=${encodeURIComponent(interactionId)}`;
+}
+
+/**
+ * After a passkey ceremony verified `userId`: starts the tenant's SSO session and returns where the browser goes next
+ * plus the cookies to set. That is the client redirect with a code; or, when the client must ask first (see
+ * needsConsent), the consent page, with the account recorded on the interaction for the code the Allow issues. The
+ * interaction ends exactly once either way: here when the code is issued now, with the answer otherwise. `amr`
+ * overrides the passkey's (RFC 8176) where something else proved the user: a recovery is an emailed one-time code
+ * plus the new passkey.
  */
 export async function completeSignIn(
   req: HttpRequest,
@@ -107,11 +134,18 @@ export async function completeSignIn(
   userId: string,
   options: { readonly finished?: boolean; readonly amr?: readonly string[] } = {},
 ): Promise<{ redirectTo: string; cookies: string[] }> {
-  // `finished`: the caller ended the interaction in its own transaction (an add-passkey enrollment).
-  if (!options.finished && !(await store.interactions.finishInteraction(tenant.id, interaction.id)))
-    throw new InvalidRequest('This sign-in request was already completed.');
   const authTime = epochSeconds(store.clock);
   const amr = [...(options.amr ?? PASSKEY_AMR)];
+  // A sign-in for the device page or the account page issues no code, so it never asks (the device page asks itself).
+  const issuesCode = interaction.deviceUserCode === undefined && interaction.returnTo === undefined;
+  const asks = issuesCode && (await needsConsent(store, tenant, interaction, userId));
+  // `finished`: the caller ended the interaction in its own transaction (an add-passkey enrollment, never a consent).
+  const claimed = options.finished
+    ? true
+    : asks
+      ? await store.interactions.awaitConsent(tenant.id, interaction.id, { userId, authTime, amr })
+      : await store.interactions.finishInteraction(tenant.id, interaction.id);
+  if (!claimed) throw new InvalidRequest('This sign-in request was already completed.');
   // A sign-in for the account page (a re-authentication, a new passkey) replaces this browser's session: the one it
   // had ends, so the account's list of sessions stays true.
   const previous = interaction.returnTo === 'account' ? req.cookies[SESSION_COOKIE] : undefined;
@@ -121,15 +155,16 @@ export async function completeSignIn(
   const sid = await store.sessions.createSession({ tenantId: tenant.id, userId, authTime, amr }, ttl, {
     clientId: interaction.clientId,
   });
-  // A sign-in for the device page goes back there to approve or deny, one for the account page goes there; neither
-  // issues a code.
+  // A sign-in for the device page goes back there to approve or deny, one for the account page goes there.
   const issuer = issuerOf(req, tenant.id);
   const redirectTo =
     interaction.deviceUserCode !== undefined
       ? `${issuer}/device?user_code=${encodeURIComponent(interaction.deviceUserCode)}`
       : interaction.returnTo === 'account'
         ? `${issuer}/account${interaction.intent === 'add-passkey' ? '?done=passkey-added' : ''}`
-        : await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
+        : asks
+          ? consentPageUrl(req, tenant, interaction.id)
+          : await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
   return {
     redirectTo,
     cookies: [serializeCookie(req, tenant.id, SESSION_COOKIE, sid, ttl)],

@@ -3,6 +3,7 @@ import {
   type AuthenticatorTransportFuture,
   verifyAuthenticationResponse,
 } from '@simplewebauthn/server';
+import { brandOf } from '../branding.ts';
 import { AccessDenied, UnknownCredential, WrongAccount } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { logger } from '../logger.ts';
@@ -33,10 +34,10 @@ async function refuseUnknownPasskey(
   const owner = ACCOUNT_ID.test(accountId) ? await store.users.findUser(tenant.id, accountId) : undefined;
   if (owner)
     throw new UnknownCredential(
-      `There is no passkey for ${tenant.name} on this device any more: it was removed from your account. Use another device, or recover your account.`,
+      `There is no passkey for ${brandOf(tenant).name} on this device any more: it was removed from your account. Use another device, or recover your account.`,
     );
   throw new WrongAccount(
-    `This passkey is not registered with ${tenant.name}: it belongs to another account. Choose another passkey, or use another device.`,
+    `This passkey is not registered with ${brandOf(tenant).name}: it belongs to another account. Choose another passkey, or use another device.`,
   );
 }
 
@@ -96,6 +97,8 @@ export async function finishPasskeyAuthentication(
   const user = await store.users.findUser(tenant.id, passkey.userId);
   if (!user) throw new AccessDenied('The account for this passkey no longer exists.');
   if (user.suspended)
-    throw new AccessDenied(`This account is suspended. Contact the administrator of ${tenant.name} to restore it.`);
+    throw new AccessDenied(
+      `This account is suspended. Contact the administrator of ${brandOf(tenant).name} to restore it.`,
+    );
   return completeSignIn(req, store, tenant, interaction, user.userId);
 }

@@ -1,3 +1,4 @@
+import { brandOf } from '../branding.ts';
 import type { Mailer } from '../email/mailer.ts';
 import { composeEmail } from '../email/messages.ts';
 import { InvalidCode, InvalidRequest, TemporarilyUnavailable, TooManyRequests } from '../errors.ts';
@@ -72,7 +73,7 @@ export async function sendEmailCode(
   );
   const base = {
     tenantId: tenant.id,
-    tenantName: tenant.name,
+    tenantName: brandOf(tenant).name,
     to: request.email,
     minutes: EMAIL_CODE_TTL_SECONDS / 60,
   };

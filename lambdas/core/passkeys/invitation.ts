@@ -1,4 +1,5 @@
 import { ACCOUNT_CLIENT_ID } from '../account/account.ts';
+import { brandOf } from '../branding.ts';
 import { epochSeconds } from '../clock.ts';
 import { randomToken, sha256 } from '../crypto.ts';
 import { escapeHtml, page } from '../http/page-shell.ts';
@@ -27,7 +28,7 @@ const BROWSER_COOKIE_SECONDS = 24 * 3600;
 
 /** What a link that cannot be used shows: expired, used, replaced by a newer one, malformed, or its user is gone. */
 function unusable(req: HttpRequest, tenant: Tenant): HttpResponse {
-  return errorPage(410, 'This link cannot be used', UNUSABLE, req.traceId, tenant.name);
+  return errorPage(410, 'This link cannot be used', UNUSABLE, req.traceId, brandOf(tenant));
 }
 
 /** The token a GET (query) or POST (form) carries; a repeated one is no token. */
@@ -60,10 +61,10 @@ export async function showInvitation(req: HttpRequest, store: Store, tenant: Ten
   const opened = await openInvitation(store, tenant, token);
   if (!opened || token === undefined) return unusable(req, tenant);
   return page(200, {
-    title: `${HEADING} · ${tenant.name}`,
-    brand: tenant.name,
+    title: `${HEADING} · ${brandOf(tenant).name}`,
+    brand: brandOf(tenant),
     heading: HEADING,
-    body: `<p>You were invited to ${escapeHtml(tenant.name)}. Continue to create a passkey for your account: your device will ask for your fingerprint, face or screen lock. No password needed.</p>
+    body: `<p>You were invited to ${escapeHtml(brandOf(tenant).name)}. Continue to create a passkey for your account: your device will ask for your fingerprint, face or screen lock. No password needed.</p>
 <p><strong>${escapeHtml(opened.user.email)}</strong></p>
 <form method="post" action="${escapeHtml(`${issuerOf(req, tenant.id)}/invitation`)}">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
@@ -89,7 +90,7 @@ export async function acceptInvitation(req: HttpRequest, store: Store, tenant: T
       'This request cannot be accepted',
       'Open the link from your invitation email again.',
       req.traceId,
-      tenant.name,
+      brandOf(tenant),
     );
   const token = tokenOf(req);
   const opened = await openInvitation(store, tenant, token);

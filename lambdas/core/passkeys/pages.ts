@@ -1,3 +1,4 @@
+import { type Brand, brandOf } from '../branding.ts';
 import { KeywayError } from '../errors.ts';
 import { escapeHtml, type PageParts, page as shell } from '../http/page-shell.ts';
 import type { HttpResponse } from '../http/types.ts';
@@ -77,12 +78,12 @@ export function renderSignInPage(
 ): HttpResponse {
   if (choice) return renderAccountChoice(issuer, tenant, interaction, choice);
   const signUp = tenant.settings.signUpOpen
-    ? `New to ${escapeHtml(tenant.name)}? <a href="${escapeHtml(`${issuer}/signup?interaction=${encodeURIComponent(interaction.id)}`)}">Create account</a>`
-    : `Accounts for ${escapeHtml(tenant.name)} are created by an administrator.`;
+    ? `New to ${escapeHtml(brandOf(tenant).name)}? <a href="${escapeHtml(`${issuer}/signup?interaction=${encodeURIComponent(interaction.id)}`)}">Create account</a>`
+    : `Accounts for ${escapeHtml(brandOf(tenant).name)} are created by an administrator.`;
   const recover = `Lost your passkey? <a href="${pageLink(issuer, 'recover', interaction)}">Recover your account</a>`;
   return page(200, {
-    title: `Sign in · ${tenant.name}`,
-    brand: tenant.name,
+    title: `Sign in · ${brandOf(tenant).name}`,
+    brand: brandOf(tenant),
     heading: 'Sign in',
     data: pageData(issuer, interaction, 'login'),
     body: `${NOSCRIPT}
@@ -109,8 +110,8 @@ function renderAccountChoice(issuer: string, tenant: Tenant, interaction: Intera
     : `<strong>${escapeHtml(account.email)}</strong>`;
   const hidden = (field: string, value: string) => `<input type="hidden" name="${field}" value="${escapeHtml(value)}">`;
   return page(200, {
-    title: `Choose an account · ${tenant.name}`,
-    brand: tenant.name,
+    title: `Choose an account · ${brandOf(tenant).name}`,
+    brand: brandOf(tenant),
     heading: 'Choose an account',
     body: `<p>${escapeHtml(choice.clientName)} asks which account to use.</p>
 <p>Signed in as ${who}</p>
@@ -137,8 +138,8 @@ export function renderSignUpPage(issuer: string, tenant: Tenant, interaction: In
     `<label for="${id}">${label}</label>
 <input id="${id}" name="${id}" type="${type}" required maxlength="${type === 'email' ? 254 : 100}" autocomplete="${autocomplete}" value="${escapeHtml(value)}">`;
   return page(200, {
-    title: `Create account · ${tenant.name}`,
-    brand: tenant.name,
+    title: `Create account · ${brandOf(tenant).name}`,
+    brand: brandOf(tenant),
     heading: 'Create account',
     data: pageData(issuer, interaction, 'signup', { verification: verified ? 'email' : 'none' }),
     body: `${NOSCRIPT}
@@ -158,8 +159,8 @@ ${STATUS}
 /** `{issuer}/recover`: "Lost your passkey?" — an emailed code, then a new passkey for the same account. */
 export function renderRecoveryPage(issuer: string, tenant: Tenant, interaction: Interaction): HttpResponse {
   return page(200, {
-    title: `Recover your account · ${tenant.name}`,
-    brand: tenant.name,
+    title: `Recover your account · ${brandOf(tenant).name}`,
+    brand: brandOf(tenant),
     heading: 'Recover your account',
     data: pageData(issuer, interaction, 'recovery'),
     body: `${NOSCRIPT}
@@ -187,8 +188,8 @@ export function renderEnrollPage(
   text: { readonly heading: string; readonly intro: string; readonly email: string },
 ): HttpResponse {
   return page(200, {
-    title: `${text.heading} · ${tenant.name}`,
-    brand: tenant.name,
+    title: `${text.heading} · ${brandOf(tenant).name}`,
+    brand: brandOf(tenant),
     heading: text.heading,
     data: pageData(issuer, interaction, 'enroll'),
     body: `${NOSCRIPT}
@@ -219,7 +220,7 @@ const FOR_PEOPLE: Record<string, string> = {
  * error's detail is not written for people, they get FOR_PEOPLE's words and the detail goes under "Details for the
  * application's developers".
  */
-export function renderPageError(error: unknown, traceId: string, brand?: string): HttpResponse {
+export function renderPageError(error: unknown, traceId: string, brand?: string | Brand): HttpResponse {
   if (!(error instanceof KeywayError)) throw error;
   const heading = HEADINGS[error.code] ?? error.title;
   const people = FOR_PEOPLE[error.code];
@@ -245,7 +246,7 @@ export type DevicePageState =
 /** `{issuer}/device`: a plain form page (no script), in the same shell as the sign-in pages. */
 export function renderDevicePage(issuer: string, tenant: Tenant, state: DevicePageState, status = 200): HttpResponse {
   const action = escapeHtml(`${issuer}/device`);
-  const common = { title: `Connect a device · ${tenant.name}`, brand: tenant.name };
+  const common = { title: `Connect a device · ${brandOf(tenant).name}`, brand: brandOf(tenant) };
   if (state.step === 'enter')
     return page(status, {
       ...common,

@@ -1,3 +1,4 @@
+import { brandOf } from '../branding.ts';
 import type { HttpRequest } from '../http/types.ts';
 import type { Tenant } from '../store/tenants.ts';
 
@@ -14,5 +15,5 @@ export interface RelyingParty {
 /** The tenant's RP ID (its own registrable domain when set, else the deployment's host) and the pages' origin. */
 export function relyingPartyOf(req: HttpRequest, tenant: Tenant): RelyingParty {
   const base = new URL(req.baseUrl);
-  return { id: tenant.settings.rpId ?? base.hostname, name: tenant.name, origin: base.origin };
+  return { id: tenant.settings.rpId ?? base.hostname, name: brandOf(tenant).name, origin: base.origin };
 }

@@ -1,3 +1,4 @@
+import { brandOf } from '../branding.ts';
 import { AccessDenied } from '../errors.ts';
 import type { Tenant } from '../store/tenants.ts';
 
@@ -8,7 +9,7 @@ import type { Tenant } from '../store/tenants.ts';
 export function requireSignUpOpen(tenant: Tenant): void {
   if (!tenant.settings.signUpOpen)
     throw new AccessDenied(
-      `${tenant.name} does not allow creating an account here; ask an administrator to invite you.`,
+      `${brandOf(tenant).name} does not allow creating an account here; ask an administrator to invite you.`,
     );
 }
 

@@ -44,6 +44,12 @@ export interface Client {
   readonly tokenExchange?: TokenExchangePolicy;
   /** Token lifetimes for this client, in seconds; each one absent falls back to the tenant's setting. */
   readonly lifetimes?: ClientLifetimes;
+  /**
+   * The tenant's own application (true) or someone else's (false). A third-party client gets the consent page after
+   * sign-in (lambdas/core/oidc/consent.ts); `offline_access` asks on any client. Absent (clients stored before the
+   * field existed): first-party.
+   */
+  readonly firstParty?: boolean;
   /** Web origins allowed to call token/userinfo/revoke from a browser (CORS). */
   readonly allowedOrigins: readonly string[];
   readonly issuedAt: number;

@@ -1,6 +1,7 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { randomToken } from '../crypto.ts';
+import type { ConsentPolicy } from '../oidc/consent.ts';
 import { strip } from './item.ts';
 import { keys } from './keys.ts';
 import { isConditionFailed, type Table } from './table.ts';
@@ -47,11 +48,28 @@ export interface Interaction {
    * becomes true), provided it is still the account's when the enrollment commits.
    */
   readonly verifiesEmail?: string;
+  /**
+   * Whether the user is asked before the code is issued (decided by authorize from the request and the client; see
+   * oidc/consent.ts). Absent: never; no consent is read.
+   */
+  readonly consent?: ConsentPolicy;
+  /**
+   * Set once the user signed in and the consent page is awaited: who signed in and how, for the code the Allow
+   * issues. The interaction ends only with the answer (Allow or Deny).
+   */
+  readonly consentFor?: ConsentFor;
   /** SHA-256 of the browser-binding cookie: the interaction completes only in the browser that started it. */
   readonly browserHash: string;
   /** Anti-CSRF token the hosted pages echo in a header on every POST. */
   readonly csrf: string;
   readonly expiresAt: number;
+}
+
+/** The signed-in account a consent page answers for (the code's `sub`, `auth_time` and `amr`). */
+export interface ConsentFor {
+  readonly userId: string;
+  readonly authTime: number;
+  readonly amr: readonly string[];
 }
 
 const INTERACTION_TTL = 15 * 60;
@@ -83,34 +101,47 @@ export class InteractionRepository {
   }
 
   /**
-   * Ends the interaction inside another transaction (an add-passkey enrollment: the passkey and the end of the
-   * interaction commit together, so one interaction cannot add two passkeys).
+   * Ends the interaction inside another transaction: an add-passkey enrollment (the passkey and the end of the
+   * interaction commit together, so one interaction cannot add two passkeys), the consent page's Allow (the consent
+   * and the end of the interaction commit together, so a replayed Allow stores nothing). `answering`: see
+   * finishInteraction.
    */
-  finishPart(tenantId: string, id: string, onFailed: () => Error): TransactionPart {
+  finishPart(
+    tenantId: string,
+    id: string,
+    onFailed: () => Error,
+    options: { readonly answering?: 'sign-in' | 'consent' } = {},
+  ): TransactionPart {
     return {
       write: {
         Delete: {
           TableName: this.table.name,
           Key: keys.interaction(tenantId, id),
-          ConditionExpression: 'attribute_exists(pk) AND #ttl > :now',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':now': epochSeconds(this.table.clock) },
+          ...this.finishCondition(options.answering ?? 'sign-in'),
         },
       },
       onConditionFailed: onFailed,
     };
   }
 
-  /** Ends an interaction exactly once (a conditional delete), so one sign-in cannot mint two codes. */
-  async finishInteraction(tenantId: string, id: string): Promise<boolean> {
+  /**
+   * The sign-in is done and the consent page comes next: records who signed in, once. Conditioned on the interaction
+   * being live and not yet signed in to, so a second ceremony on it (a replayed verify, another tab) cannot replace
+   * the account the page answers for; the interaction itself stays until the answer ends it (finishInteraction).
+   */
+  async awaitConsent(tenantId: string, id: string, consentFor: ConsentFor): Promise<boolean> {
     try {
       await this.table.doc.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.table.name,
           Key: keys.interaction(tenantId, id),
-          ConditionExpression: 'attribute_exists(pk) AND #ttl > :now',
+          UpdateExpression: 'SET consentFor = :for',
+          ConditionExpression: 'attribute_exists(pk) AND #ttl > :now AND attribute_not_exists(consentFor)',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':now': epochSeconds(this.table.clock) },
+          ExpressionAttributeValues: {
+            ':for': { userId: consentFor.userId, authTime: consentFor.authTime, amr: [...consentFor.amr] },
+            ':now': epochSeconds(this.table.clock),
+          },
         }),
       );
       return true;
@@ -118,5 +149,41 @@ export class InteractionRepository {
       if (isConditionFailed(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * Ends an interaction exactly once (a conditional delete), so one sign-in cannot mint two codes. `answering` is the
+   * step that ends it: a sign-in (a ceremony, a select_account Continue) only while no sign-in awaits the consent page
+   * (else a second ceremony on the interaction would mint a code beside the pending answer), the consent page's answer
+   * only once a sign-in awaits it.
+   */
+  async finishInteraction(
+    tenantId: string,
+    id: string,
+    answering: 'sign-in' | 'consent' = 'sign-in',
+  ): Promise<boolean> {
+    try {
+      await this.table.doc.send(
+        new DeleteCommand({
+          TableName: this.table.name,
+          Key: keys.interaction(tenantId, id),
+          ...this.finishCondition(answering),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Live (TTL not passed; DynamoDB deletes lazily) and at the step `answering` ends. */
+  private finishCondition(answering: 'sign-in' | 'consent') {
+    const stage = answering === 'consent' ? 'attribute_exists(consentFor)' : 'attribute_not_exists(consentFor)';
+    return {
+      ConditionExpression: `attribute_exists(pk) AND #ttl > :now AND ${stage}`,
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':now': epochSeconds(this.table.clock) },
+    };
   }
 }

@@ -58,6 +58,14 @@ export const keys = {
    * old link dies in the same write. The link's secret is stored only as a hash, never in a key.
    */
   invitation: (tenantId: string, userId: string) => ({ pk: `${t(tenantId)}#U#${userId}`, sk: 'INVITE' }),
+  /**
+   * What the user allowed a client (store/consents.ts), in the user's own partition: one GetItem at sign-in, and the
+   * user's consents are one Query on the partition (sort keys `CONSENT#`) for the account page.
+   */
+  consent: (tenantId: string, userId: string, clientId: string) => ({
+    pk: `${t(tenantId)}#U#${userId}`,
+    sk: `CONSENT#${clientId}`,
+  }),
   /** Uniqueness claim on a (lower-cased) email address. */
   email: (tenantId: string, email: string) => ({ pk: `${t(tenantId)}#EMAIL#${email}`, sk: 'EMAIL' }),
   /** A passkey, keyed by credential id so lookups at sign-in are one GetItem and ids stay unique per tenant. */

@@ -4,6 +4,7 @@ import { AuditLogRepository } from './audit-log.ts';
 import { ChallengeRepository } from './challenges.ts';
 import { type Client, ClientRepository, toClient } from './clients.ts';
 import { CodeRepository } from './codes.ts';
+import { ConsentRepository } from './consents.ts';
 import { DeviceRepository } from './devices.ts';
 import { EmailFlowRepository } from './email-flows.ts';
 import { type EventRelay, EventRepository } from './events.ts';
@@ -54,6 +55,7 @@ export class Store {
   readonly devices: DeviceRepository;
   readonly emailFlows: EmailFlowRepository;
   readonly invitations: InvitationRepository;
+  readonly consents: ConsentRepository;
 
   /** `relay`: how outbox events reach the dispatcher (the table stream in AWS, the local queue in local mode). */
   constructor(
@@ -66,6 +68,7 @@ export class Store {
     this.devices = new DeviceRepository(table);
     this.emailFlows = new EmailFlowRepository(table);
     this.invitations = new InvitationRepository(table);
+    this.consents = new ConsentRepository(table);
     this.apiKeys = new ApiKeyRepository(table);
     this.auditLog = new AuditLogRepository(table);
     this.idempotency = new IdempotencyRepository(table);

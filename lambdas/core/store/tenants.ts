@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BatchWriteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Branding } from '../branding.ts';
 import { Conflict, NotFound } from '../errors.ts';
 import type { Plan } from '../vocabulary.ts';
 import { keys } from './keys.ts';
@@ -27,6 +28,8 @@ export interface TenantSettings {
   readonly idTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly sessionTtlSeconds: number;
+  /** How the hosted pages (and emails) look: name, logo, colours, footer links (core/branding.ts). */
+  readonly branding?: Branding;
 }
 
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
