@@ -20,6 +20,8 @@ import { getStore } from '../core/deps.ts';
 import { AccessDenied } from '../core/errors.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
+import { type Locale, localeOf } from '../core/i18n/locales.ts';
+import { t } from '../core/i18n/messages.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { clearCookie, SESSION_COOKIE } from '../core/oidc/cookies.ts';
 import { liveSession } from '../core/oidc/sign-in.ts';
@@ -44,7 +46,16 @@ const seeAccount = (issuer: string, done?: string) => ({
 export async function accountPage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
   const tenant = await findTenantOf(req, store);
-  if (!tenant) return renderErrorPage(404, 'Page not found', 'This account address does not exist.', req.traceId);
+  const locale = localeOf(req);
+  if (!tenant)
+    return renderErrorPage(
+      404,
+      t(locale, 'error.notFound'),
+      t(locale, 'error.noSuchAccountAddress'),
+      req.traceId,
+      undefined,
+      { locale },
+    );
   const issuer = issuerOf(req, tenant.id);
   try {
     const signedIn = await liveSession(req, store, tenant);
@@ -52,7 +63,7 @@ export async function accountPage(req: HttpRequest): Promise<HttpResponse> {
       const { url, cookies } = await accountSignIn(req, store, tenant);
       return { ...redirect(url, { cookies }), status: 303 };
     }
-    if (req.method === 'POST') return await change(req, store, tenant, issuer, signedIn);
+    if (req.method === 'POST') return await change(req, store, tenant, issuer, signedIn, locale);
     const view = await loadAccount(store, tenant, signedIn);
     return renderAccountPage(tenant, view, {
       issuer,
@@ -60,9 +71,10 @@ export async function accountPage(req: HttpRequest): Promise<HttpResponse> {
       rpId: relyingPartyOf(req, tenant).id,
       now: epochSeconds(store.clock),
       notice: isNotice(req.query.done) ? req.query.done : undefined,
+      locale,
     });
   } catch (error) {
-    return renderPageError(error, req.traceId, brandOf(tenant));
+    return renderPageError(error, req.traceId, locale, brandOf(tenant));
   }
 }
 
@@ -72,6 +84,7 @@ async function change(
   tenant: Tenant,
   issuer: string,
   signedIn: SignedIn,
+  locale: Locale,
 ): Promise<HttpResponse> {
   // The page is served with `Referrer-Policy: no-referrer`, so a same-origin form may say `Origin: null`; a foreign
   // origin is refused outright, and the session-bound token decides the rest.
@@ -104,17 +117,19 @@ async function change(
       return seeAccount(issuer, await revokeApp(req, store, tenant, user, form.clientId));
     case 'sign-out-everywhere':
       await signOutEverywhere(req, store, tenant, user);
-      return { ...renderSignedOutEverywhere(issuer, tenant), cookies: [clearCookie(req, tenant.id, SESSION_COOKIE)] };
+      return {
+        ...renderSignedOutEverywhere(issuer, tenant, locale),
+        cookies: [clearCookie(req, tenant.id, SESSION_COOKIE)],
+      };
     case 'add-passkey': {
       const { interaction, cookies } = await accountSignIn(req, store, tenant, {
         expectedUserId: user.userId,
         intent: 'add-passkey',
       });
       return {
-        ...renderEnrollPage(issuer, tenant, interaction, {
-          heading: 'Add a passkey',
-          intro:
-            'Create a passkey on this device or in another password manager, so you can still sign in if you lose one of them.',
+        ...renderEnrollPage(issuer, tenant, interaction, locale, {
+          heading: t(locale, 'account.addPasskey'),
+          intro: t(locale, 'account.addPasskeyIntro'),
           email: user.email,
         }),
         cookies,

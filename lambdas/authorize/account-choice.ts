@@ -3,6 +3,8 @@ import { epochSeconds } from '../core/clock.ts';
 import { safeEqual } from '../core/crypto.ts';
 import { InvalidRequest } from '../core/errors.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
+import { type Locale, localeOf } from '../core/i18n/locales.ts';
+import { t } from '../core/i18n/messages.ts';
 import { issuerOf } from '../core/issuer.ts';
 import { backToClient, errorPage } from '../core/oidc/error-page.ts';
 import { consentPageUrl, issueCodeRedirect, liveSession, loadInteraction, needsConsent } from '../core/oidc/sign-in.ts';
@@ -27,14 +29,17 @@ export function isAccountChoice(req: HttpRequest): boolean {
  */
 export async function continueWithSession(req: HttpRequest, store: Store, tenant: Tenant): Promise<HttpResponse> {
   const form = req.form;
-  if (req.repeated.length > 0) return refused(req, tenant, `The form repeats the parameter '${req.repeated[0]}'.`);
+  let locale = localeOf(req);
+  if (req.repeated.length > 0)
+    return refused(req, tenant, locale, `The form repeats the parameter '${req.repeated[0]}'.`);
   let interaction: Interaction;
   try {
     interaction = await loadInteraction(req, store, tenant, form.interaction);
   } catch (error) {
     // Expired, or started in another browser: the same pages the hosted sign-in shows.
-    return renderPageError(error, req.traceId, brandOf(tenant));
+    return renderPageError(error, req.traceId, locale, brandOf(tenant));
   }
+  locale = localeOf(req, interaction);
   const issuer = issuerOf(req, tenant.id);
   // Only this page can answer: a form posted from another site lacks the interaction's token (and its Origin shows it).
   const origin = req.headers.origin;
@@ -44,6 +49,7 @@ export async function continueWithSession(req: HttpRequest, store: Store, tenant
     return refused(
       req,
       tenant,
+      locale,
       'The form was not sent by this sign-in’s page (its origin or anti-CSRF token does not match), or the sign-in did not ask to choose an account (prompt=select_account).',
       client ? backToClient(client) : undefined,
     );
@@ -72,15 +78,13 @@ export async function continueWithSession(req: HttpRequest, store: Store, tenant
 function refused(
   req: HttpRequest,
   tenant: Tenant,
+  locale: Locale,
   developerDetail: string,
   back?: ReturnType<typeof backToClient>,
 ): HttpResponse {
-  return errorPage(
-    403,
-    'This answer cannot be accepted',
-    'Go back to the application and start signing in again from there.',
-    req.traceId,
-    brandOf(tenant),
-    { developerDetail, ...(back ? { back } : {}) },
-  );
+  return errorPage(403, t(locale, 'error.answerRefused'), t(locale, 'choice.refused'), req.traceId, brandOf(tenant), {
+    locale,
+    developerDetail,
+    ...(back ? { back } : {}),
+  });
 }

@@ -6,6 +6,8 @@ import { InvalidRequest, KeywayError, LoginRequired } from '../core/errors.ts';
 import { oauthErrorCode } from '../core/http/problem.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
+import { localeOf } from '../core/i18n/locales.ts';
+import { t } from '../core/i18n/messages.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts';
 import { ConsentRequired, consentPolicy } from '../core/oidc/consent.ts';
@@ -33,38 +35,41 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
   const params = req.method === 'POST' ? req.form : req.query;
   const store = getStore();
   const tenant = await findTenantOf(req, store);
+  // OIDC Core §3.1.2.1 ui_locales, then Accept-Language; the interaction keeps ui_locales for the pages after this one.
+  const locale = localeOf({ headers: req.headers, query: params });
   if (!tenant)
     return errorPage(
       404,
-      'This sign-in page does not exist',
-      'Check the address, or go back to the application and start signing in again.',
+      t(locale, 'authorize.noTenant'),
+      t(locale, 'authorize.noTenantMessage'),
       req.traceId,
       undefined,
-      { developerDetail: 'The tenant named in the address does not exist.' },
+      { locale, developerDetail: 'The tenant named in the address does not exist.' },
     );
   if (isAccountChoice(req)) return continueWithSession(req, store, tenant);
   // No redirect can be trusted yet (RFC 6749 §4.1.2.1): each of these is a page that says what the user can do, with
   // the reason for the application's developers under it.
-  const restart = 'Go back to the application and start signing in again; if this keeps happening, tell its support.';
+  const restart = t(locale, 'authorize.restart');
   const repeated = req.repeated.find((name) => name === 'client_id' || name === 'redirect_uri');
   if (repeated)
     return errorPage(
       400,
-      'This sign-in link is broken',
-      `The link names its application twice. ${restart}`,
+      t(locale, 'authorize.broken'),
+      `${t(locale, 'authorize.namesTwice')} ${restart}`,
       req.traceId,
       brandOf(tenant),
-      { developerDetail: `The request repeats '${repeated}' (RFC 6749 §3.1).` },
+      { locale, developerDetail: `The request repeats '${repeated}' (RFC 6749 §3.1).` },
     );
   const client = params.client_id ? await store.clients.findClient(tenant.id, params.client_id) : undefined;
   if (!client)
     return errorPage(
       400,
-      'This application is not known here',
-      `The application that sent you here is not registered with ${brandOf(tenant).name}. ${restart}`,
+      t(locale, 'authorize.unknownClient'),
+      `${t(locale, 'authorize.unknownClientMessage', { tenant: brandOf(tenant).name })} ${restart}`,
       req.traceId,
       brandOf(tenant),
       {
+        locale,
         developerDetail: params.client_id
           ? `client_id "${params.client_id.slice(0, 100)}" is not a client of this tenant.`
           : 'The request has no client_id.',
@@ -76,11 +81,12 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
     const back = backToClient(client);
     return errorPage(
       400,
-      'This sign-in link is not valid',
-      `${client.clientName} asked to send you back to an address it has not registered, so you were not signed in. ${restart}`,
+      t(locale, 'authorize.invalidLink'),
+      `${t(locale, 'authorize.unregisteredRedirect', { client: client.clientName })} ${restart}`,
       req.traceId,
       brandOf(tenant),
       {
+        locale,
         developerDetail: redirectUri
           ? 'redirect_uri is not one of the client’s registered redirect URIs (compared exactly, RFC 6749 §3.1.2.3; any port only on loopback IPs, RFC 8252 §7.3).'
           : 'The request has no redirect_uri.',
@@ -149,7 +155,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
     // OIDC Core §3.1.2.1 select_account: a live session is offered ("Signed in as … — Continue"), never used silently.
     if (fresh)
       return {
-        ...renderSignInPage(issuer, tenant, interaction, {
+        ...renderSignInPage(issuer, tenant, interaction, locale, {
           account: live.user,
           clientName: client.clientName,
           redirectUri,

@@ -3,6 +3,8 @@ import { getStore } from '../core/deps.ts';
 import { InvalidRequest } from '../core/errors.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
+import { localeOf } from '../core/i18n/locales.ts';
+import { t } from '../core/i18n/messages.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { answerConsent, checkConsentForm, consentSubjects, loadPendingConsent } from '../core/oidc/consent-answer.ts';
 import { renderConsentPage } from '../core/oidc/consent-page.ts';
@@ -19,19 +21,35 @@ import { renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
 export async function consentPage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
   const tenant = await findTenantOf(req, store);
-  if (!tenant) return renderErrorPage(404, 'Page not found', 'This sign-in address does not exist.', req.traceId);
+  let locale = localeOf(req);
+  if (!tenant)
+    return renderErrorPage(
+      404,
+      t(locale, 'error.notFound'),
+      t(locale, 'error.noSuchSignInAddress'),
+      req.traceId,
+      undefined,
+      { locale },
+    );
   try {
     if (req.repeated.length > 0)
       throw new InvalidRequest('The address or form is malformed; start again from the application.');
     const post = req.method === 'POST';
     const pending = await loadPendingConsent(req, store, tenant, post ? req.form.interaction : req.query.interaction);
+    locale = localeOf(req, pending);
     if (!post) {
       const { client, user } = await consentSubjects(store, tenant, pending);
-      return renderConsentPage(issuerOf(req, tenant.id), tenant, pending, {
-        clientName: client.clientName,
-        firstParty: client.firstParty !== false,
-        ...(user ? { email: user.email } : {}),
-      });
+      return renderConsentPage(
+        issuerOf(req, tenant.id),
+        tenant,
+        pending,
+        {
+          clientName: client.clientName,
+          firstParty: client.firstParty !== false,
+          ...(user ? { email: user.email } : {}),
+        },
+        locale,
+      );
     }
     checkConsentForm(req, tenant, pending);
     const decision = req.form.decision;
@@ -40,7 +58,7 @@ export async function consentPage(req: HttpRequest): Promise<HttpResponse> {
     const location = await answerConsent(req, store, tenant, pending, decision === 'allow');
     return { ...redirect(location), status: 303 };
   } catch (error) {
-    return renderPageError(error, req.traceId, brandOf(tenant));
+    return renderPageError(error, req.traceId, locale, brandOf(tenant));
   }
 }
 

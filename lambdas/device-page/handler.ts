@@ -3,6 +3,8 @@ import { randomToken, safeEqual, sha256 } from '../core/crypto.ts';
 import { getStore } from '../core/deps.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
+import { type Locale, localeOf } from '../core/i18n/locales.ts';
+import { t } from '../core/i18n/messages.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { BROWSER_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
 import { liveSession } from '../core/oidc/sign-in.ts';
@@ -10,8 +12,6 @@ import { renderDevicePage, renderErrorPage, renderPageError } from '../core/pass
 import { type DeviceAuthorization, normalizeUserCode } from '../core/store/devices.ts';
 import type { Store } from '../core/store/store.ts';
 import type { Tenant } from '../core/store/tenants.ts';
-
-const INVALID_CODE = 'That code is not valid, was already used or has expired. Check the code on your device.';
 
 /**
  * The answer form's anti-CSRF token: derived from the session id, which only this browser holds (the page is served
@@ -45,16 +45,33 @@ async function pendingDevice(store: Store, tenant: Tenant, raw: string | undefin
 export async function devicePage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
   const tenant = await findTenantOf(req, store);
-  if (!tenant) return renderErrorPage(404, 'Page not found', 'This sign-in address does not exist.', req.traceId);
+  const locale = localeOf(req);
+  if (!tenant)
+    return renderErrorPage(
+      404,
+      t(locale, 'error.notFound'),
+      t(locale, 'error.noSuchSignInAddress'),
+      req.traceId,
+      undefined,
+      { locale },
+    );
   const issuer = issuerOf(req, tenant.id);
+  const invalidCode = t(locale, 'device.invalidCode');
   try {
-    if (req.method === 'POST') return await decide(req, store, tenant, issuer);
+    if (req.method === 'POST') return await decide(req, store, tenant, issuer, locale);
     const raw = req.query.user_code;
-    if (raw === undefined || req.repeated.length > 0) return renderDevicePage(issuer, tenant, { step: 'enter' });
+    if (raw === undefined || req.repeated.length > 0)
+      return renderDevicePage(issuer, tenant, { step: 'enter' }, locale);
     const device = await pendingDevice(store, tenant, raw);
     const client = device ? await store.clients.findClient(tenant.id, device.clientId) : undefined;
     if (!device || !client)
-      return renderDevicePage(issuer, tenant, { step: 'enter', value: raw.slice(0, 12), error: INVALID_CODE }, 400);
+      return renderDevicePage(
+        issuer,
+        tenant,
+        { step: 'enter', value: raw.slice(0, 12), error: invalidCode },
+        locale,
+        400,
+      );
     const current = await signedInUser(req, store, tenant);
     if (!current) {
       const browser = req.cookies[BROWSER_COOKIE] ?? randomToken();
@@ -65,38 +82,53 @@ export async function devicePage(req: HttpRequest): Promise<HttpResponse> {
         codeChallenge: '',
         scope: device.scope,
         deviceUserCode: device.userCode,
+        // The sign-in page this leads to speaks the device page's language.
+        uiLocales: locale,
         browserHash: sha256(browser),
       });
       return redirect(`${issuer}/login?interaction=${encodeURIComponent(interaction.id)}`, {
         cookies: [serializeCookie(req, tenant.id, BROWSER_COOKIE, browser, 24 * 3600)],
       });
     }
-    return renderDevicePage(issuer, tenant, {
-      step: 'confirm',
-      userCode: device.userCode,
-      clientName: client.clientName,
-      scope: device.scope,
-      email: current.user.email,
-      csrf: current.csrf,
-    });
+    return renderDevicePage(
+      issuer,
+      tenant,
+      {
+        step: 'confirm',
+        userCode: device.userCode,
+        clientName: client.clientName,
+        scope: device.scope,
+        email: current.user.email,
+        csrf: current.csrf,
+      },
+      locale,
+    );
   } catch (error) {
-    return renderPageError(error, req.traceId, brandOf(tenant));
+    return renderPageError(error, req.traceId, locale, brandOf(tenant));
   }
 }
 
-async function decide(req: HttpRequest, store: Store, tenant: Tenant, issuer: string): Promise<HttpResponse> {
+async function decide(
+  req: HttpRequest,
+  store: Store,
+  tenant: Tenant,
+  issuer: string,
+  locale: Locale,
+): Promise<HttpResponse> {
+  const invalidCode = t(locale, 'device.invalidCode');
   const decision = req.form.decision;
   const device = await pendingDevice(store, tenant, req.form.user_code);
   if (!device || (decision !== 'approve' && decision !== 'deny'))
-    return renderDevicePage(issuer, tenant, { step: 'enter', error: INVALID_CODE }, 400);
+    return renderDevicePage(issuer, tenant, { step: 'enter', error: invalidCode }, locale, 400);
   const current = await signedInUser(req, store, tenant);
   if (!current)
     return renderErrorPage(
       401,
-      'Sign in again',
-      'Your sign-in ended. Open the device page again.',
+      t(locale, 'device.signInAgain'),
+      t(locale, 'device.sessionEnded'),
       req.traceId,
       brandOf(tenant),
+      { locale },
     );
   // Only the page this browser was shown can answer: a form posted from another site lacks the session-bound token.
   const origin = req.headers.origin;
@@ -104,10 +136,11 @@ async function decide(req: HttpRequest, store: Store, tenant: Tenant, issuer: st
   if (foreign || !safeEqual(req.form.csrf ?? '', current.csrf))
     return renderErrorPage(
       403,
-      'This answer cannot be accepted',
-      'Open the device page again and answer there.',
+      t(locale, 'error.answerRefused'),
+      t(locale, 'device.answerAgain'),
       req.traceId,
       brandOf(tenant),
+      { locale },
     );
   const approve = decision === 'approve';
   const recorded = await store.devices.decide(
@@ -116,8 +149,8 @@ async function decide(req: HttpRequest, store: Store, tenant: Tenant, issuer: st
       ? { approve: true, userId: current.user.userId, authTime: current.session.authTime, amr: current.session.amr }
       : { approve: false },
   );
-  if (!recorded) return renderDevicePage(issuer, tenant, { step: 'enter', error: INVALID_CODE }, 409);
-  return renderDevicePage(issuer, tenant, { step: 'done', approved: approve });
+  if (!recorded) return renderDevicePage(issuer, tenant, { step: 'enter', error: invalidCode }, locale, 409);
+  return renderDevicePage(issuer, tenant, { step: 'done', approved: approve }, locale);
 }
 
 export const handler = createTenantHandler(devicePage, { allowRepeated: true, page: true });

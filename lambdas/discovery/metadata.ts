@@ -1,3 +1,4 @@
+import { SUPPORTED_LOCALES } from '../core/i18n/locales.ts';
 import { GRANT_TYPES } from '../core/oidc/grant-types.ts';
 import { SUPPORTED_SCOPES } from '../core/oidc/scopes.ts';
 import { endpointUrl, routes } from '../routes.ts';
@@ -55,6 +56,8 @@ export function providerMetadata(issuer: string): Record<string, unknown> {
     issuer,
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
+    // The hosted pages' languages (core/i18n), chosen by ui_locales then Accept-Language.
+    ui_locales_supported: [...SUPPORTED_LOCALES],
   };
   for (const route of routes) {
     if (route.discoveryField) metadata[route.discoveryField] = endpointUrl(issuer, route);

@@ -2,6 +2,8 @@ import { brandOf } from '../core/branding.ts';
 import { getStore } from '../core/deps.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
+import { localeOf } from '../core/i18n/locales.ts';
+import { t } from '../core/i18n/messages.ts';
 import { findTenantOf } from '../core/issuer.ts';
 import { acceptInvitation, showInvitation } from '../core/passkeys/invitation.ts';
 import { renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
@@ -14,13 +16,22 @@ import { renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
 export async function invitationPage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
   const tenant = await findTenantOf(req, store);
-  if (!tenant) return renderErrorPage(404, 'Page not found', 'This sign-in address does not exist.', req.traceId);
+  const locale = localeOf(req);
+  if (!tenant)
+    return renderErrorPage(
+      404,
+      t(locale, 'error.notFound'),
+      t(locale, 'error.noSuchSignInAddress'),
+      req.traceId,
+      undefined,
+      { locale },
+    );
   try {
     return req.method === 'POST'
       ? await acceptInvitation(req, store, tenant)
       : await showInvitation(req, store, tenant);
   } catch (error) {
-    return renderPageError(error, req.traceId, brandOf(tenant));
+    return renderPageError(error, req.traceId, locale, brandOf(tenant));
   }
 }
 

@@ -1,6 +1,8 @@
 import { brandOf } from '../branding.ts';
 import { escapeHtml, page } from '../http/page-shell.ts';
 import type { HttpResponse } from '../http/types.ts';
+import type { Locale } from '../i18n/locales.ts';
+import { t, tHtml } from '../i18n/messages.ts';
 import { passkeyLabel } from '../passkeys/providers.ts';
 import type { Tenant } from '../store/tenants.ts';
 import { type AccountNotice, type AccountView, REAUTH_WINDOW_SECONDS } from './account.ts';
@@ -10,13 +12,14 @@ function when(epochSeconds: number): string {
   return `${new Date(epochSeconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-const NOTICES: Readonly<Record<AccountNotice, string>> = {
-  'profile-saved': 'Your name was saved.',
-  'passkey-renamed': 'The passkey was renamed.',
-  'passkey-deleted': 'The passkey was removed. It no longer signs you in.',
-  'passkey-added': 'Your new passkey is ready.',
-  'app-revoked': 'The app no longer has access to your account. It will ask you to sign in again.',
-  reauthenticated: 'Thanks for confirming it’s you.',
+/** The notices the page shows after a change (their words: `account.notice.*` in the catalogs). */
+const NOTICES: Readonly<Record<AccountNotice, true>> = {
+  'profile-saved': true,
+  'passkey-renamed': true,
+  'passkey-deleted': true,
+  'passkey-added': true,
+  'app-revoked': true,
+  reauthenticated: true,
 };
 
 export function isNotice(value: string | undefined): value is AccountNotice {
@@ -51,34 +54,38 @@ export interface AccountPageContext {
   readonly rpId: string;
   readonly now: number;
   readonly notice?: AccountNotice | undefined;
+  readonly locale: Locale;
 }
 
 /** `{issuer}/account`: profile, passkeys, where the user is signed in, connected apps. Plain forms; no script needed. */
 export function renderAccountPage(tenant: Tenant, view: AccountView, context: AccountPageContext): HttpResponse {
-  const { issuer, csrf } = context;
+  const { issuer, csrf, locale } = context;
   const action = escapeHtml(`${issuer}/account`);
   const form = (name: string, inner: string, button: string, style = 'secondary') =>
-    `<form method="post" action="${action}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><input type="hidden" name="action" value="${name}">${inner}<button class="${style}" type="submit">${button}</button></form>`;
+    `<form method="post" action="${action}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><input type="hidden" name="action" value="${name}">${inner}<button class="${style}" type="submit">${escapeHtml(button)}</button></form>`;
   const { user } = view;
   const displayName = `${user.givenName} ${user.familyName}`.trim() || user.email;
 
   const passkeys = view.passkeys
     .map((p) => {
       const id = escapeHtml(p.credentialId);
-      const kind = p.backedUp || p.deviceType === 'multiDevice' ? 'Synced' : 'On one device only';
-      const used = p.lastUsedAt !== undefined ? `last used ${when(p.lastUsedAt)}` : 'not used yet';
+      const kind = t(locale, p.backedUp || p.deviceType === 'multiDevice' ? 'account.synced' : 'account.oneDevice');
+      const used =
+        p.lastUsedAt !== undefined
+          ? t(locale, 'account.lastUsed', { when: when(p.lastUsedAt) })
+          : t(locale, 'account.notUsed');
       const last = view.passkeys.length === 1;
-      return `<div class="item"><strong>${escapeHtml(passkeyLabel(p))}</strong><span class="badge">${kind}</span>
-<br><small>Added ${when(p.createdAt)} · ${used}</small>
-${form('rename-passkey', `<input type="hidden" name="credentialId" value="${id}"><input name="name" aria-label="New name for ${escapeHtml(passkeyLabel(p))}" maxlength="80" required placeholder="New name">`, 'Rename')}
+      return `<div class="item"><strong>${escapeHtml(passkeyLabel(p))}</strong><span class="badge">${escapeHtml(kind)}</span>
+<br><small>${escapeHtml(t(locale, 'account.added', { when: when(p.createdAt), used }))}</small>
+${form('rename-passkey', `<input type="hidden" name="credentialId" value="${id}"><input name="name" aria-label="${escapeHtml(t(locale, 'account.newNameFor', { name: passkeyLabel(p) }))}" maxlength="80" required placeholder="${escapeHtml(t(locale, 'account.newName'))}">`, t(locale, 'account.rename'))}
 ${form(
   'delete-passkey',
   `<input type="hidden" name="credentialId" value="${id}">${
     last
-      ? '<label class="inline"><input type="checkbox" name="confirmLast" value="yes" required> This is my only passkey: I will need “Lost your passkey?” to sign in again</label>'
+      ? `<label class="inline"><input type="checkbox" name="confirmLast" value="yes" required> ${tHtml(locale, 'account.onlyPasskey')}</label>`
       : ''
   }`,
-  'Remove',
+  t(locale, 'account.remove'),
 )}</div>`;
     })
     .join('\n');
@@ -86,7 +93,7 @@ ${form(
   const sessions = view.sessions
     .map(
       (s) =>
-        `<div class="item">${s.current ? '<strong>This browser</strong>' : 'Another browser or device'}<br><small>Signed in ${when(s.authTime)} · until ${when(s.expiresAt)}</small></div>`,
+        `<div class="item">${s.current ? `<strong>${tHtml(locale, 'account.thisBrowser')}</strong>` : tHtml(locale, 'account.otherBrowser')}<br><small>${tHtml(locale, 'account.signedInUntil', { from: when(s.authTime), until: when(s.expiresAt) })}</small></div>`,
     )
     .join('\n');
 
@@ -94,24 +101,25 @@ ${form(
     ? view.apps
         .map(
           (a) =>
-            `<div class="item"><strong>${escapeHtml(a.name)}</strong><br><small>Since ${when(a.since)} · ${escapeHtml(a.scopes.join(', '))}</small>
-${form('revoke-app', `<input type="hidden" name="clientId" value="${escapeHtml(a.clientId)}">`, 'Remove access')}</div>`,
+            `<div class="item"><strong>${escapeHtml(a.name)}</strong><br><small>${tHtml(locale, 'account.since', { when: when(a.since), scopes: escapeHtml(a.scopes.join(', ')) })}</small>
+${form('revoke-app', `<input type="hidden" name="clientId" value="${escapeHtml(a.clientId)}">`, t(locale, 'account.removeAccess'))}</div>`,
         )
         .join('\n')
-    : '<p><small>No app has access to your account right now.</small></p>';
+    : `<p><small>${tHtml(locale, 'account.noApps')}</small></p>`;
 
   const freshUntil = view.fresh ? view.sessions.find((s) => s.current)?.authTime : undefined;
   const confirm =
     freshUntil !== undefined
-      ? `<p><small>You confirmed it’s you: you can add or remove passkeys, sign out everywhere and remove apps until ${when(freshUntil + REAUTH_WINDOW_SECONDS)}.</small></p>`
-      : `<p><small>Adding or removing a passkey, signing out everywhere and removing an app first ask for your passkey, to confirm it’s you.</small></p>${form('reauthenticate', '', 'Confirm it’s you')}`;
+      ? `<p><small>${tHtml(locale, 'account.confirmedUntil', { until: when(freshUntil + REAUTH_WINDOW_SECONDS) })}</small></p>`
+      : `<p><small>${tHtml(locale, 'account.confirmFirst')}</small></p>${form('reauthenticate', '', t(locale, 'account.confirmButton'))}`;
 
   const signal =
     context.notice === 'passkey-deleted' ? 'accepted' : context.notice === 'profile-saved' ? 'details' : '';
   return page(200, {
-    title: `Your account · ${brandOf(tenant).name}`,
+    locale,
+    title: `${t(locale, 'account.heading')} · ${brandOf(tenant).name}`,
     brand: brandOf(tenant),
-    heading: 'Your account',
+    heading: t(locale, 'account.heading'),
     wide: true,
     data: {
       signal,
@@ -122,33 +130,34 @@ ${form('revoke-app', `<input type="hidden" name="clientId" value="${escapeHtml(a
       'display-name': displayName,
     },
     script: SIGNAL_SCRIPT,
-    body: `${context.notice ? `<p class="notice" role="status">${escapeHtml(NOTICES[context.notice])}</p>` : ''}
-<p>Signed in as <strong>${escapeHtml(user.email)}</strong>${user.emailVerified ? '<span class="badge">verified</span>' : ''}</p>
+    body: `${context.notice ? `<p class="notice" role="status">${tHtml(locale, `account.notice.${context.notice}`)}</p>` : ''}
+<p>${tHtml(locale, 'common.signedInAs', { who: `<strong>${escapeHtml(user.email)}</strong>` })}${user.emailVerified ? `<span class="badge">${tHtml(locale, 'account.verified')}</span>` : ''}</p>
 ${confirm}
-<section><h2>Profile</h2>
+<section><h2>${tHtml(locale, 'account.profile')}</h2>
 <form method="post" action="${action}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><input type="hidden" name="action" value="profile">
-<label for="givenName">Given name</label><input id="givenName" name="givenName" required maxlength="100" autocomplete="given-name" value="${escapeHtml(user.givenName)}">
-<label for="familyName">Family name</label><input id="familyName" name="familyName" required maxlength="100" autocomplete="family-name" value="${escapeHtml(user.familyName)}">
-<button class="secondary" type="submit">Save</button></form></section>
-<section><h2>Passkeys</h2>
-${passkeys || '<p><small>No passkey yet.</small></p>'}
-${form('add-passkey', '', 'Add a passkey', 'primary')}</section>
-<section><h2>Where you are signed in</h2>
+<label for="givenName">${tHtml(locale, 'common.givenName')}</label><input id="givenName" name="givenName" required maxlength="100" autocomplete="given-name" value="${escapeHtml(user.givenName)}">
+<label for="familyName">${tHtml(locale, 'common.familyName')}</label><input id="familyName" name="familyName" required maxlength="100" autocomplete="family-name" value="${escapeHtml(user.familyName)}">
+<button class="secondary" type="submit">${tHtml(locale, 'common.save')}</button></form></section>
+<section><h2>${tHtml(locale, 'account.passkeys')}</h2>
+${passkeys || `<p><small>${tHtml(locale, 'account.noPasskey')}</small></p>`}
+${form('add-passkey', '', t(locale, 'account.addPasskey'), 'primary')}</section>
+<section><h2>${tHtml(locale, 'account.sessions')}</h2>
 ${sessions}
-${form('sign-out-everywhere', '', 'Sign out everywhere')}</section>
-<section><h2>Connected apps</h2>
+${form('sign-out-everywhere', '', t(locale, 'account.signOutEverywhere'))}</section>
+<section><h2>${tHtml(locale, 'account.apps')}</h2>
 ${apps}</section>
-<p class="footer"><a href="${escapeHtml(`${issuer}/end-session`)}">Sign out of this browser</a></p>`,
+<p class="footer"><a href="${escapeHtml(`${issuer}/end-session`)}">${tHtml(locale, 'account.signOutBrowser')}</a></p>`,
   });
 }
 
 /** After "sign out everywhere": this browser is signed out too. */
-export function renderSignedOutEverywhere(issuer: string, tenant: Tenant): HttpResponse {
+export function renderSignedOutEverywhere(issuer: string, tenant: Tenant, locale: Locale): HttpResponse {
   return page(200, {
-    title: `Signed out · ${brandOf(tenant).name}`,
+    locale,
+    title: `${t(locale, 'account.signedOut')} · ${brandOf(tenant).name}`,
     brand: brandOf(tenant),
-    heading: 'You are signed out everywhere',
-    body: `<p>Every browser and app signed in to your ${escapeHtml(brandOf(tenant).name)} account is signed out, this one too. Apps will ask you to sign in again.</p>
-<p><a href="${escapeHtml(`${issuer}/account`)}">Sign in again</a></p>`,
+    heading: t(locale, 'account.signedOutHeading'),
+    body: `<p>${tHtml(locale, 'account.signedOutText', { tenant: escapeHtml(brandOf(tenant).name) })}</p>
+<p><a href="${escapeHtml(`${issuer}/account`)}">${tHtml(locale, 'account.signInAgain')}</a></p>`,
   });
 }

@@ -3,6 +3,7 @@ import type { Mailer } from '../email/mailer.ts';
 import { composeEmail } from '../email/messages.ts';
 import { NotFound } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
+import { localeOf } from '../i18n/locales.ts';
 import { issuerOf, requireTenant } from '../issuer.ts';
 import { logger } from '../logger.ts';
 import { allPages } from '../store/paging.ts';
@@ -73,6 +74,8 @@ export async function sendInvitation(
       tenantName: brandOf(tenant).name,
       to: user.email,
       link,
+      // The admin request's Accept-Language (the invited person's own is not known yet), else English.
+      locale: localeOf({ headers: req.headers }),
     });
     await (await mailer()).send(message);
     return true;

@@ -5,7 +5,6 @@ import { authOf, isTenantScoped, type Route, type RouteAuth, routes } from '../.
 import type { Principal } from '../admin/principal.ts';
 import { logger } from '../logger.ts';
 import { parseBasic } from '../oidc/client-auth.ts';
-import { errorPage } from '../oidc/error-page.ts';
 import {
   type LimitOutcome,
   RATE_LIMIT_HEADER_NAMES,
@@ -179,7 +178,7 @@ export function keywayHttp(options: HttpOptions): MiddlewareObj<APIGatewayProxyE
       const traceId = request.event.requestContext?.requestId ?? 'unknown';
       const response =
         options.page && error instanceof RateLimited
-          ? pageFor(error, traceId)
+          ? await pageFor(error, traceId, request.event)
           : problemResponse(error, traceId, options.oauth ?? false);
       request.response = decorate(toProxyResult(response), request.event, internal);
     },
@@ -209,15 +208,24 @@ function namedClientId(event: APIGatewayProxyEvent): string | undefined {
   return event.queryStringParameters?.client_id ?? undefined;
 }
 
-function pageFor(error: RateLimited, traceId: string): HttpResponse {
+/** The 429 page of a hosted page, in the browser's language; the catalogs load only here (a rare path, not every cold start). */
+async function pageFor(error: RateLimited, traceId: string, event: APIGatewayProxyEvent): Promise<HttpResponse> {
+  const [{ localeOf }, { t }, { errorPage }] = await Promise.all([
+    import('../i18n/locales.ts'),
+    import('../i18n/messages.ts'),
+    import('../oidc/error-page.ts'),
+  ]);
   const retry = error.headers['Retry-After'];
+  const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const locale = localeOf({ headers, query: event.queryStringParameters ?? {} });
+  const wait = retry ? t(locale, 'rateLimit.seconds', { seconds: retry }) : t(locale, 'rateLimit.moment');
   const page = errorPage(
     429,
-    'Too many attempts',
-    `Too many requests came from here in a short time. Wait ${retry ? `${retry} seconds` : 'a moment'}, then try again.`,
+    t(locale, 'rateLimit.title'),
+    t(locale, 'rateLimit.message', { wait }),
     traceId,
     'Keyway',
-    { developerDetail: error.detail },
+    { developerDetail: error.detail, locale },
   );
   return { ...page, headers: { ...page.headers, ...error.headers } };
 }

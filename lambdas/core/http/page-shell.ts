@@ -1,5 +1,8 @@
 import type { Brand } from '../branding.ts';
 import { randomToken } from '../crypto.ts';
+import { directionOf, type Locale } from '../i18n/locales.ts';
+import { t } from '../i18n/messages.ts';
+import { escapeHtml } from './escape-html.ts';
 import { type HttpResponse, html } from './types.ts';
 
 /**
@@ -7,9 +10,7 @@ import { type HttpResponse, html } from './types.ts';
  * blocks carrying this response's CSP nonce, so nothing injected could run or restyle the page.
  */
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { escapeHtml };
 
 /** A CSP scheme-source (`com.example.app:`) or host-source without a path (`https://app.example.com`). */
 const FORM_TARGET = /^[a-z][a-z0-9+.-]*:(\/\/[a-z0-9.:[\]-]+)?$/i;
@@ -85,6 +86,8 @@ h2 { margin: 0 0 .75rem; font-size: 1.15rem; }
 `;
 
 export interface PageParts {
+  /** The page's language: `<html lang dir>`, and the shell's own words. */
+  readonly locale: Locale;
   readonly title: string;
   /** The tenant's name, or its brand (brandOf: display name, logo, colours, footer links). */
   readonly brand: string | Brand;
@@ -124,15 +127,15 @@ function brandLine(brand: Brand): string {
   return `<p class="brand">${img}${escapeHtml(brand.name)}</p>`;
 }
 
-function legalLinks(brand: Brand): string {
+function legalLinks(brand: Brand, locale: Locale): string {
   const b = brand.branding;
   const links = [
-    [b?.supportUrl, 'Help'],
-    [b?.privacyUrl, 'Privacy'],
-    [b?.termsUrl, 'Terms'],
+    [b?.supportUrl, t(locale, 'shell.help')],
+    [b?.privacyUrl, t(locale, 'shell.privacy')],
+    [b?.termsUrl, t(locale, 'shell.terms')],
   ].filter((l): l is [string, string] => typeof l[0] === 'string');
   return links.length
-    ? `\n<nav class="legal">${links.map(([href, label]) => `<a href="${escapeHtml(href)}">${label}</a>`).join('')}</nav>`
+    ? `\n<nav class="legal">${links.map(([href, label]) => `<a href="${escapeHtml(href)}">${escapeHtml(label)}</a>`).join('')}</nav>`
     : '';
 }
 
@@ -153,7 +156,7 @@ export function page(status: number, parts: PageParts): HttpResponse {
   return html(
     status,
     `<!doctype html>
-<html lang="en">
+<html lang="${parts.locale}" dir="${directionOf(parts.locale)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -165,7 +168,7 @@ export function page(status: number, parts: PageParts): HttpResponse {
 <main id="keyway"${parts.wide ? ' class="wide"' : ''}${data}>
 ${brandLine(brand)}
 <h1>${escapeHtml(parts.heading)}</h1>
-${parts.body}${legalLinks(brand)}
+${parts.body}${legalLinks(brand, parts.locale)}
 </main>${script}
 </body>
 </html>

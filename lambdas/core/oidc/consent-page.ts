@@ -1,6 +1,8 @@
 import { brandOf } from '../branding.ts';
 import { escapeHtml, page } from '../http/page-shell.ts';
 import type { HttpResponse } from '../http/types.ts';
+import type { Locale } from '../i18n/locales.ts';
+import { t, tHtml } from '../i18n/messages.ts';
 import type { Interaction } from '../store/interactions.ts';
 import type { Tenant } from '../store/tenants.ts';
 import { formActionSource } from './authorization-response.ts';
@@ -33,29 +35,38 @@ export function renderConsentPage(
   tenant: Tenant,
   interaction: Interaction,
   view: ConsentView,
+  locale: Locale,
 ): HttpResponse {
-  const scopes = scopesInWords(interaction.scope)
+  const tenantName = brandOf(tenant).name;
+  const scopes = scopesInWords(interaction.scope, locale)
     .map((words) => `<li>${escapeHtml(words)}</li>`)
     .join('');
   const hidden = (field: string, value: string) => `<input type="hidden" name="${field}" value="${escapeHtml(value)}">`;
-  const account = view.email ? `\n<p>Signed in as <strong>${escapeHtml(view.email)}</strong></p>` : '';
+  const account = view.email
+    ? `\n<p>${tHtml(locale, 'common.signedInAs', { who: `<strong>${escapeHtml(view.email)}</strong>` })}</p>`
+    : '';
   const thirdParty = view.firstParty
     ? ''
-    : `\n<p>${escapeHtml(view.clientName)} is not run by ${escapeHtml(brandOf(tenant).name)}. You will be sent to <strong>${escapeHtml(destination(interaction.redirectUri))}</strong>.</p>`;
+    : `\n<p>${tHtml(locale, 'consent.notRunBy', {
+        client: escapeHtml(view.clientName),
+        tenant: escapeHtml(tenantName),
+        destination: `<strong>${escapeHtml(destination(interaction.redirectUri))}</strong>`,
+      })}</p>`;
   return page(200, {
-    title: `Allow access · ${brandOf(tenant).name}`,
+    locale,
+    title: `${t(locale, 'consent.title')} · ${tenantName}`,
     brand: brandOf(tenant),
-    heading: `${view.clientName} wants to use your ${brandOf(tenant).name} account`,
+    heading: t(locale, 'consent.heading', { client: view.clientName, tenant: tenantName }),
     body: `${account.trimStart()}
-<p>It will be able to:</p>
+<p>${tHtml(locale, 'consent.canDo')}</p>
 <ul>${scopes}</ul>${thirdParty}
 <form method="post" action="${escapeHtml(`${issuer}/consent`)}">
 ${hidden('interaction', interaction.id)}
 ${hidden('csrf', interaction.csrf)}
-<button class="primary" type="submit" name="decision" value="allow">Allow</button>
-<button class="secondary" type="submit" name="decision" value="deny">Deny</button>
+<button class="primary" type="submit" name="decision" value="allow">${tHtml(locale, 'common.allow')}</button>
+<button class="secondary" type="submit" name="decision" value="deny">${tHtml(locale, 'common.deny')}</button>
 </form>
-<p class="footer"><small>You can remove its access at any time on <a href="${escapeHtml(`${issuer}/account`)}">your account page</a>.</small></p>`,
+<p class="footer"><small>${tHtml(locale, 'consent.removeAnytime', { link: `<a href="${escapeHtml(`${issuer}/account`)}">${tHtml(locale, 'consent.accountPage')}</a>` })}</small></p>`,
     formTargets: [formActionSource(interaction.redirectUri)],
   });
 }

@@ -1,4 +1,6 @@
 import { KeywayError } from '../errors.ts';
+import type { Locale } from '../i18n/locales.ts';
+import { CATALOGS, type MessageKey, t } from '../i18n/messages.ts';
 import type { Client } from '../store/clients.ts';
 import type { Consent } from '../store/consents.ts';
 import { parseScope } from './scopes.ts';
@@ -43,20 +45,13 @@ export function consentNeeded(policy: ConsentPolicy | undefined, scope: string, 
 }
 
 /**
- * Scopes in plain words, for the consent page (and, later, the account page). One object, so the localization work
- * can move it to message catalogs as it stands. A scope with no entry (a resource server's API scope) is shown by its
- * name.
+ * The requested scopes in plain words (the catalogs' `scope.*`), in request order, without repeats. A scope with no
+ * entry (a resource server's API scope) is shown by its name.
  */
-export const SCOPE_WORDS: Readonly<Record<string, string>> = {
-  openid: 'Confirm who you are',
-  profile: 'Your name',
-  email: 'Your email address',
-  offline_access: 'Stay signed in: keep access when you are not using the app',
-  roles: 'Your roles in this organization',
-};
-
-/** The requested scopes as the consent page lists them, in request order, without repeats. */
-export function scopesInWords(scope: string): string[] {
+export function scopesInWords(scope: string, locale: Locale = 'en'): string[] {
   // Own keys only: a resource scope named `constructor` is shown as its name, not as Object's.
-  return parseScope(scope).map((s) => (Object.hasOwn(SCOPE_WORDS, s) ? (SCOPE_WORDS[s] as string) : s));
+  return parseScope(scope).map((s) => {
+    const key = `scope.${s}`;
+    return Object.hasOwn(CATALOGS[locale], key) ? t(locale, key as MessageKey) : s;
+  });
 }

@@ -4,6 +4,8 @@ import { epochSeconds } from '../clock.ts';
 import { safeEqual, sha256 } from '../crypto.ts';
 import { escapeHtml, page } from '../http/page-shell.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../http/types.ts';
+import { type Locale, localeOf } from '../i18n/locales.ts';
+import { t, tHtml } from '../i18n/messages.ts';
 import { issuerOf } from '../issuer.ts';
 import { logger } from '../logger.ts';
 import type { Client } from '../store/clients.ts';
@@ -140,9 +142,8 @@ function formActionSource(uri: string): string {
   return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : url.protocol;
 }
 
-const NOT_ACCEPTED = "The application's return address was not accepted.";
-
 function confirmationPage(
+  locale: Locale,
   tenant: Tenant,
   issuer: string,
   params: Readonly<Record<string, string>>,
@@ -153,27 +154,32 @@ function confirmationPage(
     .map((n) => `<input type="hidden" name="${n}" value="${escapeHtml(params[n]!)}">`)
     .join('');
   const notice =
-    request.declined === 'unregistered' ? `\n<p>${NOT_ACCEPTED} After signing out, you stay on this page.</p>` : '';
+    request.declined === 'unregistered'
+      ? `\n<p>${tHtml(locale, 'endSession.notAccepted')} ${tHtml(locale, 'endSession.stayHere')}</p>`
+      : '';
+  const tenantName = brandOf(tenant).name;
   return page(200, {
-    title: `Sign out of ${brandOf(tenant).name}`,
+    locale,
+    title: t(locale, 'endSession.title', { tenant: tenantName }),
     brand: brandOf(tenant),
-    heading: 'Sign out?',
-    body: `<p>This signs you out of ${escapeHtml(brandOf(tenant).name)} in this browser.</p>${notice}
-<form method="post" action="${escapeHtml(`${issuer}/end-session`)}">${hidden}<input type="hidden" name="confirm" value="yes"><input type="hidden" name="csrf" value="${confirmationToken(sid)}"><button type="submit" class="primary">Sign out</button></form>`,
+    heading: t(locale, 'endSession.heading'),
+    body: `<p>${tHtml(locale, 'endSession.confirm', { tenant: escapeHtml(tenantName) })}</p>${notice}
+<form method="post" action="${escapeHtml(`${issuer}/end-session`)}">${hidden}<input type="hidden" name="confirm" value="yes"><input type="hidden" name="csrf" value="${confirmationToken(sid)}"><button type="submit" class="primary">${tHtml(locale, 'endSession.button')}</button></form>`,
     // The POST is answered with a redirect to the application: Chromium checks form-action on that redirect too.
     ...(request.returnTo ? { formTargets: [formActionSource(request.returnTo)] } : {}),
   });
 }
 
 /** Where the browser stays when it is not sent back: there is no application address to offer, so say what to do. */
-function signedOutPage(tenant: Tenant, request: LogoutRequest): HttpResponse {
-  const notice = request.declined === 'unregistered' ? `\n<p>${NOT_ACCEPTED}</p>` : '';
+function signedOutPage(locale: Locale, tenant: Tenant, request: LogoutRequest): HttpResponse {
+  const notice = request.declined === 'unregistered' ? `\n<p>${tHtml(locale, 'endSession.notAccepted')}</p>` : '';
   return page(200, {
-    title: 'Signed out',
+    locale,
+    title: t(locale, 'endSession.signedOut'),
     brand: brandOf(tenant),
-    heading: 'You are signed out',
-    body: `<p>You are signed out of ${escapeHtml(brandOf(tenant).name)} in this browser.</p>${notice}
-<p>You can close this tab, or go back to the application.</p>`,
+    heading: t(locale, 'endSession.signedOutHeading'),
+    body: `<p>${tHtml(locale, 'endSession.signedOutText', { tenant: escapeHtml(brandOf(tenant).name) })}</p>${notice}
+<p>${tHtml(locale, 'endSession.closeTab')}</p>`,
   });
 }
 
@@ -186,6 +192,8 @@ function signedOutPage(tenant: Tenant, request: LogoutRequest): HttpResponse {
 export async function endSession(req: HttpRequest, tenant: Tenant, deps: EndSessionDeps): Promise<HttpResponse> {
   const params = req.method === 'POST' ? req.form : req.query;
   const issuer = issuerOf(req, tenant.id);
+  // §2 ui_locales (carried over to the confirmation's POST), then Accept-Language.
+  const locale = localeOf(req);
   let request: LogoutRequest;
   try {
     request = await checkRequest(req, params, tenant, issuer, deps);
@@ -193,11 +201,11 @@ export async function endSession(req: HttpRequest, tenant: Tenant, deps: EndSess
     if (!(error instanceof LogoutRefused)) throw error;
     return errorPage(
       400,
-      'You could not be signed out from here',
-      'The application sent you here with a sign-out link this service cannot accept. Go back to the application and sign out from there; if this keeps happening, tell its support.',
+      t(locale, 'endSession.refused'),
+      t(locale, 'endSession.refusedMessage'),
       req.traceId,
       brandOf(tenant),
-      { developerDetail: error.message },
+      { locale, developerDetail: error.message },
     );
   }
   if (request.declined)
@@ -220,7 +228,7 @@ export async function endSession(req: HttpRequest, tenant: Tenant, deps: EndSess
       params.confirm === 'yes' &&
       params.csrf !== undefined &&
       safeEqual(params.csrf, confirmationToken(sid));
-    if (!hintedThisUser && !confirmed) return confirmationPage(tenant, issuer, params, sid, request);
+    if (!hintedThisUser && !confirmed) return confirmationPage(locale, tenant, issuer, params, sid, request);
     await store.sessions.endSession(tenant.id, sid, session.userId);
   }
   const cookies = [clearCookie(req, tenant.id, SESSION_COOKIE)];
@@ -229,5 +237,5 @@ export async function endSession(req: HttpRequest, tenant: Tenant, deps: EndSess
     if (params.state !== undefined) url.searchParams.set('state', params.state);
     return redirect(url.toString(), { cookies });
   }
-  return { ...signedOutPage(tenant, request), cookies };
+  return { ...signedOutPage(locale, tenant, request), cookies };
 }

@@ -1,12 +1,19 @@
 import type { Brand } from '../branding.ts';
 import { escapeHtml, page } from '../http/page-shell.ts';
 import type { HttpResponse } from '../http/types.ts';
+import type { Locale } from '../i18n/locales.ts';
+import { tHtml } from '../i18n/messages.ts';
 import type { Client } from '../store/clients.ts';
 
 export { escapeHtml };
 
 /** What an error page may add to its message for people. */
 export interface ErrorPageExtras {
+  /**
+   * The page's language, for its own words ("Reference", "Back to …"); title and message come translated by the caller.
+   * @default 'en' (the rate-limit page of core/http/handler.ts, which has no request locale at hand)
+   */
+  readonly locale?: Locale;
   /** The technical reason, for the application's developers: folded away under the message, never instead of it. */
   readonly developerDetail?: string;
   /** A way back to the application, only to an address its registration names (see `backToClient`). */
@@ -27,18 +34,20 @@ export function errorPage(
   brand: string | Brand = 'Keyway',
   extras: ErrorPageExtras = {},
 ): HttpResponse {
+  const locale = extras.locale ?? 'en';
   const back = extras.back
-    ? `\n<p><a href="${escapeHtml(extras.back.href)}">Back to ${escapeHtml(extras.back.name)}</a></p>`
+    ? `\n<p><a href="${escapeHtml(extras.back.href)}">${tHtml(locale, 'error.back', { client: escapeHtml(extras.back.name) })}</a></p>`
     : '';
   const detail = extras.developerDetail
-    ? `\n<details><summary><small>Details for the application’s developers</small></summary><p><small>${escapeHtml(extras.developerDetail)}</small></p></details>`
+    ? `\n<details><summary><small>${tHtml(locale, 'error.developers')}</small></summary><p><small>${escapeHtml(extras.developerDetail)}</small></p></details>`
     : '';
   return page(status, {
+    locale,
     title,
     brand,
     heading: title,
     body: `<p>${escapeHtml(message)}</p>${back}${detail}
-<p class="footer"><small>Reference: ${escapeHtml(traceId)}</small></p>`,
+<p class="footer"><small>${tHtml(locale, 'error.reference', { reference: escapeHtml(traceId) })}</small></p>`,
   });
 }
 

@@ -3,6 +3,7 @@ import type { Mailer } from '../email/mailer.ts';
 import { composeEmail } from '../email/messages.ts';
 import { InvalidCode, InvalidRequest, TemporarilyUnavailable, TooManyRequests } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
+import { localeOf } from '../i18n/locales.ts';
 import { issuerOf } from '../issuer.ts';
 import { logger } from '../logger.ts';
 import {
@@ -76,6 +77,8 @@ export async function sendEmailCode(
     tenantName: brandOf(tenant).name,
     to: request.email,
     minutes: EMAIL_CODE_TTL_SECONDS / 60,
+    // The language of the page that asked for the code.
+    locale: localeOf(req, interaction),
   };
   const message = locked
     ? composeEmail('code-locked', base)

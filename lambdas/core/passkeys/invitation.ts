@@ -4,6 +4,8 @@ import { epochSeconds } from '../clock.ts';
 import { randomToken, sha256 } from '../crypto.ts';
 import { escapeHtml, page } from '../http/page-shell.ts';
 import type { HttpRequest, HttpResponse } from '../http/types.ts';
+import { type Locale, localeOf } from '../i18n/locales.ts';
+import { t, tHtml } from '../i18n/messages.ts';
 import { issuerOf } from '../issuer.ts';
 import { BROWSER_COOKIE, serializeCookie } from '../oidc/cookies.ts';
 import { errorPage } from '../oidc/error-page.ts';
@@ -21,14 +23,19 @@ import { renderEnrollPage } from './pages.ts';
  * and signs the user in to `{issuer}/account`.
  */
 
-const HEADING = 'Set up your passkey';
-const UNUSABLE = 'This invitation link has expired or was already used. Ask your administrator to send a new one.';
 /** The browser-binding cookie lives as long as on the device page: longer than any interaction it binds. */
 const BROWSER_COOKIE_SECONDS = 24 * 3600;
 
 /** What a link that cannot be used shows: expired, used, replaced by a newer one, malformed, or its user is gone. */
-function unusable(req: HttpRequest, tenant: Tenant): HttpResponse {
-  return errorPage(410, 'This link cannot be used', UNUSABLE, req.traceId, brandOf(tenant));
+function unusable(req: HttpRequest, tenant: Tenant, locale: Locale): HttpResponse {
+  return errorPage(
+    410,
+    t(locale, 'invitation.unusable'),
+    t(locale, 'invitation.unusableMessage'),
+    req.traceId,
+    brandOf(tenant),
+    { locale },
+  );
 }
 
 /** The token a GET (query) or POST (form) carries; a repeated one is no token. */
@@ -57,20 +64,23 @@ async function openInvitation(
 
 /** GET: who the invitation is for, and a Continue button that accepts it. Spends nothing. */
 export async function showInvitation(req: HttpRequest, store: Store, tenant: Tenant): Promise<HttpResponse> {
+  const locale = localeOf(req);
   const token = tokenOf(req);
   const opened = await openInvitation(store, tenant, token);
-  if (!opened || token === undefined) return unusable(req, tenant);
+  if (!opened || token === undefined) return unusable(req, tenant, locale);
+  const heading = t(locale, 'invitation.heading');
   return page(200, {
-    title: `${HEADING} · ${brandOf(tenant).name}`,
+    locale,
+    title: `${heading} · ${brandOf(tenant).name}`,
     brand: brandOf(tenant),
-    heading: HEADING,
-    body: `<p>You were invited to ${escapeHtml(brandOf(tenant).name)}. Continue to create a passkey for your account: your device will ask for your fingerprint, face or screen lock. No password needed.</p>
+    heading,
+    body: `<p>${tHtml(locale, 'invitation.intro', { tenant: escapeHtml(brandOf(tenant).name) })}</p>
 <p><strong>${escapeHtml(opened.user.email)}</strong></p>
 <form method="post" action="${escapeHtml(`${issuerOf(req, tenant.id)}/invitation`)}">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
-<button class="primary" type="submit">Continue</button>
+<button class="primary" type="submit">${tHtml(locale, 'common.continue')}</button>
 </form>
-<p class="footer">The link works once. Continue on the device you want to sign in with.</p>`,
+<p class="footer">${tHtml(locale, 'invitation.once')}</p>`,
   });
 }
 
@@ -81,20 +91,22 @@ export async function showInvitation(req: HttpRequest, store: Store, tenant: Ten
  */
 export async function acceptInvitation(req: HttpRequest, store: Store, tenant: Tenant): Promise<HttpResponse> {
   const issuer = issuerOf(req, tenant.id);
+  const locale = localeOf(req);
   // The pages are served with `Referrer-Policy: no-referrer`, so a form POST carries `Origin: null`; another site's
   // origin is refused (the token is the real protection: a forged form does not have it).
   const origin = req.headers.origin;
   if (origin !== undefined && origin !== 'null' && origin !== new URL(issuer).origin)
     return errorPage(
       403,
-      'This request cannot be accepted',
-      'Open the link from your invitation email again.',
+      t(locale, 'invitation.refused'),
+      t(locale, 'invitation.openAgain'),
       req.traceId,
       brandOf(tenant),
+      { locale },
     );
   const token = tokenOf(req);
   const opened = await openInvitation(store, tenant, token);
-  if (!opened || token === undefined) return unusable(req, tenant);
+  if (!opened || token === undefined) return unusable(req, tenant, locale);
   const browser = req.cookies[BROWSER_COOKIE] ?? randomToken();
   const interaction = await store.interactions.createInteraction({
     tenantId: tenant.id,
@@ -109,11 +121,10 @@ export async function acceptInvitation(req: HttpRequest, store: Store, tenant: T
     verifiesEmail: opened.user.email,
     browserHash: sha256(browser),
   });
-  if (!(await store.invitations.spendInvitation(tenant.id, token))) return unusable(req, tenant);
-  const enroll = renderEnrollPage(issuer, tenant, interaction, {
-    heading: HEADING,
-    intro:
-      'Create a passkey for your account: your device will ask for your fingerprint, face or screen lock. You are signed in as soon as it is made.',
+  if (!(await store.invitations.spendInvitation(tenant.id, token))) return unusable(req, tenant, locale);
+  const enroll = renderEnrollPage(issuer, tenant, interaction, locale, {
+    heading: t(locale, 'invitation.heading'),
+    intro: t(locale, 'invitation.enrollIntro'),
     email: opened.user.email,
   });
   return { ...enroll, cookies: [serializeCookie(req, tenant.id, BROWSER_COOKIE, browser, BROWSER_COOKIE_SECONDS)] };

@@ -1,7 +1,9 @@
 /**
  * The hosted pages' browser code: plain JavaScript, no bundler, inlined with a per-response CSP nonce. It uses
  * the browsers' own WebAuthn JSON helpers (`PublicKeyCredential.parse*OptionsFromJSON`, `credential.toJSON()`).
- * Page data comes from `data-*` attributes on `#keyway` (HTML-escaped by the server), never from inline JS.
+ * Page data comes from `data-*` attributes on `#keyway` (HTML-escaped by the server), never from inline JS; the words
+ * it shows come in the page's language from `data-messages` (the catalog's `script.*` keys, and outside English a
+ * message per problem `code`, preferred to the server's English `detail`).
  */
 export const PAGE_SCRIPT = `(() => {
   'use strict';
@@ -9,6 +11,13 @@ export const PAGE_SCRIPT = `(() => {
   const { page, interaction, csrf, issuer } = root.dataset;
   const alertBox = document.getElementById('alert');
   const statusBox = document.getElementById('status');
+  const messages = JSON.parse(root.dataset.messages || '{}');
+  const problems = messages.problems || {};
+  function say(key, vars) {
+    let text = String(messages[key] || '');
+    for (const name of Object.keys(vars || {})) text = text.split('{' + name + '}').join(String(vars[name]));
+    return text;
+  }
   const PKC = window.PublicKeyCredential;
   const supported =
     typeof PKC === 'function' &&
@@ -26,11 +35,11 @@ export const PAGE_SCRIPT = `(() => {
   }
   function describe(error) {
     const name = error && error.name;
-    if (name === 'NotAllowedError') return 'Cancelled or timed out — try again when you are ready.';
-    if (name === 'InvalidStateError') return 'This device already holds a passkey for this account: sign in with it instead.';
-    if (name === 'SecurityError') return 'Passkeys cannot be used on this address.';
-    if (name === 'NotSupportedError') return 'This device cannot create or use a passkey of the required kind.';
-    return (error && error.keywayMessage) || 'Something went wrong. Try again.';
+    if (name === 'NotAllowedError') return say('cancelled');
+    if (name === 'InvalidStateError') return say('exists');
+    if (name === 'SecurityError') return say('security');
+    if (name === 'NotSupportedError') return say('notSupported');
+    return (error && error.keywayMessage) || say('generic');
   }
 
   async function post(path, body) {
@@ -43,28 +52,32 @@ export const PAGE_SCRIPT = `(() => {
         body: JSON.stringify(Object.assign({ interaction }, body)),
       });
     } catch {
-      throw Object.assign(new Error('network'), { keywayMessage: 'The network request failed. Check your connection and try again.' });
+      throw Object.assign(new Error('network'), { keywayMessage: say('network') });
     }
     const data = await res.json().catch(() => ({}));
-    // The problem's \`code\` (e.g. unknown_credential) tells the page what to offer; its \`detail\` is written for people.
-    if (!res.ok)
+    // The problem's \`code\` (e.g. unknown_credential) tells the page what to offer; its \`detail\` is written for people,
+    // in English: another language shows its own message for the code.
+    if (!res.ok) {
+      const code = typeof data.code === 'string' ? data.code : undefined;
+      const localized = code && Object.prototype.hasOwnProperty.call(problems, code) ? problems[code] : undefined;
       throw Object.assign(new Error('http'), {
-        keywayMessage: data.detail || 'Something went wrong. Try again.',
-        keywayCode: typeof data.code === 'string' ? data.code : undefined,
+        keywayMessage: localized || data.detail || say('generic'),
+        keywayCode: code,
       });
+    }
     return data;
   }
 
   function finish(data) {
     const target = new URL(data.redirectTo);
     if (target.protocol === 'javascript:' || target.protocol === 'data:') throw new Error('bad redirect');
-    statusBox.textContent = 'Signed in. Returning to the application…';
+    statusBox.textContent = say('returning');
     location.href = target.href;
   }
 
   if (!supported) {
     for (const button of root.querySelectorAll('button')) button.disabled = true;
-    showError('This browser cannot use passkeys. Update it, or open this page in a current version of Chrome, Edge, Firefox or Safari.');
+    showError(say('unsupportedBrowser'));
     return;
   }
 
@@ -88,13 +101,11 @@ export const PAGE_SCRIPT = `(() => {
       const removed = error && error.keywayCode === 'unknown_credential';
       if (!cancelled && !removed) return showError(describe(error));
       showError(
-        (removed
-          ? 'There is no passkey for this site on this device any more: it was removed from your account.'
-          : describe(error) + ' No passkey for this site on this device?') + ' Use another device, or ',
+        (removed ? say('removed') : describe(error) + ' ' + say('noPasskeyHere')) + ' ' + say('useAnother') + ' ',
       );
       const link = document.createElement('a');
       link.href = recoverHref;
-      link.textContent = 'recover your account';
+      link.textContent = say('recoverLink');
       alertBox.append(link, '.');
     }
 
@@ -142,7 +153,7 @@ export const PAGE_SCRIPT = `(() => {
         if (controller.signal.aborted) return;
         chosen = true;
         if (conditional === controller) conditional = null;
-        setBusy(true, 'Signing in…');
+        setBusy(true, say('signingIn'));
         await verify(challengeId, options, credential);
       } catch (error) {
         if (controller.signal.aborted) return;
@@ -157,7 +168,7 @@ export const PAGE_SCRIPT = `(() => {
 
     async function signIn(email) {
       stopConditional();
-      setBusy(true, 'Waiting for your passkey…');
+      setBusy(true, say('waiting'));
       try {
         const { challengeId, options } = await post('/passkeys/authentication/options', email ? { email } : {});
         const credential = await navigator.credentials.get({ publicKey: PKC.parseRequestOptionsFromJSON(options) });
@@ -180,7 +191,7 @@ export const PAGE_SCRIPT = `(() => {
 
   /** Creates the passkey for a registration source (a verified email flow, or an unverified account). */
   async function createPasskey(source) {
-    setBusy(true, 'Follow your browser’s prompt to create a passkey…');
+    setBusy(true, say('creating'));
     try {
       const { challengeId, options } = await post('/passkeys/registration/options', source);
       const credential = await navigator.credentials.create({ publicKey: PKC.parseCreationOptionsFromJSON(options) });
@@ -200,16 +211,17 @@ export const PAGE_SCRIPT = `(() => {
     const passkeyStep = document.getElementById('passkey-step');
     let flowId = null;
     async function send() {
-      setBusy(true, 'Sending the code…');
+      setBusy(true, say('sending'));
       try {
         const sent = await post('/email/code', request());
         flowId = sent.flowId;
         setBusy(false);
         firstForm.hidden = true;
         codeForm.hidden = false;
-        document.getElementById('code-sent').textContent =
-          'We sent an email to ' + request().email + '. Enter the code from it (it works for ' +
-          Math.round(sent.expiresIn / 60) + ' minutes). Nothing arrived? Check your spam folder, or send a new code.';
+        document.getElementById('code-sent').textContent = say('codeSent', {
+          email: request().email,
+          minutes: Math.round(sent.expiresIn / 60),
+        });
         codeForm.elements.code.value = '';
         codeForm.elements.code.focus();
       } catch (error) {
@@ -225,7 +237,7 @@ export const PAGE_SCRIPT = `(() => {
     codeForm.addEventListener('submit', async (event) => {
       event.preventDefault();
       if (!codeForm.reportValidity()) return;
-      setBusy(true, 'Checking the code…');
+      setBusy(true, say('checking'));
       try {
         await post('/email/code/verify', { flowId, code: codeForm.elements.code.value });
         setBusy(false);

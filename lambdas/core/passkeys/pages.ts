@@ -2,6 +2,8 @@ import { type Brand, brandOf } from '../branding.ts';
 import { KeywayError } from '../errors.ts';
 import { escapeHtml, type PageParts, page as shell } from '../http/page-shell.ts';
 import type { HttpResponse } from '../http/types.ts';
+import type { Locale } from '../i18n/locales.ts';
+import { CATALOGS, type MessageKey, messagesWithPrefix, t, tHtml } from '../i18n/messages.ts';
 import { formActionSource } from '../oidc/authorization-response.ts';
 import { errorPage } from '../oidc/error-page.ts';
 import { displayUserCode } from '../store/devices.ts';
@@ -11,41 +13,62 @@ import { PAGE_SCRIPT } from './page-script.ts';
 
 export { escapeHtml };
 
-/** A hosted page; with `data`, the passkey page script runs on it. */
+/** A hosted page; with `data`, the passkey page script runs on it, with the messages it shows in `data-messages`. */
 function page(status: number, parts: PageParts): HttpResponse {
   return shell(status, parts.data ? { ...parts, script: PAGE_SCRIPT } : parts);
 }
 
-const NOSCRIPT = '<noscript><p class="alert">Passkeys need JavaScript; turn it on for this page.</p></noscript>';
+const noscript = (locale: Locale) => `<noscript><p class="alert">${tHtml(locale, 'passkey.noscript')}</p></noscript>`;
 const MESSAGES = '<div id="alert" class="alert" role="alert"></div>';
 const STATUS = '<p id="status" class="status" role="status"></p>';
+
+/**
+ * What the page script says, in the page's language. Outside English it also gets a message per problem `code`
+ * (`problem.*`), shown instead of the server's `detail`, which is written in English; English pages keep the detail,
+ * the more precise of the two ("2 tries left").
+ */
+function scriptMessages(locale: Locale): string {
+  const problems = locale === 'en' ? {} : messagesWithPrefix(locale, 'problem.');
+  return JSON.stringify({ ...messagesWithPrefix(locale, 'script.'), problems });
+}
 
 function pageData(
   issuer: string,
   interaction: Interaction,
   page: 'login' | 'signup' | 'recovery' | 'enroll',
+  locale: Locale,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return { page, issuer, interaction: interaction.id, csrf: interaction.csrf, ...extra };
+  return {
+    page,
+    issuer,
+    interaction: interaction.id,
+    csrf: interaction.csrf,
+    messages: scriptMessages(locale),
+    ...extra,
+  };
 }
 
 const pageLink = (issuer: string, path: string, interaction: Interaction) =>
   escapeHtml(`${issuer}/${path}?interaction=${encodeURIComponent(interaction.id)}`);
 
+/** `{heading} · {tenant}`: the window title of a tenant's page. */
+const titled = (heading: string, tenant: Tenant) => `${heading} · ${brandOf(tenant).name}`;
+
 /**
  * The emailed-code step shared by sign-up and recovery, hidden until a code was sent; then the button that creates
  * the passkey (its own click: Safari lets only a user gesture start a WebAuthn ceremony).
  */
-const CODE_STEPS = `<form id="code-form" hidden>
+const codeSteps = (locale: Locale) => `<form id="code-form" hidden>
 <p id="code-sent"></p>
-<label for="code">Code from the email</label>
+<label for="code">${tHtml(locale, 'code.label')}</label>
 <input id="code" name="code" required inputmode="numeric" autocomplete="one-time-code" maxlength="9" spellcheck="false">
-<button class="primary" type="submit">Continue</button>
-<button id="resend" class="secondary" type="button">Send a new code</button>
+<button class="primary" type="submit">${tHtml(locale, 'common.continue')}</button>
+<button id="resend" class="secondary" type="button">${tHtml(locale, 'code.resend')}</button>
 </form>
 <div id="passkey-step" hidden>
-<p>Your email address is confirmed. Now create a passkey: your device will ask for your fingerprint, face or screen lock.</p>
-<button id="create-passkey" class="primary" type="button">Create passkey</button>
+<p>${tHtml(locale, 'code.confirmed')}</p>
+<button id="create-passkey" class="primary" type="button">${tHtml(locale, 'common.createPasskey')}</button>
 </div>`;
 
 /**
@@ -74,26 +97,29 @@ export function renderSignInPage(
   issuer: string,
   tenant: Tenant,
   interaction: Interaction,
+  locale: Locale,
   choice?: AccountChoice,
 ): HttpResponse {
-  if (choice) return renderAccountChoice(issuer, tenant, interaction, choice);
+  if (choice) return renderAccountChoice(issuer, tenant, interaction, locale, choice);
+  const tenantName = escapeHtml(brandOf(tenant).name);
   const signUp = tenant.settings.signUpOpen
-    ? `New to ${escapeHtml(brandOf(tenant).name)}? <a href="${escapeHtml(`${issuer}/signup?interaction=${encodeURIComponent(interaction.id)}`)}">Create account</a>`
-    : `Accounts for ${escapeHtml(brandOf(tenant).name)} are created by an administrator.`;
-  const recover = `Lost your passkey? <a href="${pageLink(issuer, 'recover', interaction)}">Recover your account</a>`;
+    ? `${tHtml(locale, 'signIn.newTo', { tenant: tenantName })} <a href="${escapeHtml(`${issuer}/signup?interaction=${encodeURIComponent(interaction.id)}`)}">${tHtml(locale, 'signIn.createAccount')}</a>`
+    : tHtml(locale, 'signIn.adminCreates', { tenant: tenantName });
+  const recover = `${tHtml(locale, 'signIn.lost')} <a href="${pageLink(issuer, 'recover', interaction)}">${tHtml(locale, 'signIn.recover')}</a>`;
   return page(200, {
-    title: `Sign in · ${brandOf(tenant).name}`,
+    locale,
+    title: titled(t(locale, 'signIn.heading'), tenant),
     brand: brandOf(tenant),
-    heading: 'Sign in',
-    data: pageData(issuer, interaction, 'login'),
-    body: `${NOSCRIPT}
+    heading: t(locale, 'signIn.heading'),
+    data: pageData(issuer, interaction, 'login', locale),
+    body: `${noscript(locale)}
 ${MESSAGES}
-<button id="passkey-button" class="primary" type="button">Sign in with a passkey</button>
-<p class="divider">or use your email</p>
+<button id="passkey-button" class="primary" type="button">${tHtml(locale, 'signIn.passkeyButton')}</button>
+<p class="divider">${tHtml(locale, 'signIn.orEmail')}</p>
 <form id="email-form">
-<label for="email">Email</label>
+<label for="email">${tHtml(locale, 'common.email')}</label>
 <input id="email" name="email" type="email" required maxlength="254" autocomplete="username webauthn" spellcheck="false" autocapitalize="none" value="${escapeHtml(interaction.loginHint ?? '')}">
-<button class="secondary" type="submit">Continue</button>
+<button class="secondary" type="submit">${tHtml(locale, 'common.continue')}</button>
 </form>
 ${STATUS}
 <p class="footer">${signUp}</p>
@@ -102,7 +128,13 @@ ${STATUS}
 }
 
 /** A plain form (no script): it works wherever the session does. */
-function renderAccountChoice(issuer: string, tenant: Tenant, interaction: Interaction, choice: AccountChoice) {
+function renderAccountChoice(
+  issuer: string,
+  tenant: Tenant,
+  interaction: Interaction,
+  locale: Locale,
+  choice: AccountChoice,
+) {
   const { account } = choice;
   const name = `${account.givenName} ${account.familyName}`.trim();
   const who = name
@@ -110,18 +142,19 @@ function renderAccountChoice(issuer: string, tenant: Tenant, interaction: Intera
     : `<strong>${escapeHtml(account.email)}</strong>`;
   const hidden = (field: string, value: string) => `<input type="hidden" name="${field}" value="${escapeHtml(value)}">`;
   return page(200, {
-    title: `Choose an account · ${brandOf(tenant).name}`,
+    locale,
+    title: titled(t(locale, 'choice.heading'), tenant),
     brand: brandOf(tenant),
-    heading: 'Choose an account',
-    body: `<p>${escapeHtml(choice.clientName)} asks which account to use.</p>
-<p>Signed in as ${who}</p>
+    heading: t(locale, 'choice.heading'),
+    body: `<p>${tHtml(locale, 'choice.asks', { client: escapeHtml(choice.clientName) })}</p>
+<p>${tHtml(locale, 'common.signedInAs', { who })}</p>
 <form method="post" action="${escapeHtml(`${issuer}/authorize`)}">
 ${hidden('interaction', interaction.id)}
 ${hidden('csrf', interaction.csrf)}
 ${hidden('account', account.userId)}
-<button class="primary" type="submit" name="continue" value="1">Continue</button>
+<button class="primary" type="submit" name="continue" value="1">${tHtml(locale, 'common.continue')}</button>
 </form>
-<p class="footer">Not you? <a href="${pageLink(issuer, 'login', interaction)}">Use another account</a></p>`,
+<p class="footer">${tHtml(locale, 'choice.notYou')} <a href="${pageLink(issuer, 'login', interaction)}">${tHtml(locale, 'choice.another')}</a></p>`,
     // Continue is answered with a redirect to the application: Chromium checks form-action on that redirect too.
     formTargets: [formActionSource(choice.redirectUri)],
   });
@@ -132,48 +165,60 @@ ${hidden('account', account.userId)}
  * emailed code (the page looks the same whether or not the address is registered); `signUpVerification: none`
  * skips that step.
  */
-export function renderSignUpPage(issuer: string, tenant: Tenant, interaction: Interaction): HttpResponse {
+export function renderSignUpPage(
+  issuer: string,
+  tenant: Tenant,
+  interaction: Interaction,
+  locale: Locale,
+): HttpResponse {
   const verified = tenant.settings.signUpVerification !== 'none';
-  const field = (id: string, label: string, type: string, autocomplete: string, value = '') =>
-    `<label for="${id}">${label}</label>
+  const field = (id: string, label: MessageKey, type: string, autocomplete: string, value = '') =>
+    `<label for="${id}">${tHtml(locale, label)}</label>
 <input id="${id}" name="${id}" type="${type}" required maxlength="${type === 'email' ? 254 : 100}" autocomplete="${autocomplete}" value="${escapeHtml(value)}">`;
   return page(200, {
-    title: `Create account · ${brandOf(tenant).name}`,
+    locale,
+    title: titled(t(locale, 'signUp.heading'), tenant),
     brand: brandOf(tenant),
-    heading: 'Create account',
-    data: pageData(issuer, interaction, 'signup', { verification: verified ? 'email' : 'none' }),
-    body: `${NOSCRIPT}
+    heading: t(locale, 'signUp.heading'),
+    data: pageData(issuer, interaction, 'signup', locale, { verification: verified ? 'email' : 'none' }),
+    body: `${noscript(locale)}
 ${MESSAGES}
 <form id="signup-form">
-${field('email', 'Email', 'email', 'email', interaction.loginHint ?? '')}
-${field('givenName', 'Given name', 'text', 'given-name')}
-${field('familyName', 'Family name', 'text', 'family-name')}
-<button class="primary" type="submit">${verified ? 'Continue' : 'Create passkey'}</button>
+${field('email', 'common.email', 'email', 'email', interaction.loginHint ?? '')}
+${field('givenName', 'common.givenName', 'text', 'given-name')}
+${field('familyName', 'common.familyName', 'text', 'family-name')}
+<button class="primary" type="submit">${tHtml(locale, verified ? 'common.continue' : 'common.createPasskey')}</button>
 </form>
-${verified ? CODE_STEPS : ''}
+${verified ? codeSteps(locale) : ''}
 ${STATUS}
-<p class="footer">Already have a passkey? <a href="${pageLink(issuer, 'login', interaction)}">Sign in</a></p>`,
+<p class="footer">${tHtml(locale, 'signUp.haveOne')} <a href="${pageLink(issuer, 'login', interaction)}">${tHtml(locale, 'common.signIn')}</a></p>`,
   });
 }
 
 /** `{issuer}/recover`: "Lost your passkey?" — an emailed code, then a new passkey for the same account. */
-export function renderRecoveryPage(issuer: string, tenant: Tenant, interaction: Interaction): HttpResponse {
+export function renderRecoveryPage(
+  issuer: string,
+  tenant: Tenant,
+  interaction: Interaction,
+  locale: Locale,
+): HttpResponse {
   return page(200, {
-    title: `Recover your account · ${brandOf(tenant).name}`,
+    locale,
+    title: titled(t(locale, 'recovery.heading'), tenant),
     brand: brandOf(tenant),
-    heading: 'Recover your account',
-    data: pageData(issuer, interaction, 'recovery'),
-    body: `${NOSCRIPT}
+    heading: t(locale, 'recovery.heading'),
+    data: pageData(issuer, interaction, 'recovery', locale),
+    body: `${noscript(locale)}
 ${MESSAGES}
 <form id="recovery-form">
-<p>Enter the email address of your account. We will send you a code to set up a new passkey; your other passkeys keep working until you remove them.</p>
-<label for="email">Email</label>
+<p>${tHtml(locale, 'recovery.intro')}</p>
+<label for="email">${tHtml(locale, 'common.email')}</label>
 <input id="email" name="email" type="email" required maxlength="254" autocomplete="email" spellcheck="false" autocapitalize="none" value="${escapeHtml(interaction.loginHint ?? '')}">
-<button class="primary" type="submit">Send code</button>
+<button class="primary" type="submit">${tHtml(locale, 'recovery.sendCode')}</button>
 </form>
-${CODE_STEPS}
+${codeSteps(locale)}
 ${STATUS}
-<p class="footer">Found your passkey? <a href="${pageLink(issuer, 'login', interaction)}">Sign in</a></p>`,
+<p class="footer">${tHtml(locale, 'recovery.found')} <a href="${pageLink(issuer, 'login', interaction)}">${tHtml(locale, 'common.signIn')}</a></p>`,
   });
 }
 
@@ -185,18 +230,20 @@ export function renderEnrollPage(
   issuer: string,
   tenant: Tenant,
   interaction: Interaction,
+  locale: Locale,
   text: { readonly heading: string; readonly intro: string; readonly email: string },
 ): HttpResponse {
   return page(200, {
-    title: `${text.heading} · ${brandOf(tenant).name}`,
+    locale,
+    title: titled(text.heading, tenant),
     brand: brandOf(tenant),
     heading: text.heading,
-    data: pageData(issuer, interaction, 'enroll'),
-    body: `${NOSCRIPT}
+    data: pageData(issuer, interaction, 'enroll', locale),
+    body: `${noscript(locale)}
 ${MESSAGES}
 <p>${escapeHtml(text.intro)}</p>
 <p><strong>${escapeHtml(text.email)}</strong></p>
-<button id="create-passkey" class="primary" type="button">Create passkey</button>
+<button id="create-passkey" class="primary" type="button">${tHtml(locale, 'common.createPasskey')}</button>
 ${STATUS}`,
   });
 }
@@ -205,28 +252,56 @@ ${STATUS}`,
 export const renderErrorPage = errorPage;
 
 /** Headings by error code; for codes whose `detail` speaks to developers, the message people get instead. */
-const HEADINGS: Record<string, string> = {
-  invalid_request: 'This sign-in cannot continue',
-  access_denied: 'This sign-in cannot continue',
-  not_found: 'Page not found',
+const HEADINGS: Record<string, MessageKey> = {
+  invalid_request: 'error.cannotContinue',
+  access_denied: 'error.cannotContinue',
+  not_found: 'error.notFound',
 };
-const FOR_PEOPLE: Record<string, string> = {
-  not_found:
-    'This address does not lead to a sign-in page. Check the address, or go back to the application and start signing in again.',
+const FOR_PEOPLE: Record<string, MessageKey> = {
+  not_found: 'error.notFoundForPeople',
 };
+
+/**
+ * The details the hosted flows raise most (core/oidc/sign-in.ts loadInteraction), by their English text: outside
+ * English the page shows the catalog's words. Any other detail is English only, so another language shows the code's
+ * generic message and keeps the detail under "Details for the application's developers".
+ */
+const KNOWN_DETAILS: Readonly<Record<string, MessageKey>> = {
+  'The sign-in request is missing; start again from the application.': 'error.interactionMissing',
+  'This sign-in request has expired; start again from the application.': 'error.interactionExpired',
+  'This sign-in was started in another browser. Go back to the application in this browser and sign in again.':
+    'error.otherBrowser',
+};
+
+/** The problem's message in a language other than English: the catalog's for its code, else a generic one. */
+function problemMessage(locale: Locale, code: string): string {
+  const key = `problem.${code}`;
+  return Object.hasOwn(CATALOGS[locale], key) ? t(locale, key as MessageKey) : t(locale, 'problem.invalid_request');
+}
 
 /**
  * Hosted pages answer typed errors with an HTML page rather than problem+json; anything else stays a 500. Where the
  * error's detail is not written for people, they get FOR_PEOPLE's words and the detail goes under "Details for the
- * application's developers".
+ * application's developers". Outside English, a detail the catalogs do not know goes there too (see KNOWN_DETAILS).
  */
-export function renderPageError(error: unknown, traceId: string, brand?: string | Brand): HttpResponse {
+export function renderPageError(error: unknown, traceId: string, locale: Locale, brand?: string | Brand): HttpResponse {
   if (!(error instanceof KeywayError)) throw error;
-  const heading = HEADINGS[error.code] ?? error.title;
+  const headingKey = HEADINGS[error.code];
+  const heading = headingKey ? t(locale, headingKey) : locale === 'en' ? error.title : t(locale, 'error.generic');
   const people = FOR_PEOPLE[error.code];
-  return people
-    ? renderErrorPage(error.status, heading, people, traceId, brand, { developerDetail: error.detail })
-    : renderErrorPage(error.status, heading, error.detail, traceId, brand);
+  if (people)
+    return renderErrorPage(error.status, heading, t(locale, people), traceId, brand, {
+      locale,
+      developerDetail: error.detail,
+    });
+  if (locale === 'en') return renderErrorPage(error.status, heading, error.detail, traceId, brand, { locale });
+  const known = Object.hasOwn(KNOWN_DETAILS, error.detail) ? KNOWN_DETAILS[error.detail] : undefined;
+  return known
+    ? renderErrorPage(error.status, heading, t(locale, known), traceId, brand, { locale })
+    : renderErrorPage(error.status, heading, problemMessage(locale, error.code), traceId, brand, {
+        locale,
+        developerDetail: error.detail,
+      });
 }
 
 /** What the device page (RFC 8628 §3.3) shows: the code entry, the approval question, or the outcome. */
@@ -244,18 +319,24 @@ export type DevicePageState =
   | { readonly step: 'done'; readonly approved: boolean };
 
 /** `{issuer}/device`: a plain form page (no script), in the same shell as the sign-in pages. */
-export function renderDevicePage(issuer: string, tenant: Tenant, state: DevicePageState, status = 200): HttpResponse {
+export function renderDevicePage(
+  issuer: string,
+  tenant: Tenant,
+  state: DevicePageState,
+  locale: Locale,
+  status = 200,
+): HttpResponse {
   const action = escapeHtml(`${issuer}/device`);
-  const common = { title: `Connect a device · ${brandOf(tenant).name}`, brand: brandOf(tenant) };
+  const common = { locale, title: titled(t(locale, 'device.heading'), tenant), brand: brandOf(tenant) };
   if (state.step === 'enter')
     return page(status, {
       ...common,
-      heading: 'Connect a device',
+      heading: t(locale, 'device.heading'),
       body: `${state.error ? `<p class="alert" role="alert">${escapeHtml(state.error)}</p>` : ''}
 <form method="get" action="${action}">
-<label for="user_code">Enter the code shown on your device</label>
+<label for="user_code">${tHtml(locale, 'device.enterCode')}</label>
 <input id="user_code" name="user_code" required maxlength="12" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" placeholder="XXXX-XXXX" value="${escapeHtml(state.value ?? '')}">
-<button class="primary" type="submit">Continue</button>
+<button class="primary" type="submit">${tHtml(locale, 'common.continue')}</button>
 </form>`,
     });
   if (state.step === 'confirm') {
@@ -266,24 +347,22 @@ export function renderDevicePage(issuer: string, tenant: Tenant, state: DevicePa
       .join('');
     return page(status, {
       ...common,
-      heading: 'Sign in on your device?',
-      body: `<p><strong>${escapeHtml(state.clientName)}</strong> asks to use your account (${escapeHtml(state.email)}).</p>
-<p>Only continue if your device shows the code <strong>${escapeHtml(displayUserCode(state.userCode))}</strong>.</p>
-<p>It will be able to use:</p>
+      heading: t(locale, 'device.confirmHeading'),
+      body: `<p>${tHtml(locale, 'device.asks', { client: `<strong>${escapeHtml(state.clientName)}</strong>`, email: escapeHtml(state.email) })}</p>
+<p>${tHtml(locale, 'device.onlyIf', { code: `<strong>${escapeHtml(displayUserCode(state.userCode))}</strong>` })}</p>
+<p>${tHtml(locale, 'device.canUse')}</p>
 <ul>${scopes}</ul>
 <form method="post" action="${action}">
 <input type="hidden" name="user_code" value="${escapeHtml(state.userCode)}">
 <input type="hidden" name="csrf" value="${escapeHtml(state.csrf)}">
-<button class="primary" type="submit" name="decision" value="approve">Allow</button>
-<button class="secondary" type="submit" name="decision" value="deny">Deny</button>
+<button class="primary" type="submit" name="decision" value="approve">${tHtml(locale, 'common.allow')}</button>
+<button class="secondary" type="submit" name="decision" value="deny">${tHtml(locale, 'common.deny')}</button>
 </form>`,
     });
   }
   return page(status, {
     ...common,
-    heading: state.approved ? 'Your device is connected' : 'Request denied',
-    body: state.approved
-      ? '<p>You can go back to your device; it signs in within a few seconds. You may close this page.</p>'
-      : '<p>Your device was not given access. You may close this page.</p>',
+    heading: t(locale, state.approved ? 'device.connected' : 'device.denied'),
+    body: `<p>${tHtml(locale, state.approved ? 'device.connectedText' : 'device.deniedText')}</p>`,
   });
 }
