@@ -325,6 +325,8 @@ export const routes: readonly Route[] = [
       dynamodb: ['GetItem', 'Query:gsi1', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
       sign: false,
       publicKeys: false,
+      // the "a passkey was added" notice after a recovery or an addition on the account page
+      email: true,
     },
   },
   // Admin API (docs/ADMIN-API.md): JSON only, problem details on error, idempotency keys on POST/PATCH.

@@ -205,6 +205,7 @@ describe('the account page ({issuer}/account)', () => {
     });
     expect(again.res.status).toBe(400); // the enrollment is over
     expect(await keyway.store.users.listPasskeys(tenant.id, me.userId)).toHaveLength(2);
+    expect(keyway.mailbox.list(me.email)[0]?.purpose).toBe('passkey-added');
     // The enrollment replaced this browser's session (the old one is gone).
     expect(await keyway.store.sessions.findSession(tenant.id, me.sid)).toBeUndefined();
   });

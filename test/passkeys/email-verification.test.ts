@@ -235,7 +235,10 @@ describe('recovery ("Lost your passkey?")', () => {
     const flowId = await proveEmail(keyway, tenant, pending, { purpose: 'recovery', email });
     const { res, body, options, response } = await registerPasskey(keyway, tenant, newPhone, pending, { flowId });
     // Assess
-    expect((await latestMail(keyway, email))?.purpose).toBe('recovery-code');
+    // The address is told a passkey was added (after the code it was sent).
+    const notice = await latestMail(keyway, email);
+    expect(notice?.purpose).toBe('passkey-added');
+    expect(notice?.text).toContain(`/${tenant.id}/account`);
     expect(res.status).toBe(200);
     const redirect = new URL(body.redirectTo as string);
     expect(`${redirect.origin}${redirect.pathname}`).toBe(REDIRECT_URI);

@@ -7,7 +7,8 @@ export type EmailPurpose =
   | 'recovery-code'
   | 'recovery-unknown'
   | 'code-locked'
-  | 'invitation';
+  | 'invitation'
+  | 'passkey-added';
 
 export interface EmailMessage {
   readonly tenantId: string;

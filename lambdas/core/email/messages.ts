@@ -21,6 +21,7 @@ const TEMPLATES: Readonly<Record<EmailPurpose, Template>> = {
   'recovery-unknown': {},
   'code-locked': {},
   invitation: { action: 'link' },
+  'passkey-added': { action: 'link' },
 };
 
 export interface MessageInput {

@@ -3,9 +3,15 @@ import {
   type RegistrationResponseJSON,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
+import { brandOf } from '../branding.ts';
 import { epochSeconds } from '../clock.ts';
+import type { Mailer } from '../email/mailer.ts';
+import { composeEmail } from '../email/messages.ts';
 import { AccessDenied, Conflict } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
+import { localeOf } from '../i18n/locales.ts';
+import { issuerOf } from '../issuer.ts';
+
 import { logger } from '../logger.ts';
 import { completeSignIn, RECOVERY_AMR } from '../oidc/sign-in.ts';
 import type { Challenge } from '../store/challenges.ts';
@@ -34,6 +40,7 @@ export async function finishPasskeyRegistration(
   interaction: Interaction,
   challengeId: string,
   response: RegistrationResponseJSON,
+  deps: { readonly mailer?: () => Promise<Mailer> } = {},
 ): Promise<{ redirectTo: string; cookies: string[] }> {
   const challenge = await consumeCeremonyChallenge(store, interaction, challengeId, 'registration');
   const account = await registeringAccount(store, tenant, interaction, challenge);
@@ -109,10 +116,37 @@ export async function finishPasskeyRegistration(
       throw new AccessDenied('This account changed a moment ago or cannot sign in; start again.');
     throw error;
   }
-  return completeSignIn(req, store, tenant, interaction, account.user.userId, {
+  const signedIn = await completeSignIn(req, store, tenant, interaction, account.user.userId, {
     finished: adding,
     ...(account.flow && account.existing ? { amr: RECOVERY_AMR } : {}),
   });
+  // Tell the address a passkey was added to an existing account (a recovery, the account page), so the owner of an
+  // account someone got into notices; an invitation's first passkey is no news to anyone.
+  if (account.existing && deps.mailer && addedVia(interaction, account.flow) !== 'invitation')
+    await notifyPasskeyAdded(req, tenant, interaction, account.user, deps.mailer);
+  return signedIn;
+}
+
+/** Best effort: a failed notice is logged (no address), the sign-in stands. */
+async function notifyPasskeyAdded(
+  req: HttpRequest,
+  tenant: Tenant,
+  interaction: Interaction,
+  user: User,
+  mailer: () => Promise<Mailer>,
+): Promise<void> {
+  try {
+    const message = composeEmail('passkey-added', {
+      tenantId: tenant.id,
+      tenantName: brandOf(tenant).name,
+      to: user.email,
+      link: `${issuerOf(req, tenant.id)}/account`,
+      locale: localeOf(req, interaction),
+    });
+    await (await mailer()).send(message);
+  } catch (error) {
+    logger.warn('passkey-added notice not sent', { tenantId: tenant.id, error: (error as Error).name });
+  }
 }
 
 /**

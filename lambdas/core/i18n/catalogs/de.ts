@@ -245,6 +245,12 @@ export const de = {
     'Jemand hat einen {tenant}-Code für diese E-Mail-Adresse angefordert, aber heute wurden zu viele falsche Codes dafür eingegeben, daher wurde kein Code gesendet.',
   'email.code-locked.p2':
     'Versuchen Sie es morgen erneut. Wenn Sie keinen Code angefordert haben, versucht vielleicht jemand, auf Ihr Konto zuzugreifen: Sie können diese E-Mail ignorieren, es wurde nichts geändert.',
+  'email.passkey-added.subject': 'Ihrem {tenant}-Konto wurde ein Passkey hinzugefügt',
+  'email.passkey-added.p1':
+    'Ihrem {tenant}-Konto wurde soeben ein neuer Passkey hinzugefügt. Wenn Sie das waren, ist nichts weiter zu tun.',
+  'email.passkey-added.p2':
+    'Wenn Sie es nicht waren, öffnen Sie Ihre Kontoseite, entfernen Sie die Passkeys, die Sie nicht kennen, und melden Sie sich überall ab; informieren Sie dann den Support des Dienstes.',
+  'email.passkey-added.link': 'Kontoseite öffnen',
   'email.invitation.subject': 'Sie sind zu {tenant} eingeladen',
   'email.invitation.p1':
     'Ein Administrator hat ein {tenant}-Konto für Sie erstellt. Richten Sie einen Passkey ein, um sich anzumelden: Das dauert nur wenige Sekunden.',

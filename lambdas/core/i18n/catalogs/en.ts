@@ -245,6 +245,12 @@ export const en = {
     'Someone asked for a {tenant} code for this email address, but too many wrong codes were typed for it today, so no code was sent.',
   'email.code-locked.p2':
     'Try again tomorrow. If you did not ask for a code, someone may be trying to get into your account: you can ignore this email, nothing was changed.',
+  'email.passkey-added.subject': 'A passkey was added to your {tenant} account',
+  'email.passkey-added.p1':
+    'A new passkey was just added to your {tenant} account. If that was you, there is nothing to do.',
+  'email.passkey-added.p2':
+    'If it was not you, open your account page, remove the passkeys you do not recognise and sign out everywhere, then tell the service’s support.',
+  'email.passkey-added.link': 'Open your account page',
   'email.invitation.subject': 'You are invited to {tenant}',
   'email.invitation.p1':
     'An administrator created a {tenant} account for you. Set up a passkey to sign in: it takes a few seconds.',

@@ -237,6 +237,12 @@ export const es = {
     'Alguien pidió un código de {tenant} para esta dirección de correo electrónico, pero hoy se introdujeron demasiados códigos incorrectos para ella, así que no se envió ningún código.',
   'email.code-locked.p2':
     'Inténtelo de nuevo mañana. Si no pidió ningún código, puede que alguien esté intentando entrar en su cuenta: puede ignorar este correo, no se cambió nada.',
+  'email.passkey-added.subject': 'Se añadió una llave de acceso a su cuenta de {tenant}',
+  'email.passkey-added.p1':
+    'Se acaba de añadir una nueva llave de acceso a su cuenta de {tenant}. Si fue usted, no tiene que hacer nada.',
+  'email.passkey-added.p2':
+    'Si no fue usted, abra la página de su cuenta, elimine las llaves de acceso que no reconozca y cierre la sesión en todas partes; después avise al soporte del servicio.',
+  'email.passkey-added.link': 'Abrir la página de su cuenta',
   'email.invitation.subject': 'Le han invitado a {tenant}',
   'email.invitation.p1':
     'Un administrador ha creado una cuenta de {tenant} para usted. Configure una llave de acceso para iniciar sesión: solo tarda unos segundos.',

@@ -238,6 +238,12 @@ export const fr = {
     'Quelqu’un a demandé un code {tenant} pour cette adresse e-mail, mais trop de codes erronés ont été saisis aujourd’hui pour celle-ci ; aucun code n’a donc été envoyé.',
   'email.code-locked.p2':
     'Réessayez demain. Si vous n’avez pas demandé de code, quelqu’un essaie peut-être d’accéder à votre compte : vous pouvez ignorer cet e-mail, rien n’a été modifié.',
+  'email.passkey-added.subject': 'Une clé d’accès a été ajoutée à votre compte {tenant}',
+  'email.passkey-added.p1':
+    'Une nouvelle clé d’accès vient d’être ajoutée à votre compte {tenant}. Si c’était vous, vous n’avez rien à faire.',
+  'email.passkey-added.p2':
+    'Si ce n’était pas vous, ouvrez la page de votre compte, supprimez les clés d’accès que vous ne reconnaissez pas et déconnectez-vous partout, puis prévenez l’assistance du service.',
+  'email.passkey-added.link': 'Ouvrir la page de votre compte',
   'email.invitation.subject': 'Vous êtes invité à rejoindre {tenant}',
   'email.invitation.p1':
     'Un administrateur a créé un compte {tenant} pour vous. Configurez une clé d’accès pour vous connecter : cela ne prend que quelques secondes.',
