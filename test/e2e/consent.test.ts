@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { launchChromium, pageWithPasskeys } from '../support/browser.ts';
 import { signUpOnPage } from '../support/hosted-pages.ts';
 import { createTenant, startTestKeyway } from '../support/keyway.ts';
 import { registerClient } from '../support/oidc.ts';
+import { authorizationRequest, discover, startRelyingParty } from '../support/relying-party.ts';
 
 /**
  * A third-party application (openid-client) signing people in: after the passkey, the consent page asks in plain
@@ -21,9 +22,7 @@ const TENANT = 'e2e-consent';
 
 beforeAll(async () => {
   keyway = await startTestKeyway();
-  rp = createServer((_req, res) => res.end('relying party'));
-  await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
-  rpUrl = `http://127.0.0.1:${(rp.address() as { port: number }).port}`;
+  ({ server: rp, url: rpUrl } = await startRelyingParty());
   const { res } = await createTenant(keyway, { name: 'Acme Corp', plan: 'pro', id: TENANT });
   expect(res.status).toBe(201);
   const client = await registerClient(keyway, TENANT, {
@@ -31,13 +30,7 @@ beforeAll(async () => {
     client_name: 'Partner app',
     first_party: false,
   });
-  config = await oidc.discovery(
-    new URL(`${keyway.baseUrl}/${TENANT}`),
-    client.client_id,
-    undefined,
-    oidc.ClientSecretBasic(client.client_secret!),
-    { execute: [oidc.allowInsecureRequests] },
-  );
+  config = await discover(keyway, TENANT, client);
   browser = await launchChromium();
 }, 120_000);
 
@@ -47,20 +40,8 @@ afterAll(async () => {
   await keyway?.stop();
 });
 
-async function startSignIn(extra: Record<string, string> = {}) {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: `${rpUrl}/callback`,
-    scope: 'openid profile email',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...extra,
-  });
-  return { url, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce } };
+function startSignIn(extra: Record<string, string> = {}) {
+  return authorizationRequest(config, `${rpUrl}/callback`, 'openid profile email', extra);
 }
 
 describe('consent for a third-party client', () => {

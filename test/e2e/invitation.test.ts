@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { launchChromium, pageWithPasskeys } from '../support/browser.ts';
 import { latestMailTo } from '../support/hosted-pages.ts';
 import { createTenant, startTestKeyway } from '../support/keyway.ts';
 import { registerClient } from '../support/oidc.ts';
+import { authorizationRequest, discover, startRelyingParty } from '../support/relying-party.ts';
 
 /**
  * An administrator-created account on a tenant without self-service sign-up, as the invited person meets it: the
@@ -23,9 +24,7 @@ const TENANT = 'e2e-invited';
 
 beforeAll(async () => {
   keyway = await startTestKeyway();
-  rp = createServer((_req, res) => res.end('relying party'));
-  await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
-  rpUrl = `http://127.0.0.1:${(rp.address() as { port: number }).port}`;
+  ({ server: rp, url: rpUrl } = await startRelyingParty());
   const { res } = await createTenant(keyway, {
     name: 'Invite Only',
     plan: 'pro',
@@ -34,13 +33,7 @@ beforeAll(async () => {
   });
   expect(res.status).toBe(201);
   const client = await registerClient(keyway, TENANT, { redirect_uris: [`${rpUrl}/callback`] });
-  config = await oidc.discovery(
-    new URL(`${keyway.baseUrl}/${TENANT}`),
-    client.client_id,
-    undefined,
-    oidc.ClientSecretBasic(client.client_secret!),
-    { execute: [oidc.allowInsecureRequests] },
-  );
+  config = await discover(keyway, TENANT, client);
   browser = await launchChromium();
 }, 120_000);
 
@@ -79,26 +72,13 @@ describe('an invitation on a tenant with closed sign-up', () => {
     expect(await keyway.store.users.findUser(TENANT, userId)).toMatchObject({ emailVerified: true });
 
     // The application's sign-in: prompt=login asks for the passkey despite the session the invitation started.
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: `${rpUrl}/callback`,
-      scope: 'openid email profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
+    const { url, checks } = await authorizationRequest(config, `${rpUrl}/callback`, 'openid email profile', {
       prompt: 'login',
     });
     await page.goto(url.href);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await page.waitForURL(`${rpUrl}/callback**`, { timeout: 20_000 });
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-      expectedNonce: nonce,
-    });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), checks);
     expect(tokens.claims()).toMatchObject({
       sub: userId,
       email: 'grace@example.com',

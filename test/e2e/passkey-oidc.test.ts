@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { launchChromium, pageWithPasskeys } from '../support/browser.ts';
 import { enterEmailedCode, latestMailTo, signUpOnPage } from '../support/hosted-pages.ts';
 import { createTenant, startTestKeyway } from '../support/keyway.ts';
 import { registerClient } from '../support/oidc.ts';
+import { authorizationRequest, discover, startRelyingParty } from '../support/relying-party.ts';
 import { eventually, Receiver, subscribe } from '../support/webhooks.ts';
 
 /**
@@ -25,9 +26,7 @@ const TENANT = 'e2e-acme';
 beforeAll(async () => {
   keyway = await startTestKeyway();
   // The relying party's callback: a real loopback server the browser lands on.
-  rp = createServer((_req, res) => res.end('relying party'));
-  await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
-  rpUrl = `http://127.0.0.1:${(rp.address() as { port: number }).port}`;
+  ({ server: rp, url: rpUrl } = await startRelyingParty());
   const { res } = await createTenant(keyway, { name: 'Acme Corp', plan: 'pro', id: TENANT });
   expect(res.status).toBe(201);
   const client = await registerClient(keyway, TENANT, {
@@ -38,13 +37,7 @@ beforeAll(async () => {
   // The tenant's backend listens for identity events (docs/WEBHOOKS.md).
   receiver = await Receiver.start();
   await subscribe(keyway, TENANT, receiver, '/events');
-  config = await oidc.discovery(
-    new URL(`${keyway.baseUrl}/${TENANT}`),
-    client.client_id,
-    undefined,
-    oidc.ClientSecretBasic(client.client_secret!),
-    { execute: [oidc.allowInsecureRequests] },
-  );
+  config = await discover(keyway, TENANT, client);
   browser = await launchChromium();
 }, 120_000);
 
@@ -55,20 +48,8 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-async function startSignIn(extra: Record<string, string> = {}) {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const nonce = oidc.randomNonce();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: `${rpUrl}/callback`,
-    scope: 'openid profile email offline_access',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    nonce,
-    ...extra,
-  });
-  return { url, checks: { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce } };
+function startSignIn(extra: Record<string, string> = {}) {
+  return authorizationRequest(config, `${rpUrl}/callback`, 'openid profile email offline_access', extra);
 }
 
 describe('passkey sign-in through a certified OIDC client', () => {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { launchChromium, pageWithPasskeys } from '../support/browser.ts';
 import { signUpOnPage } from '../support/hosted-pages.ts';
 import { createTenant, startTestKeyway } from '../support/keyway.ts';
 import { registerClient } from '../support/oidc.ts';
+import { authorizationRequest, discover, startRelyingParty } from '../support/relying-party.ts';
 
 /**
  * The hosted sign-in page as a person meets it in Chromium (virtual platform authenticator): what it shows when
@@ -23,9 +24,7 @@ const OTHER = 'e2e-pages-other';
 
 beforeAll(async () => {
   keyway = await startTestKeyway();
-  rp = createServer((_req, res) => res.end('relying party'));
-  await new Promise<void>((r) => rp.listen(0, '127.0.0.1', r));
-  rpUrl = `http://127.0.0.1:${(rp.address() as { port: number }).port}`;
+  ({ server: rp, url: rpUrl } = await startRelyingParty());
   for (const [id, name] of [
     [TENANT, 'Pages Corp'],
     [OTHER, 'Other Corp'],
@@ -34,13 +33,7 @@ beforeAll(async () => {
     expect(res.status).toBe(201);
   }
   const client = await registerClient(keyway, TENANT, { redirect_uris: [`${rpUrl}/callback`] });
-  config = await oidc.discovery(
-    new URL(`${keyway.baseUrl}/${TENANT}`),
-    client.client_id,
-    undefined,
-    oidc.ClientSecretBasic(client.client_secret!),
-    { execute: [oidc.allowInsecureRequests] },
-  );
+  config = await discover(keyway, TENANT, client);
   browser = await launchChromium();
 }, 120_000);
 
@@ -50,18 +43,8 @@ afterAll(async () => {
   await keyway?.stop();
 });
 
-async function startSignIn(extra: Record<string, string> = {}, at = config) {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(at, {
-    redirect_uri: `${rpUrl}/callback`,
-    scope: 'openid email',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    ...extra,
-  });
-  return { url, checks: { pkceCodeVerifier: verifier, expectedState: state } };
+function startSignIn(extra: Record<string, string> = {}, at = config) {
+  return authorizationRequest(at, `${rpUrl}/callback`, 'openid email', extra);
 }
 
 /** The button path only: no passkey autofill in this page (as in a browser without conditional mediation). */
@@ -226,13 +209,7 @@ describe('the sign-in page when something fails', () => {
     const { page, credentials } = await pageWithPasskeys(context);
     await signedUp(page, 'two-tenants@example.com');
     const otherClient = await registerClient(keyway, OTHER, { redirect_uris: [`${rpUrl}/callback`] });
-    const other = await oidc.discovery(
-      new URL(`${keyway.baseUrl}/${OTHER}`),
-      otherClient.client_id,
-      undefined,
-      oidc.ClientSecretBasic(otherClient.client_secret!),
-      { execute: [oidc.allowInsecureRequests] },
-    );
+    const other = await discover(keyway, OTHER, otherClient);
     await withoutAutofill(page);
     await recordSignals(page);
     await page.goto((await startSignIn({}, other)).url.href);
