@@ -18,6 +18,7 @@ import { brandOf } from '../core/branding.ts';
 import { epochSeconds } from '../core/clock.ts';
 import { getStore } from '../core/deps.ts';
 import { AccessDenied } from '../core/errors.ts';
+import { sentFromAnotherSite } from '../core/http/form-origin.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { type Locale, localeOf } from '../core/i18n/locales.ts';
@@ -86,11 +87,8 @@ async function change(
   signedIn: SignedIn,
   locale: Locale,
 ): Promise<HttpResponse> {
-  // The page is served with `Referrer-Policy: no-referrer`, so a same-origin form may say `Origin: null`; a foreign
-  // origin is refused outright, and the session-bound token decides the rest.
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== 'null' && origin !== new URL(issuer).origin)
-    throw new AccessDenied('This change was sent from another site.');
+  // A foreign origin is refused outright; the session-bound token decides the rest.
+  if (sentFromAnotherSite(req, issuer)) throw new AccessDenied('This change was sent from another site.');
   checkAccountCsrf(signedIn, req.form.csrf);
   const form = parseInput(AccountForm, req.form);
   const { user } = signedIn;

@@ -2,6 +2,7 @@ import { brandOf } from '../core/branding.ts';
 import { epochSeconds } from '../core/clock.ts';
 import { safeEqual } from '../core/crypto.ts';
 import { InvalidRequest } from '../core/errors.ts';
+import { sentFromAnotherSite } from '../core/http/form-origin.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { type Locale, localeOf } from '../core/i18n/locales.ts';
 import { t } from '../core/i18n/messages.ts';
@@ -42,8 +43,7 @@ export async function continueWithSession(req: HttpRequest, store: Store, tenant
   locale = localeOf(req, interaction);
   const issuer = issuerOf(req, tenant.id);
   // Only this page can answer: a form posted from another site lacks the interaction's token (and its Origin shows it).
-  const origin = req.headers.origin;
-  const foreign = origin !== undefined && origin !== 'null' && origin !== new URL(issuer).origin;
+  const foreign = sentFromAnotherSite(req, issuer);
   if (foreign || !safeEqual(form.csrf ?? '', interaction.csrf) || interaction.prompt !== 'select_account') {
     const client = await store.clients.findClient(tenant.id, interaction.clientId);
     return refused(

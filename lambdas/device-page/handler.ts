@@ -1,6 +1,7 @@
 import { brandOf } from '../core/branding.ts';
 import { randomToken, safeEqual, sha256 } from '../core/crypto.ts';
 import { getStore } from '../core/deps.ts';
+import { sentFromAnotherSite } from '../core/http/form-origin.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { type Locale, localeOf } from '../core/i18n/locales.ts';
@@ -131,8 +132,7 @@ async function decide(
       { locale },
     );
   // Only the page this browser was shown can answer: a form posted from another site lacks the session-bound token.
-  const origin = req.headers.origin;
-  const foreign = origin !== undefined && origin !== 'null' && origin !== new URL(issuer).origin;
+  const foreign = sentFromAnotherSite(req, issuer);
   if (foreign || !safeEqual(req.form.csrf ?? '', current.csrf))
     return renderErrorPage(
       403,

@@ -1,29 +1,17 @@
-import { brandOf } from '../core/branding.ts';
 import { getStore } from '../core/deps.ts';
-import { InvalidRequest } from '../core/errors.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
-import { localeOf } from '../core/i18n/locales.ts';
-import { issuerOf, requireTenant } from '../core/issuer.ts';
-import { loadInteraction } from '../core/oidc/sign-in.ts';
-import { renderPageError, renderSignInPage } from '../core/passkeys/pages.ts';
-import type { Tenant } from '../core/store/tenants.ts';
+import { interactionPage } from '../core/passkeys/interaction-page.ts';
+import { renderSignInPage } from '../core/passkeys/pages.ts';
 
 /** GET {issuer}/login?interaction=… — the hosted passkey sign-in page authorize sends the browser to. */
-export async function showSignInPage(req: HttpRequest): Promise<HttpResponse> {
-  const store = getStore();
-  let tenant: Tenant | undefined;
-  let locale = localeOf(req);
-  try {
-    tenant = await requireTenant(req, store);
-    if (req.repeated.length > 0)
-      throw new InvalidRequest('The sign-in address is malformed; start again from the application.');
-    const interaction = await loadInteraction(req, store, tenant, req.query.interaction);
-    locale = localeOf(req, interaction);
-    return renderSignInPage(issuerOf(req, tenant.id), tenant, interaction, locale);
-  } catch (error) {
-    return renderPageError(error, req.traceId, locale, tenant && brandOf(tenant));
-  }
+export function showSignInPage(req: HttpRequest): Promise<HttpResponse> {
+  return interactionPage(
+    req,
+    getStore(),
+    'The sign-in address is malformed; start again from the application.',
+    ({ issuer, tenant, interaction, locale }) => renderSignInPage(issuer, tenant, interaction, locale),
+  );
 }
 
 export const handler = createTenantHandler(showSignInPage, { allowRepeated: true, page: true });

@@ -14,6 +14,7 @@ import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
 import type { Grant } from '../store/tokens.ts';
 import { commit, type TransactionPart } from '../store/transaction.ts';
+import { endUserSessions } from '../store/user-cleanup.ts';
 import { isUserActive, type Passkey, type User } from '../store/users.ts';
 import { userJson } from '../views.ts';
 
@@ -281,10 +282,7 @@ export async function signOutEverywhere(req: HttpRequest, store: Store, tenant: 
     [{ type: 'session.revoked', data: { user_id: user.userId, session_id: null, reason: 'user' } }],
     auditOf(user, req, { action: 'user.sessions_revoked', target: { type: 'user', id: user.userId }, changes: {} }),
   );
-  for (const grant of await store.tokens.listUserGrants(tenant.id, user.userId))
-    await store.tokens.revokeGrant(grant, 'user');
-  for (const s of await allPages((page) => store.sessions.listUserSessions(tenant.id, user.userId, page)))
-    if (s.id) await store.sessions.deleteSessionById(tenant.id, s.id);
+  await endUserSessions(store, next, { reason: 'user' });
 }
 
 /**

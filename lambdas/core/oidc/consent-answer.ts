@@ -1,5 +1,6 @@
 import { safeEqual } from '../crypto.ts';
 import { AccessDenied, InvalidRequest, NotFound } from '../errors.ts';
+import { sentFromAnotherSite } from '../http/form-origin.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { issuerOf } from '../issuer.ts';
 import type { Client } from '../store/clients.ts';
@@ -82,9 +83,7 @@ export async function answerConsent(
 
 /** The form must come from the page this browser was shown: same origin (or `null`) and the interaction's token. */
 export function checkConsentForm(req: HttpRequest, tenant: Tenant, pending: PendingConsent): void {
-  // The hosted pages are served with `Referrer-Policy: no-referrer`, so a same-origin form may say `Origin: null`.
-  const origin = req.headers.origin;
-  const foreign = origin !== undefined && origin !== 'null' && origin !== new URL(issuerOf(req, tenant.id)).origin;
+  const foreign = sentFromAnotherSite(req, issuerOf(req, tenant.id));
   if (foreign || !safeEqual(req.form.csrf ?? '', pending.csrf))
     throw new AccessDenied('This answer was not sent from the page that asked. Start again from the application.');
 }

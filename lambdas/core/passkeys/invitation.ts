@@ -2,6 +2,7 @@ import { ACCOUNT_CLIENT_ID } from '../account/account.ts';
 import { brandOf } from '../branding.ts';
 import { epochSeconds } from '../clock.ts';
 import { randomToken, sha256 } from '../crypto.ts';
+import { sentFromAnotherSite } from '../http/form-origin.ts';
 import { escapeHtml, page } from '../http/page-shell.ts';
 import type { HttpRequest, HttpResponse } from '../http/types.ts';
 import { type Locale, localeOf } from '../i18n/locales.ts';
@@ -92,10 +93,8 @@ export async function showInvitation(req: HttpRequest, store: Store, tenant: Ten
 export async function acceptInvitation(req: HttpRequest, store: Store, tenant: Tenant): Promise<HttpResponse> {
   const issuer = issuerOf(req, tenant.id);
   const locale = localeOf(req);
-  // The pages are served with `Referrer-Policy: no-referrer`, so a form POST carries `Origin: null`; another site's
-  // origin is refused (the token is the real protection: a forged form does not have it).
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== 'null' && origin !== new URL(issuer).origin)
+  // Another site's origin is refused (the token is the real protection: a forged form does not have it).
+  if (sentFromAnotherSite(req, issuer))
     return errorPage(
       403,
       t(locale, 'invitation.refused'),
