@@ -76,12 +76,15 @@ export interface Route {
 }
 
 /**
- * Issuer-scoped routes sit under the tenant segment: API Gateway sends them through the tenant authorizer and the
+ * Issuer-scoped routes sit under the tenant segment (or, for metadata, right after a well-known name): API Gateway sends them through the tenant authorizer and the
  * tenant's usage plan, and the shared middleware through the application rate limiter.
  */
 export function isTenantScoped(route: Route): boolean {
-  return route.path.startsWith('/{tenantId}');
+  return TENANT_SCOPED_PATH.test(route.path);
 }
+
+/** The issuer's segment first, or a well-known name then the issuer's segment (RFC 8414 §3.1 path insertion). */
+const TENANT_SCOPED_PATH = /^(\/\.well-known\/[a-z-]+)?\/\{tenantId\}(\/|$)/;
 
 /**
  * The DynamoDB actions every admin route of a tenant shares (see `access.dynamodb` for why): a tenant key is read and
@@ -102,6 +105,24 @@ export const routes: readonly Route[] = [
     id: 'discovery',
     methods: ['GET'],
     path: '/{tenantId}/.well-known/openid-configuration',
+    entry: 'lambdas/discovery/handler.ts',
+    auth: 'public',
+    access: { dynamodb: ['GetItem'], sign: false, publicKeys: false },
+  },
+  {
+    // RFC 8414 §3.1: a multi-tenant issuer's path goes after the well-known name (MCP clients look here first).
+    id: 'authorization-server-metadata',
+    methods: ['GET'],
+    path: '/.well-known/oauth-authorization-server/{tenantId}',
+    entry: 'lambdas/discovery/handler.ts',
+    auth: 'public',
+    access: { dynamodb: ['GetItem'], sign: false, publicKeys: false },
+  },
+  {
+    // The same path-inserted form for OpenID discovery, which MCP clients try next (OIDC Discovery §4 appends).
+    id: 'openid-configuration-path-inserted',
+    methods: ['GET'],
+    path: '/.well-known/openid-configuration/{tenantId}',
     entry: 'lambdas/discovery/handler.ts',
     auth: 'public',
     access: { dynamodb: ['GetItem'], sign: false, publicKeys: false },

@@ -290,6 +290,14 @@ export async function buildColdStartEvents(
       json: { name: `Cold ${i}`, plan: 'free', id: `cold-${randomBytes(4).toString('hex')}-${i}` },
     })),
     await each('discovery', 200, () => ({ method: 'GET', path: `/${t}/.well-known/openid-configuration` })),
+    await each('authorization-server-metadata', 200, () => ({
+      method: 'GET',
+      path: `/.well-known/oauth-authorization-server/${t}`,
+    })),
+    await each('openid-configuration-path-inserted', 200, () => ({
+      method: 'GET',
+      path: `/.well-known/openid-configuration/${t}`,
+    })),
     await each('jwks', 200, () => ({ method: 'GET', path: `/${t}/.well-known/jwks.json` })),
     await each('admin-clients', 201, () => ({
       method: 'POST',

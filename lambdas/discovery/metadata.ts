@@ -1,6 +1,7 @@
 import { SUPPORTED_LOCALES } from '../core/i18n/locales.ts';
 import { GRANT_TYPES } from '../core/oidc/grant-types.ts';
 import { SUPPORTED_SCOPES } from '../core/oidc/scopes.ts';
+import type { Tenant } from '../core/store/tenants.ts';
 import { endpointUrl, routes } from '../routes.ts';
 
 const CLIENT_AUTH = ['client_secret_basic', 'client_secret_post', 'none'];
@@ -48,10 +49,11 @@ const CAPABILITIES: Record<string, Record<string, unknown>> = {
 };
 
 /**
- * OpenID Provider Metadata (OIDC Discovery 1.0 §3, RFC 8414 §2). Endpoint URLs come from the route table,
- * so only endpoints that exist are advertised, each with the capabilities it implements.
+ * OpenID Provider Metadata (OIDC Discovery 1.0 §3), which is also the authorization server metadata (RFC 8414 §2):
+ * one document at every address a client looks it up. Endpoint URLs come from the route table, so only endpoints
+ * that exist are advertised, each with the capabilities it implements; what a tenant turned on is read from `tenant`.
  */
-export function providerMetadata(issuer: string): Record<string, unknown> {
+export function providerMetadata(issuer: string, _tenant: Tenant): Record<string, unknown> {
   const metadata: Record<string, unknown> = {
     issuer,
     subject_types_supported: ['public'],

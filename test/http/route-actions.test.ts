@@ -180,9 +180,13 @@ describe('OpenID Connect endpoints', () => {
     user = await signedInUser(keyway, ctx.tenantId);
   });
 
-  it('discovery and JWKS: a tenant, and an unknown one', async () => {
+  it('discovery (all three addresses) and JWKS: a tenant, and an unknown one', async () => {
     expect((await get(`/${ctx.tenantId}/.well-known/openid-configuration`)).status).toBe(200);
     expect((await get(`/${ctx.tenantId}/.well-known/jwks.json`)).status).toBe(200);
+    expect((await get(`/.well-known/oauth-authorization-server/${ctx.tenantId}`)).status).toBe(200);
+    expect((await get(`/.well-known/openid-configuration/${ctx.tenantId}`)).status).toBe(200);
+    expect((await get(`/.well-known/oauth-authorization-server/no-such-${hex()}`)).status).toBe(404);
+    expect((await get(`/.well-known/openid-configuration/no-such-${hex()}`)).status).toBe(404);
     expect((await get(`/no-such-${hex()}/.well-known/openid-configuration`)).status).toBe(404);
     expect((await get(`/no-such-${hex()}/.well-known/jwks.json`)).status).toBe(404);
   });

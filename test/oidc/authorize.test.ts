@@ -424,4 +424,22 @@ describe('discovery lists every endpoint', () => {
     ).json()) as Record<string, unknown>;
     expect(metadata.prompt_values_supported).toEqual(['none', 'login', 'create', 'select_account', 'consent']);
   });
+
+  it('RFC 8414 §3.1: the path-inserted addresses (authorization server and OpenID) serve the same document, whose issuer is the tenant', async () => {
+    const appended = await fetch(`${keyway.url}/${ctx.tenantId}/.well-known/openid-configuration`);
+    const expected = await appended.json();
+    for (const name of ['oauth-authorization-server', 'openid-configuration']) {
+      const res = await fetch(`${keyway.url}/.well-known/${name}/${ctx.tenantId}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      const metadata = (await res.json()) as Record<string, unknown>;
+      expect(metadata).toEqual(expected);
+      // RFC 8414 §3.3: the issuer the client expected is the one in the document.
+      expect(metadata.issuer).toBe(ctx.issuer);
+      expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
+      const unknown = await fetch(`${keyway.url}/.well-known/${name}/no-such-tenant`);
+      expect(unknown.status).toBe(404);
+      expect(unknown.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    }
+  });
 });
