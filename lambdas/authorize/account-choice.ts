@@ -8,7 +8,14 @@ import { type Locale, localeOf } from '../core/i18n/locales.ts';
 import { t } from '../core/i18n/messages.ts';
 import { issuerOf } from '../core/issuer.ts';
 import { backToClient, errorPage } from '../core/oidc/error-page.ts';
-import { consentPageUrl, issueCodeRedirect, liveSession, loadInteraction, needsConsent } from '../core/oidc/sign-in.ts';
+import {
+  consentPageUrl,
+  issueCodeRedirect,
+  liveSession,
+  loadInteraction,
+  needsConsent,
+  sessionMeets,
+} from '../core/oidc/sign-in.ts';
 import { renderPageError } from '../core/passkeys/pages.ts';
 import type { Interaction } from '../core/store/interactions.ts';
 import type { Store } from '../core/store/store.ts';
@@ -59,7 +66,7 @@ export async function continueWithSession(req: HttpRequest, store: Store, tenant
   const fresh =
     live !== undefined &&
     live.user.userId === form.account &&
-    (interaction.maxAge === undefined || epochSeconds(store.clock) - live.session.authTime <= interaction.maxAge);
+    sessionMeets(live.session, interaction, epochSeconds(store.clock));
   if (!live || !fresh) return redirect(`${issuer}/login?interaction=${encodeURIComponent(interaction.id)}`);
   const done = () =>
     new InvalidRequest('This sign-in request was already completed; start again from the application.');

@@ -1,4 +1,5 @@
 import { InvalidRequest, KeywayError, UnauthorizedClient, UnsupportedResponseType } from '../core/errors.ts';
+import { type AcrRequest, acrRequestOf } from '../core/oidc/acr.ts';
 import { S256_CHALLENGE } from '../core/oidc/pkce.ts';
 import { checkResourceScope } from '../core/oidc/resources.ts';
 import { checkScope } from '../core/oidc/scopes.ts';
@@ -20,6 +21,8 @@ export interface ValidRequest {
   /** `prompt` contains `consent` (beside any other value): the consent page is shown whatever was allowed before. */
   readonly consent?: boolean;
   readonly maxAge?: number;
+  /** The class of sign-in asked for (OIDC Core §3.1.2.1 `acr_values`, §5.5.1.1 an `acr` claim request). */
+  readonly acr?: AcrRequest;
 }
 
 type Params = Readonly<Record<string, string>>;
@@ -85,6 +88,11 @@ const checkMaxAge: Check = (params, _client, out) => {
   out.maxAge = Number(params.max_age);
 };
 
+const checkAcr: Check = (params, _client, out) => {
+  const acr = acrRequestOf(params);
+  if (acr) out.acr = acr;
+};
+
 /** Everything authorize checks once client and redirect URI are trusted, in order; errors go to the client. */
 export const AUTHORIZE_CHECKS: readonly Check[] = [
   checkRequestObjects,
@@ -94,6 +102,7 @@ export const AUTHORIZE_CHECKS: readonly Check[] = [
   checkScopes,
   checkPrompt,
   checkMaxAge,
+  checkAcr,
 ];
 
 /** `resource`: the registered resource the request names (RFC 8707), already resolved for this client. */

@@ -15,7 +15,7 @@ import { BROWSER_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
 import { backToClient, errorPage } from '../core/oidc/error-page.ts';
 import { matchesRegisteredRedirectUri } from '../core/oidc/redirect-uris.ts';
 import { requestedResource, resolveResource } from '../core/oidc/resources.ts';
-import { consentPageUrl, issueCodeRedirect, liveSession, needsConsent } from '../core/oidc/sign-in.ts';
+import { consentPageUrl, issueCodeRedirect, liveSession, needsConsent, sessionMeets } from '../core/oidc/sign-in.ts';
 import { renderSignInPage } from '../core/passkeys/pages.ts';
 import type { ConsentFor } from '../core/store/interactions.ts';
 import { continueWithSession, isAccountChoice } from './account-choice.ts';
@@ -125,6 +125,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
         ...request,
         ...(valid.prompt ? { prompt: valid.prompt } : {}),
         ...(valid.maxAge !== undefined ? { maxAge: valid.maxAge } : {}),
+        ...(valid.acr ? { acr: valid.acr } : {}),
         ...(params.login_hint ? { loginHint: params.login_hint.slice(0, 320) } : {}),
         ...(params.ui_locales ? { uiLocales: params.ui_locales.slice(0, 100) } : {}),
         ...(consentFor ? { consentFor } : {}),
@@ -138,7 +139,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       live !== undefined &&
       valid.prompt !== 'login' &&
       valid.prompt !== 'create' &&
-      (valid.maxAge === undefined || now - live.session.authTime <= valid.maxAge);
+      sessionMeets(live.session, valid, now);
     if (fresh && valid.prompt !== 'select_account') {
       if (!(await needsConsent(store, tenant, request, live.user.userId)))
         return redirect(await issueCodeRedirect(req, store, tenant, request, live.session));

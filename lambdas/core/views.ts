@@ -1,3 +1,4 @@
+import { acrOf } from './oidc/acr.ts';
 import { passkeyLabel } from './passkeys/providers.ts';
 import type { Session } from './store/sessions.ts';
 import type { Passkey, User } from './store/users.ts';
@@ -45,5 +46,6 @@ export function sessionJson(session: Session) {
     authenticated_at: isoTime(session.authTime),
     expires_at: isoTime(session.expiresAt),
     amr: session.amr,
+    acr: acrOf(session.amr) ?? null,
   };
 }

@@ -1,4 +1,5 @@
 import { SUPPORTED_LOCALES } from '../core/i18n/locales.ts';
+import { ACR_VALUES_SUPPORTED } from '../core/oidc/acr.ts';
 import { GRANT_TYPES } from '../core/oidc/grant-types.ts';
 import { SUPPORTED_SCOPES } from '../core/oidc/scopes.ts';
 import type { Tenant } from '../core/store/tenants.ts';
@@ -18,7 +19,9 @@ const CAPABILITIES: Record<string, Record<string, unknown>> = {
     authorization_response_iss_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
-    claims_parameter_supported: false,
+    // OIDC Core §5.5: honoured for `acr` (essential or voluntary); other requested claims are answered by scope.
+    claims_parameter_supported: true,
+    acr_values_supported: [...ACR_VALUES_SUPPORTED],
   },
   token: {
     grant_types_supported: [...GRANT_TYPES],
@@ -33,6 +36,7 @@ const CAPABILITIES: Record<string, Record<string, unknown>> = {
       'iat',
       'auth_time',
       'nonce',
+      'acr',
       'amr',
       'at_hash',
       'tenant_id',

@@ -3,6 +3,7 @@ import { InvalidClient, InvalidRequest } from '../core/errors.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
+import { acrOf } from '../core/oidc/acr.ts';
 import { authenticateClient } from '../core/oidc/client-auth.ts';
 import { isResourceIdentifier } from '../core/oidc/resources.ts';
 import { findActiveToken } from '../core/oidc/token-lookup.ts';
@@ -26,6 +27,11 @@ async function mayIntrospect(store: Store, tenantId: string, callerId: string, c
     if (resource?.clientId === callerId) return true;
   }
   return false;
+}
+
+function acrClaim(amr: readonly string[]): { acr?: string } {
+  const acr = acrOf(amr);
+  return acr ? { acr } : {};
 }
 
 /**
@@ -63,6 +69,9 @@ export async function introspect(req: HttpRequest): Promise<HttpResponse> {
       iat: c.iat,
       nbf: c.nbf,
       jti: c.jti,
+      // RFC 9470 §6.2: how and when the user signed in, for a resource server that requires it.
+      ...(c.acr !== undefined ? { acr: c.acr } : {}),
+      ...(c.auth_time !== undefined ? { auth_time: c.auth_time } : {}),
       // RFC 8693 §4.1: who acts for the subject, for a delegated token.
       ...(c.act ? { act: c.act } : {}),
       tenant_id: tenant.id,
@@ -76,6 +85,8 @@ export async function introspect(req: HttpRequest): Promise<HttpResponse> {
       client_id: found.token.clientId,
       sub: found.grant.userId,
       iss: issuer,
+      auth_time: found.grant.authTime,
+      ...acrClaim(found.grant.amr),
       exp: found.token.expiresAt,
       tenant_id: tenant.id,
     });

@@ -133,6 +133,8 @@ const Session = z.strictObject({
   authenticated_at: time,
   expires_at: time,
   amr: z.array(z.string()),
+  /** The authentication context class the session's sign-in reached (OIDC Core §2); null for none known. */
+  acr: z.nullable(z.string()),
 });
 const Role = z.strictObject({
   name: z.string(),

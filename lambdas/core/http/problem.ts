@@ -48,6 +48,9 @@ const OAUTH_ERRORS = new Set([
   'invalid_target',
   'authorization_pending',
   'slow_down',
+  // OpenID Connect Core Unmet Authentication Requirements 1.0 §3; RFC 9126 §2.3 / RFC 9101 §7 (PAR's request_uri).
+  'unmet_authentication_requirements',
+  'invalid_request_uri',
   'expired_token',
 ]);
 

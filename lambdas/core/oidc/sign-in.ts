@@ -8,6 +8,7 @@ import type { Interaction } from '../store/interactions.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
 import { isUserActive } from '../store/users.ts';
+import { type AcrRequest, acrSatisfies, UnmetAuthenticationRequirements } from './acr.ts';
 import { authorizationResponseUrl } from './authorization-response.ts';
 import { consentNeeded } from './consent.ts';
 import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from './cookies.ts';
@@ -66,6 +67,19 @@ export async function liveSession(req: HttpRequest, store: Store, tenant: Tenant
   if (!sid || !session || session.expiresAt <= epochSeconds(store.clock)) return undefined;
   const user = await store.users.findUser(tenant.id, session.userId);
   return user && isUserActive(user, session.authTime) ? { sid, session, user } : undefined;
+}
+
+/**
+ * May a sign-in proved at `authTime` by `amr` answer a request without a new ceremony? Not when it is older than the
+ * request's `max_age` (OIDC Core §3.1.2.1), nor of a weaker class than its `acr` asks (RFC 9470 §4: the client asks
+ * again with `acr_values` and `max_age` after a resource server's `insufficient_user_authentication`).
+ */
+export function sessionMeets(
+  auth: { readonly authTime: number; readonly amr: readonly string[] },
+  request: { readonly maxAge?: number | undefined; readonly acr?: AcrRequest | undefined },
+  now: number,
+): boolean {
+  return (request.maxAge === undefined || now - auth.authTime <= request.maxAge) && acrSatisfies(auth.amr, request.acr);
 }
 
 /**
@@ -138,7 +152,10 @@ export async function completeSignIn(
   const amr = [...(options.amr ?? PASSKEY_AMR)];
   // A sign-in for the device page or the account page issues no code, so it never asks (the device page asks itself).
   const issuesCode = interaction.deviceUserCode === undefined && interaction.returnTo === undefined;
-  const asks = issuesCode && (await needsConsent(store, tenant, interaction, userId));
+  // OIDC Core §5.5.1.1: an essential acr the ceremony did not reach (a recovery where a passkey was required) is an
+  // error for the client, not a code; the user is signed in all the same.
+  const unmet = issuesCode && interaction.acr?.essential === true && !acrSatisfies(amr, interaction.acr);
+  const asks = issuesCode && !unmet && (await needsConsent(store, tenant, interaction, userId));
   // `finished`: the caller ended the interaction in its own transaction (an add-passkey enrollment, never a consent).
   const claimed = options.finished
     ? true
@@ -164,9 +181,23 @@ export async function completeSignIn(
         ? `${issuer}/account${interaction.intent === 'add-passkey' ? '?done=passkey-added' : ''}`
         : asks
           ? consentPageUrl(req, tenant, interaction.id)
-          : await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
+          : unmet
+            ? unmetRedirect(req, tenant, interaction)
+            : await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
   return {
     redirectTo,
     cookies: [serializeCookie(req, tenant.id, SESSION_COOKIE, sid, ttl)],
   };
+}
+
+/** The client redirect for a sign-in whose class its essential `acr` request did not accept. */
+function unmetRedirect(req: HttpRequest, tenant: Tenant, interaction: Interaction): string {
+  const error = new UnmetAuthenticationRequirements(
+    `The sign-in did not meet the requested acr (${interaction.acr?.values.join(' ')}).`,
+  );
+  return authorizationResponseUrl(
+    interaction.redirectUri,
+    { error: error.code, error_description: error.detail, state: interaction.state },
+    issuerOf(req, tenant.id),
+  );
 }

@@ -7,6 +7,7 @@ import type { Tenant } from '../store/tenants.ts';
 import type { Grant } from '../store/tokens.ts';
 import type { User } from '../store/users.ts';
 import type { ActClaim } from './access-token.ts';
+import { acrOf } from './acr.ts';
 import { hasScope } from './scopes.ts';
 
 /** The access token's `jti` carries its family id, so one BatchGetItem answers "is it still valid?". */
@@ -133,6 +134,8 @@ export async function mintTokens(input: {
 }): Promise<TokenSet> {
   const { signer, issuer, tenant, client, scope, now, subject } = input;
   const { aud, ttl } = input.target ?? accessTokenTarget(tenant, client, input.resource);
+  // OIDC Core §2 / RFC 9470 §3: how the user signed in, for resource servers that require a class (or a recent sign-in).
+  const acr = subject.kind === 'client' ? undefined : acrOf(subject.grant.amr);
   const common = { iss: issuer, aud, exp: now + ttl, iat: now, nbf: now, client_id: client.clientId, scope };
   const claims: Record<string, unknown> =
     subject.kind === 'client'
@@ -149,6 +152,7 @@ export async function mintTokens(input: {
           jti: newJti(subject.grant.grantId),
           tenant_id: tenant.id,
           auth_time: subject.grant.authTime,
+          ...(acr ? { acr } : {}),
           // Scopes narrow for an agent; roles would not: they stay out of what it carries.
           ...(subject.kind === 'user' ? { roles: subject.user.roles } : {}),
           ...(hasScope(scope, 'email') ? { email: subject.user.email } : {}),
@@ -170,6 +174,7 @@ export async function mintTokens(input: {
         exp: now + lifetimesOf(tenant, client).idTokenTtlSeconds,
         iat: now,
         auth_time: grant.authTime,
+        ...(acr ? { acr } : {}),
         ...(subject.nonce !== undefined ? { nonce: subject.nonce } : {}),
         amr: grant.amr,
         at_hash: atHash(accessToken),

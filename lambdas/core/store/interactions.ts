@@ -1,6 +1,7 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { epochSeconds } from '../clock.ts';
 import { randomToken } from '../crypto.ts';
+import type { AcrRequest } from '../oidc/acr.ts';
 import type { ConsentPolicy } from '../oidc/consent.ts';
 import { strip } from './item.ts';
 import { keys } from './keys.ts';
@@ -21,6 +22,8 @@ export interface Interaction {
   readonly codeChallenge: string;
   readonly prompt?: string;
   readonly maxAge?: number;
+  /** The authentication context class the client asked for (`acr_values`, or an `acr` claim request). */
+  readonly acr?: AcrRequest;
   readonly loginHint?: string;
   readonly uiLocales?: string;
   /**
