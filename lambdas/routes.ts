@@ -148,6 +148,16 @@ export const routes: readonly Route[] = [
     discoveryField: 'authorization_endpoint',
   },
   {
+    id: 'par',
+    methods: ['POST', 'OPTIONS'],
+    path: '/{tenantId}/par',
+    entry: 'lambdas/par/handler.ts',
+    auth: 'public',
+    // tenant, client, the resource asked for; puts the pushed request (RFC 9126)
+    access: { dynamodb: ['GetItem', 'PutItem'], sign: false, publicKeys: false },
+    discoveryField: 'pushed_authorization_request_endpoint',
+  },
+  {
     id: 'token',
     methods: ['POST', 'OPTIONS'],
     path: '/{tenantId}/token',

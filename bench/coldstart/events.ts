@@ -311,6 +311,12 @@ export async function buildColdStartEvents(
       query: authorizeQuery(),
       headers: { Cookie: fx.sessionCookie },
     })),
+    await each('par', 201, () => ({
+      method: 'POST',
+      path: `/${t}/par`,
+      headers: { Authorization: fx.authorization },
+      form: authorizeQuery(),
+    })),
     await each('token', 200, (i) => ({
       method: 'POST',
       path: `/${t}/token`,

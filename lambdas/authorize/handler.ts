@@ -9,6 +9,7 @@ import { type HttpRequest, type HttpResponse, redirect } from '../core/http/type
 import { localeOf } from '../core/i18n/locales.ts';
 import { t } from '../core/i18n/messages.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
+import { validateAuthorizationRequest } from '../core/oidc/authorization-request.ts';
 import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts';
 import { ConsentRequired, consentPolicy } from '../core/oidc/consent.ts';
 import { BROWSER_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
@@ -18,8 +19,8 @@ import { requestedResource, resolveResource } from '../core/oidc/resources.ts';
 import { consentPageUrl, issueCodeRedirect, liveSession, needsConsent, sessionMeets } from '../core/oidc/sign-in.ts';
 import { renderSignInPage } from '../core/passkeys/pages.ts';
 import type { ConsentFor } from '../core/store/interactions.ts';
+import { REQUEST_URI_PREFIX } from '../core/store/pushed-requests.ts';
 import { continueWithSession, isAccountChoice } from './account-choice.ts';
-import { validateAuthorizationRequest } from './checks.ts';
 
 const BROWSER_COOKIE_TTL = 24 * 3600;
 
@@ -32,11 +33,11 @@ const BROWSER_COOKIE_TTL = 24 * 3600;
  * sign-on leads to the consent page instead of the code.
  */
 export async function authorize(req: HttpRequest): Promise<HttpResponse> {
-  const params = req.method === 'POST' ? req.form : req.query;
+  const sent = req.method === 'POST' ? req.form : req.query;
   const store = getStore();
   const tenant = await findTenantOf(req, store);
   // OIDC Core §3.1.2.1 ui_locales, then Accept-Language; the interaction keeps ui_locales for the pages after this one.
-  const locale = localeOf({ headers: req.headers, query: params });
+  const locale = localeOf({ headers: req.headers, query: sent });
   if (!tenant)
     return errorPage(
       404,
@@ -60,7 +61,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       brandOf(tenant),
       { locale, developerDetail: `The request repeats '${repeated}' (RFC 6749 §3.1).` },
     );
-  const client = params.client_id ? await store.clients.findClient(tenant.id, params.client_id) : undefined;
+  const client = sent.client_id ? await store.clients.findClient(tenant.id, sent.client_id) : undefined;
   if (!client)
     return errorPage(
       400,
@@ -70,15 +71,34 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       brandOf(tenant),
       {
         locale,
-        developerDetail: params.client_id
-          ? `client_id "${params.client_id.slice(0, 100)}" is not a client of this tenant.`
+        developerDetail: sent.client_id
+          ? `client_id "${sent.client_id.slice(0, 100)}" is not a client of this tenant.`
           : 'The request has no client_id.',
       },
     );
+  // RFC 9126 §4: a pushed request is taken (once, by its own client, within 60 s) and stands for the whole request;
+  // nothing else in the URL is used. Until then no redirect URI can be trusted, so a bad one is a page.
+  const pushedUri = sent.request_uri?.startsWith(REQUEST_URI_PREFIX) ? sent.request_uri : undefined;
+  const pushed = pushedUri ? await store.pushedRequests.take(tenant.id, client.clientId, pushedUri) : undefined;
+  const back = backToClient(client);
+  if (pushedUri && !pushed)
+    return errorPage(
+      400,
+      t(locale, 'authorize.invalidLink'),
+      `${t(locale, 'authorize.requestUsed')} ${restart}`,
+      req.traceId,
+      brandOf(tenant),
+      {
+        locale,
+        developerDetail:
+          'invalid_request_uri: the request_uri is unknown, expired (60 s), already used, or was pushed by another client (RFC 9126 §4).',
+        ...(back ? { back } : {}),
+      },
+    );
+  const params = pushed ?? sent;
   const redirectUri = params.redirect_uri;
   if (!redirectUri || !matchesRegisteredRedirectUri(redirectUri, client.redirectUris)) {
     // Never a link to the refused address; the application's registered one is a way back.
-    const back = backToClient(client);
     return errorPage(
       400,
       t(locale, 'authorize.invalidLink'),
@@ -101,6 +121,10 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
     const resourceParam = requestedResource(req, params);
     // RFC 6749 §3.1, reported to the (validated) redirect URI like any other invalid request.
     if (req.repeated.length > 0) throw new InvalidRequest(`The parameter '${req.repeated[0]}' is repeated.`);
+    if (!pushed && tenant.settings.requirePushedAuthorizationRequests)
+      throw new InvalidRequest(
+        'This tenant accepts only pushed authorization requests: POST them to the pushed_authorization_request_endpoint (RFC 9126 §5).',
+      );
     const resource = await resolveResource(store, client, resourceParam);
     const valid = validateAuthorizationRequest(params, client, resource);
     const consent = consentPolicy(client, valid.scope, valid);

@@ -7,8 +7,8 @@ import { endpointUrl, routes } from '../routes.ts';
 
 const CLIENT_AUTH = ['client_secret_basic', 'client_secret_post', 'none'];
 
-/** What each endpoint adds to the metadata when (and only when) its route exists. */
-const CAPABILITIES: Record<string, Record<string, unknown>> = {
+/** What each endpoint adds to the metadata when (and only when) its route exists; a function where the tenant decides. */
+const CAPABILITIES: Record<string, Record<string, unknown> | ((tenant: Tenant) => Record<string, unknown>)> = {
   authorize: {
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
@@ -49,6 +49,8 @@ const CAPABILITIES: Record<string, Record<string, unknown>> = {
     ],
   },
   revoke: { revocation_endpoint_auth_methods_supported: CLIENT_AUTH },
+  // RFC 9126 §5: whether authorize takes only pushed requests is the tenant's choice.
+  par: (tenant) => ({ require_pushed_authorization_requests: tenant.settings.requirePushedAuthorizationRequests }),
   introspect: { introspection_endpoint_auth_methods_supported: CLIENT_AUTH.filter((m) => m !== 'none') },
 };
 
@@ -57,7 +59,7 @@ const CAPABILITIES: Record<string, Record<string, unknown>> = {
  * one document at every address a client looks it up. Endpoint URLs come from the route table, so only endpoints
  * that exist are advertised, each with the capabilities it implements; what a tenant turned on is read from `tenant`.
  */
-export function providerMetadata(issuer: string, _tenant: Tenant): Record<string, unknown> {
+export function providerMetadata(issuer: string, tenant: Tenant): Record<string, unknown> {
   const metadata: Record<string, unknown> = {
     issuer,
     subject_types_supported: ['public'],
@@ -67,7 +69,8 @@ export function providerMetadata(issuer: string, _tenant: Tenant): Record<string
   };
   for (const route of routes) {
     if (route.discoveryField) metadata[route.discoveryField] = endpointUrl(issuer, route);
-    Object.assign(metadata, CAPABILITIES[route.id]);
+    const capabilities = CAPABILITIES[route.id];
+    Object.assign(metadata, typeof capabilities === 'function' ? capabilities(tenant) : capabilities);
   }
   return metadata;
 }

@@ -227,6 +227,32 @@ describe('OpenID Connect endpoints', () => {
     expect(new URL(chosen.headers.get('location')!).searchParams.get('code')).toBeTruthy();
   });
 
+  it('par: a pushed request, a refused one, the preflight; authorize takes it (RFC 9126)', async () => {
+    const { challenge } = pkcePair();
+    const request = {
+      response_type: 'code',
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'st',
+    };
+    const auth = { Authorization: basicAuth(ctx.client) };
+    const pushed = await postForm(`/${ctx.tenantId}/par`, request, auth);
+    expect(pushed.status).toBe(201);
+    const { request_uri } = (await pushed.json()) as { request_uri: string };
+    expect((await postForm(`/${ctx.tenantId}/par`, { ...request, code_challenge_method: 'plain' }, auth)).status).toBe(
+      400,
+    );
+    const preflight = await fetch(`${keyway.url}/${ctx.tenantId}/par`, {
+      method: 'OPTIONS',
+      headers: { Origin: appOrigin, 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    const taken = await authorize(keyway, ctx.tenantId, { client_id: ctx.client.client_id, request_uri }, user.cookie);
+    expect(taken.location?.searchParams.get('code')).toBeTruthy();
+  });
+
   it('consent page: asked after single sign-on and after Continue (GET), Allow, Deny, a replayed answer', async () => {
     const partner = await registerClient(keyway, ctx.tenantId, { client_name: 'Partner', first_party: false });
     const ask = async (extra: Record<string, string> = {}) => {

@@ -94,6 +94,7 @@ describe('plans: one definition for the usage plans and the application rate lim
       'device-page',
       'email-code',
       'email-code-verify',
+      'par',
       'passkey-authentication-options',
       'passkey-authentication-verify',
       'passkey-registration-options',

@@ -41,6 +41,7 @@ const Tenant = z.strictObject({
     idTokenTtlSeconds: z.number(),
     refreshTokenTtlSeconds: z.number(),
     sessionTtlSeconds: z.number(),
+    requirePushedAuthorizationRequests: z.boolean(),
     branding: z.optional(BrandingInput),
   }),
   rp_id_locked: z.boolean(),

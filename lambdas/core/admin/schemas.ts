@@ -56,6 +56,7 @@ export const TenantSettingsInput = z.strictObject({
   idTokenTtlSeconds: z.optional(integerIn(60, 86_400)),
   refreshTokenTtlSeconds: z.optional(integerIn(300, 365 * 86_400)),
   sessionTtlSeconds: z.optional(integerIn(300, 90 * 86_400)),
+  requirePushedAuthorizationRequests: z.optional(z.boolean()),
   branding: z.optional(BrandingInput),
 });
 

@@ -90,6 +90,11 @@ export const keys = {
   deviceCode: (tenantId: string, deviceCodeHash: string) => ({ pk: `${t(tenantId)}#DEV#${deviceCodeHash}`, sk: 'DEV' }),
   /** The claim on a user code (normalized), naming its device request; free again once expired. */
   userCode: (tenantId: string, userCode: string) => ({ pk: `${t(tenantId)}#UC#${userCode}`, sk: 'UC' }),
+  /** A pushed authorization request (RFC 9126), by the SHA-256 of its request_uri's reference; single use, 60 s. */
+  pushedRequest: (tenantId: string, referenceHash: string) => ({
+    pk: `${t(tenantId)}#PAR#${referenceHash}`,
+    sk: 'PAR',
+  }),
   /** A pending authorization request while the user signs in on the hosted pages. */
   interaction: (tenantId: string, interactionId: string) => ({
     pk: `${t(tenantId)}#INT#${interactionId}`,

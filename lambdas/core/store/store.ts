@@ -12,6 +12,7 @@ import { IdempotencyRepository } from './idempotency.ts';
 import { InteractionRepository } from './interactions.ts';
 import { InvitationRepository } from './invitations.ts';
 import { keys } from './keys.ts';
+import { PushedRequestRepository } from './pushed-requests.ts';
 import { ResourceRepository } from './resources.ts';
 import { RoleRepository } from './roles.ts';
 import { SessionRepository } from './sessions.ts';
@@ -56,6 +57,7 @@ export class Store {
   readonly emailFlows: EmailFlowRepository;
   readonly invitations: InvitationRepository;
   readonly consents: ConsentRepository;
+  readonly pushedRequests: PushedRequestRepository;
 
   /** `relay`: how outbox events reach the dispatcher (the table stream in AWS, the local queue in local mode). */
   constructor(
@@ -68,6 +70,7 @@ export class Store {
     this.devices = new DeviceRepository(table);
     this.emailFlows = new EmailFlowRepository(table);
     this.invitations = new InvitationRepository(table);
+    this.pushedRequests = new PushedRequestRepository(table);
     this.consents = new ConsentRepository(table);
     this.apiKeys = new ApiKeyRepository(table);
     this.auditLog = new AuditLogRepository(table);

@@ -28,6 +28,8 @@ export interface TenantSettings {
   readonly idTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly sessionTtlSeconds: number;
+  /** RFC 9126 §5: authorize accepts only pushed requests (a `request_uri` from `{issuer}/par`) from every client. */
+  readonly requirePushedAuthorizationRequests: boolean;
   /** How the hosted pages (and emails) look: name, logo, colours, footer links (core/branding.ts). */
   readonly branding?: Branding;
 }
@@ -40,6 +42,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   idTokenTtlSeconds: 900,
   refreshTokenTtlSeconds: 30 * 24 * 3600,
   sessionTtlSeconds: 7 * 24 * 3600,
+  requirePushedAuthorizationRequests: false,
 };
 
 export interface Tenant {

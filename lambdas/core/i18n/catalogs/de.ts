@@ -111,6 +111,7 @@ export const de = {
   'authorize.unknownClient': 'Diese Anwendung ist hier nicht bekannt',
   'authorize.unknownClientMessage': 'Die Anwendung, die Sie hierher geschickt hat, ist bei {tenant} nicht registriert.',
   'authorize.invalidLink': 'Dieser Anmeldelink ist ungültig',
+  'authorize.requestUsed': 'Dieser Link wurde bereits verwendet oder ist abgelaufen.',
   'authorize.unregisteredRedirect':
     '{client} wollte Sie an eine Adresse zurückschicken, die nicht registriert ist; deshalb wurden Sie nicht angemeldet.',
 

@@ -112,6 +112,7 @@ export const en = {
   'authorize.unknownClient': 'This application is not known here',
   'authorize.unknownClientMessage': 'The application that sent you here is not registered with {tenant}.',
   'authorize.invalidLink': 'This sign-in link is not valid',
+  'authorize.requestUsed': 'This link was already used or has expired.',
   'authorize.unregisteredRedirect':
     '{client} asked to send you back to an address it has not registered, so you were not signed in.',
 

@@ -107,6 +107,7 @@ export const es = {
   'authorize.unknownClient': 'Esta aplicación no se conoce aquí',
   'authorize.unknownClientMessage': 'La aplicación que le envió aquí no está registrada en {tenant}.',
   'authorize.invalidLink': 'Este enlace de inicio de sesión no es válido',
+  'authorize.requestUsed': 'Este enlace ya se usó o ha caducado.',
   'authorize.unregisteredRedirect':
     '{client} pidió enviarle de vuelta a una dirección que no tiene registrada, así que no se inició su sesión.',
 

@@ -107,6 +107,7 @@ export const fr = {
   'authorize.unknownClient': 'Cette application n’est pas connue ici',
   'authorize.unknownClientMessage': 'L’application qui vous a envoyé ici n’est pas enregistrée auprès de {tenant}.',
   'authorize.invalidLink': 'Ce lien de connexion n’est pas valide',
+  'authorize.requestUsed': 'Ce lien a déjà été utilisé ou a expiré.',
   'authorize.unregisteredRedirect':
     '{client} a demandé à vous renvoyer vers une adresse qu’elle n’a pas enregistrée ; vous n’avez donc pas été connecté.',
 

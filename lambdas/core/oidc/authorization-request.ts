@@ -1,10 +1,10 @@
-import { InvalidRequest, KeywayError, UnauthorizedClient, UnsupportedResponseType } from '../core/errors.ts';
-import { type AcrRequest, acrRequestOf } from '../core/oidc/acr.ts';
-import { S256_CHALLENGE } from '../core/oidc/pkce.ts';
-import { checkResourceScope } from '../core/oidc/resources.ts';
-import { checkScope } from '../core/oidc/scopes.ts';
-import type { Client } from '../core/store/clients.ts';
-import type { Resource } from '../core/store/resources.ts';
+import { InvalidRequest, KeywayError, UnauthorizedClient, UnsupportedResponseType } from '../errors.ts';
+import type { Client } from '../store/clients.ts';
+import type { Resource } from '../store/resources.ts';
+import { type AcrRequest, acrRequestOf } from './acr.ts';
+import { S256_CHALLENGE } from './pkce.ts';
+import { checkResourceScope } from './resources.ts';
+import { checkScope } from './scopes.ts';
 
 /** OIDC Core §3.1.2.6 errors that have no class of their own elsewhere. */
 class RequestNotSupported extends KeywayError {
