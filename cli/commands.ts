@@ -254,6 +254,7 @@ export const commands: readonly Command[] = [
       { name: 'given-name', kind: 'string', value: 'G', body: 'given_name' },
       { name: 'family-name', kind: 'string', value: 'F', body: 'family_name' },
       { name: 'roles', kind: 'list', value: 'a,b', body: 'roles' },
+      { name: 'external-id', kind: 'string', value: 'ID', body: 'external_id' },
       { name: 'email-verified', kind: 'boolean', body: 'email_verified' },
       // Without it the server emails the new user an invitation; the response's `invitation.sent` says if it went out.
       { name: 'no-invite', kind: 'boolean', body: 'invite', sets: false },
@@ -278,6 +279,7 @@ export const commands: readonly Command[] = [
       { name: 'given-name', kind: 'string', value: 'G', body: 'given_name' },
       { name: 'family-name', kind: 'string', value: 'F', body: 'family_name' },
       { name: 'roles', kind: 'list', value: 'a,b', body: 'roles' },
+      { name: 'external-id', kind: 'string', value: 'ID', body: 'external_id' },
       // Without it the server marks a changed email unverified; there is no flag for false (unverify).
       { name: 'email-verified', kind: 'boolean', body: 'email_verified' },
     ],

@@ -25,8 +25,11 @@ async function patchUser({ req, store, now, nowMs }: AdminContext) {
   if (Object.keys(input).length === 0) throw new InvalidRequest('Send at least one field to change.');
   const suspending = input.suspended === true && !user.suspended;
   const emailChanged = input.email !== undefined && input.email !== user.email;
+  const { externalId: _previous, ...unchanged } = user;
+  const externalId = input.external_id === undefined ? user.externalId : (input.external_id ?? undefined);
   const next: User = {
-    ...user,
+    ...unchanged,
+    ...(externalId !== undefined ? { externalId } : {}),
     ...(input.email !== undefined ? { email: input.email } : {}),
     // A new address is unverified unless the administrator says otherwise.
     emailVerified: input.email_verified ?? (emailChanged ? false : user.emailVerified),

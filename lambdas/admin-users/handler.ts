@@ -18,12 +18,21 @@ import type { User } from '../core/store/users.ts';
 import { parseInput } from '../core/validation.ts';
 import { userJson } from '../core/views.ts';
 
-/** GET /admin/tenants/{tenantId}/users — creation order, paginated; `?email=` finds one user (exact, any case). */
+/**
+ * GET /admin/tenants/{tenantId}/users — creation order, paginated; `?email=` finds one user (exact, any case), and
+ * `?external_id=` the one the tenant knows by that id.
+ */
 async function listUsers({ req, store }: AdminContext) {
   const tenant = await requireTenant(req, store);
-  const query = pageQuery(req, { email: z.optional(z.string().check(z.maxLength(254))) });
-  if (query.email !== undefined) {
-    const userId = await store.users.findUserIdByEmail(tenant.id, query.email);
+  const query = pageQuery(req, {
+    email: z.optional(z.string().check(z.maxLength(254))),
+    external_id: z.optional(z.string().check(z.maxLength(255))),
+  });
+  if (query.email !== undefined || query.external_id !== undefined) {
+    const userId =
+      query.email !== undefined
+        ? await store.users.findUserIdByEmail(tenant.id, query.email)
+        : await store.users.findUserIdByExternalId(tenant.id, query.external_id!);
     const user = userId ? await store.users.findUser(tenant.id, userId) : undefined;
     return json(200, { items: user ? [userJson(user)] : [], next_cursor: null });
   }
@@ -40,7 +49,7 @@ async function createUser({ req, store, now }: AdminContext) {
   const tenant = await requireTenant(req, store);
   const input = parseInput(
     CreateUser,
-    jsonBody(req, '{ "email", "given_name"?, "family_name"?, "roles"?, "email_verified"?, "invite"? }'),
+    jsonBody(req, '{ "email", "given_name"?, "family_name"?, "roles"?, "external_id"?, "email_verified"?, "invite"? }'),
   );
   const user: User = {
     tenantId: tenant.id,
@@ -50,6 +59,7 @@ async function createUser({ req, store, now }: AdminContext) {
     givenName: input.given_name ?? '',
     familyName: input.family_name ?? '',
     roles: input.roles ?? ['user'],
+    ...(input.external_id !== undefined ? { externalId: input.external_id } : {}),
     createdAt: now,
   };
   const invitation =

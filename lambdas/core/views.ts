@@ -21,6 +21,7 @@ export function userJson(user: User) {
     given_name: user.givenName,
     family_name: user.familyName,
     roles: user.roles,
+    external_id: user.externalId ?? null,
     suspended: user.suspended ?? false,
     created_at: isoTime(user.createdAt),
     sessions_revoked_at: user.sessionsRevokedAt !== undefined ? isoTime(user.sessionsRevokedAt) : null,

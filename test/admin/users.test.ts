@@ -228,6 +228,32 @@ describe('users', () => {
     expect(moved.body).toMatchObject({ email: 'c@example.com', email_verified: false });
     expect((await admin(keyway, 'POST', users(tenantId), { body: { email: 'a@example.com' } })).res.status).toBe(201);
   });
+
+  it('external_id is unique per tenant, finds its user, moves and clears with PATCH, and is freed by deletion', async () => {
+    const { tenantId } = await tenantWithKey(keyway, 'users-external');
+    const a = await admin(keyway, 'POST', users(tenantId), { body: { email: 'x@example.com', external_id: 'crm-1' } });
+    expect(a.body.external_id).toBe('crm-1');
+    const taken = await admin(keyway, 'POST', users(tenantId), {
+      body: { email: 'y@example.com', external_id: 'crm-1' },
+    });
+    expect(taken.res.status).toBe(409);
+    const bad = await admin(keyway, 'POST', users(tenantId), { body: { email: 'z@example.com', external_id: 'a b' } });
+    expect(bad.res.status).toBe(400);
+    const found = await admin(keyway, 'GET', `${users(tenantId)}?external_id=crm-1`, { key: null, headers: {} });
+    expect(found.res.status).toBe(401);
+    const byId = await admin(keyway, 'GET', `${users(tenantId)}?external_id=crm-1`);
+    expect((byId.body.items as { id: string }[]).map((u) => u.id)).toEqual([a.body.id]);
+    const moved = await admin(keyway, 'PATCH', `${users(tenantId)}/${a.body.id}`, { body: { external_id: 'crm-2' } });
+    expect(moved.body.external_id).toBe('crm-2');
+    expect((await admin(keyway, 'GET', `${users(tenantId)}?external_id=crm-1`)).body.items).toEqual([]);
+    const cleared = await admin(keyway, 'PATCH', `${users(tenantId)}/${a.body.id}`, { body: { external_id: null } });
+    expect(cleared.body.external_id).toBeNull();
+    const b = await admin(keyway, 'POST', users(tenantId), { body: { email: 'y@example.com', external_id: 'crm-2' } });
+    expect(b.res.status).toBe(201);
+    await admin(keyway, 'DELETE', `${users(tenantId)}/${b.body.id}`);
+    const c = await admin(keyway, 'POST', users(tenantId), { body: { email: 'w@example.com', external_id: 'crm-2' } });
+    expect(c.res.status).toBe(201);
+  });
 });
 
 describe('roles', () => {

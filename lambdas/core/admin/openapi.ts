@@ -111,6 +111,8 @@ const User = z.strictObject({
   given_name: z.string(),
   family_name: z.string(),
   roles: z.array(z.string()),
+  /** The tenant's own id for the person, unique in the tenant; null when not set. */
+  external_id: z.nullable(z.string()),
   suspended: z.boolean(),
   created_at: time,
   sessions_revoked_at: nullableTime,
@@ -285,8 +287,12 @@ export const ADMIN_OPERATIONS: Readonly<Record<string, Partial<Record<HttpMethod
   },
   'admin-users': {
     GET: {
-      summary: 'List users, or find one by ?email=',
-      query: { ...PAGE, email: 'Exact email address (any case).' },
+      summary: 'List users, or find one by ?email= or ?external_id=',
+      query: {
+        ...PAGE,
+        email: 'Exact email address (any case).',
+        external_id: 'The tenant’s own id for the user (exact).',
+      },
       status: 200,
       response: list(User),
     },

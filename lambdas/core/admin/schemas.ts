@@ -104,6 +104,10 @@ const roles = z.array(RoleName).check(
   z.refine((list) => new Set(list).size === list.length, { message: 'roles must not repeat' }),
 );
 const email = z.email().check(z.maxLength(254), z.toLowerCase());
+/** The tenant's own id for the person: printable, no spaces, unique in the tenant (step-up actions name users by it). */
+const externalId = z
+  .string()
+  .check(z.regex(/^[\x21-\x7e]{1,255}$/, { message: 'must be 1 to 255 printable characters' }));
 
 export const CreateUser = z.strictObject({
   email,
@@ -112,6 +116,7 @@ export const CreateUser = z.strictObject({
   given_name: z.optional(personName),
   family_name: z.optional(personName),
   roles: z.optional(roles),
+  external_id: z.optional(externalId),
   /** Email the user an invitation to set up a passkey (default true); false for accounts enrolled another way. */
   invite: z.optional(z.boolean()),
 });
@@ -122,6 +127,8 @@ export const PatchUser = z.strictObject({
   given_name: z.optional(personName),
   family_name: z.optional(personName),
   roles: z.optional(roles),
+  /** null removes it. */
+  external_id: z.optional(z.nullable(externalId)),
   suspended: z.optional(z.boolean()),
 });
 

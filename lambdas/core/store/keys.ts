@@ -66,6 +66,11 @@ export const keys = {
     pk: `${t(tenantId)}#U#${userId}`,
     sk: `CONSENT#${clientId}`,
   }),
+  /** Uniqueness claim on a user's external id (the tenant's own id for the person), hashed: it may hold any text. */
+  externalId: (tenantId: string, externalId: string) => ({
+    pk: `${t(tenantId)}#EXT#${sha256(externalId)}`,
+    sk: 'EXT',
+  }),
   /** Uniqueness claim on a (lower-cased) email address. */
   email: (tenantId: string, email: string) => ({ pk: `${t(tenantId)}#EMAIL#${email}`, sk: 'EMAIL' }),
   /** A passkey, keyed by credential id so lookups at sign-in are one GetItem and ids stay unique per tenant. */

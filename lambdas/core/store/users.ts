@@ -21,6 +21,11 @@ export interface User {
   readonly emailVerified: boolean;
   readonly givenName: string;
   readonly familyName: string;
+  /**
+   * The tenant's own id for this person (its database's), unique in the tenant: a backend names users by it (step-up
+   * actions' `userId`) without storing Keyway's `sub`.
+   */
+  readonly externalId?: string;
   /** Built-in owner/admin/user plus custom roles. */
   readonly roles: readonly string[];
   readonly createdAt: number;
@@ -178,6 +183,7 @@ export class UserRepository {
         },
       },
       this.claimEmail(user, onEmailTaken),
+      ...(user.externalId !== undefined ? [this.claimExternalId(user)] : []),
     ];
   }
 
@@ -196,6 +202,10 @@ export class UserRepository {
       },
     ];
     if (next.email !== old.email) parts.push(this.releaseEmail(old), this.claimEmail(next));
+    if (next.externalId !== old.externalId) {
+      if (old.externalId !== undefined) parts.push(this.releaseExternalId(old));
+      if (next.externalId !== undefined) parts.push(this.claimExternalId(next));
+    }
     return parts;
   }
 
@@ -211,7 +221,41 @@ export class UserRepository {
           new Conflict('The user changed (or was deleted) concurrently; read it again and retry.'),
       },
       this.releaseEmail(user),
+      ...(user.externalId !== undefined ? [this.releaseExternalId(user)] : []),
     ];
+  }
+
+  /** The user the tenant knows by `externalId` (one GetItem on its uniqueness claim). */
+  async findUserIdByExternalId(tenantId: string, externalId: string): Promise<string | undefined> {
+    const item = await this.table.get(keys.externalId(tenantId, externalId));
+    return typeof item?.userId === 'string' ? item.userId : undefined;
+  }
+
+  private claimExternalId(user: User): TransactionPart {
+    return {
+      write: {
+        Put: {
+          TableName: this.table.name,
+          Item: { ...keys.externalId(user.tenantId, user.externalId!), type: 'external-id', userId: user.userId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: () => new Conflict('Another user of this tenant has this external_id.'),
+    };
+  }
+
+  private releaseExternalId(user: User): TransactionPart {
+    return {
+      write: {
+        Delete: {
+          TableName: this.table.name,
+          Key: keys.externalId(user.tenantId, user.externalId!),
+          ConditionExpression: 'userId = :userId',
+          ExpressionAttributeValues: { ':userId': user.userId },
+        },
+      },
+      onConditionFailed: () => new Conflict('The user changed concurrently; read it again and retry.'),
+    };
   }
 
   private claimEmail(
