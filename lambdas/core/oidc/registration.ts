@@ -72,7 +72,7 @@ export async function requireInitialAccessToken(
 ): Promise<InitialAccessToken> {
   const presented = bearerToken(req);
   if (!presented)
-    throw new InvalidToken('Registration needs an initial access token from the tenant (Authorization: Bearer …).');
+    throw new InvalidToken('Registration needs an initial access token from the tenant (Authorization: Bearer ...).');
   const tokenId = INITIAL_ACCESS_TOKEN_PATTERN.exec(presented)?.[1];
   const token = tokenId ? await store.initialAccessTokens.findToken(tenantId, tokenId) : undefined;
   if (!token || !safeEqual(sha256(presented), token.secretHash) || unusableReason(token, now) !== undefined)
@@ -93,7 +93,7 @@ export async function requireRegisteredClient(
   tenantId: string,
 ): Promise<{ client: Client; accessToken: string }> {
   const presented = bearerToken(req);
-  if (!presented) throw new InvalidToken('The registration access token is required (Authorization: Bearer …).');
+  if (!presented) throw new InvalidToken('The registration access token is required (Authorization: Bearer ...).');
   const clientId = req.params.clientId ?? '';
   const client = CLIENT_ID.test(clientId) ? await store.clients.findClient(tenantId, clientId, true) : undefined;
   if (!client?.registration || !safeEqual(sha256(presented), client.registration.accessTokenHash))
