@@ -176,6 +176,40 @@ export const commands: readonly Command[] = [
   },
 
   {
+    resource: 'initial-access-tokens',
+    action: 'list',
+    positionals: [tenantId],
+    flags: [],
+    method: 'GET',
+    path: `${T}/initial-access-tokens`,
+    list: true,
+  },
+  {
+    // A token for dynamic client registration (RFC 7591): `keyway init --registration-token …` uses one.
+    resource: 'initial-access-tokens',
+    action: 'create',
+    positionals: [tenantId],
+    flags: [
+      { name: 'description', kind: 'string', value: 'D', body: 'description' },
+      { name: 'expires-in', kind: 'number', value: 'SECONDS', body: 'expires_in' },
+      { name: 'max-uses', kind: 'number', value: 'N', body: 'max_uses' },
+      { name: 'allowed-redirect-hosts', kind: 'list', value: 'host,host', body: 'allowed_redirect_hosts' },
+      { name: 'grant-types', kind: 'list', value: 'a,b', body: 'grant_types' },
+      { name: 'first-party', kind: 'boolean', body: 'first_party' },
+    ],
+    method: 'POST',
+    path: `${T}/initial-access-tokens`,
+  },
+  {
+    resource: 'initial-access-tokens',
+    action: 'revoke',
+    positionals: [tenantId, { name: 'tokenId' }],
+    flags: [],
+    method: 'DELETE',
+    path: `${T}/initial-access-tokens/{tokenId}`,
+  },
+
+  {
     resource: 'clients',
     action: 'list',
     positionals: [tenantId],

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type Command, commands, type Flag, LIST_FLAGS, type Method, pathTemplate } from './commands.ts';
+import { INIT_OPTIONS, INIT_USAGE, InitUsageError, runInit } from './init.ts';
 
 /** Where the CLI writes; strings carry their own newlines. A parameter so tests run the CLI in-process. */
 export interface Io {
@@ -63,13 +64,14 @@ function unescapeArg<T>(value: T): T {
   return value;
 }
 
-export async function run(rawArgv: string[], env: Env, io: Io): Promise<number> {
+/** `cwd`: where `init` finds its env file (a parameter so tests run it in a directory of their own). */
+export async function run(rawArgv: string[], env: Env, io: Io, cwd = process.cwd()): Promise<number> {
   const argv = escapeArgs(rawArgv);
   // First pass, lenient: find the command words among the options of any command. The second pass (runCommand)
   // is strict, with exactly the options of the command found.
   const loose = parseArgs({
     args: argv,
-    options: { ...GLOBAL_OPTIONS, ...optionsOf(commands.flatMap(flagsOf)) },
+    options: { ...GLOBAL_OPTIONS, ...optionsOf(commands.flatMap(flagsOf)), ...INIT_OPTIONS },
     allowPositionals: true,
     strict: false,
   });
@@ -80,9 +82,11 @@ export async function run(rawArgv: string[], env: Env, io: Io): Promise<number> 
   }
   try {
     if (resource === undefined) throw new UsageError('missing command');
+    // Not an admin call: it registers a client at the issuer (cli/init.ts).
+    if (resource === 'init') return await runInit(argv, env, io, { unescapeArg, cwd });
     return await runCommand(findCommand(resource, action), argv, env, io);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError) && !(error instanceof InitUsageError)) throw error;
     io.stderr(`keyway: ${error.message}\n\n${usage(resource)}`);
     return EXIT_USAGE;
   }
@@ -312,6 +316,8 @@ function commandLine(c: Command): string {
 export function usage(resource?: string): string {
   const known = commands.some((c) => c.resource === resource);
   const lines = commands.filter((c) => !known || c.resource === resource).map((c) => `  ${commandLine(c)}`);
+  if (resource === 'init') lines.splice(0, lines.length, `  ${INIT_USAGE}`);
+  else if (!known) lines.push(`  ${INIT_USAGE}`);
   return `Usage: keyway [options] <resource> <action> [args]
 
 ${lines.join('\n')}
@@ -325,6 +331,8 @@ Options:
   -h, --help             this text
 
 Prints the response JSON on stdout (exit 0); an error response's problem details on stderr (exit 1);
-a usage error exits 2.
+a usage error exits 2. init registers a development client at the issuer (RFC 7591) with an initial access
+token (--registration-token, env KEYWAY_REGISTRATION_TOKEN) and writes KEYWAY_* lines into the env file
+(mode 0600); run again, it creates nothing while that client is still registered (RFC 7592 read).
 `;
 }

@@ -2,7 +2,7 @@
  * The one route table. The local server (local/server.ts) and the CDK Api construct (lib/api.ts) are both
  * built from it, so local mode and the cloud cannot drift. Each entry is one Lambda function.
  */
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
 /**
  * Who may call a route, enforced in one place (core/admin/authenticate.ts, run by the shared middleware):
@@ -43,7 +43,7 @@ export interface Route {
    * The nested stack (one per concern) that holds the route's function, role and logs, because CloudFormation allows
    * 500 resources per stack; absent: the regional stack itself. Methods stay on the one REST API either way.
    */
-  readonly stack?: 'admin-api' | 'hosted-pages';
+  readonly stack?: 'admin-api' | 'hosted-pages' | 'integrations';
   /** Who may call it: one value for every method, or one per method. */
   readonly auth: RouteAuth | Readonly<Partial<Record<HttpMethod, RouteAuth>>>;
   /** What the function may do in AWS, granted where the function is created. */
@@ -211,6 +211,38 @@ export const routes: readonly Route[] = [
     // ending the session is a transaction: Delete + event Put
     access: { dynamodb: ['GetItem', 'PutItem', 'DeleteItem'], sign: false, publicKeys: true },
     discoveryField: 'end_session_endpoint',
+  },
+  // Dynamic client registration (RFC 7591) and the client configuration endpoint (RFC 7592), for integrations.
+  {
+    id: 'register',
+    methods: ['POST'],
+    path: '/{tenantId}/register',
+    entry: 'lambdas/register/handler.ts',
+    stack: 'integrations',
+    auth: 'public',
+    // tenant, the initial access token; one transaction: the token's use (a conditional ADD), the client, its CORS
+    // origins' claims (UpdateItem), its audit entry and event (Put), the tenant (ConditionCheck)
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
+    discoveryField: 'registration_endpoint',
+  },
+  {
+    id: 'client-registration',
+    methods: ['GET', 'PUT', 'DELETE'],
+    path: '/{tenantId}/register/{clientId}',
+    entry: 'lambdas/client-registration/handler.ts',
+    stack: 'integrations',
+    auth: 'public',
+    // tenant, client; PUT replaces the client (Put) and moves its origin claims (UpdateItem), DELETE deletes it;
+    // either with its audit entry and event (Put) while the tenant exists (ConditionCheck)
+    access: {
+      dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
+      sign: false,
+      publicKeys: false,
+    },
   },
   // Device authorization (RFC 8628): the device's request, and the page where the user answers it.
   {
@@ -407,6 +439,29 @@ export const routes: readonly Route[] = [
     methods: ['DELETE'],
     path: '/admin/tenants/{tenantId}/api-keys/{keyId}',
     entry: 'lambdas/admin-api-key/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    // a DELETE: no Idempotency-Key, so no DeleteItem (revoking is an UpdateItem)
+    access: { dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'], sign: false, publicKeys: false },
+  },
+  {
+    id: 'admin-initial-access-tokens',
+    methods: ['GET', 'POST'],
+    path: '/admin/tenants/{tenantId}/initial-access-tokens',
+    entry: 'lambdas/admin-initial-access-tokens/handler.ts',
+    stack: 'admin-api',
+    auth: 'tenant-admin',
+    access: {
+      dynamodb: [...ADMIN_CHANGE, 'Query'],
+      sign: false,
+      publicKeys: false,
+    },
+  },
+  {
+    id: 'admin-initial-access-token',
+    methods: ['DELETE'],
+    path: '/admin/tenants/{tenantId}/initial-access-tokens/{tokenId}',
+    entry: 'lambdas/admin-initial-access-token/handler.ts',
     stack: 'admin-api',
     auth: 'tenant-admin',
     // a DELETE: no Idempotency-Key, so no DeleteItem (revoking is an UpdateItem)

@@ -250,6 +250,20 @@ export async function buildColdStartEvents(
   const doomedKeys = await Promise.all(
     Array.from({ length: count }, (_, i) => adminPost(`${admin}/api-keys`, { name: `cold ${i}` })),
   );
+  // Dynamic registration: one unlimited initial access token serves every run; a registered client to read back.
+  const registrationToken = (await adminPost(`${admin}/initial-access-tokens`, { description: 'cold' }))
+    .token as string;
+  const doomedTokens = await Promise.all(
+    Array.from({ length: count }, () => adminPost(`${admin}/initial-access-tokens`, { max_uses: 1 })),
+  );
+  const registeredRes = await fetch(`${fx.url}/${t}/register`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${registrationToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ redirect_uris: [REDIRECT_URI], client_name: 'Registered' }),
+  });
+  const registered = (await registeredRes.json()) as Record<string, string>;
+  if (registeredRes.status !== 201)
+    throw new Error(`POST /register: ${registeredRes.status} ${JSON.stringify(registered)}`);
   const rotated = await adminPost(`${admin}/clients`, { redirect_uris: [REDIRECT_URI], client_name: 'Rotated' });
   const tv = await adminPost(`${admin}/clients`, {
     redirect_uris: [],
@@ -580,6 +594,28 @@ export async function buildColdStartEvents(
       json: { since: new Date(Date.now() - 3_600_000).toISOString() },
     })),
     await each('admin-events', 200, () => ({ method: 'GET', path: `${admin}/events`, headers: bearer })),
+    await each('admin-initial-access-tokens', 200, () => ({
+      method: 'GET',
+      path: `${admin}/initial-access-tokens`,
+      headers: bearer,
+    })),
+    await each('admin-initial-access-token', 200, (i) => ({
+      method: 'DELETE',
+      path: `${admin}/initial-access-tokens/${doomedTokens[i]!.id}`,
+      headers: bearer,
+    })),
+    // A registration per run with the one unlimited token (RFC 7591), and a read of a registered client (RFC 7592).
+    await each('register', 201, (i) => ({
+      method: 'POST',
+      path: `/${t}/register`,
+      headers: { Authorization: `Bearer ${registrationToken}` },
+      json: { redirect_uris: [REDIRECT_URI], client_name: `Cold ${i}` },
+    })),
+    await each('client-registration', 200, () => ({
+      method: 'GET',
+      path: `/${t}/register/${registered.client_id}`,
+      headers: { Authorization: `Bearer ${registered.registration_access_token}` },
+    })),
   );
   const missing = routes.filter((r) => !entries.some(([id]) => id === r.id)).map((r) => r.id);
   if (missing.length > 0) throw new Error(`no cold-start request for route(s) ${missing.join(', ')}`);

@@ -1,10 +1,4 @@
-import {
-  ClientMetadata,
-  clientJson,
-  LIFETIME_FIELDS,
-  metadataError,
-  tokenExchangePolicy,
-} from '../core/admin/clients.ts';
+import { ClientMetadata, clientJson, metadataError, newClient } from '../core/admin/clients.ts';
 import {
   type AdminContext,
   change,
@@ -13,13 +7,8 @@ import {
   pageQuery,
   pageResponse,
 } from '../core/admin/endpoint.ts';
-import { randomToken, sha256 } from '../core/crypto.ts';
-import { InvalidClientMetadata } from '../core/errors.ts';
 import { json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
-import { grantTypesProblem } from '../core/oidc/grant-types.ts';
-import { webOrigins } from '../core/oidc/redirect-uris.ts';
-import type { Client } from '../core/store/clients.ts';
 import { parseInput } from '../core/validation.ts';
 
 /** GET /admin/tenants/{tenantId}/clients — the tenant's clients as RFC 7591 metadata. */
@@ -35,36 +24,7 @@ async function listClients({ req, store }: AdminContext) {
 async function registerClient({ req, store, now }: AdminContext) {
   const tenant = await requireTenant(req, store);
   const metadata = parseInput(ClientMetadata, jsonBody(req, 'the client metadata'), metadataError);
-  const grantsProblem = grantTypesProblem(metadata.grant_types, {
-    tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
-    redirectUris: metadata.redirect_uris,
-  });
-  if (grantsProblem) throw new InvalidClientMetadata(grantsProblem);
-  const lifetimes = Object.fromEntries(
-    LIFETIME_FIELDS.filter(([name]) => metadata[name] !== undefined).map(([name, field]) => [field, metadata[name]]),
-  );
-
-  const isPublic = metadata.token_endpoint_auth_method === 'none';
-  const secret = isPublic ? undefined : `kws_${randomToken(32)}`;
-  const client: Client = {
-    tenantId: tenant.id,
-    clientId: randomToken(16),
-    clientName: metadata.client_name ?? 'Unnamed client',
-    redirectUris: metadata.redirect_uris,
-    postLogoutRedirectUris: metadata.post_logout_redirect_uris,
-    grantTypes: metadata.grant_types,
-    tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
-    scope: metadata.scope,
-    ...(secret ? { secretHash: sha256(secret) } : {}),
-    ...(metadata.audience ? { audience: metadata.audience } : {}),
-    ...(metadata.client_type ? { clientType: metadata.client_type } : {}),
-    firstParty: metadata.first_party,
-    ...(metadata.resources ? { resources: metadata.resources } : {}),
-    ...(metadata.token_exchange ? { tokenExchange: tokenExchangePolicy(metadata.token_exchange) } : {}),
-    ...(Object.keys(lifetimes).length > 0 ? { lifetimes } : {}),
-    allowedOrigins: webOrigins(metadata.redirect_uris),
-    issuedAt: now,
-  };
+  const { client, secret } = newClient(tenant.id, metadata, now);
   const body = clientJson(client);
   return change({
     parts: store.clients.createClientParts(client),

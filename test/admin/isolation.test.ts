@@ -19,6 +19,9 @@ beforeAll(async () => {
   attacker = await tenantWithKey(keyway, 'iso-attacker');
   victim = await tenantWithKey(keyway, 'iso-victim');
   const client = await registerClient(keyway, victim.tenantId);
+  const registrationToken = await admin(keyway, 'POST', `/admin/tenants/${victim.tenantId}/initial-access-tokens`, {
+    body: {},
+  });
   const user = await signedInUser(keyway, victim.tenantId);
   const [passkey] = await keyway.store.users.listPasskeys(victim.tenantId, user.userId);
   await admin(keyway, 'POST', `/admin/tenants/${victim.tenantId}/roles`, { body: { name: 'auditor' } });
@@ -31,6 +34,7 @@ beforeAll(async () => {
     ...webhook,
     tenantId: victim.tenantId,
     keyId: victim.keyId,
+    tokenId: registrationToken.body.id as string,
     clientId: client.client_id,
     userId: user.userId,
     credentialId: passkey!.credentialId,

@@ -17,6 +17,15 @@ export const SAMPLE_BODIES: Readonly<Record<string, Partial<Record<HttpMethod, R
   'admin-tenants': { POST: { name: 'Sample', plan: 'free' } },
   'admin-tenant': { PATCH: { name: 'Renamed', settings: { signUpOpen: false } } },
   'admin-api-keys': { POST: { name: 'sample key', scopes: ['read'] } },
+  'admin-initial-access-tokens': {
+    POST: {
+      description: 'Sample integrations',
+      expires_in: 3600,
+      max_uses: 3,
+      allowed_redirect_hosts: ['sample.example.com'],
+      grant_types: ['authorization_code', 'refresh_token'],
+    },
+  },
   'admin-clients': {
     POST: {
       redirect_uris: ['https://sample.example.com/cb'],
@@ -62,6 +71,7 @@ const DELETE_ORDER = [
   'admin-user-passkey',
   'admin-user-sessions',
   'admin-api-key',
+  'admin-initial-access-token',
   'admin-role',
   'admin-resource',
   'admin-client',
@@ -79,10 +89,13 @@ export const ADMIN_CALLS_IN_RUNNABLE_ORDER = [...ADMIN_CALLS].sort((a, b) => {
 
 /**
  * What the admin routes' path parameters name, created in `tenantId` for the runnable order: a second API key, a
- * client, a signed-in user with a passkey, a custom role, a webhook with a delivery (stop `receiver` afterwards).
+ * client, an initial access token, a signed-in user with a passkey, a custom role, a webhook with a delivery (stop `receiver` afterwards).
  */
 export async function samplePathParams(keyway: LocalKeyway, tenantId: string) {
   const extraKey = await admin(keyway, 'POST', `/admin/tenants/${tenantId}/api-keys`, { body: { name: 'doomed' } });
+  const registrationToken = await admin(keyway, 'POST', `/admin/tenants/${tenantId}/initial-access-tokens`, {
+    body: { description: 'doomed' },
+  });
   const client = await registerClient(keyway, tenantId);
   const user = await signedInUser(keyway, tenantId);
   const [passkey] = await keyway.store.users.listPasskeys(tenantId, user.userId);
@@ -93,6 +106,7 @@ export async function samplePathParams(keyway: LocalKeyway, tenantId: string) {
     ...webhook,
     tenantId,
     keyId: extraKey.body.id as string,
+    tokenId: registrationToken.body.id as string,
     clientId: client.client_id,
     userId: user.userId,
     credentialId: passkey!.credentialId,

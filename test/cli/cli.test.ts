@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Command, commands, pathTemplates } from '../../cli/commands.ts';
+import { parseEnv } from '../../cli/init.ts';
 import { run } from '../../cli/run.ts';
 import { authOf, routes } from '../../lambdas/routes.ts';
 import type { LocalKeyway } from '../../local/app.ts';
@@ -20,17 +24,22 @@ interface CliResult {
 }
 
 /** The CLI in-process, as a shell would run it: argv and environment in, exit code and both streams out. */
-async function cli(argv: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+async function cli(argv: string[], env: Record<string, string | undefined>, cwd?: string): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const code = await run(argv, env, {
-    stdout: (s) => {
-      stdout += s;
+  const code = await run(
+    argv,
+    env,
+    {
+      stdout: (s) => {
+        stdout += s;
+      },
+      stderr: (s) => {
+        stderr += s;
+      },
     },
-    stderr: (s) => {
-      stderr += s;
-    },
-  });
+    cwd,
+  );
   return { code, stdout, stderr };
 }
 
@@ -435,6 +444,114 @@ describe('keyway CLI against the real admin API', () => {
       detail: expect.any(String),
       traceId: expect.any(String),
     });
+  });
+
+  it('initial-access-tokens create (constraints as flags), list and revoke', async () => {
+    await kw(['tenants', 'create', '--name', 'CLI IAT', '--plan', 'free', '--id', 'cli-iat']);
+    const created = await kw([
+      'initial-access-tokens',
+      'create',
+      'cli-iat',
+      '--description',
+      'partners',
+      '--expires-in',
+      '3600',
+      '--max-uses',
+      '2',
+      '--allowed-redirect-hosts',
+      'localhost,app.example.com',
+      '--grant-types',
+      'authorization_code,refresh_token',
+      '--first-party',
+    ]);
+    expect(created).toMatchObject({ code: 0, stderr: '' });
+    const token = json(created.stdout);
+    expect(token).toMatchObject({
+      description: 'partners',
+      max_uses: 2,
+      uses: 0,
+      allowed_redirect_hosts: ['localhost', 'app.example.com'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      first_party: true,
+      token: expect.stringMatching(/^kw_iat_/),
+    });
+    const listed = itemsOf((await kw(['initial-access-tokens', 'list', 'cli-iat'])).stdout);
+    expect(listed.map((t) => t.id)).toEqual([token.id]);
+    expect(listed[0]).not.toHaveProperty('token');
+    expect((await kw(['initial-access-tokens', 'revoke', 'cli-iat', String(token.id)])).code).toBe(0);
+    const again = await kw(['initial-access-tokens', 'revoke', 'cli-iat', String(token.id)]);
+    expect(again.code).toBe(1);
+    expect(json(again.stderr)).toMatchObject({ status: 404 });
+  });
+
+  it('init registers a development client (RFC 7591) into .env.local; run twice, the second run creates nothing (RFC 7592 read)', async () => {
+    await kw(['tenants', 'create', '--name', 'CLI Init', '--plan', 'free', '--id', 'cli-init']);
+    const token = json((await kw(['initial-access-tokens', 'create', 'cli-init', '--max-uses', '5'])).stdout)
+      .token as string;
+    const dir = await mkdtemp(join(tmpdir(), 'keyway-init-'));
+    const envFile = join(dir, '.env.local');
+    // The app's own settings stay as they are.
+    await writeFile(envFile, '# my app\nDATABASE_URL=postgres://localhost/app\n');
+    const issuer = `${keyway.baseUrl}/cli-init`;
+    const argv = ['init', '--issuer', issuer, '--origin', 'http://localhost:3000', '--name', 'My dev app'];
+    const clients = async () => itemsOf((await kw(['clients', 'list', 'cli-init'])).stdout);
+
+    const first = await cli(argv, { KEYWAY_REGISTRATION_TOKEN: token }, dir);
+    expect(first, first.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toMatch(/registered client/);
+    const [client, ...others] = await clients();
+    expect(others).toEqual([]);
+    expect(client).toMatchObject({
+      client_name: 'My dev app',
+      redirect_uris: ['http://localhost:3000/callback'],
+      token_endpoint_auth_method: 'none',
+      first_party: false,
+    });
+    const written = await readFile(envFile, 'utf8');
+    const lines = written.trimEnd().split('\n');
+    expect(lines.slice(0, 2)).toEqual(['# my app', 'DATABASE_URL=postgres://localhost/app']);
+    const values = Object.fromEntries(lines.slice(2).map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]));
+    expect(values).toEqual({
+      KEYWAY_ISSUER: issuer,
+      KEYWAY_CLIENT_ID: client!.client_id,
+      KEYWAY_REDIRECT_URI: 'http://localhost:3000/callback',
+      KEYWAY_REGISTRATION_CLIENT_URI: `${issuer}/register/${client!.client_id}`,
+      KEYWAY_REGISTRATION_ACCESS_TOKEN: expect.stringMatching(/^kw_rat_/),
+    });
+    expect((await stat(envFile)).mode & 0o777).toBe(0o600);
+
+    const second = await cli(argv, { KEYWAY_REGISTRATION_TOKEN: token }, dir);
+    expect(second).toMatchObject({ code: 0, stderr: '' });
+    expect(second.stdout).toMatch(/already registered/);
+    expect(await clients()).toHaveLength(1);
+    expect(await readFile(envFile, 'utf8')).toBe(written);
+    const uses = itemsOf((await kw(['initial-access-tokens', 'list', 'cli-init'])).stdout)[0]!.uses;
+    expect(uses).toBe(1);
+
+    // The client was deleted meanwhile: init says so and registers a confidential one in its place.
+    await kw(['clients', 'delete', 'cli-init', String(client!.client_id)]);
+    const third = await cli([...argv, '--confidential', '--registration-token', token], {}, dir);
+    expect(third, third.stderr).toMatchObject({ code: 0 });
+    expect(third.stdout).toMatch(/no longer registered; registering a new one/);
+    const [replacement, ...rest] = await clients();
+    expect(rest).toEqual([]);
+    const now = Object.fromEntries(parseEnv(await readFile(envFile, 'utf8')));
+    expect(now.KEYWAY_CLIENT_ID).toBe(replacement!.client_id);
+    expect(now.KEYWAY_CLIENT_SECRET).toMatch(/^kws_/);
+    expect(now.DATABASE_URL).toBe('postgres://localhost/app');
+  });
+
+  it('init with a bad registration token exits 1 with the OAuth error and writes no file', async () => {
+    await kw(['tenants', 'create', '--name', 'CLI Init Bad', '--plan', 'free', '--id', 'cli-init-bad']);
+    const dir = await mkdtemp(join(tmpdir(), 'keyway-init-'));
+    const argv = ['init', '--issuer', `${keyway.baseUrl}/cli-init-bad`, '--origin', 'http://localhost:3000'];
+    const refused = await cli([...argv, '--registration-token', 'kw_iat_bogus'], {}, dir);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(json(refused.stderr)).toMatchObject({ status: 401, error: 'invalid_token' });
+    await expect(stat(join(dir, '.env.local'))).rejects.toThrow(/ENOENT/);
+    const usage = await cli(['init', '--issuer', `${keyway.baseUrl}/cli-init-bad`], {}, dir);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/missing --origin/);
   });
 
   it('a POST retried with the same --idempotency-key prints the same response and creates nothing new', async () => {

@@ -684,6 +684,50 @@ describe('hosted pages and passkey ceremonies', () => {
   });
 });
 
+describe('dynamic client registration (RFC 7591, RFC 7592)', () => {
+  it('register with an initial access token, a spent one, open registration; read, update, delete, a bad token', async () => {
+    const { tenantId } = await tenantWithKey(keyway, `dcr-${hex()}`);
+    const iat = await admin(keyway, 'POST', `/admin/tenants/${tenantId}/initial-access-tokens`, {
+      body: { max_uses: 1 },
+    });
+    const register = (body: unknown, bearer?: string) =>
+      fetch(`${keyway.url}/${tenantId}/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}) },
+        body: JSON.stringify(body),
+      });
+    const metadata = { redirect_uris: [REDIRECT_URI], client_name: 'Registered' };
+    const created = await register(metadata, iat.body.token as string);
+    expect(created.status).toBe(201);
+    const client = (await created.json()) as Record<string, string>;
+    expect((await register(metadata, iat.body.token as string)).status).toBe(401);
+    expect((await register(metadata)).status).toBe(401);
+    await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, {
+      body: { settings: { openClientRegistration: true } },
+    });
+    expect((await register({ ...metadata, token_endpoint_auth_method: 'none' })).status).toBe(201);
+
+    const configuration = (method: string, bearer: string, body?: unknown) =>
+      // The URI is under the public base URL; this file records requests to the server's own address.
+      fetch(`${keyway.url}/${tenantId}/register/${client.client_id}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${bearer}`,
+          ...(body ? { 'Content-Type': 'application/json' } : {}),
+        },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    const rat = client.registration_access_token!;
+    expect((await configuration('GET', rat)).status).toBe(200);
+    expect((await configuration('GET', 'kw_rat_wrong')).status).toBe(401);
+    const moved = { ...metadata, client_id: client.client_id, redirect_uris: ['https://moved.example.com/cb'] };
+    expect((await configuration('PUT', rat, moved)).status).toBe(200);
+    expect((await configuration('PUT', rat, { ...moved, client_id: 'other' })).status).toBe(400);
+    expect((await configuration('DELETE', rat)).status).toBe(204);
+    expect((await configuration('DELETE', rat)).status).toBe(401);
+  });
+});
+
 describe('admin API', () => {
   const ordered = ADMIN_CALLS_IN_RUNNABLE_ORDER;
 

@@ -86,7 +86,7 @@ describe('plans: one definition for the usage plans and the application rate lim
     expect(authorize.enterprise?.perSource).toEqual({ authorize: { by: 'ip', limit: 1200, windowSeconds: 60 } });
   });
 
-  it('scales the per-IP limits (device code entry and emailed codes included) ×5 on pro and ×20 on enterprise, and token per client 3 / 30 / 150 per second', () => {
+  it('scales the per-IP limits (device code entry, emailed codes and client registration included) ×5 on pro and ×20 on enterprise, and token per client 3 / 30 / 150 per second', () => {
     const { free, pro, enterprise } = plans as Record<'free' | 'pro' | 'enterprise', PlanConfig>;
     const ipRoutes = Object.entries(free.perSource).filter(([, limit]) => limit.by === 'ip');
     expect(ipRoutes.map(([id]) => id).sort()).toEqual([
@@ -99,6 +99,7 @@ describe('plans: one definition for the usage plans and the application rate lim
       'passkey-authentication-verify',
       'passkey-registration-options',
       'passkey-registration-verify',
+      'register',
     ]);
     for (const [id, limit] of ipRoutes) {
       expect(pro.perSource[id], id).toEqual({ ...limit, limit: limit.limit * 5 });

@@ -101,6 +101,7 @@ describe('regional stacks', () => {
         'AdminApi',
         'Events',
         'HostedPages',
+        'Integrations',
         `Keyway-${label}`,
       ]);
       for (const { stack: s, template: t } of stacks) {
@@ -110,7 +111,7 @@ describe('regional stacks', () => {
     },
   );
 
-  it('puts the functions of routes with a stack (admin-api, hosted-pages) in that nested stack, methods on the one API', () => {
+  it('puts the functions of routes with a stack (admin-api, hosted-pages, integrations) in that nested stack, methods on the one API', () => {
     for (const route of routes) {
       const fnStack = Stack.of(api.functions.get(route.id)!.function);
       const expected = route.stack ? api.nestedStacks.get(route.stack) : stack;

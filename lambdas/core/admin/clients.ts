@@ -1,9 +1,10 @@
 import * as z from 'zod/mini';
+import { randomToken, sha256 } from '../crypto.ts';
 import { InvalidClientMetadata, InvalidRedirectUri, NotFound } from '../errors.ts';
 import type { HttpRequest } from '../http/types.ts';
 import { requireTenant } from '../issuer.ts';
-import { GRANT_TYPES } from '../oidc/grant-types.ts';
-import { redirectUriProblem } from '../oidc/redirect-uris.ts';
+import { GRANT_TYPES, grantTypesProblem } from '../oidc/grant-types.ts';
+import { redirectUriProblem, webOrigins } from '../oidc/redirect-uris.ts';
 import { SUPPORTED_SCOPES } from '../oidc/scopes.ts';
 import type { Client, ClientLifetimes, TokenExchangePolicy as TokenExchangePolicyOfClient } from '../store/clients.ts';
 import type { Store } from '../store/store.ts';
@@ -139,6 +140,46 @@ export function clientJson(client: Client) {
       ]),
     ),
   };
+}
+
+/**
+ * A new client from registration metadata (admin API or RFC 7591 endpoint), checked as a whole (grant types with
+ * the auth method and redirect URIs), and its secret when it is confidential: returned once, stored as a hash.
+ */
+export function newClient(
+  tenantId: string,
+  metadata: z.infer<typeof ClientMetadata>,
+  now: number,
+): { client: Client; secret?: string } {
+  const grantsProblem = grantTypesProblem(metadata.grant_types, {
+    tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
+    redirectUris: metadata.redirect_uris,
+  });
+  if (grantsProblem) throw new InvalidClientMetadata(grantsProblem);
+  const lifetimes = Object.fromEntries(
+    LIFETIME_FIELDS.filter(([name]) => metadata[name] !== undefined).map(([name, field]) => [field, metadata[name]]),
+  );
+  const secret = metadata.token_endpoint_auth_method === 'none' ? undefined : `kws_${randomToken(32)}`;
+  const client: Client = {
+    tenantId,
+    clientId: randomToken(16),
+    clientName: metadata.client_name ?? 'Unnamed client',
+    redirectUris: metadata.redirect_uris,
+    postLogoutRedirectUris: metadata.post_logout_redirect_uris,
+    grantTypes: metadata.grant_types,
+    tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
+    scope: metadata.scope,
+    ...(secret ? { secretHash: sha256(secret) } : {}),
+    ...(metadata.audience ? { audience: metadata.audience } : {}),
+    ...(metadata.client_type ? { clientType: metadata.client_type } : {}),
+    firstParty: metadata.first_party,
+    ...(metadata.resources ? { resources: metadata.resources } : {}),
+    ...(metadata.token_exchange ? { tokenExchange: tokenExchangePolicy(metadata.token_exchange) } : {}),
+    ...(Object.keys(lifetimes).length > 0 ? { lifetimes } : {}),
+    allowedOrigins: webOrigins(metadata.redirect_uris),
+    issuedAt: now,
+  };
+  return secret ? { client, secret } : { client };
 }
 
 /** The client named by the path, read strongly consistently (admin edits condition on what they read), or 404. */

@@ -6,6 +6,7 @@ import {
   BrandingInput,
   BulkReplay,
   CreateApiKey,
+  CreateInitialAccessToken,
   CreateResource,
   CreateRole,
   CreateTenant,
@@ -36,6 +37,7 @@ const Tenant = z.strictObject({
     rpId: z.optional(z.string()),
     signUpOpen: z.boolean(),
     signUpVerification: z.enum(['email', 'none']),
+    openClientRegistration: z.boolean(),
     refreshGraceSeconds: z.number(),
     accessTokenTtlSeconds: z.number(),
     idTokenTtlSeconds: z.number(),
@@ -62,6 +64,26 @@ const apiKeyFields = {
 const ApiKey = z.strictObject(apiKeyFields);
 /** `secret` is null only in an idempotent replay (secrets are never stored). */
 const CreatedApiKey = z.strictObject({ ...apiKeyFields, secret: z.nullable(z.string()) });
+
+const initialAccessTokenFields = {
+  id: z.string(),
+  description: z.string(),
+  created_at: time,
+  created_by: z.string(),
+  expires_at: time,
+  /** null: any number of registrations until it expires. */
+  max_uses: z.nullable(z.number()),
+  uses: z.number(),
+  /** null: any acceptable redirect URI. */
+  allowed_redirect_hosts: z.nullable(z.array(z.string())),
+  /** null: any grant type. */
+  grant_types: z.nullable(z.array(z.string())),
+  first_party: z.boolean(),
+  revoked_at: nullableTime,
+};
+const InitialAccessToken = z.strictObject(initialAccessTokenFields);
+/** `token` is null only in an idempotent replay (tokens are never stored). */
+const CreatedInitialAccessToken = z.strictObject({ ...initialAccessTokenFields, token: z.nullable(z.string()) });
 
 const clientFields = {
   client_id: z.string(),
@@ -258,6 +280,27 @@ export const ADMIN_OPERATIONS: Readonly<Record<string, Partial<Record<HttpMethod
   },
   'admin-api-key': {
     DELETE: { summary: 'Revoke an API key', status: 200, response: done({ id: z.string(), revoked: z.boolean() }) },
+  },
+  'admin-initial-access-tokens': {
+    GET: {
+      summary: 'List initial access tokens for dynamic client registration (uses, expiry, constraints)',
+      query: PAGE,
+      status: 200,
+      response: list(InitialAccessToken),
+    },
+    POST: {
+      summary: 'Create an initial access token for POST {issuer}/register (RFC 7591; shown once)',
+      request: CreateInitialAccessToken,
+      status: 201,
+      response: CreatedInitialAccessToken,
+    },
+  },
+  'admin-initial-access-token': {
+    DELETE: {
+      summary: 'Revoke an initial access token (registered clients stay)',
+      status: 200,
+      response: done({ id: z.string(), revoked: z.boolean() }),
+    },
   },
   'admin-clients': {
     GET: { summary: 'List clients', query: PAGE, status: 200, response: list(Client) },
@@ -518,7 +561,7 @@ export function adminOpenApi(baseUrl: string): Record<string, unknown> {
       title: 'Keyway admin API',
       version: '1',
       description:
-        'Manage tenants, API keys, clients, resource servers, users, roles, passkeys, sessions, webhooks and read the event feed. Authenticate with the platform operator key (Bearer) or a tenant API key (Bearer, or HTTP Basic with the key as the username).',
+        'Manage tenants, API keys, clients, initial access tokens for dynamic client registration, resource servers, users, roles, passkeys, sessions, webhooks and read the event feed. Authenticate with the platform operator key (Bearer) or a tenant API key (Bearer, or HTTP Basic with the key as the username).',
     },
     components: {
       securitySchemes: {

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { HEX_COLOR, primaryColorProblem } from '../branding.ts';
 import { EVENT_TYPES } from '../events/catalog.ts';
+import { GRANT_TYPES } from '../oidc/grant-types.ts';
 import { resourceIdentifierProblem } from '../oidc/resources.ts';
 import { integerIn } from '../validation.ts';
 import { API_KEY_SCOPES, PLANS } from '../vocabulary.ts';
@@ -51,6 +52,7 @@ export const TenantSettingsInput = z.strictObject({
   rpId: z.optional(z.string().check(z.regex(HOST_NAME, { message: 'must be a lower-case host name' }))),
   signUpOpen: z.optional(z.boolean()),
   signUpVerification: z.optional(z.enum(['email', 'none'])),
+  openClientRegistration: z.optional(z.boolean()),
   refreshGraceSeconds: z.optional(integerIn(0, 60)),
   accessTokenTtlSeconds: z.optional(integerIn(60, 86_400)),
   idTokenTtlSeconds: z.optional(integerIn(60, 86_400)),
@@ -84,6 +86,29 @@ export const CreateApiKey = z.strictObject({
   name: displayName,
   /** Default read + write. Every key has `read`. */
   scopes: z.optional(z.array(z.enum(API_KEY_SCOPES)).check(z.minLength(1), z.maxLength(2))),
+});
+
+/** An initial access token lives 24 hours unless asked otherwise, and at most 90 days. */
+export const DEFAULT_INITIAL_ACCESS_TOKEN_SECONDS = 86_400;
+export const MAX_INITIAL_ACCESS_TOKEN_SECONDS = 90 * 86_400;
+
+/** POST …/initial-access-tokens: what clients registered with the token (RFC 7591 §3) may be. */
+export const CreateInitialAccessToken = z.strictObject({
+  description: z.optional(z.string().check(z.trim(), z.maxLength(200))),
+  /** Seconds from now until it registers nothing (default 24 h, at most 90 days). */
+  expires_in: z.optional(integerIn(60, MAX_INITIAL_ACCESS_TOKEN_SECONDS)),
+  /** How many registrations it allows (1: single use); absent: any number until it expires. */
+  max_uses: z.optional(integerIn(1, 1_000_000)),
+  /** Every redirect URI of a registered client must have one of these hosts (http(s) only). */
+  allowed_redirect_hosts: z.optional(
+    z
+      .array(z.string().check(z.regex(HOST_NAME, { message: 'must be a lower-case host name' })))
+      .check(z.minLength(1), z.maxLength(50)),
+  ),
+  /** The grant types a registered client may have; absent: any. */
+  grant_types: z.optional(z.array(z.enum(GRANT_TYPES)).check(z.minLength(1), z.maxLength(GRANT_TYPES.length))),
+  /** What registered clients are (default false: third-party, their sign-ins show the consent page). */
+  first_party: z.optional(z.boolean()),
 });
 
 export const RotateSecret = z.strictObject({

@@ -1,5 +1,6 @@
 import { Conflict } from '../errors.ts';
 import type { GrantType } from '../oidc/grant-types.ts';
+import type { RegistrationConstraints } from './initial-access-tokens.ts';
 import { unchangedSince } from './item.ts';
 import { keys } from './keys.ts';
 import { type Page, queryPage } from './paging.ts';
@@ -50,11 +51,25 @@ export interface Client {
    * field existed): first-party.
    */
   readonly firstParty?: boolean;
+  /**
+   * Registered through the registration endpoint (RFC 7591): how, under which bounds, and the hash of its
+   * registration access token (RFC 7592). Absent: registered by an administrator.
+   */
+  readonly registration?: DynamicRegistration;
   /** Web origins allowed to call token/userinfo/revoke from a browser (CORS). */
   readonly allowedOrigins: readonly string[];
   readonly issuedAt: number;
   /** Epoch milliseconds of the last metadata change or secret rotation (optimistic concurrency for PATCH). */
   readonly updatedAt?: number;
+}
+
+export interface DynamicRegistration {
+  /** `iat:{tokenId}` (the initial access token it was registered with) or `open` (open registration). */
+  readonly via: string;
+  /** The bounds of that token (or of open registration), which RFC 7592 updates are held to as well. */
+  readonly constraints: RegistrationConstraints;
+  /** SHA-256 (base64url) of the registration access token (RFC 7592 §1.1); the token is shown once. */
+  readonly accessTokenHash: string;
 }
 
 export interface TokenExchangePolicy {

@@ -19,6 +19,11 @@ export const keys = {
   tenantTombstone: (tenantId: string) => ({ pk: t(tenantId), sk: 'DELETED' }),
   /** A tenant API key (its secret is stored only as a hash); listed by Query on the tenant partition. */
   apiKey: (tenantId: string, keyId: string) => ({ pk: t(tenantId), sk: `APIKEY#${keyId}` }),
+  /**
+   * An initial access token for dynamic client registration (RFC 7591 §3, store/initial-access-tokens.ts): its
+   * secret is stored only as a hash; listed by Query on the tenant partition, spent by a conditional ADD.
+   */
+  initialAccessToken: (tenantId: string, tokenId: string) => ({ pk: t(tenantId), sk: `IAT#${tokenId}` }),
   /** The tenant's audit log: one partition, sorted by time (ISO timestamp + random suffix), read newest first. */
   auditEntry: (tenantId: string, sortKey: string) => ({ pk: `${t(tenantId)}#AUDIT`, sk: sortKey }),
   /**

@@ -9,6 +9,7 @@ import { DeviceRepository } from './devices.ts';
 import { EmailFlowRepository } from './email-flows.ts';
 import { type EventRelay, EventRepository } from './events.ts';
 import { IdempotencyRepository } from './idempotency.ts';
+import { InitialAccessTokenRepository } from './initial-access-tokens.ts';
 import { InteractionRepository } from './interactions.ts';
 import { InvitationRepository } from './invitations.ts';
 import { keys } from './keys.ts';
@@ -48,6 +49,7 @@ export class Store {
   readonly roles: RoleRepository;
   readonly tokens: TokenRepository;
   readonly apiKeys: ApiKeyRepository;
+  readonly initialAccessTokens: InitialAccessTokenRepository;
   readonly auditLog: AuditLogRepository;
   readonly idempotency: IdempotencyRepository;
   readonly events: EventRepository;
@@ -73,6 +75,7 @@ export class Store {
     this.pushedRequests = new PushedRequestRepository(table);
     this.consents = new ConsentRepository(table);
     this.apiKeys = new ApiKeyRepository(table);
+    this.initialAccessTokens = new InitialAccessTokenRepository(table);
     this.auditLog = new AuditLogRepository(table);
     this.idempotency = new IdempotencyRepository(table);
     this.tenants = new TenantRepository(table);

@@ -22,6 +22,12 @@ export interface TenantSettings {
    * anyone claim anyone's address and tells whether an address is registered; documented as the weaker choice.
    */
   readonly signUpVerification: 'email' | 'none';
+  /**
+   * Dynamic client registration (RFC 7591) without an initial access token: anyone may register a public client
+   * (token_endpoint_auth_method `none`, third-party, so its sign-ins ask for consent). Default false: registration
+   * needs an initial access token an administrator issued.
+   */
+  readonly openClientRegistration: boolean;
   /** Window in which a just-rotated refresh token may be presented again (concurrent tabs, retries). */
   readonly refreshGraceSeconds: number;
   readonly accessTokenTtlSeconds: number;
@@ -37,6 +43,7 @@ export interface TenantSettings {
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   signUpOpen: true,
   signUpVerification: 'email',
+  openClientRegistration: false,
   refreshGraceSeconds: 3,
   accessTokenTtlSeconds: 900,
   idTokenTtlSeconds: 900,
