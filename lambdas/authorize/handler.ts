@@ -10,6 +10,7 @@ import { localeOf } from '../core/i18n/locales.ts';
 import { t } from '../core/i18n/messages.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts';
+import { lookUpClient } from '../core/oidc/client-metadata-documents.ts';
 import { ConsentRequired, consentPolicy } from '../core/oidc/consent.ts';
 import { BROWSER_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
 import { backToClient, errorPage } from '../core/oidc/error-page.ts';
@@ -60,7 +61,9 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       brandOf(tenant),
       { locale, developerDetail: `The request repeats '${repeated}' (RFC 6749 §3.1).` },
     );
-  const client = params.client_id ? await store.clients.findClient(tenant.id, params.client_id) : undefined;
+  // A registered client, or one described by its Client ID Metadata Document (a client_id URL, where the tenant allows).
+  const lookup = params.client_id ? await lookUpClient(store, tenant, params.client_id) : undefined;
+  const client = lookup?.client;
   if (!client)
     return errorPage(
       400,
@@ -70,9 +73,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       brandOf(tenant),
       {
         locale,
-        developerDetail: params.client_id
-          ? `client_id "${params.client_id.slice(0, 100)}" is not a client of this tenant.`
-          : 'The request has no client_id.',
+        developerDetail: lookup?.problem ?? 'The request has no client_id.',
       },
     );
   const redirectUri = params.redirect_uri;

@@ -53,7 +53,7 @@ const CAPABILITIES: Record<string, Record<string, unknown>> = {
  * one document at every address a client looks it up. Endpoint URLs come from the route table, so only endpoints
  * that exist are advertised, each with the capabilities it implements; what a tenant turned on is read from `tenant`.
  */
-export function providerMetadata(issuer: string, _tenant: Tenant): Record<string, unknown> {
+export function providerMetadata(issuer: string, tenant: Tenant): Record<string, unknown> {
   const metadata: Record<string, unknown> = {
     issuer,
     subject_types_supported: ['public'],
@@ -65,5 +65,7 @@ export function providerMetadata(issuer: string, _tenant: Tenant): Record<string
     if (route.discoveryField) metadata[route.discoveryField] = endpointUrl(issuer, route);
     Object.assign(metadata, CAPABILITIES[route.id]);
   }
+  // draft-ietf-oauth-client-id-metadata-document §5.3: client_id URLs are resolved (core/oidc/client-metadata-documents.ts).
+  if (tenant.settings.clientIdMetadataDocuments) metadata.client_id_metadata_document_supported = true;
   return metadata;
 }

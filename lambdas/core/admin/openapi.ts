@@ -5,6 +5,7 @@ import { ClientMetadata, ClientMetadataPatch } from './clients.ts';
 import {
   BrandingInput,
   BulkReplay,
+  ClientIdMetadataDocumentsInput,
   CreateApiKey,
   CreateResource,
   CreateRole,
@@ -42,6 +43,7 @@ const Tenant = z.strictObject({
     refreshTokenTtlSeconds: z.number(),
     sessionTtlSeconds: z.number(),
     branding: z.optional(BrandingInput),
+    clientIdMetadataDocuments: z.optional(ClientIdMetadataDocumentsInput),
   }),
   rp_id_locked: z.boolean(),
   created_at: time,

@@ -50,6 +50,11 @@ export interface Client {
    * field existed): first-party.
    */
   readonly firstParty?: boolean;
+  /**
+   * Not registered: described by its Client ID Metadata Document, whose URL is the client id
+   * (core/oidc/client-metadata-documents.ts). Such a client is never stored as a client, and it is always asked about.
+   */
+  readonly fromMetadataDocument?: true;
   /** Web origins allowed to call token/userinfo/revoke from a browser (CORS). */
   readonly allowedOrigins: readonly string[];
   readonly issuedAt: number;
