@@ -200,6 +200,24 @@ describe('a client_id URL on a tenant that accepts Client ID Metadata Documents 
     });
   });
 
+  it('RP-Initiated Logout §3: a post_logout_redirect_uri the document lists is where the browser goes; another is not', async () => {
+    const bye = 'https://mcp-client.example.com/bye';
+    const clientId = validDocument({ post_logout_redirect_uris: [bye] });
+    const endSession = (uri: string) =>
+      fetch(
+        `${issuer}/end-session?${new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: uri, state: 's' })}`,
+        {
+          redirect: 'manual',
+        },
+      );
+    const listed = await endSession(bye);
+    expect(listed.status).toBe(302);
+    expect(listed.headers.get('location')).toBe(`${bye}?state=s`);
+    const other = await endSession('https://evil.example.com/bye');
+    expect(other.status).toBe(200);
+    expect(other.headers.get('location')).toBeNull();
+  });
+
   it('OIDC Core §3.1.2.6: prompt=none cannot skip the consent a document client always needs', async () => {
     const clientId = validDocument();
     const user = await signedInUser(keyway, tenantId);
