@@ -431,7 +431,7 @@ describe('§3 Client Identifier URL rules', () => {
     ['https://mcp.example.com/client#frag', /fragment/],
     ['https://user:pw@mcp.example.com/client', /credentials/],
     ['https://mcp.example.com/ client', /whitespace/],
-    [`https://mcp.example.com/${'a'.repeat(1000)}`, /longer than 1000 bytes/],
+    [`https://mcp.example.com/${'a'.repeat(233)}`, /longer than 256 bytes/],
   ])('refuses %s', (url, problem) => {
     expect(clientIdUrlProblem(url, 'aws')).toMatch(problem);
   });

@@ -35,10 +35,11 @@ export { isMetadataDocumentClientId };
 /** §6.6: the recommended most an authorization server reads of a document. */
 export const MAX_DOCUMENT_BYTES = 5 * 1024;
 /**
- * Client ids become parts of sort keys (a user's consent: `CONSENT#{client_id}`, at most 1024 bytes): a longer URL is
- * refused before anything else.
+ * Client ids become parts of sort keys (a user's consent: `CONSENT#{client_id}`, at most 1024 bytes) and of the account
+ * page's "Remove access" form (at most 256 characters, core/account/inputs.ts): a longer URL is refused before anything
+ * else. The draft recommends short URLs anyway (§3).
  */
-export const MAX_CLIENT_ID_URL_BYTES = 1000;
+export const MAX_CLIENT_ID_URL_BYTES = 256;
 /**
  * Cache lifetimes in seconds (§5.2: HTTP caching, within bounds of our own). The floor applies to `no-store`,
  * `no-cache` and `max-age=0` too: a sign-in reads the client at authorize, on the consent page and at the token
