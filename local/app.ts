@@ -163,6 +163,7 @@ export async function startKeyway(options: LocalOptions): Promise<LocalKeyway> {
       KEYWAY_ADMIN_KEY: admin.key,
       SIGNER_MODE: 'local',
       WEBHOOK_URL_POLICY: 'local',
+      CIMD_URL_POLICY: 'local',
       ...(options.webhookRetrySchedule ? { WEBHOOK_RETRY_SCHEDULE: options.webhookRetrySchedule } : {}),
       ...(options.eventFeedSettleSeconds !== undefined
         ? { EVENT_FEED_SETTLE_SECONDS: String(options.eventFeedSettleSeconds) }

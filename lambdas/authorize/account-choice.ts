@@ -7,6 +7,7 @@ import { type HttpRequest, type HttpResponse, redirect } from '../core/http/type
 import { type Locale, localeOf } from '../core/i18n/locales.ts';
 import { t } from '../core/i18n/messages.ts';
 import { issuerOf } from '../core/issuer.ts';
+import { findClientOf } from '../core/oidc/client-metadata-documents.ts';
 import { backToClient, errorPage } from '../core/oidc/error-page.ts';
 import {
   consentPageUrl,
@@ -52,7 +53,7 @@ export async function continueWithSession(req: HttpRequest, store: Store, tenant
   // Only this page can answer: a form posted from another site lacks the interaction's token (and its Origin shows it).
   const foreign = sentFromAnotherSite(req, issuer);
   if (foreign || !safeEqual(form.csrf ?? '', interaction.csrf) || interaction.prompt !== 'select_account') {
-    const client = await store.clients.findClient(tenant.id, interaction.clientId);
+    const client = await findClientOf(store, tenant, interaction.clientId);
     return refused(
       req,
       tenant,

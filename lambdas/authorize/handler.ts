@@ -11,6 +11,7 @@ import { t } from '../core/i18n/messages.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
 import { validateAuthorizationRequest } from '../core/oidc/authorization-request.ts';
 import { authorizationResponseUrl } from '../core/oidc/authorization-response.ts';
+import { lookUpClient } from '../core/oidc/client-metadata-documents.ts';
 import { ConsentRequired, consentPolicy } from '../core/oidc/consent.ts';
 import { BROWSER_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
 import { backToClient, errorPage } from '../core/oidc/error-page.ts';
@@ -61,7 +62,9 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       brandOf(tenant),
       { locale, developerDetail: `The request repeats '${repeated}' (RFC 6749 §3.1).` },
     );
-  const client = sent.client_id ? await store.clients.findClient(tenant.id, sent.client_id) : undefined;
+  // A registered client, or one described by its Client ID Metadata Document (a client_id URL, where the tenant allows).
+  const lookup = sent.client_id ? await lookUpClient(store, tenant, sent.client_id) : undefined;
+  const client = lookup?.client;
   if (!client)
     return errorPage(
       400,
@@ -71,9 +74,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       brandOf(tenant),
       {
         locale,
-        developerDetail: sent.client_id
-          ? `client_id "${sent.client_id.slice(0, 100)}" is not a client of this tenant.`
-          : 'The request has no client_id.',
+        developerDetail: lookup?.problem ?? 'The request has no client_id.',
       },
     );
   // RFC 9126 §4: a pushed request is taken (once, by its own client, within 60 s) and stands for the whole request;

@@ -46,6 +46,7 @@ export async function consentPage(req: HttpRequest): Promise<HttpResponse> {
         {
           clientName: client.clientName,
           firstParty: client.firstParty !== false,
+          ...(client.fromMetadataDocument ? { documentHost: new URL(client.clientId).host } : {}),
           ...(user ? { email: user.email } : {}),
         },
         locale,

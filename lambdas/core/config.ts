@@ -26,6 +26,7 @@ export interface Config {
   /** Largest request body accepted, in bytes. BODY_LIMIT_BYTES, default 64 KiB. */
   readonly bodyLimitBytes: number;
   readonly webhooks: WebhookConfig;
+  readonly clientIdMetadataDocuments: ClientIdMetadataDocumentConfig;
   /**
    * The event feed serves only events older than this (EVENT_FEED_SETTLE_SECONDS, default 30): longer than any
    * transaction takes to commit after its event id was drawn (functions time out after 10 s) plus clock skew
@@ -73,6 +74,17 @@ export interface WebhookConfig {
   /** WEBHOOK_QUEUE_URL / WEBHOOK_DEAD_LETTER_QUEUE_URL: the dispatcher's SQS queues (AWS). */
   readonly queueUrl: string | undefined;
   readonly deadLetterQueueUrl: string | undefined;
+}
+
+/** Fetching Client ID Metadata Documents (core/oidc/client-metadata-documents.ts), for tenants that accept them. */
+export interface ClientIdMetadataDocumentConfig {
+  /**
+   * CIMD_URL_POLICY: `aws` (default) fetches only https URLs of public addresses; `local` (set by local mode) also
+   * http(s) on localhost, 127.0.0.1 and [::1], so a client can be developed on the same machine.
+   */
+  readonly urlPolicy: 'aws' | 'local';
+  /** CIMD_FETCH_TIMEOUT_MS: one deadline for DNS, connect and the whole response; default 3000. */
+  readonly fetchTimeoutMs: number;
 }
 
 export const DEFAULT_RETRY_SCHEDULE = '0s,5s,5m,30m,2h,5h,10h,10h';
@@ -162,6 +174,11 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const urlPolicy = env.WEBHOOK_URL_POLICY ?? 'aws';
   if (urlPolicy !== 'aws' && urlPolicy !== 'local') throw new ConfigError('WEBHOOK_URL_POLICY must be aws or local');
+  const cimdPolicy = env.CIMD_URL_POLICY ?? 'aws';
+  if (cimdPolicy !== 'aws' && cimdPolicy !== 'local') throw new ConfigError('CIMD_URL_POLICY must be aws or local');
+  const cimdTimeoutMs = Number(env.CIMD_FETCH_TIMEOUT_MS ?? 3000);
+  if (!Number.isInteger(cimdTimeoutMs) || cimdTimeoutMs <= 0 || cimdTimeoutMs > 10_000)
+    throw new ConfigError('CIMD_FETCH_TIMEOUT_MS must be a whole number of milliseconds, at most 10000');
   const settleSeconds = Number(env.EVENT_FEED_SETTLE_SECONDS ?? 30);
   if (!Number.isFinite(settleSeconds) || settleSeconds < 0)
     throw new ConfigError('EVENT_FEED_SETTLE_SECONDS must be a number of seconds >= 0');
@@ -184,6 +201,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queueUrl: env.WEBHOOK_QUEUE_URL || undefined,
       deadLetterQueueUrl: env.WEBHOOK_DEAD_LETTER_QUEUE_URL || undefined,
     },
+    clientIdMetadataDocuments: { urlPolicy: cimdPolicy, fetchTimeoutMs: cimdTimeoutMs },
     eventFeedSettleMs: settleSeconds * 1000,
     rateLimits: { enabled: rateLimits === 'on', plans: parseRateLimitPlans(env.RATE_LIMIT_PLANS) },
     email: { from: env.EMAIL_FROM || undefined, configurationSet: env.EMAIL_CONFIGURATION_SET || undefined },

@@ -72,5 +72,7 @@ export function providerMetadata(issuer: string, tenant: Tenant): Record<string,
     const capabilities = CAPABILITIES[route.id];
     Object.assign(metadata, typeof capabilities === 'function' ? capabilities(tenant) : capabilities);
   }
+  // draft-ietf-oauth-client-id-metadata-document §5.3: client_id URLs are resolved (core/oidc/client-metadata-documents.ts).
+  if (tenant.settings.clientIdMetadataDocuments) metadata.client_id_metadata_document_supported = true;
   return metadata;
 }

@@ -4,6 +4,7 @@ import { InvalidRequest, NotFound, UnauthorizedClient, UnsupportedGrantType } fr
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { type ClientCredentials, clientCredentials, verifyClient } from '../core/oidc/client-auth.ts';
+import { isMetadataDocumentClientId, requireDocumentClient } from '../core/oidc/client-metadata-documents.ts';
 import { tenantOriginsCors } from '../core/oidc/cors.ts';
 import type { GrantType } from '../core/oidc/grant-types.ts';
 import { GRANTS } from '../core/oidc/grants/registry.ts';
@@ -36,7 +37,12 @@ export async function token(req: HttpRequest): Promise<HttpResponse> {
   if (!tenant) throw new NotFound('No such tenant.');
   if (req.json !== undefined) throw new InvalidRequest('Send the token request as application/x-www-form-urlencoded.');
   if (!credentials) throw credentialsError;
-  const client = verifyClient(credentials, items.client, epochSeconds(store.clock));
+  // A client_id URL names no stored client: its metadata document describes it (cached, else fetched).
+  const described =
+    !items.client && isMetadataDocumentClientId(credentials.clientId)
+      ? await requireDocumentClient(store, tenant, credentials.clientId)
+      : undefined;
+  const client = verifyClient(credentials, items.client ?? described, epochSeconds(store.clock));
   if (!grantType) throw new InvalidRequest('The grant_type parameter is required.');
   if (!module) throw new UnsupportedGrantType(`The grant type "${grantType}" is not supported.`);
   if (!client.grantTypes.includes(module.grantType))

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -342,6 +343,39 @@ describe('OpenID Connect endpoints', () => {
     expect((await tokenRequest(keyway, strict.tenantId, form, auth)).res.status).toBe(200);
     const reused = await tokenRequest(keyway, strict.tenantId, form, auth);
     expect(reused.body.error_description).toMatch(/already used; the session has been revoked/);
+  });
+
+  it('a client_id URL (Client ID Metadata Documents): authorize fetches and caches it, consent, token and revoke read it', async () => {
+    // The document on a loopback server (local mode may fetch loopback); the cache item is a GetItem and a PutItem.
+    const docs = createServer((req, res) => {
+      const url = `http://127.0.0.1:${(docs.address() as { port: number }).port}${req.url}`;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=600' });
+      res.end(
+        JSON.stringify({
+          client_id: url,
+          redirect_uris: [REDIRECT_URI],
+          grant_types: ['authorization_code', 'refresh_token'],
+        }),
+      );
+    });
+    await new Promise<void>((r) => docs.listen(0, '127.0.0.1', r));
+    try {
+      const cimd = await setupTenant(keyway, { clientIdMetadataDocuments: { hosts: ['127.0.0.1'] } });
+      const cimdUser = await signedInUser(keyway, cimd.tenantId);
+      const client = { client_id: `http://127.0.0.1:${(docs.address() as { port: number }).port}/client.json` };
+      const { code, verifier } = await getCode(keyway, { tenantId: cimd.tenantId, client }, cimdUser.cookie);
+      const form = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier };
+      const redeemed = await tokenRequest(keyway, cimd.tenantId, { ...form, client_id: client.client_id });
+      expect(redeemed.res.status, JSON.stringify(redeemed.body)).toBe(200);
+      const revoked = await postForm(`/${cimd.tenantId}/revoke`, {
+        token: String(redeemed.body.refresh_token),
+        client_id: client.client_id,
+      });
+      expect(revoked.status).toBe(200);
+    } finally {
+      docs.closeAllConnections();
+      await new Promise((r) => docs.close(r));
+    }
   });
 
   it('userinfo, introspect, revoke: access and refresh tokens, invalid ones, preflights', async () => {

@@ -6,6 +6,7 @@ import type { HttpRequest } from '../http/types.ts';
 import { issuerOf } from '../issuer.ts';
 import { BROWSER_COOKIE, serializeCookie } from '../oidc/cookies.ts';
 import type { AuditInput } from '../store/audit-log.ts';
+import { isMetadataDocumentClientId } from '../store/client-metadata-documents.ts';
 import type { Consent } from '../store/consents.ts';
 import type { Interaction } from '../store/interactions.ts';
 import { allPages } from '../store/paging.ts';
@@ -110,9 +111,12 @@ async function connectedApps(
   }
   const apps = await Promise.all(
     [...byClient].map(async ([clientId, app]): Promise<ConnectedApp | undefined> => {
-      const client = await store.clients.findClient(tenant.id, clientId);
-      if (!client) return undefined; // a deleted client's tokens are dead already, its consent means nothing
-      return { clientId, name: client.clientName || clientId, scopes: [...app.scopes], since: app.since };
+      // A client of a metadata document is no stored client: the name its cached document gave, else its host.
+      const name = isMetadataDocumentClientId(clientId)
+        ? await store.clientMetadataDocuments.nameOf(tenant.id, clientId)
+        : (await store.clients.findClient(tenant.id, clientId))?.clientName;
+      if (name === undefined) return undefined; // a deleted client's tokens are dead already, its consent means nothing
+      return { clientId, name: name || clientId, scopes: [...app.scopes], since: app.since };
     }),
   );
   return apps.filter((a): a is ConnectedApp => a !== undefined).sort((a, b) => a.name.localeCompare(b.name));

@@ -5,6 +5,7 @@ import { ClientMetadata, ClientMetadataPatch } from './clients.ts';
 import {
   BrandingInput,
   BulkReplay,
+  ClientIdMetadataDocumentsInput,
   CreateApiKey,
   CreateInitialAccessToken,
   CreateResource,
@@ -45,6 +46,7 @@ const Tenant = z.strictObject({
     sessionTtlSeconds: z.number(),
     requirePushedAuthorizationRequests: z.boolean(),
     branding: z.optional(BrandingInput),
+    clientIdMetadataDocuments: z.optional(ClientIdMetadataDocumentsInput),
   }),
   rp_id_locked: z.boolean(),
   created_at: time,

@@ -47,6 +47,19 @@ export const BrandingInput = z.strictObject({
   termsUrl: z.optional(httpsUrl),
 });
 
+/**
+ * settings.clientIdMetadataDocuments: `{ "hosts": [...] }` (client_id URLs of these hosts, compared exactly) or
+ * `{ "anyHttps": true }`; absent (or PATCH null): off.
+ */
+export const ClientIdMetadataDocumentsInput = z.union([
+  z.strictObject({
+    hosts: z
+      .array(z.string().check(z.regex(HOST_NAME, { message: 'must be a lower-case host name' })))
+      .check(z.minLength(1), z.maxLength(50)),
+  }),
+  z.strictObject({ anyHttps: z.literal(true) }),
+]);
+
 /** Tenant settings as the admin API accepts them (all optional; PATCH merges). */
 export const TenantSettingsInput = z.strictObject({
   rpId: z.optional(z.string().check(z.regex(HOST_NAME, { message: 'must be a lower-case host name' }))),
@@ -60,6 +73,7 @@ export const TenantSettingsInput = z.strictObject({
   sessionTtlSeconds: z.optional(integerIn(300, 90 * 86_400)),
   requirePushedAuthorizationRequests: z.optional(z.boolean()),
   branding: z.optional(BrandingInput),
+  clientIdMetadataDocuments: z.optional(ClientIdMetadataDocumentsInput),
 });
 
 export const CreateTenant = z.strictObject({
@@ -78,6 +92,7 @@ export const PatchTenant = z.strictObject({
       ...TenantSettingsInput.shape,
       rpId: z.optional(z.nullable(TenantSettingsInput.shape.rpId)),
       branding: z.optional(z.nullable(BrandingInput)),
+      clientIdMetadataDocuments: z.optional(z.nullable(ClientIdMetadataDocumentsInput)),
     }),
   ),
 });

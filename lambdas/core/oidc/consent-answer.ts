@@ -10,6 +10,7 @@ import type { Tenant } from '../store/tenants.ts';
 import { commit } from '../store/transaction.ts';
 import type { User } from '../store/users.ts';
 import { authorizationResponseUrl } from './authorization-response.ts';
+import { findClientOf } from './client-metadata-documents.ts';
 import { parseScope } from './scopes.ts';
 import { issueCodeRedirect, loadInteraction } from './sign-in.ts';
 
@@ -43,7 +44,7 @@ export async function consentSubjects(
   pending: PendingConsent,
 ): Promise<{ client: Client; user: User | undefined }> {
   const [client, user] = await Promise.all([
-    store.clients.findClient(tenant.id, pending.clientId),
+    findClientOf(store, tenant, pending.clientId),
     store.users.findUser(tenant.id, pending.consentFor.userId),
   ]);
   if (!client) throw new NotFound('The application that asked is no longer registered here.');

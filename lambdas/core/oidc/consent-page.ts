@@ -12,6 +12,11 @@ import { scopesInWords } from './consent.ts';
 export interface ConsentView {
   readonly clientName: string;
   readonly firstParty: boolean;
+  /**
+   * For a client described by its Client ID Metadata Document: the host of its client_id URL, shown next to the name
+   * the document claims (draft-ietf-oauth-client-id-metadata-document §6.4: the hostname tells who it really is).
+   */
+  readonly documentHost?: string;
   /** The signed-in account's address, so the person sees which account the application gets. */
   readonly email?: string;
 }
@@ -52,6 +57,9 @@ export function renderConsentPage(
         tenant: escapeHtml(tenantName),
         destination: `<strong>${escapeHtml(destination(interaction.redirectUri))}</strong>`,
       })}</p>`;
+  const identifiedBy = view.documentHost
+    ? `\n<p>${tHtml(locale, 'consent.identifiedBy', { host: `<strong>${escapeHtml(view.documentHost)}</strong>` })}</p>`
+    : '';
   return page(200, {
     locale,
     title: `${t(locale, 'consent.title')} · ${tenantName}`,
@@ -59,7 +67,7 @@ export function renderConsentPage(
     heading: t(locale, 'consent.heading', { client: view.clientName, tenant: tenantName }),
     body: `${account.trimStart()}
 <p>${tHtml(locale, 'consent.canDo')}</p>
-<ul>${scopes}</ul>${thirdParty}
+<ul>${scopes}</ul>${thirdParty}${identifiedBy}
 <form method="post" action="${escapeHtml(`${issuer}/consent`)}">
 ${hidden('interaction', interaction.id)}
 ${hidden('csrf', interaction.csrf)}

@@ -12,7 +12,9 @@ import { parseScope } from './scopes.ts';
  * 2. `consentNeeded`, where a code would be issued for a user (after a passkey ceremony, single sign-on, a
  *    select_account Continue), with the user's stored consent only when the policy lets one answer.
  *
- * - `always`: the request said `prompt=consent` (OIDC Core §3.1.2.1): the page, whatever was allowed before.
+ * - `always`: the request said `prompt=consent` (OIDC Core §3.1.2.1), or the client is described by a Client ID
+ *   Metadata Document (its metadata is the client's own say and may change between fetches): the page, whatever was
+ *   allowed before.
  * - `unless-granted`: a third-party client, or `offline_access` on any client (OIDC Core §11: tokens that outlive
  *   the sign-in need the user's consent): the page unless the user's stored consent covers every requested scope.
  * - undefined: a first-party client asking for no `offline_access`: no page, no read.
@@ -20,11 +22,11 @@ import { parseScope } from './scopes.ts';
 export type ConsentPolicy = 'always' | 'unless-granted';
 
 export function consentPolicy(
-  client: Pick<Client, 'firstParty'>,
+  client: Pick<Client, 'firstParty' | 'fromMetadataDocument'>,
   scope: string,
   prompt: { readonly consent?: boolean },
 ): ConsentPolicy | undefined {
-  if (prompt.consent) return 'always';
+  if (prompt.consent || client.fromMetadataDocument) return 'always';
   if (client.firstParty === false || parseScope(scope).includes('offline_access')) return 'unless-granted';
   return undefined;
 }

@@ -11,6 +11,7 @@ import { logger } from '../logger.ts';
 import type { Client } from '../store/clients.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
+import { findClientOf } from './client-metadata-documents.ts';
 import { clearCookie, SESSION_COOKIE } from './cookies.ts';
 import { errorPage } from './error-page.ts';
 
@@ -96,7 +97,7 @@ async function findRequestingClient(
   clientId: string | undefined,
 ): Promise<Client | undefined> {
   const id = hint?.clientId ?? clientId;
-  const client = id !== undefined ? await store.clients.findClient(tenant.id, id) : undefined;
+  const client = id !== undefined ? await findClientOf(store, tenant, id) : undefined;
   if (hint && !client)
     throw new LogoutRefused('The application named by the id_token_hint is no longer registered here.');
   return client;

@@ -56,6 +56,11 @@ export interface Client {
    * registration access token (RFC 7592). Absent: registered by an administrator.
    */
   readonly registration?: DynamicRegistration;
+  /**
+   * Not registered: described by its Client ID Metadata Document, whose URL is the client id
+   * (core/oidc/client-metadata-documents.ts). Such a client is never stored as a client, and it is always asked about.
+   */
+  readonly fromMetadataDocument?: true;
   /** Web origins allowed to call token/userinfo/revoke from a browser (CORS). */
   readonly allowedOrigins: readonly string[];
   readonly issuedAt: number;

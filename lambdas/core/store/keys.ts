@@ -45,6 +45,12 @@ export const keys = {
   /** A registered resource server (RFC 8707); listed by Query on the tenant partition. */
   resource: (tenantId: string, resourceId: string) => ({ pk: t(tenantId), sk: `RESOURCE#${resourceId}` }),
   client: (tenantId: string, clientId: string) => ({ pk: t(tenantId), sk: `CLIENT#${clientId}` }),
+  /**
+   * A client described by its Client ID Metadata Document, as last fetched and validated (store/client-metadata-
+   * documents.ts): a cache with a `ttl`, shared by authorize, consent and token. The URL is hashed (it may be longer
+   * than a sort key may be); the item holds it too.
+   */
+  clientMetadataDocument: (tenantId: string, url: string) => ({ pk: t(tenantId), sk: `CIMD#${sha256(url)}` }),
   /** A web origin some client of the tenant registered (CORS allow-list for token/userinfo/revoke). */
   origin: (tenantId: string, origin: string) => ({ pk: t(tenantId), sk: `ORIGIN#${origin}` }),
 

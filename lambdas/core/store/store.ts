@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import { ApiKeyRepository } from './api-keys.ts';
 import { AuditLogRepository } from './audit-log.ts';
 import { ChallengeRepository } from './challenges.ts';
+import { ClientMetadataDocumentRepository, isMetadataDocumentClientId } from './client-metadata-documents.ts';
 import { type Client, ClientRepository, toClient } from './clients.ts';
 import { CodeRepository } from './codes.ts';
 import { ConsentRepository } from './consents.ts';
@@ -60,6 +61,7 @@ export class Store {
   readonly invitations: InvitationRepository;
   readonly consents: ConsentRepository;
   readonly pushedRequests: PushedRequestRepository;
+  readonly clientMetadataDocuments: ClientMetadataDocumentRepository;
 
   /** `relay`: how outbox events reach the dispatcher (the table stream in AWS, the local queue in local mode). */
   constructor(
@@ -74,6 +76,7 @@ export class Store {
     this.invitations = new InvitationRepository(table);
     this.pushedRequests = new PushedRequestRepository(table);
     this.consents = new ConsentRepository(table);
+    this.clientMetadataDocuments = new ClientMetadataDocumentRepository(table);
     this.apiKeys = new ApiKeyRepository(table);
     this.initialAccessTokens = new InitialAccessTokenRepository(table);
     this.auditLog = new AuditLogRepository(table);
@@ -122,7 +125,8 @@ export class Store {
    */
   async liveDelegation(tenantId: string, delegation: Delegation): Promise<boolean> {
     const markers = [...delegation.parentJtis, ...delegation.actorJtis];
-    const clients = [...delegation.actors, ...delegation.parentClients];
+    // A client described by its metadata document has no item whose deletion could end its tokens (see aliveGrant).
+    const clients = [...delegation.actors, ...delegation.parentClients].filter((id) => !isMetadataDocumentClientId(id));
     const items = await this.table.batchGet([
       ...delegation.parents.map((id) => keys.grant(tenantId, id)),
       ...clients.map((id) => keys.client(tenantId, id)),
@@ -178,9 +182,15 @@ export class Store {
   }
 }
 
-/** A family is alive while it is not revoked, its client exists and its user exists, unsuspended and not signed out since. */
+/**
+ * A family is alive while it is not revoked, its client exists and its user exists, unsuspended and not signed out
+ * since. A client described by its Client ID Metadata Document is no item: it ends when its document goes or the
+ * tenant stops accepting it, which the token endpoint finds when it resolves the client for a refresh (access tokens
+ * run out on their own).
+ */
 function aliveGrant(grant: Grant, clientItem: Item | undefined, userItem: Item | undefined): LiveGrant | undefined {
-  if (grant.revokedAt !== undefined || !clientItem || !userItem) return undefined;
+  const clientAlive = clientItem !== undefined || isMetadataDocumentClientId(grant.clientId);
+  if (grant.revokedAt !== undefined || !clientAlive || !userItem) return undefined;
   const user = toUser(userItem);
   return isUserActive(user, grant.authTime) ? { grant, user } : undefined;
 }

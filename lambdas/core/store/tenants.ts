@@ -38,7 +38,16 @@ export interface TenantSettings {
   readonly requirePushedAuthorizationRequests: boolean;
   /** How the hosted pages (and emails) look: name, logo, colours, footer links (core/branding.ts). */
   readonly branding?: Branding;
+  /**
+   * Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document, how MCP clients identify themselves): a
+   * `client_id` that is an https URL is resolved by fetching its JSON metadata (core/oidc/client-metadata-documents.ts),
+   * from the listed hosts only or from any host. Absent: off, and such a client_id is an unknown client.
+   */
+  readonly clientIdMetadataDocuments?: ClientIdMetadataDocumentsSetting;
 }
+
+/** Which `client_id` URLs are fetched: those of these hosts (exact, lower-case names), or any https URL. */
+export type ClientIdMetadataDocumentsSetting = { readonly hosts: readonly string[] } | { readonly anyHttps: true };
 
 export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   signUpOpen: true,

@@ -119,6 +119,7 @@ export const de = {
   'consent.heading': '{client} möchte Ihr {tenant}-Konto verwenden',
   'consent.canDo': 'Die Anwendung kann dann:',
   'consent.notRunBy': '{client} wird nicht von {tenant} betrieben. Sie werden zu {destination} weitergeleitet.',
+  'consent.identifiedBy': 'Sie weist sich mit einem Dokument auf {host} aus.',
   'consent.removeAnytime': 'Sie können den Zugriff jederzeit auf {link} entfernen.',
   'consent.accountPage': 'Ihrer Kontoseite',
   'scope.openid': 'Bestätigen, wer Sie sind',

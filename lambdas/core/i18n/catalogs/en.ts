@@ -121,6 +121,7 @@ export const en = {
   'consent.heading': '{client} wants to use your {tenant} account',
   'consent.canDo': 'It will be able to:',
   'consent.notRunBy': '{client} is not run by {tenant}. You will be sent to {destination}.',
+  'consent.identifiedBy': 'It identifies itself with a document on {host}.',
   'consent.removeAnytime': 'You can remove its access at any time on {link}.',
   'consent.accountPage': 'your account page',
   'scope.openid': 'Confirm who you are',

@@ -115,6 +115,7 @@ export const es = {
   'consent.heading': '{client} quiere usar su cuenta de {tenant}',
   'consent.canDo': 'Podrá:',
   'consent.notRunBy': '{client} no está gestionada por {tenant}. Se le enviará a {destination}.',
+  'consent.identifiedBy': 'Se identifica con un documento en {host}.',
   'consent.removeAnytime': 'Puede retirarle el acceso en cualquier momento en {link}.',
   'consent.accountPage': 'la página de su cuenta',
   'scope.openid': 'Confirmar quién es usted',

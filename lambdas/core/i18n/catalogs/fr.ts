@@ -115,6 +115,7 @@ export const fr = {
   'consent.heading': '{client} souhaite utiliser votre compte {tenant}',
   'consent.canDo': 'L’application pourra :',
   'consent.notRunBy': '{client} n’est pas exploitée par {tenant}. Vous serez redirigé vers {destination}.',
+  'consent.identifiedBy': 'Elle s’identifie par un document sur {host}.',
   'consent.removeAnytime': 'Vous pouvez retirer son accès à tout moment sur {link}.',
   'consent.accountPage': 'la page de votre compte',
   'scope.openid': 'Confirmer votre identité',
