@@ -143,9 +143,23 @@ export const routes: readonly Route[] = [
     entry: 'lambdas/authorize/handler.ts',
     auth: 'public',
     // tenant, client, session, user, the user's consent; puts the code (SSO) or the interaction; a select_account
-    // Continue ends its interaction (DeleteItem), or hands it to the consent page (UpdateItem)
-    access: { dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], sign: false, publicKeys: false },
+    // Continue ends its interaction (DeleteItem), or hands it to the consent page (UpdateItem); a pushed request is
+    // taken (DeleteItem); a step-up init token is verified with the public keys, claimed (UpdateItem) and, for ALLOW,
+    // BLOCK or Cancel, ended with its audit entry and event (UpdateItem + PutItem)
+    access: { dynamodb: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], sign: false, publicKeys: true },
     discoveryField: 'authorization_endpoint',
+  },
+  {
+    // Step-up actions: the tenant's backend (a tenant API key) starts one for a known user; authorize takes its token.
+    id: 'init-auth',
+    methods: ['POST'],
+    path: '/{tenantId}/init-auth',
+    entry: 'lambdas/init-auth/handler.ts',
+    // Signs (KMS), so it stays in the regional stack: the signing key's policy names the roles that may sign, and a
+    // role in a nested stack would make the key and that stack depend on each other.
+    auth: 'tenant-admin',
+    // the key (read, last_used_at), tenant, user or its external-id claim, the appId client; puts the step-up record
+    access: { dynamodb: ['GetItem', 'UpdateItem', 'PutItem'], sign: true, publicKeys: false },
   },
   {
     id: 'par',

@@ -325,6 +325,12 @@ export async function buildColdStartEvents(
       query: authorizeQuery(),
       headers: { Cookie: fx.sessionCookie },
     })),
+    await each('init-auth', 200, () => ({
+      method: 'POST',
+      path: `/${t}/init-auth`,
+      headers: bearer,
+      json: { userId: fx.userId, action: 'cold-start' },
+    })),
     await each('par', 201, () => ({
       method: 'POST',
       path: `/${t}/par`,

@@ -11,6 +11,7 @@ import { findClientOf } from '../core/oidc/client-metadata-documents.ts';
 import { backToClient, errorPage } from '../core/oidc/error-page.ts';
 import {
   consentPageUrl,
+  finishAction,
   issueCodeRedirect,
   liveSession,
   loadInteraction,
@@ -37,32 +38,17 @@ export function isAccountChoice(req: HttpRequest): boolean {
  * hands it to the consent page with the session's account.
  */
 export async function continueWithSession(req: HttpRequest, store: Store, tenant: Tenant): Promise<HttpResponse> {
+  const answered = await answeredInteraction(
+    req,
+    store,
+    tenant,
+    (interaction) => interaction.prompt === 'select_account',
+    'the sign-in did not ask to choose an account (prompt=select_account)',
+  );
+  if (!('interaction' in answered)) return answered;
+  const { interaction } = answered;
   const form = req.form;
-  let locale = localeOf(req);
-  if (req.repeated.length > 0)
-    return refused(req, tenant, locale, `The form repeats the parameter '${req.repeated[0]}'.`);
-  let interaction: Interaction;
-  try {
-    interaction = await loadInteraction(req, store, tenant, form.interaction);
-  } catch (error) {
-    // Expired, or started in another browser: the same pages the hosted sign-in shows.
-    return renderPageError(error, req.traceId, locale, brandOf(tenant));
-  }
-  locale = localeOf(req, interaction);
   const issuer = issuerOf(req, tenant.id);
-  // Only this page can answer: a form posted from another site lacks the interaction's token (and its Origin shows it).
-  const foreign = sentFromAnotherSite(req, issuer);
-  if (foreign || !safeEqual(form.csrf ?? '', interaction.csrf) || interaction.prompt !== 'select_account') {
-    const client = await findClientOf(store, tenant, interaction.clientId);
-    return refused(
-      req,
-      tenant,
-      locale,
-      'The form was not sent by this sign-in’s page (its origin or anti-CSRF token does not match), or the sign-in did not ask to choose an account (prompt=select_account).',
-      client ? backToClient(client) : undefined,
-    );
-  }
-
   const live = await liveSession(req, store, tenant);
   const fresh =
     live !== undefined &&
@@ -95,4 +81,67 @@ function refused(
     developerDetail,
     ...(back ? { back } : {}),
   });
+}
+
+/**
+ * The interaction a form of one of authorize's own pages answers (the account choice, a step-up's Cancel): of this
+ * browser, live, with its anti-CSRF token, posted from this site, and of the kind the form is for (`accepts`);
+ * anything else is a page that says the answer was refused (`why` for developers).
+ */
+async function answeredInteraction(
+  req: HttpRequest,
+  store: Store,
+  tenant: Tenant,
+  accepts: (interaction: Interaction) => boolean,
+  why: string,
+): Promise<{ interaction: Interaction } | HttpResponse> {
+  let locale = localeOf(req);
+  if (req.repeated.length > 0)
+    return refused(req, tenant, locale, `The form repeats the parameter '${req.repeated[0]}'.`);
+  let interaction: Interaction;
+  try {
+    interaction = await loadInteraction(req, store, tenant, req.form.interaction);
+  } catch (error) {
+    // Expired, or started in another browser: the same pages the hosted sign-in shows.
+    return renderPageError(error, req.traceId, locale, brandOf(tenant));
+  }
+  locale = localeOf(req, interaction);
+  // Only this page can answer: a form posted from another site lacks the interaction's token (and its Origin shows it).
+  const foreign = sentFromAnotherSite(req, issuerOf(req, tenant.id));
+  if (foreign || !safeEqual(req.form.csrf ?? '', interaction.csrf) || !accepts(interaction)) {
+    const client = await findClientOf(store, tenant, interaction.clientId);
+    return refused(
+      req,
+      tenant,
+      locale,
+      `The form was not sent by this sign-in’s page (its origin or anti-CSRF token does not match), or ${why}.`,
+      client ? backToClient(client) : undefined,
+    );
+  }
+  return { interaction };
+}
+
+/** A step-up challenge's Cancel: a form POST to authorize that carries these instead of an authorization request. */
+export function isActionCancel(req: HttpRequest): boolean {
+  return req.method === 'POST' && req.form.cancel === '1' && req.form.interaction !== undefined;
+}
+
+/**
+ * POST {issuer}/authorize `interaction, csrf, cancel=1` — the user declined a step-up action's passkey challenge: the
+ * interaction ends (once) and the client still gets a code, whose access token says CHALLENGE_FAILED.
+ */
+export async function cancelAction(req: HttpRequest, store: Store, tenant: Tenant): Promise<HttpResponse> {
+  const answered = await answeredInteraction(
+    req,
+    store,
+    tenant,
+    (interaction) => interaction.action !== undefined && interaction.expectedUserId !== undefined,
+    'the sign-in is no step-up action',
+  );
+  if (!('interaction' in answered)) return answered;
+  const { interaction } = answered;
+  if (!(await store.interactions.finishInteraction(tenant.id, interaction.id)))
+    throw new InvalidRequest('This sign-in request was already completed; start again from the application.');
+  const action = { ...interaction.action!, userId: interaction.expectedUserId! };
+  return redirect(await finishAction(req, store, tenant, interaction, action, 'CHALLENGE_FAILED'));
 }

@@ -17,11 +17,19 @@ import { BROWSER_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
 import { backToClient, errorPage } from '../core/oidc/error-page.ts';
 import { matchesRegisteredRedirectUri } from '../core/oidc/redirect-uris.ts';
 import { requestedResource, resolveResource } from '../core/oidc/resources.ts';
-import { consentPageUrl, issueCodeRedirect, liveSession, needsConsent, sessionMeets } from '../core/oidc/sign-in.ts';
+import {
+  consentPageUrl,
+  finishAction,
+  issueCodeRedirect,
+  liveSession,
+  needsConsent,
+  sessionMeets,
+} from '../core/oidc/sign-in.ts';
 import { renderSignInPage } from '../core/passkeys/pages.ts';
 import type { ConsentFor } from '../core/store/interactions.ts';
 import { REQUEST_URI_PREFIX } from '../core/store/pushed-requests.ts';
-import { continueWithSession, isAccountChoice } from './account-choice.ts';
+import { cancelAction, continueWithSession, isAccountChoice, isActionCancel } from './account-choice.ts';
+import { claimStepUp } from './step-up.ts';
 
 const BROWSER_COOKIE_TTL = 24 * 3600;
 
@@ -49,6 +57,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       { locale, developerDetail: 'The tenant named in the address does not exist.' },
     );
   if (isAccountChoice(req)) return continueWithSession(req, store, tenant);
+  if (isActionCancel(req)) return cancelAction(req, store, tenant);
   // No redirect can be trusted yet (RFC 6749 §4.1.2.1): each of these is a page that says what the user can do, with
   // the reason for the application's developers under it.
   const restart = t(locale, 'authorize.restart');
@@ -156,6 +165,28 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
         ...(consentFor ? { consentFor } : {}),
         browserHash: sha256(browser),
       });
+
+    // A step-up action (init-auth): its rules decided before any challenge, and the redirect always carries a code.
+    if (params.token !== undefined) {
+      if (valid.prompt === 'none') throw new InvalidRequest('token cannot be combined with prompt=none.');
+      const { stepUp, user } = await claimStepUp(store, tenant, client, params, issuer, valid.scope);
+      const action = { id: stepUp.id, name: stepUp.action, userId: user.userId };
+      if (stepUp.decision !== 'CHALLENGE')
+        return redirect(await finishAction(req, store, tenant, request, action, stepUp.decision));
+      // A challenge is always a new ceremony, with this user's passkeys only; the tenant's backend asked, so no consent.
+      const { consent: _asked, ...plain } = request;
+      const challenge = await store.interactions.createInteraction({
+        tenantId: tenant.id,
+        ...plain,
+        prompt: 'login',
+        expectedUserId: user.userId,
+        loginHint: user.email,
+        ...(params.ui_locales ? { uiLocales: params.ui_locales.slice(0, 100) } : {}),
+        action: { id: stepUp.id, name: stepUp.action, redirectToSettings: stepUp.redirectToSettings },
+        browserHash: sha256(browser),
+      });
+      return redirect(`${issuer}/login?interaction=${encodeURIComponent(challenge.id)}`, { cookies });
+    }
 
     // Single sign-on from the tenant's session, unless the client forces a new ceremony.
     const live = await liveSession(req, store, tenant);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authOf, type Route, routes } from '../../lambdas/routes.ts';
+import { authOf, isTenantScoped, type Route, routes } from '../../lambdas/routes.ts';
 import type { LocalKeyway } from '../../local/app.ts';
 import { admin, tenantSnapshot, tenantWithKey } from '../support/admin.ts';
 import { startTestKeyway } from '../support/keyway.ts';
@@ -47,7 +47,10 @@ afterAll(async () => {
   await receiver?.stop();
 });
 
-const adminRoutes = routes.filter((r) => r.path.startsWith('/admin/'));
+/** The admin API, and the management routes under an issuer (a tenant key calls them: step-up's init-auth). */
+const adminRoutes = routes.filter(
+  (r) => r.path.startsWith('/admin/') || (isTenantScoped(r) && r.methods.some((m) => authOf(r, m) !== 'public')),
+);
 const tenantScoped = adminRoutes.filter((r) => r.path.includes('{tenantId}'));
 const calls = (list: readonly Route[]) =>
   list.flatMap((route) => route.methods.filter((m) => m !== 'OPTIONS').map((method) => ({ route, method })));

@@ -15,6 +15,7 @@ export const SAMPLE_RESOURCE_ID = resourceIdOf(SAMPLE_RESOURCE_IDENTIFIER);
  */
 export const SAMPLE_BODIES: Readonly<Record<string, Partial<Record<HttpMethod, Record<string, unknown>>>>> = {
   'admin-tenants': { POST: { name: 'Sample', plan: 'free' } },
+  'init-auth': { POST: { userId: 'sample-user', action: 'withdraw', custom: { amount: 10 } } },
   'admin-tenant': { PATCH: { name: 'Renamed', settings: { signUpOpen: false } } },
   'admin-api-keys': { POST: { name: 'sample key', scopes: ['read'] } },
   'admin-initial-access-tokens': {

@@ -762,6 +762,62 @@ describe('dynamic client registration (RFC 7591, RFC 7592)', () => {
   });
 });
 
+describe('step-up actions', () => {
+  it('init-auth under a tenant key; authorize takes the token: ALLOW at once, a challenge passed, a challenge cancelled', async () => {
+    const { tenantId, key } = await tenantWithKey(keyway, `act-${hex()}`);
+    await admin(keyway, 'PATCH', `/admin/tenants/${tenantId}`, {
+      body: { settings: { actions: { 'look-only': { default: 'ALLOW' } } } },
+    });
+    const client = await registerClient(keyway, tenantId);
+    const tenant = (await keyway.store.tenants.findTenant(tenantId))!;
+    const phone = authenticatorFor(keyway);
+    const email = `act-${hex()}@example.com`;
+    await signUp(keyway, tenant, phone, { ...ACCOUNT, email });
+    const userId = (await keyway.store.users.findUserIdByEmail(tenantId, email))!;
+    const start = async (action: string) => {
+      const res = await fetch(`${keyway.url}/${tenantId}/init-auth`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ userId, action }),
+      });
+      expect(res.status).toBe(200);
+      const { token } = (await res.json()) as { token: string };
+      const { challenge } = pkcePair();
+      return authorize(keyway, tenantId, {
+        response_type: 'code',
+        client_id: client.client_id,
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 'st',
+        token,
+      });
+    };
+    expect((await start('look-only')).location?.searchParams.get('code')).toBeTruthy();
+    const challenged = async () => {
+      const { res, location } = await start('withdraw');
+      const id = location!.searchParams.get('interaction')!;
+      const interaction = (await keyway.store.interactions.findInteraction(tenantId, id))!;
+      return { interaction, cookie: res.headers.getSetCookie()[0]!.split(';')[0]! };
+    };
+    const passed = await challenged();
+    const options = await postPage(keyway, tenant, '/passkeys/authentication/options', passed, {});
+    const verified = await postPage(keyway, tenant, '/passkeys/authentication/verify', passed, {
+      challengeId: options.body.challengeId,
+      response: phone.get(options.body.options as never),
+    });
+    expect(new URL(verified.body.redirectTo as string).searchParams.get('code')).toBeTruthy();
+    const declined = await challenged();
+    const cancelled = await postForm(
+      `/${tenantId}/authorize`,
+      { interaction: declined.interaction.id, csrf: declined.interaction.csrf, cancel: '1' },
+      { cookie: declined.cookie },
+    );
+    expect(new URL(cancelled.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+  });
+});
+
 describe('admin API', () => {
   const ordered = ADMIN_CALLS_IN_RUNNABLE_ORDER;
 

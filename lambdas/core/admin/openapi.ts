@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { authOf, type HttpMethod, type Route, routes } from '../../routes.ts';
+import { ActionsSetting } from '../actions/rules.ts';
 import { API_KEY_SCOPES, PLANS } from '../vocabulary.ts';
 import { ClientMetadata, ClientMetadataPatch } from './clients.ts';
 import {
@@ -47,6 +48,7 @@ const Tenant = z.strictObject({
     requirePushedAuthorizationRequests: z.boolean(),
     branding: z.optional(BrandingInput),
     clientIdMetadataDocuments: z.optional(ClientIdMetadataDocumentsInput),
+    actions: z.optional(ActionsSetting),
   }),
   rp_id_locked: z.boolean(),
   created_at: time,

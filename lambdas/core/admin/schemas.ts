@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ACTION_NAME, ActionsSetting, CustomFields } from '../actions/rules.ts';
 import { HEX_COLOR, primaryColorProblem } from '../branding.ts';
 import { EVENT_TYPES } from '../events/catalog.ts';
 import { GRANT_TYPES } from '../oidc/grant-types.ts';
@@ -74,6 +75,7 @@ export const TenantSettingsInput = z.strictObject({
   requirePushedAuthorizationRequests: z.optional(z.boolean()),
   branding: z.optional(BrandingInput),
   clientIdMetadataDocuments: z.optional(ClientIdMetadataDocumentsInput),
+  actions: z.optional(ActionsSetting),
 });
 
 export const CreateTenant = z.strictObject({
@@ -93,6 +95,7 @@ export const PatchTenant = z.strictObject({
       rpId: z.optional(z.nullable(TenantSettingsInput.shape.rpId)),
       branding: z.optional(z.nullable(BrandingInput)),
       clientIdMetadataDocuments: z.optional(z.nullable(ClientIdMetadataDocumentsInput)),
+      actions: z.optional(z.nullable(ActionsSetting)),
     }),
   ),
 });
@@ -285,4 +288,16 @@ export const CreateResource = z.strictObject({
   access_token_lifetime: z.optional(integerIn(60, 86_400)),
   /** The confidential client of the tenant the resource server introspects as (RFC 7662 §2.1). */
   client_id: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+});
+
+/** POST {issuer}/init-auth: a step-up action for a known user (Authsignal's field names). */
+export const InitAuth = z.strictObject({
+  /** Keyway's `sub`, or the `external_id` the tenant stored on the user. */
+  userId: z.string().check(z.minLength(1), z.maxLength(255)),
+  action: z.string().check(z.regex(ACTION_NAME, { message: 'must be 1 to 64 of A-Z a-z 0-9 _ . : -' })),
+  /** The client the flow must come from. */
+  appId: z.optional(z.string().check(z.minLength(1), z.maxLength(2000))),
+  scope: z.optional(z.string().check(z.maxLength(1000))),
+  custom: z.optional(CustomFields),
+  redirectToSettings: z.optional(z.boolean()),
 });

@@ -21,6 +21,7 @@ export const EVENT_TYPES = [
   'api_key.created',
   'api_key.revoked',
   'webhook.disabled',
+  'action.completed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -22,7 +22,7 @@ export type ActiveAccessToken =
 let keySet: { jwks: unknown; verify: ReturnType<typeof createLocalJWKSet> } | undefined;
 
 /** Our own tokens are verified against our own public keys, in memory: no network, no KMS call. */
-async function localKeySet(signer: Signer) {
+export async function localKeySet(signer: Signer) {
   const jwks = await signer.publicJwks();
   if (keySet?.jwks !== jwks) keySet = { jwks, verify: createLocalJWKSet(jwks) };
   return keySet.verify;

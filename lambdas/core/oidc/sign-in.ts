@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ActionOutcome, ActionState } from '../actions/rules.ts';
 import { epochSeconds } from '../clock.ts';
 import { safeEqual, sha256 } from '../crypto.ts';
 import { AccessDenied, InvalidRequest } from '../errors.ts';
@@ -7,6 +8,7 @@ import { issuerOf } from '../issuer.ts';
 import type { Interaction } from '../store/interactions.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
+import { commit } from '../store/transaction.ts';
 import { isUserActive } from '../store/users.ts';
 import { type AcrRequest, acrSatisfies, UnmetAuthenticationRequirements } from './acr.ts';
 import { authorizationResponseUrl } from './authorization-response.ts';
@@ -93,6 +95,7 @@ export async function issueCodeRedirect(
   tenant: Tenant,
   request: Pick<Interaction, 'clientId' | 'redirectUri' | 'codeChallenge' | 'scope' | 'nonce' | 'state' | 'resource'>,
   auth: { userId: string; authTime: number; amr: readonly string[] },
+  action?: ActionOutcome,
 ): Promise<string> {
   const code = await store.codes.issueCode({
     tenantId: tenant.id,
@@ -105,6 +108,7 @@ export async function issueCodeRedirect(
     userId: auth.userId,
     authTime: auth.authTime,
     amr: auth.amr,
+    ...(action ? { action } : {}),
     grantId: randomUUID(),
   });
   return authorizationResponseUrl(request.redirectUri, { code, state: request.state }, issuerOf(req, tenant.id));
@@ -155,7 +159,12 @@ export async function completeSignIn(
   // OIDC Core §5.5.1.1: an essential acr the ceremony did not reach (a recovery where a passkey was required) is an
   // error for the client, not a code; the user is signed in all the same.
   const unmet = issuesCode && interaction.acr?.essential === true && !acrSatisfies(amr, interaction.acr);
-  const asks = issuesCode && !unmet && (await needsConsent(store, tenant, interaction, userId));
+  // A step-up action was started by the tenant's own backend for this user: it answers with a code, never asks.
+  const asks =
+    issuesCode &&
+    !unmet &&
+    interaction.action === undefined &&
+    (await needsConsent(store, tenant, interaction, userId));
   // `finished`: the caller ended the interaction in its own transaction (an add-passkey enrollment, never a consent).
   const claimed = options.finished
     ? true
@@ -183,7 +192,17 @@ export async function completeSignIn(
           ? consentPageUrl(req, tenant, interaction.id)
           : unmet
             ? unmetRedirect(req, tenant, interaction)
-            : await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
+            : interaction.action
+              ? await finishAction(
+                  req,
+                  store,
+                  tenant,
+                  interaction,
+                  { ...interaction.action, userId },
+                  'CHALLENGE_SUCCEEDED',
+                  { authTime, amr },
+                )
+              : await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
   return {
     redirectTo,
     cookies: [serializeCookie(req, tenant.id, SESSION_COOKIE, sid, ttl)],
@@ -199,5 +218,60 @@ function unmetRedirect(req: HttpRequest, tenant: Tenant, interaction: Interactio
     interaction.redirectUri,
     { error: error.code, error_description: error.detail, state: interaction.state },
     issuerOf(req, tenant.id),
+  );
+}
+
+/**
+ * Ends a step-up action with `state` and returns the client redirect with its code: the record's outcome, the audit
+ * entry and the `action.completed` event commit together, once (a second ending fails), then the code is issued. A
+ * BLOCK or a failed challenge grants no scope: the access token says what happened and opens nothing.
+ */
+export async function finishAction(
+  req: HttpRequest,
+  store: Store,
+  tenant: Tenant,
+  request: Pick<Interaction, 'clientId' | 'redirectUri' | 'codeChallenge' | 'scope' | 'nonce' | 'state' | 'resource'>,
+  action: { readonly id: string; readonly name: string; readonly userId: string },
+  state: ActionState,
+  auth?: { readonly authTime: number; readonly amr: readonly string[] },
+): Promise<string> {
+  const now = epochSeconds(store.clock);
+  const nowMs = store.clock.now();
+  const data = {
+    action_id: action.id,
+    action: action.name,
+    state,
+    user_id: action.userId,
+    client_id: request.clientId,
+  };
+  await commit(store.table, [
+    store.stepUps.completePart(
+      tenant.id,
+      action.id,
+      state,
+      now,
+      () => new InvalidRequest('This action was already completed; start again from the application.'),
+    ),
+    store.auditLog.appendEntry(
+      tenant.id,
+      {
+        actor: `user:${action.userId}`,
+        action: 'action.completed',
+        target: { type: 'user', id: action.userId },
+        traceId: req.traceId,
+        changes: { action_id: action.id, action: action.name, state, client_id: request.clientId },
+      },
+      nowMs,
+    ),
+    ...store.events.emit(tenant.id, { type: 'action.completed', data }, nowMs),
+  ]);
+  const granted = state === 'ALLOW' || state === 'CHALLENGE_SUCCEEDED';
+  return issueCodeRedirect(
+    req,
+    store,
+    tenant,
+    { ...request, scope: granted ? request.scope : '' },
+    { userId: action.userId, authTime: auth?.authTime ?? now, amr: auth?.amr ?? [] },
+    { id: action.id, name: action.name, state },
   );
 }

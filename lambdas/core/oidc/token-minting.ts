@@ -157,6 +157,14 @@ export async function mintTokens(input: {
           ...(subject.kind === 'user' ? { roles: subject.user.roles } : {}),
           ...(hasScope(scope, 'email') ? { email: subject.user.email } : {}),
           ...(subject.kind === 'delegated' ? { act: subject.act } : {}),
+          // A step-up action's answer (init-auth): what happened, for the backend that asked.
+          ...(subject.grant.action
+            ? {
+                action: subject.grant.action.name,
+                action_state: subject.grant.action.state,
+                action_id: subject.grant.action.id,
+              }
+            : {}),
         };
   const accessToken = await signer.sign({ typ: 'at+jwt' }, claims);
   const tokens: TokenSet = { access_token: accessToken, token_type: 'Bearer', expires_in: ttl, scope };
@@ -164,7 +172,9 @@ export async function mintTokens(input: {
   if (subject.kind !== 'user') return tokens;
 
   const { user, grant } = subject;
-  if (hasScope(scope, 'openid')) {
+  // An ID token says the user authenticated: not for an action that ended without a passed ceremony.
+  const authenticated = grant.action === undefined || grant.action.state === 'CHALLENGE_SUCCEEDED';
+  if (hasScope(scope, 'openid') && authenticated) {
     tokens.id_token = await signer.sign(
       { typ: 'JWT' },
       {

@@ -106,11 +106,22 @@ export function renderSignInPage(
     ? `${tHtml(locale, 'signIn.newTo', { tenant: tenantName })} <a href="${escapeHtml(`${issuer}/signup?interaction=${encodeURIComponent(interaction.id)}`)}">${tHtml(locale, 'signIn.createAccount')}</a>`
     : tHtml(locale, 'signIn.adminCreates', { tenant: tenantName });
   const recover = `${tHtml(locale, 'signIn.lost')} <a href="${pageLink(issuer, 'recover', interaction)}">${tHtml(locale, 'signIn.recover')}</a>`;
+  // A step-up action's challenge: only this user's passkey proves it, and Cancel answers the application all the same.
+  const footer = interaction.action
+    ? `<p>${tHtml(locale, 'action.explain')}</p>
+<form method="post" action="${escapeHtml(`${issuer}/authorize`)}">
+<input type="hidden" name="interaction" value="${escapeHtml(interaction.id)}">
+<input type="hidden" name="csrf" value="${escapeHtml(interaction.csrf)}">
+<button id="cancel-action" class="secondary" type="submit" name="cancel" value="1">${tHtml(locale, 'action.cancel')}</button>
+</form>`
+    : `<p class="footer">${signUp}</p>
+<p class="footer">${recover}</p>`;
+  const heading = t(locale, interaction.action ? 'action.heading' : 'signIn.heading');
   return page(200, {
     locale,
-    title: titled(t(locale, 'signIn.heading'), tenant),
+    title: titled(heading, tenant),
     brand: brandOf(tenant),
-    heading: t(locale, 'signIn.heading'),
+    heading,
     data: pageData(issuer, interaction, 'login', locale),
     body: `${noscript(locale)}
 ${MESSAGES}
@@ -122,8 +133,7 @@ ${MESSAGES}
 <button class="secondary" type="submit">${tHtml(locale, 'common.continue')}</button>
 </form>
 ${STATUS}
-<p class="footer">${signUp}</p>
-<p class="footer">${recover}</p>`,
+${footer}`,
   });
 }
 

@@ -1,5 +1,6 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ActionOutcome } from '../actions/rules.ts';
 import { epochSeconds } from '../clock.ts';
 import { randomToken, sha256 } from '../crypto.ts';
 import { strip } from './item.ts';
@@ -19,6 +20,8 @@ export interface AuthorizationCode {
   readonly userId: string;
   readonly authTime: number;
   readonly amr: readonly string[];
+  /** Set when the code answers a step-up action (init-auth): what happened; its tokens say so. */
+  readonly action?: ActionOutcome;
   /** The token family tokens from this code will belong to (revoked if the code is replayed). */
   readonly grantId: string;
   readonly expiresAt: number;

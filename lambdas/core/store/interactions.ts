@@ -1,4 +1,5 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PendingAction } from '../actions/step-up.ts';
 import { epochSeconds } from '../clock.ts';
 import { randomToken } from '../crypto.ts';
 import type { AcrRequest } from '../oidc/acr.ts';
@@ -61,6 +62,11 @@ export interface Interaction {
    * issues. The interaction ends only with the answer (Allow or Deny).
    */
   readonly consentFor?: ConsentFor;
+  /**
+   * Set when the sign-in is a step-up action's challenge (init-auth): only `expectedUserId`'s passkeys, the outcome
+   * recorded on the action, and the code carries it. Cancel ends it with CHALLENGE_FAILED.
+   */
+  readonly action?: PendingAction;
   /** SHA-256 of the browser-binding cookie: the interaction completes only in the browser that started it. */
   readonly browserHash: string;
   /** Anti-CSRF token the hosted pages echo in a header on every POST. */

@@ -111,6 +111,8 @@ export const keys = {
     pk: `${t(tenantId)}#PAR#${referenceHash}`,
     sk: 'PAR',
   }),
+  /** A step-up action started by `POST {issuer}/init-auth` (store/step-ups.ts), by the init token's `jti`. */
+  stepUp: (tenantId: string, id: string) => ({ pk: `${t(tenantId)}#ACT#${id}`, sk: 'ACT' }),
   /** A pending authorization request while the user signs in on the hosted pages. */
   interaction: (tenantId: string, interactionId: string) => ({
     pk: `${t(tenantId)}#INT#${interactionId}`,

@@ -18,6 +18,7 @@ import { PushedRequestRepository } from './pushed-requests.ts';
 import { ResourceRepository } from './resources.ts';
 import { RoleRepository } from './roles.ts';
 import { SessionRepository } from './sessions.ts';
+import { StepUpRepository } from './step-ups.ts';
 import type { Item, Key, Table } from './table.ts';
 import { type Tenant, TenantRepository, toTenant } from './tenants.ts';
 import { type Delegation, type Grant, TokenRepository, toGrant } from './tokens.ts';
@@ -61,6 +62,7 @@ export class Store {
   readonly invitations: InvitationRepository;
   readonly consents: ConsentRepository;
   readonly pushedRequests: PushedRequestRepository;
+  readonly stepUps: StepUpRepository;
   readonly clientMetadataDocuments: ClientMetadataDocumentRepository;
 
   /** `relay`: how outbox events reach the dispatcher (the table stream in AWS, the local queue in local mode). */
@@ -75,6 +77,7 @@ export class Store {
     this.emailFlows = new EmailFlowRepository(table);
     this.invitations = new InvitationRepository(table);
     this.pushedRequests = new PushedRequestRepository(table);
+    this.stepUps = new StepUpRepository(table);
     this.consents = new ConsentRepository(table);
     this.clientMetadataDocuments = new ClientMetadataDocumentRepository(table);
     this.apiKeys = new ApiKeyRepository(table);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BatchWriteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ActionsSetting } from '../actions/rules.ts';
 import type { Branding } from '../branding.ts';
 import { Conflict, NotFound } from '../errors.ts';
 import type { Plan } from '../vocabulary.ts';
@@ -44,6 +45,8 @@ export interface TenantSettings {
    * from the listed hosts only or from any host. Absent: off, and such a client_id is an unknown client.
    */
   readonly clientIdMetadataDocuments?: ClientIdMetadataDocumentsSetting;
+  /** Step-up actions' rules, per action name (core/actions/rules.ts); an action without rules is challenged. */
+  readonly actions?: ActionsSetting;
 }
 
 /** Which `client_id` URLs are fetched: those of these hosts (exact, lower-case names), or any https URL. */

@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ActionOutcome } from '../actions/rules.ts';
 import { epochSeconds } from '../clock.ts';
 import { sha256 } from '../crypto.ts';
 import type { TokenRevocationReason } from '../events/catalog.ts';
@@ -25,6 +26,8 @@ export interface Grant {
   readonly expiresAt: number;
   readonly revokedAt?: number;
   readonly revokedReason?: string;
+  /** Set on a family that answers a step-up action: its access token carries `action` and `action_state`. */
+  readonly action?: ActionOutcome;
   /** Set on a family created by token exchange (RFC 8693): what it was derived from. */
   readonly delegation?: Delegation;
 }

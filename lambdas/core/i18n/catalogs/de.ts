@@ -101,6 +101,10 @@ export const de = {
   'error.otherBrowser':
     'Diese Anmeldung wurde in einem anderen Browser begonnen. Kehren Sie in diesem Browser zur Anwendung zurück und melden Sie sich erneut an.',
   'error.answerRefused': 'Diese Antwort kann nicht angenommen werden',
+  'action.heading': 'Bestätigen Sie, dass Sie es sind',
+  'action.explain':
+    'Die Anwendung bittet Sie, diese Aktion mit Ihrem Passkey zu bestätigen. Wenn Sie abbrechen, erfährt sie, dass die Aktion nicht bestätigt wurde.',
+  'action.cancel': 'Abbrechen',
   'authorize.noTenant': 'Diese Anmeldeseite gibt es nicht',
   'authorize.noTenantMessage':
     'Prüfen Sie die Adresse oder kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',

@@ -103,6 +103,10 @@ export const en = {
   'error.otherBrowser':
     'This sign-in was started in another browser. Go back to the application in this browser and sign in again.',
   'error.answerRefused': 'This answer cannot be accepted',
+  'action.heading': 'Confirm it’s you',
+  'action.explain':
+    'The application asks you to confirm this action with your passkey. If you cancel, it is told the action was not confirmed.',
+  'action.cancel': 'Cancel',
   'authorize.noTenant': 'This sign-in page does not exist',
   'authorize.noTenantMessage': 'Check the address, or go back to the application and start signing in again.',
   'authorize.restart':

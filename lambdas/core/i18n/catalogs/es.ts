@@ -98,6 +98,10 @@ export const es = {
   'error.otherBrowser':
     'Este inicio de sesión se empezó en otro navegador. Vuelva a la aplicación en este navegador e inicie sesión de nuevo.',
   'error.answerRefused': 'Esta respuesta no se puede aceptar',
+  'action.heading': 'Confirme que es usted',
+  'action.explain':
+    'La aplicación le pide que confirme esta acción con su llave de acceso. Si cancela, se le informará de que la acción no se confirmó.',
+  'action.cancel': 'Cancelar',
   'authorize.noTenant': 'Esta página de inicio de sesión no existe',
   'authorize.noTenantMessage': 'Compruebe la dirección o vuelva a la aplicación e inicie sesión de nuevo.',
   'authorize.restart':

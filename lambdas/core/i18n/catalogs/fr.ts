@@ -98,6 +98,10 @@ export const fr = {
   'error.otherBrowser':
     'Cette connexion a été commencée dans un autre navigateur. Retournez dans l’application depuis ce navigateur et reconnectez-vous.',
   'error.answerRefused': 'Cette réponse ne peut pas être acceptée',
+  'action.heading': 'Confirmez votre identité',
+  'action.explain':
+    'L’application vous demande de confirmer cette action avec votre clé d’accès. Si vous annulez, elle apprend que l’action n’a pas été confirmée.',
+  'action.cancel': 'Annuler',
   'authorize.noTenant': 'Cette page de connexion n’existe pas',
   'authorize.noTenantMessage': 'Vérifiez l’adresse ou retournez dans l’application pour vous reconnecter.',
   'authorize.restart':

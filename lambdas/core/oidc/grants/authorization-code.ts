@@ -60,6 +60,7 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
     authTime: code.authTime,
     amr: code.amr,
     nonce: code.nonce,
+    action: code.action,
     collision: 'The authorization code is invalid or expired.',
   });
 }

@@ -1,3 +1,4 @@
+import type { ActionOutcome } from '../../actions/rules.ts';
 import { epochSeconds } from '../../clock.ts';
 import { InvalidGrant, InvalidRequest } from '../../errors.ts';
 import type { HttpRequest } from '../../http/types.ts';
@@ -82,12 +83,17 @@ export async function startUserFamily(
     authTime: number;
     amr: readonly string[];
     nonce?: string | undefined;
+    action?: ActionOutcome | undefined;
     collision: string;
   },
 ): Promise<TokenSet> {
   const { req, store, tenant, client } = ctx;
   const now = epochSeconds(store.clock);
-  const offline = hasScope(input.scope, 'offline_access') && client.grantTypes.includes('refresh_token');
+  // A step-up action's answer is one access token: it never starts a refresh token's long life.
+  const offline =
+    input.action === undefined &&
+    hasScope(input.scope, 'offline_access') &&
+    client.grantTypes.includes('refresh_token');
   const lifetimes = lifetimesOf(tenant, client);
   const grant: Grant = {
     tenantId: tenant.id,
@@ -98,6 +104,7 @@ export async function startUserFamily(
     ...(input.resource ? { resource: input.resource.identifier } : {}),
     authTime: input.authTime,
     amr: input.amr,
+    ...(input.action ? { action: input.action } : {}),
     createdAt: now,
     expiresAt:
       now + (offline ? lifetimes.refreshTokenTtlSeconds : accessTokenTarget(tenant, client, input.resource).ttl) + 60,

@@ -1,0 +1,88 @@
+import * as z from 'zod/mini';
+
+/**
+ * Step-up actions (the Authsignal pattern): a backend asks Keyway to confirm one action of a known user ("withdraw",
+ * "change-email"); a per-tenant rule set decides, before any challenge, what happens:
+ * - `ALLOW`: no ceremony; the flow ends at once with a code;
+ * - `CHALLENGE`: a passkey ceremony with one of this user's passkeys;
+ * - `BLOCK`: no ceremony; the flow ends at once with a code that says so.
+ * The first rule whose condition holds over the request's `custom` fields decides; none: the action's `default`,
+ * else CHALLENGE. An action without a configuration is challenged.
+ */
+export const DECISIONS = ['ALLOW', 'CHALLENGE', 'BLOCK'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+/** What the access token's `action_state` says happened. */
+export type ActionState = 'ALLOW' | 'BLOCK' | 'CHALLENGE_SUCCEEDED' | 'CHALLENGE_FAILED';
+
+/** The step-up action a code and its tokens are the answer to: `action`, `action_state` and `action_id` claims. */
+export interface ActionOutcome {
+  readonly id: string;
+  readonly name: string;
+  readonly state: ActionState;
+}
+
+export const ACTION_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+const FIELD_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+const scalar = z.union([z.string().check(z.maxLength(500)), z.number(), z.boolean()]);
+export type Scalar = z.infer<typeof scalar>;
+
+/** Comparisons over one `custom` field; `in` takes a list, `exists` no value, the others one value. */
+const Condition = z.union([
+  z.strictObject({
+    field: z.string().check(z.regex(FIELD_NAME)),
+    op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']),
+    value: scalar,
+  }),
+  z.strictObject({
+    field: z.string().check(z.regex(FIELD_NAME)),
+    op: z.literal('in'),
+    value: z.array(scalar).check(z.minLength(1), z.maxLength(50)),
+  }),
+  z.strictObject({ field: z.string().check(z.regex(FIELD_NAME)), op: z.literal('exists') }),
+]);
+export type Condition = z.infer<typeof Condition>;
+
+export const ActionConfig = z.strictObject({
+  /** Evaluated in order; all conditions of a rule must hold (an empty list always holds). */
+  rules: z.optional(
+    z
+      .array(z.strictObject({ when: z.array(Condition).check(z.maxLength(10)), outcome: z.enum(DECISIONS) }))
+      .check(z.maxLength(20)),
+  ),
+  default: z.optional(z.enum(DECISIONS)),
+});
+export type ActionConfig = z.infer<typeof ActionConfig>;
+
+/** `settings.actions`: the rule set per action name. */
+export const ActionsSetting = z
+  .record(z.string().check(z.regex(ACTION_NAME)), ActionConfig)
+  .check(z.refine((actions) => Object.keys(actions).length <= 50, { message: 'at most 50 actions' }));
+export type ActionsSetting = z.infer<typeof ActionsSetting>;
+
+/** What a backend may send about the action (`custom`): flat scalars, bounded. */
+export const CustomFields = z
+  .record(z.string().check(z.regex(FIELD_NAME)), scalar)
+  .check(z.refine((fields) => Object.keys(fields).length <= 50, { message: 'at most 50 custom fields' }));
+export type CustomFields = z.infer<typeof CustomFields>;
+
+function holds(condition: Condition, custom: CustomFields): boolean {
+  const actual = Object.hasOwn(custom, condition.field) ? custom[condition.field] : undefined;
+  if (condition.op === 'exists') return actual !== undefined;
+  if (actual === undefined) return false;
+  if (condition.op === 'in') return condition.value.some((v) => v === actual);
+  if (condition.op === 'eq') return actual === condition.value;
+  if (condition.op === 'ne') return actual !== condition.value;
+  // Order comparisons only between two numbers or two strings: anything else does not hold.
+  if (typeof actual !== typeof condition.value || typeof actual === 'boolean') return false;
+  const [a, b] = [actual as number | string, condition.value as number | string];
+  return condition.op === 'gt' ? a > b : condition.op === 'gte' ? a >= b : condition.op === 'lt' ? a < b : a <= b;
+}
+
+/** The decision for `action` with these `custom` fields under the tenant's rule set. */
+export function decide(actions: ActionsSetting | undefined, action: string, custom: CustomFields): Decision {
+  const config = actions && Object.hasOwn(actions, action) ? actions[action] : undefined;
+  for (const rule of config?.rules ?? []) if (rule.when.every((c) => holds(c, custom))) return rule.outcome;
+  return config?.default ?? 'CHALLENGE';
+}
