@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
@@ -86,10 +87,13 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 /** Replaces the file in one rename, readable by its owner only (it holds secrets): never half-written. */
 async function writeSecretFile(path: string, text: string): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  await writeFile(temporary, text, { mode: 0o600 });
+  // A name nobody can guess, created exclusively: a file (or symlink) planted under it is never written through.
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+  await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
   await chmod(temporary, 0o600);
   await rename(temporary, path);
 }
@@ -196,6 +200,16 @@ export async function runInit(
     io.stderr(
       `keyway: ${issuer} advertises no registration_endpoint (HTTP ${discovery.status}).\n${pretty(discovery)}`,
     );
+    return 1;
+  }
+  // RFC 8414 §3.3: the document must be the issuer's own, and the token goes nowhere else (nor in clear text but to
+  // this machine).
+  if (discovery.json?.issuer !== issuer || new URL(endpoint).origin !== new URL(issuer).origin) {
+    io.stderr(`keyway: the discovery document of ${issuer} names another issuer or registration host; nothing sent.\n`);
+    return 1;
+  }
+  if (new URL(endpoint).protocol !== 'https:' && !LOOPBACK.has(new URL(endpoint).hostname)) {
+    io.stderr(`keyway: ${endpoint} is not https; the registration token is sent only over https (or to localhost).\n`);
     return 1;
   }
   const token = text('registration-token') ?? env.KEYWAY_REGISTRATION_TOKEN;

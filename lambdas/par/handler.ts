@@ -4,7 +4,7 @@ import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { validateAuthorizationRequest } from '../core/oidc/authorization-request.ts';
-import { authenticateClient } from '../core/oidc/client-auth.ts';
+import { authenticateAnyClient } from '../core/oidc/client-metadata-documents.ts';
 import { tenantOriginsCors } from '../core/oidc/cors.ts';
 import { matchesRegisteredRedirectUri } from '../core/oidc/redirect-uris.ts';
 import { requestedResource, resolveResource } from '../core/oidc/resources.ts';
@@ -23,7 +23,8 @@ export async function pushAuthorizationRequest(req: HttpRequest): Promise<HttpRe
   const tenant = await requireTenant(req, store);
   if (req.json !== undefined)
     throw new InvalidRequest('Send the pushed request as application/x-www-form-urlencoded (RFC 9126 §2.1).');
-  const client = await authenticateClient(req, store, tenant.id);
+  // A public client may be one described by its Client ID Metadata Document, as at authorize.
+  const client = await authenticateAnyClient(req, store, tenant);
   const params: Record<string, string> = { client_id: client.clientId };
   for (const [name, value] of Object.entries(req.form)) if (!CLIENT_AUTH_PARAMETERS.has(name)) params[name] = value;
   // §2.1: a pushed request cannot itself refer to another one.

@@ -42,7 +42,13 @@ export async function register(req: HttpRequest): Promise<HttpResponse> {
   const problem = constraintsProblem(metadata, constraints);
   if (problem) throw problem;
 
-  const { client: created, secret } = newClient(tenant.id, { ...metadata, first_party: constraints.firstParty }, now);
+  // No resource servers: a client nobody vetted may not ask tokens for the tenant's APIs (RFC 8707) until an
+  // administrator lists them on it (`resources`); absent would mean every one.
+  const { client: created, secret } = newClient(
+    tenant.id,
+    { ...metadata, first_party: constraints.firstParty, resources: [] },
+    now,
+  );
   const accessToken = `kw_rat_${randomToken(32)}`;
   const via = token ? `iat:${token.tokenId}` : 'open';
   const client: Client = { ...created, registration: { via, constraints, accessTokenHash: sha256(accessToken) } };

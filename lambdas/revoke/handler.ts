@@ -1,11 +1,9 @@
-import { epochSeconds } from '../core/clock.ts';
 import { getStore } from '../core/deps.ts';
 import { InvalidRequest } from '../core/errors.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
-import { clientCredentials, verifyClient } from '../core/oidc/client-auth.ts';
-import { findClientOf } from '../core/oidc/client-metadata-documents.ts';
+import { authenticateAnyClient } from '../core/oidc/client-metadata-documents.ts';
 import { tenantOriginsCors } from '../core/oidc/cors.ts';
 import { findActiveToken, ownedBy } from '../core/oidc/token-lookup.ts';
 import { getSigner } from '../core/signing.ts';
@@ -19,12 +17,7 @@ export async function revoke(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
   const tenant = await requireTenant(req, store);
   // A public client may be one described by its Client ID Metadata Document: looked up like authorize does.
-  const credentials = clientCredentials(req);
-  const client = verifyClient(
-    credentials,
-    await findClientOf(store, tenant, credentials.clientId),
-    epochSeconds(store.clock),
-  );
+  const client = await authenticateAnyClient(req, store, tenant);
   const token = req.form.token;
   if (!token) throw new InvalidRequest('The token parameter is required.');
   const found = await findActiveToken(token, req.form.token_type_hint, {

@@ -183,6 +183,47 @@ describe('dynamic client registration (RFC 7591) with an initial access token', 
     expect(await tenantSnapshot(keyway, tenantId)).toEqual(before);
   });
 
+  it('RFC 8707: a registered client may ask tokens for no resource server until an administrator lists one on it', async () => {
+    const tenantId = await tenant();
+    await admin(keyway, 'POST', `/admin/tenants/${tenantId}/resources`, {
+      body: { identifier: 'https://api.internal.example.com', name: 'Internal', scopes: ['payroll:read'] },
+    });
+    const { token } = await initialAccessToken(tenantId);
+    const r = await register(
+      tenantId,
+      { grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' },
+      token,
+    );
+    expect(r.res.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.resources).toEqual([]);
+    const asked = await fetch(`${keyway.url}/${tenantId}/token`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: `Basic ${Buffer.from(`${r.body.client_id}:${r.body.client_secret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        resource: 'https://api.internal.example.com',
+        scope: 'payroll:read',
+      }),
+    });
+    expect(asked.status).toBe(400);
+    expect(((await asked.json()) as { error: string }).error).toBe('invalid_target');
+  });
+
+  it('open registration is for browser sign-in only (no device flow), and a name with format characters is refused', async () => {
+    const tenantId = await tenant({ openClientRegistration: true });
+    const device = await register(tenantId, {
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+      token_endpoint_auth_method: 'none',
+      client_name: 'TV',
+    });
+    expectOAuthError(device, 400, 'invalid_client_metadata');
+    const bidi = await register(tenantId, { ...WEB, client_name: 'Acme \u202eIT' });
+    expectOAuthError(bidi, 400, 'invalid_client_metadata');
+  });
+
   it('counts uses: a token of max_uses 2 registers two clients, then 401 (the admin list shows the uses)', async () => {
     const tenantId = await tenant();
     const { id, token } = await initialAccessToken(tenantId, { max_uses: 2 });

@@ -194,6 +194,40 @@ describe('POST {issuer}/invitation (Continue)', () => {
 });
 
 describe('accepting an invitation on a tenant with closed sign-up, end to end', () => {
+  it('an invitation back into an account that had a passkey proves the mailbox only: amr otp (acr email-otp) and a notice', async () => {
+    const sessionAmr = async (res: Response) => {
+      const sid = res.headers
+        .getSetCookie()
+        .find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
+        .split(';')[0]!
+        .slice(SESSION_COOKIE.length + 1);
+      return (await keyway.store.sessions.findSession(tenant.id, sid))?.amr;
+    };
+    const { userId, email, token } = await invite();
+    const first = await registerPasskey(
+      keyway,
+      tenant,
+      authenticatorFor(keyway),
+      await enrollingBrowser(await accept(token)),
+      {},
+    );
+    expect(await sessionAmr(first.res)).toEqual(['hwk', 'user']);
+    // The phone is lost; the administrator sends a new link.
+    await admin(keyway, 'POST', `/admin/tenants/${tenant.id}/users/${userId}/invitation`, { body: {} });
+    const [mail] = keyway.mailbox.list(email);
+    const again = new URL(/^Set up your passkey: (\S+)$/m.exec(mail!.text)![1]!).searchParams.get('token')!;
+    const second = await registerPasskey(
+      keyway,
+      tenant,
+      authenticatorFor(keyway),
+      await enrollingBrowser(await accept(again)),
+      {},
+    );
+    expect(second.res.status).toBe(200);
+    expect(await sessionAmr(second.res)).toEqual(['otp', 'hwk', 'user']);
+    expect(keyway.mailbox.list(email).some((m) => m.purpose === 'passkey-added')).toBe(true);
+  });
+
   it('enrolls a passkey for the invited account, verifies the address, signs in to {issuer}/account; the passkey then signs in to an app', async () => {
     const { userId, token } = await invite();
     const browser = await enrollingBrowser(await accept(token));

@@ -26,7 +26,15 @@ const field = {
   grant_types: z.array(z.enum(GRANT_TYPES)).check(z.minLength(1)),
   response_types: z.array(z.literal('code')),
   token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'none']),
-  client_name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+  // Shown on the consent and device pages: no control or format characters (bidi overrides, line breaks).
+  client_name: z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(100),
+      z.regex(/^[^\p{Cc}\p{Cf}]*$/u, { message: 'must not contain control or format characters' }),
+    ),
   scope: z.string().check(
     z.maxLength(500),
     z.refine((s) => s.split(' ').every((x) => (SUPPORTED_SCOPES as readonly string[]).includes(x)), {
@@ -173,7 +181,7 @@ export function newClient(
     ...(metadata.audience ? { audience: metadata.audience } : {}),
     ...(metadata.client_type ? { clientType: metadata.client_type } : {}),
     firstParty: metadata.first_party,
-    ...(metadata.resources ? { resources: metadata.resources } : {}),
+    ...(metadata.resources !== undefined ? { resources: metadata.resources } : {}),
     ...(metadata.token_exchange ? { tokenExchange: tokenExchangePolicy(metadata.token_exchange) } : {}),
     ...(Object.keys(lifetimes).length > 0 ? { lifetimes } : {}),
     allowedOrigins: webOrigins(metadata.redirect_uris),

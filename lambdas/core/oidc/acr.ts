@@ -4,7 +4,7 @@ import { InvalidRequest, KeywayError } from '../errors.ts';
  * Authentication context classes (OIDC Core §2 `acr`), derived from how the session was proved (its RFC 8176 `amr`),
  * strongest first:
  * - `phr` (OpenID EAP ACR Values 1.0, "phishing-resistant"): a user-verified passkey ceremony, and the first passkey
- *   of a new account (sign-up, invitation), which is that account's only credential;
+ *   of a new account (sign-up, an invitation to an account without one), which is that account's only credential;
  * - `urn:keyway:acr:email-otp`: an emailed one-time code proved the user, who then made a new passkey (recovery). The
  *   passkey is new, so what was proved is control of the mailbox.
  * A class is satisfied by itself and by any stronger one.
@@ -81,6 +81,8 @@ function acrOfClaimsParameter(raw: string): AcrRequest | undefined {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new InvalidRequest('The claims parameter must be a JSON object (OIDC Core §5.5).');
   const members = parsed as Record<string, unknown>;
+  // Both members may ask (§5.5): their values together, essential if either request is.
+  let merged: { values: string[]; essential: boolean } | undefined;
   for (const member of ['id_token', 'userinfo']) {
     const claims = members[member];
     if (claims === undefined || claims === null) continue;
@@ -103,7 +105,10 @@ function acrOfClaimsParameter(raw: string): AcrRequest | undefined {
       throw new InvalidRequest(`claims.${member}.acr.values must be an array of strings.`);
     // An acr request without values asks only that the claim be returned; it always is.
     if (!listed) continue;
-    return { values: listed.slice(0, MAX_VALUES), essential: essential === true };
+    merged = {
+      values: [...new Set([...(merged?.values ?? []), ...listed])].slice(0, MAX_VALUES),
+      essential: (merged?.essential ?? false) || essential === true,
+    };
   }
-  return undefined;
+  return merged;
 }

@@ -19,14 +19,17 @@
  * (`logo_uri` is never shown: it would need its own fetch and a CSP source), CORS for browser clients (their origins
  * are not added to the tenant's allow-list).
  */
+
 import { epochSeconds } from '../clock.ts';
 import { InvalidClient } from '../errors.ts';
 import { checkOutboundUrl, type LookupAll, sendOutbound, type UrlPolicy } from '../http/outbound.ts';
+import type { HttpRequest } from '../http/types.ts';
 import { getConfig } from '../runtime-config.ts';
 import { isMetadataDocumentClientId } from '../store/client-metadata-documents.ts';
 import type { Client, GrantType } from '../store/clients.ts';
 import type { Store } from '../store/store.ts';
 import type { ClientIdMetadataDocumentsSetting, Tenant } from '../store/tenants.ts';
+import { clientCredentials, verifyClient } from './client-auth.ts';
 import { redirectUriProblem, webOrigins } from './redirect-uris.ts';
 import { SUPPORTED_SCOPES } from './scopes.ts';
 
@@ -90,6 +93,15 @@ export async function findClientOf(store: Store, tenant: Tenant, clientId: strin
   return (await lookUpClient(store, tenant, clientId)).client;
 }
 
+/**
+ * Client authentication (RFC 6749 §2.3) where the client may also be one described by its Client ID Metadata
+ * Document, looked up as authorize does: revoke and pushed authorization requests.
+ */
+export async function authenticateAnyClient(req: HttpRequest, store: Store, tenant: Tenant): Promise<Client> {
+  const credentials = clientCredentials(req);
+  return verifyClient(credentials, await findClientOf(store, tenant, credentials.clientId), epochSeconds(store.clock));
+}
+
 /** The client of a client id URL, or `invalid_client` (RFC 6749 §5.2) saying why not: the token endpoint's lookup. */
 export async function requireDocumentClient(store: Store, tenant: Tenant, url: string): Promise<Client> {
   const lookup = await documentClient(store, tenant, url, configuredFetchOptions());
@@ -144,6 +156,8 @@ export function clientIdUrlProblem(url: string, policy: UrlPolicy): string | und
   if (Buffer.byteLength(url) > MAX_CLIENT_ID_URL_BYTES) return `it is longer than ${MAX_CLIENT_ID_URL_BYTES} bytes.`;
   const outbound = checkOutboundUrl(url, policy);
   if (outbound) return outbound;
+  // A backslash is a `/` to the URL parser (special schemes), so the split below would not see its segments.
+  if (url.includes('\\')) return 'it must not contain a backslash.';
   // Judged as written: the URL parser would add a `/` path and resolve dot segments away.
   const path = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(\/[^?#]*)?/i.exec(url)?.[1];
   if (path === undefined) return 'it must have a path (such as https://app.example.com/client.json).';
@@ -289,6 +303,8 @@ export function clientOfDocument(url: string, tenantId: string, document: unknow
     tokenEndpointAuthMethod: 'none',
     scope,
     firstParty: false,
+    // A document cannot name the tenant's resource servers (RFC 8707): its tokens are for itself only.
+    resources: [],
     fromMetadataDocument: true,
     allowedOrigins: webOrigins(redirectUris),
     issuedAt: now,

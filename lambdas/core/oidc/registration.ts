@@ -52,7 +52,12 @@ export const RegistrationUpdate = z.object({
 });
 
 /** Open registration (a tenant setting): public, third-party clients only, with no further bounds. */
-export const OPEN_REGISTRATION: RegistrationConstraints = { firstParty: false, publicOnly: true };
+export const OPEN_REGISTRATION: RegistrationConstraints = {
+  firstParty: false,
+  publicOnly: true,
+  // Sign-in in the user's browser only: no device flow, whose page shows an anonymous client's name alone.
+  grantTypes: ['authorization_code', 'refresh_token'],
+};
 
 /** The Bearer token of `Authorization` (RFC 6750 §2.1), if any. */
 export function bearerToken(req: HttpRequest): string | undefined {

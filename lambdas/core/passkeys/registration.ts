@@ -116,13 +116,20 @@ export async function finishPasskeyRegistration(
       throw new AccessDenied('This account changed a moment ago or cannot sign in; start again.');
     throw error;
   }
+  // An invitation to an account that already had a passkey (a lost device) proves the mailbox, as a recovery does:
+  // the same `amr` (and acr), and the same notice. Its first passkey is the account's only credential, and no news.
+  const via = addedVia(interaction, account.flow);
+  const invitedBack =
+    account.existing &&
+    via === 'invitation' &&
+    (await store.users.listPasskeys(tenant.id, account.user.userId)).length > 1;
   const signedIn = await completeSignIn(req, store, tenant, interaction, account.user.userId, {
     finished: adding,
-    ...(account.flow && account.existing ? { amr: RECOVERY_AMR } : {}),
+    ...((account.flow && account.existing) || invitedBack ? { amr: RECOVERY_AMR } : {}),
   });
-  // Tell the address a passkey was added to an existing account (a recovery, the account page), so the owner of an
-  // account someone got into notices; an invitation's first passkey is no news to anyone.
-  if (account.existing && deps.mailer && addedVia(interaction, account.flow) !== 'invitation')
+  // Tell the address a passkey was added to an existing account (a recovery, the account page, an invitation back in),
+  // so the owner of an account someone got into notices.
+  if (account.existing && deps.mailer && (via !== 'invitation' || invitedBack))
     await notifyPasskeyAdded(req, tenant, interaction, account.user, deps.mailer);
   return signedIn;
 }
