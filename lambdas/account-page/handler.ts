@@ -13,7 +13,12 @@ import {
   signOutEverywhere,
 } from '../core/account/account.ts';
 import { AccountForm } from '../core/account/inputs.ts';
-import { isNotice, renderAccountPage, renderSignedOutEverywhere } from '../core/account/pages.ts';
+import {
+  isNotice,
+  type PendingActionView,
+  renderAccountPage,
+  renderSignedOutEverywhere,
+} from '../core/account/pages.ts';
 import { brandOf } from '../core/branding.ts';
 import { epochSeconds } from '../core/clock.ts';
 import { getStore } from '../core/deps.ts';
@@ -24,8 +29,9 @@ import { type HttpRequest, type HttpResponse, redirect } from '../core/http/type
 import { type Locale, localeOf } from '../core/i18n/locales.ts';
 import { t } from '../core/i18n/messages.ts';
 import { findTenantOf, issuerOf } from '../core/issuer.ts';
+import { findClientOf } from '../core/oidc/client-metadata-documents.ts';
 import { clearCookie, SESSION_COOKIE } from '../core/oidc/cookies.ts';
-import { liveSession } from '../core/oidc/sign-in.ts';
+import { liveSession, loadInteraction } from '../core/oidc/sign-in.ts';
 import { renderEnrollPage, renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
 import { relyingPartyOf } from '../core/passkeys/relying-party.ts';
 import type { Store } from '../core/store/store.ts';
@@ -66,7 +72,12 @@ export async function accountPage(req: HttpRequest): Promise<HttpResponse> {
     }
     if (req.method === 'POST') return await change(req, store, tenant, issuer, signedIn, locale);
     const view = await loadAccount(store, tenant, signedIn);
+    const pendingAction =
+      req.query.continue !== undefined
+        ? await pendingActionOf(req, store, tenant, req.query.continue, signedIn.user.userId)
+        : undefined;
     return renderAccountPage(tenant, view, {
+      pendingAction,
       issuer,
       csrf: accountCsrf(signedIn.sid),
       rpId: relyingPartyOf(req, tenant).id,
@@ -77,6 +88,29 @@ export async function accountPage(req: HttpRequest): Promise<HttpResponse> {
   } catch (error) {
     return renderPageError(error, req.traceId, locale, brandOf(tenant));
   }
+}
+
+/**
+ * The step-up action a `redirectToSettings` sign-in left for this page (`?continue=`): of this browser, still live,
+ * signed in to by this account and waiting for Continue. Anything else shows the page without it.
+ */
+async function pendingActionOf(
+  req: HttpRequest,
+  store: Store,
+  tenant: Tenant,
+  interactionId: string,
+  userId: string,
+): Promise<PendingActionView | undefined> {
+  const interaction = await loadInteraction(req, store, tenant, interactionId).catch(() => undefined);
+  if (!interaction?.action?.redirectToSettings || interaction.consentFor?.userId !== userId) return undefined;
+  const client = await findClientOf(store, tenant, interaction.clientId);
+  if (!client) return undefined;
+  return {
+    interactionId: interaction.id,
+    csrf: interaction.csrf,
+    clientName: client.clientName,
+    redirectUri: interaction.redirectUri,
+  };
 }
 
 async function change(

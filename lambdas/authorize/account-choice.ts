@@ -145,3 +145,31 @@ export async function cancelAction(req: HttpRequest, store: Store, tenant: Tenan
   const action = { ...interaction.action!, userId: interaction.expectedUserId! };
   return redirect(await finishAction(req, store, tenant, interaction, action, 'CHALLENGE_FAILED'));
 }
+
+/** The account page's "Continue to {app}" after a step-up with `redirectToSettings`. */
+export function isActionContinue(req: HttpRequest): boolean {
+  return req.method === 'POST' && req.form.finish === '1' && req.form.interaction !== undefined;
+}
+
+/**
+ * POST {issuer}/authorize `interaction, csrf, finish=1` — the user is done on the account page a step-up action
+ * (`redirectToSettings`) led to: the interaction, which recorded who passed the challenge, ends (once) and the
+ * client gets its code now, whose access token says CHALLENGE_SUCCEEDED.
+ */
+export async function continueAction(req: HttpRequest, store: Store, tenant: Tenant): Promise<HttpResponse> {
+  const answered = await answeredInteraction(
+    req,
+    store,
+    tenant,
+    (interaction) =>
+      interaction.action?.redirectToSettings === true && interaction.consentFor?.userId === interaction.expectedUserId,
+    'the sign-in is no step-up action waiting on the account page',
+  );
+  if (!('interaction' in answered)) return answered;
+  const { interaction } = answered;
+  const signedIn = interaction.consentFor!;
+  if (!(await store.interactions.finishInteraction(tenant.id, interaction.id, 'consent')))
+    throw new InvalidRequest('This sign-in request was already completed; start again from the application.');
+  const action = { ...interaction.action!, userId: signedIn.userId };
+  return redirect(await finishAction(req, store, tenant, interaction, action, 'CHALLENGE_SUCCEEDED', signedIn));
+}

@@ -28,7 +28,14 @@ import {
 import { renderSignInPage } from '../core/passkeys/pages.ts';
 import type { ConsentFor } from '../core/store/interactions.ts';
 import { REQUEST_URI_PREFIX } from '../core/store/pushed-requests.ts';
-import { cancelAction, continueWithSession, isAccountChoice, isActionCancel } from './account-choice.ts';
+import {
+  cancelAction,
+  continueAction,
+  continueWithSession,
+  isAccountChoice,
+  isActionCancel,
+  isActionContinue,
+} from './account-choice.ts';
 import { claimStepUp } from './step-up.ts';
 
 const BROWSER_COOKIE_TTL = 24 * 3600;
@@ -58,6 +65,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
     );
   if (isAccountChoice(req)) return continueWithSession(req, store, tenant);
   if (isActionCancel(req)) return cancelAction(req, store, tenant);
+  if (isActionContinue(req)) return continueAction(req, store, tenant);
   // No redirect can be trusted yet (RFC 6749 §4.1.2.1): each of these is a page that says what the user can do, with
   // the reason for the application's developers under it.
   const restart = t(locale, 'authorize.restart');

@@ -195,6 +195,38 @@ describe('step-up actions: POST {issuer}/init-auth then authorize with token=', 
     expect((await cancel(pending)).status).toBe(400);
   });
 
+  it('redirectToSettings: after the passkey the account page, whose Continue then issues the code (CHALLENGE_SUCCEEDED)', async () => {
+    const init = await initAuth({ userId: ada.userId, action: 'withdraw', redirectToSettings: true });
+    const { res, location, verifier } = await authorizeWith(init.body.token as string);
+    const pending = await challengeOf(res, location);
+    const { verify } = await assertWith(pending, ada.phone);
+    const landing = new URL(verify.body.redirectTo as string);
+    expect(landing.pathname).toBe(`/${ctx.tenantId}/account`);
+    expect(landing.searchParams.get('continue')).toBe(pending.interaction.id);
+    const browser = `${pending.cookie}; ${cookiesOf(verify.res)}`;
+    const page = await fetch(`${keyway.url}${landing.pathname}${landing.search}`, { headers: { cookie: browser } });
+    const html = await page.text();
+    expect(html).toContain('Continue to Test app');
+    expect(page.headers.get('content-security-policy')).toContain('form-action');
+    const finish = () =>
+      fetch(`${keyway.url}/${ctx.tenantId}/authorize`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: browser, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ interaction: pending.interaction.id, csrf: pending.interaction.csrf, finish: '1' }),
+      });
+    const done = await finish();
+    expect(done.status).toBe(302);
+    const { access } = await tokensFor(new URL(done.headers.get('location')!), verifier);
+    expect(access).toMatchObject({ action_state: 'CHALLENGE_SUCCEEDED', acr: 'phr' });
+    expect((await finish()).status).toBe(400);
+    // The consent page cannot answer a step-up action in its place.
+    const consent = await fetch(`${keyway.url}/${ctx.tenantId}/consent?interaction=${pending.interaction.id}`, {
+      headers: { cookie: browser },
+    });
+    expect(consent.status).toBe(400);
+  });
+
   it('the user is named by the external_id the tenant stored, and the backend authenticates with Basic (the key as the username)', async () => {
     await admin(keyway, 'PATCH', `/admin/tenants/${ctx.tenantId}/users/${bob.userId}`, {
       body: { external_id: 'crm-bob' },

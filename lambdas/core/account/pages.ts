@@ -3,6 +3,7 @@ import { escapeHtml, page } from '../http/page-shell.ts';
 import type { HttpResponse } from '../http/types.ts';
 import type { Locale } from '../i18n/locales.ts';
 import { t, tHtml } from '../i18n/messages.ts';
+import { formActionSource } from '../oidc/authorization-response.ts';
 import { passkeyLabel } from '../passkeys/providers.ts';
 import type { Tenant } from '../store/tenants.ts';
 import { type AccountNotice, type AccountView, REAUTH_WINDOW_SECONDS } from './account.ts';
@@ -55,6 +56,15 @@ export interface AccountPageContext {
   readonly now: number;
   readonly notice?: AccountNotice | undefined;
   readonly locale: Locale;
+  /** A step-up action that passed and came here first (`redirectToSettings`): Continue takes the code to its app. */
+  readonly pendingAction?: PendingActionView | undefined;
+}
+
+export interface PendingActionView {
+  readonly interactionId: string;
+  readonly csrf: string;
+  readonly clientName: string;
+  readonly redirectUri: string;
 }
 
 /** `{issuer}/account`: profile, passkeys, where the user is signed in, connected apps. Plain forms; no script needed. */
@@ -130,7 +140,8 @@ ${form('revoke-app', `<input type="hidden" name="clientId" value="${escapeHtml(a
       'display-name': displayName,
     },
     script: SIGNAL_SCRIPT,
-    body: `${context.notice ? `<p class="notice" role="status">${tHtml(locale, `account.notice.${context.notice}`)}</p>` : ''}
+    ...(context.pendingAction ? { formTargets: [formActionSource(context.pendingAction.redirectUri)] } : {}),
+    body: `${continueBanner(issuer, locale, context.pendingAction)}${context.notice ? `<p class="notice" role="status">${tHtml(locale, `account.notice.${context.notice}`)}</p>` : ''}
 <p>${tHtml(locale, 'common.signedInAs', { who: `<strong>${escapeHtml(user.email)}</strong>` })}${user.emailVerified ? `<span class="badge">${tHtml(locale, 'account.verified')}</span>` : ''}</p>
 ${confirm}
 <section><h2>${tHtml(locale, 'account.profile')}</h2>
@@ -160,4 +171,17 @@ export function renderSignedOutEverywhere(issuer: string, tenant: Tenant, locale
     body: `<p>${tHtml(locale, 'account.signedOutText', { tenant: escapeHtml(brandOf(tenant).name) })}</p>
 <p><a href="${escapeHtml(`${issuer}/account`)}">${tHtml(locale, 'account.signInAgain')}</a></p>`,
   });
+}
+
+/** "Done here? Continue to {app}": a form POST to authorize that issues the step-up action's code now. */
+function continueBanner(issuer: string, locale: Locale, pending: PendingActionView | undefined): string {
+  if (!pending) return '';
+  const client = escapeHtml(pending.clientName);
+  return `<div class="notice" role="status"><p>${tHtml(locale, 'action.settingsIntro', { client })}</p>
+<form method="post" action="${escapeHtml(`${issuer}/authorize`)}">
+<input type="hidden" name="interaction" value="${escapeHtml(pending.interactionId)}">
+<input type="hidden" name="csrf" value="${escapeHtml(pending.csrf)}">
+<button id="continue-action" class="primary" type="submit" name="finish" value="1">${tHtml(locale, 'action.continueTo', { client })}</button>
+</form></div>
+`;
 }

@@ -30,7 +30,8 @@ export async function loadPendingConsent(
   interactionId: string | undefined,
 ): Promise<PendingConsent> {
   const interaction = await loadInteraction(req, store, tenant, interactionId);
-  if (interaction.consentFor === undefined)
+  // A step-up action waiting on the account page is answered there (Continue), never by the consent page.
+  if (interaction.consentFor === undefined || interaction.action !== undefined)
     throw new InvalidRequest(
       'This sign-in has not reached the question of access yet; start again from the application.',
     );

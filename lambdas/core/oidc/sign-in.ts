@@ -165,10 +165,13 @@ export async function completeSignIn(
     !unmet &&
     interaction.action === undefined &&
     (await needsConsent(store, tenant, interaction, userId));
+  // A step-up action with `redirectToSettings` goes to the account page first; the code waits for its Continue, so the
+  // interaction records who signed in (as for the consent page) and stays until then.
+  const toSettings = issuesCode && interaction.action?.redirectToSettings === true;
   // `finished`: the caller ended the interaction in its own transaction (an add-passkey enrollment, never a consent).
   const claimed = options.finished
     ? true
-    : asks
+    : asks || toSettings
       ? await store.interactions.awaitConsent(tenant.id, interaction.id, { userId, authTime, amr })
       : await store.interactions.finishInteraction(tenant.id, interaction.id);
   if (!claimed) throw new InvalidRequest('This sign-in request was already completed.');
@@ -192,17 +195,19 @@ export async function completeSignIn(
           ? consentPageUrl(req, tenant, interaction.id)
           : unmet
             ? unmetRedirect(req, tenant, interaction)
-            : interaction.action
-              ? await finishAction(
-                  req,
-                  store,
-                  tenant,
-                  interaction,
-                  { ...interaction.action, userId },
-                  'CHALLENGE_SUCCEEDED',
-                  { authTime, amr },
-                )
-              : await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
+            : toSettings
+              ? `${issuer}/account?continue=${encodeURIComponent(interaction.id)}`
+              : interaction.action
+                ? await finishAction(
+                    req,
+                    store,
+                    tenant,
+                    interaction,
+                    { ...interaction.action, userId },
+                    'CHALLENGE_SUCCEEDED',
+                    { authTime, amr },
+                  )
+                : await issueCodeRedirect(req, store, tenant, interaction, { userId, authTime, amr });
   return {
     redirectTo,
     cookies: [serializeCookie(req, tenant.id, SESSION_COOKIE, sid, ttl)],

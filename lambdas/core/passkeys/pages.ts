@@ -122,6 +122,8 @@ export function renderSignInPage(
     title: titled(heading, tenant),
     brand: brandOf(tenant),
     heading,
+    // Cancel's answer is the redirect to the application, which form-action governs too.
+    ...(interaction.action ? { formTargets: [formActionSource(interaction.redirectUri)] } : {}),
     data: pageData(issuer, interaction, 'login', locale),
     body: `${noscript(locale)}
 ${MESSAGES}

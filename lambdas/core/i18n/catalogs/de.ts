@@ -105,6 +105,9 @@ export const de = {
   'action.explain':
     'Die Anwendung bittet Sie, diese Aktion mit Ihrem Passkey zu bestätigen. Wenn Sie abbrechen, erfährt sie, dass die Aktion nicht bestätigt wurde.',
   'action.cancel': 'Abbrechen',
+  'action.settingsIntro':
+    'Ihr Passkey hat es bestätigt. Verwalten Sie unten Ihr Konto; wenn Sie fertig sind, kehren Sie zu {client} zurück.',
+  'action.continueTo': 'Weiter zu {client}',
   'authorize.noTenant': 'Diese Anmeldeseite gibt es nicht',
   'authorize.noTenantMessage':
     'Prüfen Sie die Adresse oder kehren Sie zur Anwendung zurück und melden Sie sich erneut an.',

@@ -107,6 +107,9 @@ export const en = {
   'action.explain':
     'The application asks you to confirm this action with your passkey. If you cancel, it is told the action was not confirmed.',
   'action.cancel': 'Cancel',
+  'action.settingsIntro':
+    'Your passkey confirmed it. Manage your account below; when you are done, go back to {client}.',
+  'action.continueTo': 'Continue to {client}',
   'authorize.noTenant': 'This sign-in page does not exist',
   'authorize.noTenantMessage': 'Check the address, or go back to the application and start signing in again.',
   'authorize.restart':

@@ -102,6 +102,9 @@ export const es = {
   'action.explain':
     'La aplicación le pide que confirme esta acción con su llave de acceso. Si cancela, se le informará de que la acción no se confirmó.',
   'action.cancel': 'Cancelar',
+  'action.settingsIntro':
+    'Su llave de acceso lo confirmó. Gestione su cuenta abajo; cuando termine, vuelva a {client}.',
+  'action.continueTo': 'Continuar a {client}',
   'authorize.noTenant': 'Esta página de inicio de sesión no existe',
   'authorize.noTenantMessage': 'Compruebe la dirección o vuelva a la aplicación e inicie sesión de nuevo.',
   'authorize.restart':

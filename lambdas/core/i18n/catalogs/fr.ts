@@ -102,6 +102,9 @@ export const fr = {
   'action.explain':
     'L’application vous demande de confirmer cette action avec votre clé d’accès. Si vous annulez, elle apprend que l’action n’a pas été confirmée.',
   'action.cancel': 'Annuler',
+  'action.settingsIntro':
+    'Votre clé d’accès l’a confirmé. Gérez votre compte ci-dessous ; quand vous avez terminé, revenez à {client}.',
+  'action.continueTo': 'Continuer vers {client}',
   'authorize.noTenant': 'Cette page de connexion n’existe pas',
   'authorize.noTenantMessage': 'Vérifiez l’adresse ou retournez dans l’application pour vous reconnecter.',
   'authorize.restart':
