@@ -154,6 +154,7 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
       nonce: params.nonce,
       state,
       ...(resource ? { resource: resource.identifier } : {}),
+      ...(valid.acr ? { acr: valid.acr } : {}),
       // Whether the user is asked before the code (OIDC Core §3.1.2.4), decided from what is read already.
       ...(consent ? { consent } : {}),
     };

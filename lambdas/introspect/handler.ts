@@ -29,8 +29,8 @@ async function mayIntrospect(store: Store, tenantId: string, callerId: string, c
   return false;
 }
 
-function acrClaim(amr: readonly string[]): { acr?: string } {
-  const acr = acrOf(amr);
+function acrClaim(grant: { readonly amr: readonly string[]; readonly acr?: string }): { acr?: string } {
+  const acr = grant.acr ?? acrOf(grant.amr);
   return acr ? { acr } : {};
 }
 
@@ -86,7 +86,7 @@ export async function introspect(req: HttpRequest): Promise<HttpResponse> {
       sub: found.grant.userId,
       iss: issuer,
       auth_time: found.grant.authTime,
-      ...acrClaim(found.grant.amr),
+      ...acrClaim(found.grant),
       exp: found.token.expiresAt,
       tenant_id: tenant.id,
     });

@@ -152,6 +152,22 @@ describe('acr_values and claims at authorize (OIDC Core §3.1.2.1, §5.5.1.1)', 
     expect(decodeJwt(body.id_token as string).acr).toBe(ACR_PASSKEY);
   });
 
+  it('§5.5.1.1: an essential request a stronger sign-in meets gets one of its own values back as acr', async () => {
+    const account = await recoveredAccount();
+    const signIn = await startSignIn({ ...request().params, prompt: 'login' }, account.cookie);
+    const verified = await signInWithPasskey(signIn.pending!, account.phone);
+    const binding = signIn.pending!.cookie.split('; ').filter((c) => !c.startsWith('kw_session='));
+    const cookie = [...binding, cookiesOf(verified.res)].join('; ');
+    const claims = JSON.stringify({
+      id_token: { acr: { essential: true, values: ['urn:example:gold', ACR_EMAIL_OTP] } },
+    });
+    const { params, verifier } = request({ claims });
+    const { location } = await startSignIn(params, cookie);
+    const { body } = await redeem(keyway, ctx, location!.searchParams.get('code')!, verifier);
+    expect(decodeJwt(body.id_token as string).acr).toBe(ACR_EMAIL_OTP);
+    expect(decodeJwt(body.access_token as string).acr).toBe(ACR_EMAIL_OTP);
+  });
+
   it('§3.1.2.6: prompt=none with an acr the session does not meet is login_required', async () => {
     const account = await recoveredAccount();
     const { location } = await startSignIn(request({ acr_values: ACR_PASSKEY, prompt: 'none' }).params, account.cookie);

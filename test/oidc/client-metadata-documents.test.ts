@@ -200,20 +200,39 @@ describe('a client_id URL on a tenant that accepts Client ID Metadata Documents 
     });
   });
 
-  it('RP-Initiated Logout §3: a post_logout_redirect_uri the document lists is where the browser goes; another is not', async () => {
+  it('RP-Initiated Logout §3: a listed post_logout_redirect_uri is used only with an id_token_hint issued to the client (RFC 9700 §4.11.2); another never', async () => {
     const bye = 'https://mcp-client.example.com/bye';
     const clientId = validDocument({ post_logout_redirect_uris: [bye] });
-    const endSession = (uri: string) =>
+    const endSession = (uri: string, hint?: string) =>
       fetch(
-        `${issuer}/end-session?${new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: uri, state: 's' })}`,
-        {
-          redirect: 'manual',
-        },
+        `${issuer}/end-session?${new URLSearchParams({
+          client_id: clientId,
+          post_logout_redirect_uri: uri,
+          state: 's',
+          ...(hint ? { id_token_hint: hint } : {}),
+        })}`,
+        { redirect: 'manual' },
       );
-    const listed = await endSession(bye);
+    // Without a hint anyone could have made this link: the sign-out happens, the redirect does not.
+    const unhinted = await endSession(bye);
+    expect(unhinted.status).toBe(200);
+    expect(unhinted.headers.get('location')).toBeNull();
+    // With the client's own ID token it goes back.
+    const user = await signedInUser(keyway, tenantId);
+    const { verifier, query } = authorizeQuery(clientId);
+    const started = await authorizeAt(tenantId, query, user.cookie);
+    const answered = await answerConsentPage(keyway, started.location!, `${user.cookie}; ${cookiesOf(started.res)}`);
+    const tokens = await tokenRequest(keyway, tenantId, {
+      grant_type: 'authorization_code',
+      code: answered.location!.searchParams.get('code')!,
+      redirect_uri: REDIRECT_URI,
+      client_id: clientId,
+      code_verifier: verifier,
+    });
+    const listed = await endSession(bye, tokens.body.id_token as string);
     expect(listed.status).toBe(302);
     expect(listed.headers.get('location')).toBe(`${bye}?state=s`);
-    const other = await endSession('https://evil.example.com/bye');
+    const other = await endSession('https://evil.example.com/bye', tokens.body.id_token as string);
     expect(other.status).toBe(200);
     expect(other.headers.get('location')).toBeNull();
   });

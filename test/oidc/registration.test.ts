@@ -212,6 +212,19 @@ describe('dynamic client registration (RFC 7591) with an initial access token', 
     expect(((await asked.json()) as { error: string }).error).toBe('invalid_target');
   });
 
+  it('RFC 9700 §4.11.2: an openly registered client’s post-logout URI is not followed without an id_token_hint issued to it', async () => {
+    const tenantId = await tenant({ openClientRegistration: true });
+    const bye = 'https://partner.example.com/bye';
+    const r = await register(tenantId, { ...WEB, post_logout_redirect_uris: [bye] });
+    expect(r.res.status, JSON.stringify(r.body)).toBe(201);
+    const res = await fetch(
+      `${keyway.url}/${tenantId}/end-session?${new URLSearchParams({ client_id: r.body.client_id as string, post_logout_redirect_uri: bye })}`,
+      { redirect: 'manual' },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('location')).toBeNull();
+  });
+
   it('open registration is for browser sign-in only (no device flow), and a name with format characters is refused', async () => {
     const tenantId = await tenant({ openClientRegistration: true });
     const device = await register(tenantId, {

@@ -37,6 +37,16 @@ export function acrSatisfies(amr: readonly string[], request: AcrRequest | undef
 }
 
 /**
+ * The `acr` to issue for a sign-in proved by `amr`: its own class, except that an essential request gets one of the
+ * values it named (OIDC Core §5.5.1.1), the first one this sign-in satisfies (a passkey answers `email-otp` as such).
+ */
+export function issuedAcr(amr: readonly string[], request: AcrRequest | undefined): string | undefined {
+  if (request?.essential)
+    for (const value of request.values) if (acrSatisfies(amr, { values: [value], essential: true })) return value;
+  return acrOf(amr);
+}
+
+/**
  * OpenID Connect Core Unmet Authentication Requirements 1.0 §3: the sign-in cannot meet an essential `acr` request.
  * Reported to the client's redirect URI.
  */

@@ -8,6 +8,7 @@ import { type Locale, localeOf } from '../i18n/locales.ts';
 import { t, tHtml } from '../i18n/messages.ts';
 import { issuerOf } from '../issuer.ts';
 import { logger } from '../logger.ts';
+import { isMetadataDocumentClientId } from '../store/client-metadata-documents.ts';
 import type { Client } from '../store/clients.ts';
 import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
@@ -88,7 +89,9 @@ function checkClientIdMatchesHint(clientId: string | undefined, hint: IdTokenHin
 
 /**
  * The application the request comes from: the hint's audience, else `client_id`. An unknown client_id names no
- * application (the user may still sign out); a verified hint for a deleted application is refused.
+ * application (the user may still sign out); a verified hint for a deleted application is refused. A client_id URL
+ * whose document cannot be read now (down, slow, or the tenant turned documents off) is no reason to keep the user
+ * signed in: the sign-out happens, without the redirect.
  */
 async function findRequestingClient(
   store: Store,
@@ -98,7 +101,7 @@ async function findRequestingClient(
 ): Promise<Client | undefined> {
   const id = hint?.clientId ?? clientId;
   const client = id !== undefined ? await findClientOf(store, tenant, id) : undefined;
-  if (hint && !client)
+  if (hint && !client && !isMetadataDocumentClientId(id!))
     throw new LogoutRefused('The application named by the id_token_hint is no longer registered here.');
   return client;
 }
@@ -106,14 +109,19 @@ async function findRequestingClient(
 /**
  * §3: the browser goes back only to a post_logout_redirect_uri registered exactly for the application the request
  * names (by its hint or client_id). Without one (mod_auth_openidc sends the URI alone) it cannot be verified, so it is
- * not used; the sign-out itself still happens (§2, §4).
+ * not used; the sign-out itself still happens (§2, §4). A client nobody vetted (open registration, a Client ID Metadata
+ * Document) registers its own URIs, so its redirect is taken only with an id_token_hint issued to it: otherwise anyone
+ * could make the tenant's sign-out link send browsers anywhere (RFC 9700 §4.11.2).
  */
 function checkPostLogoutRedirectUri(
   uri: string | undefined,
   client: Client | undefined,
+  hinted: boolean,
 ): Pick<LogoutRequest, 'returnTo' | 'declined'> {
   if (uri === undefined) return { returnTo: undefined, declined: undefined };
   if (!client) return { returnTo: undefined, declined: 'unverifiable' };
+  const unvetted = client.fromMetadataDocument === true || client.registration?.via === 'open';
+  if (unvetted && !hinted) return { returnTo: undefined, declined: 'unverifiable' };
   if (!client.postLogoutRedirectUris.includes(uri)) return { returnTo: undefined, declined: 'unregistered' };
   return { returnTo: uri, declined: undefined };
 }
@@ -129,7 +137,11 @@ async function checkRequest(
   const hint = await checkIdTokenHint(params.id_token_hint, issuer, deps);
   checkClientIdMatchesHint(params.client_id, hint);
   const client = await findRequestingClient(deps.store, tenant, hint, params.client_id);
-  return { hint, client, ...checkPostLogoutRedirectUri(params.post_logout_redirect_uri, client) };
+  return {
+    hint,
+    client,
+    ...checkPostLogoutRedirectUri(params.post_logout_redirect_uri, client, hint !== undefined),
+  };
 }
 
 /** The confirmation form's anti-CSRF value: derived from the session id, which only the browser's cookie holds. */

@@ -10,7 +10,7 @@ import type { Store } from '../store/store.ts';
 import type { Tenant } from '../store/tenants.ts';
 import { commit } from '../store/transaction.ts';
 import { isUserActive } from '../store/users.ts';
-import { type AcrRequest, acrSatisfies, UnmetAuthenticationRequirements } from './acr.ts';
+import { type AcrRequest, acrSatisfies, issuedAcr, UnmetAuthenticationRequirements } from './acr.ts';
 import { authorizationResponseUrl } from './authorization-response.ts';
 import { consentNeeded } from './consent.ts';
 import { BROWSER_COOKIE, SESSION_COOKIE, serializeCookie } from './cookies.ts';
@@ -93,10 +93,14 @@ export async function issueCodeRedirect(
   req: HttpRequest,
   store: Store,
   tenant: Tenant,
-  request: Pick<Interaction, 'clientId' | 'redirectUri' | 'codeChallenge' | 'scope' | 'nonce' | 'state' | 'resource'>,
+  request: Pick<
+    Interaction,
+    'clientId' | 'redirectUri' | 'codeChallenge' | 'scope' | 'nonce' | 'state' | 'resource' | 'acr'
+  >,
   auth: { userId: string; authTime: number; amr: readonly string[] },
   action?: ActionOutcome,
 ): Promise<string> {
+  const acr = issuedAcr(auth.amr, request.acr);
   const code = await store.codes.issueCode({
     tenantId: tenant.id,
     clientId: request.clientId,
@@ -108,6 +112,7 @@ export async function issueCodeRedirect(
     userId: auth.userId,
     authTime: auth.authTime,
     amr: auth.amr,
+    ...(acr !== undefined ? { acr } : {}),
     ...(action ? { action } : {}),
     grantId: randomUUID(),
   });

@@ -135,7 +135,7 @@ export async function mintTokens(input: {
   const { signer, issuer, tenant, client, scope, now, subject } = input;
   const { aud, ttl } = input.target ?? accessTokenTarget(tenant, client, input.resource);
   // OIDC Core §2 / RFC 9470 §3: how the user signed in, for resource servers that require a class (or a recent sign-in).
-  const acr = subject.kind === 'client' ? undefined : acrOf(subject.grant.amr);
+  const acr = subject.kind === 'client' ? undefined : (subject.grant.acr ?? acrOf(subject.grant.amr));
   const common = { iss: issuer, aud, exp: now + ttl, iat: now, nbf: now, client_id: client.clientId, scope };
   const claims: Record<string, unknown> =
     subject.kind === 'client'

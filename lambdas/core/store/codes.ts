@@ -20,6 +20,8 @@ export interface AuthorizationCode {
   readonly userId: string;
   readonly authTime: number;
   readonly amr: readonly string[];
+  /** The `acr` its tokens carry (oidc/acr.ts issuedAcr); absent on codes issued before it was stored. */
+  readonly acr?: string;
   /** Set when the code answers a step-up action (init-auth): what happened; its tokens say so. */
   readonly action?: ActionOutcome;
   /** The token family tokens from this code will belong to (revoked if the code is replayed). */

@@ -22,6 +22,8 @@ export interface Grant {
   readonly resource?: string;
   readonly authTime: number;
   readonly amr: readonly string[];
+  /** The `acr` of the sign-in as issued (it may name a requested class the sign-in exceeded); absent: from `amr`. */
+  readonly acr?: string;
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly revokedAt?: number;

@@ -59,6 +59,7 @@ async function exchangeAuthorizationCode(ctx: GrantContext) {
     resource,
     authTime: code.authTime,
     amr: code.amr,
+    acr: code.acr,
     nonce: code.nonce,
     action: code.action,
     collision: 'The authorization code is invalid or expired.',

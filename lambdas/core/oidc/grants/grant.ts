@@ -82,6 +82,7 @@ export async function startUserFamily(
     resource: Resource | undefined;
     authTime: number;
     amr: readonly string[];
+    acr?: string | undefined;
     nonce?: string | undefined;
     action?: ActionOutcome | undefined;
     collision: string;
@@ -104,6 +105,7 @@ export async function startUserFamily(
     ...(input.resource ? { resource: input.resource.identifier } : {}),
     authTime: input.authTime,
     amr: input.amr,
+    ...(input.acr !== undefined ? { acr: input.acr } : {}),
     ...(input.action ? { action: input.action } : {}),
     createdAt: now,
     expiresAt:

@@ -113,6 +113,7 @@ async function exchangeToken(ctx: GrantContext) {
     // The user's sign-in: "signed out everywhere" after it ends this family too.
     authTime: parent.authTime,
     amr: parent.amr,
+    ...(parent.acr !== undefined ? { acr: parent.acr } : {}),
     createdAt: now,
     expiresAt: now + ttl + 60,
     delegation: {
