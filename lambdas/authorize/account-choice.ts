@@ -1,7 +1,7 @@
 import { brandOf } from '../core/branding.ts';
 import { epochSeconds } from '../core/clock.ts';
 import { safeEqual } from '../core/crypto.ts';
-import { InvalidRequest } from '../core/errors.ts';
+import { AccessDenied, InvalidRequest } from '../core/errors.ts';
 import { sentFromAnotherSite } from '../core/http/form-origin.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { type Locale, localeOf } from '../core/i18n/locales.ts';
@@ -22,6 +22,7 @@ import { renderPageError } from '../core/passkeys/pages.ts';
 import type { Interaction } from '../core/store/interactions.ts';
 import type { Store } from '../core/store/store.ts';
 import type { Tenant } from '../core/store/tenants.ts';
+import { isUserActive } from '../core/store/users.ts';
 
 /** The account choice page's answer: a form POST to authorize that carries these instead of an authorization request. */
 export function isAccountChoice(req: HttpRequest): boolean {
@@ -168,6 +169,12 @@ export async function continueAction(req: HttpRequest, store: Store, tenant: Ten
   if (!('interaction' in answered)) return answered;
   const { interaction } = answered;
   const signedIn = interaction.consentFor!;
+  // Suspended or signed out everywhere since the passkey: the action is not confirmed by anyone who may still act.
+  const user = await store.users.findUser(tenant.id, signedIn.userId);
+  if (!user || !isUserActive(user, signedIn.authTime))
+    throw new AccessDenied(
+      'This account was suspended or signed out since it confirmed; start again from the application.',
+    );
   if (!(await store.interactions.finishInteraction(tenant.id, interaction.id, 'consent')))
     throw new InvalidRequest('This sign-in request was already completed; start again from the application.');
   const action = { ...interaction.action!, userId: signedIn.userId };

@@ -34,16 +34,23 @@ export async function claimStepUp(
   if (!user) throw new InvalidRequest('The user the token was issued for no longer exists.');
   if (params.login_hint !== undefined && !namesUser(params.login_hint, user))
     throw new InvalidRequest('The token was issued for another user than login_hint names.');
-  const stepUp = await store.stepUps.claim(tenant.id, id, now);
-  if (!stepUp || stepUp.userId !== userId)
-    throw new InvalidRequest('The token was already used or has expired (an init token works once).');
-  if (stepUp.clientId !== undefined && stepUp.clientId !== client.clientId)
+  // Everything that can be checked is checked before the token is spent: a wrong request does not burn the action.
+  const found = await store.stepUps.find(tenant.id, id);
+  const spent = () => new InvalidRequest('The token was already used or has expired (an init token works once).');
+  if (!found || found.userId !== userId || found.claimedAt !== undefined || found.expiresAt <= now) throw spent();
+  if (found.clientId !== undefined && found.clientId !== client.clientId)
     throw new InvalidRequest('The token was issued for another application (appId).');
-  if (stepUp.scope !== undefined) {
-    const allowed = new Set(parseScope(stepUp.scope));
+  // Without an appId the token is for the tenant's own applications only: a third-party, openly registered or
+  // metadata-document client would get the user's tokens without the consent it always needs.
+  if (found.clientId === undefined && (client.firstParty === false || client.fromMetadataDocument === true))
+    throw new InvalidRequest('An init token without appId is for the tenant’s own (first-party) applications only.');
+  if (found.scope !== undefined) {
+    const allowed = new Set(parseScope(found.scope));
     const extra = parseScope(scope).filter((s) => !allowed.has(s));
     if (extra.length > 0) throw new InvalidScope(`The token does not allow the scopes: ${extra.join(' ')}.`);
   }
   if (!isUserActive(user, now)) throw new AccessDenied('The user is suspended.');
+  const stepUp = await store.stepUps.claim(tenant.id, id, userId, now);
+  if (!stepUp) throw spent();
   return { stepUp, user };
 }

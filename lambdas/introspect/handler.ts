@@ -69,6 +69,8 @@ export async function introspect(req: HttpRequest): Promise<HttpResponse> {
       iat: c.iat,
       nbf: c.nbf,
       jti: c.jti,
+      // A step-up action's answer: what happened, so a resource server asking here sees it too.
+      ...(c.action !== undefined ? { action: c.action, action_state: c.action_state, action_id: c.action_id } : {}),
       // RFC 9470 §6.2: how and when the user signed in, for a resource server that requires it.
       ...(c.acr !== undefined ? { acr: c.acr } : {}),
       ...(c.auth_time !== undefined ? { auth_time: c.auth_time } : {}),

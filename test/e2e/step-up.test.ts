@@ -107,7 +107,7 @@ async function outcome(page: Page, request: Awaited<ReturnType<typeof stepUp>>, 
 describe('step-up actions in the browser', () => {
   it('CHALLENGE: the page asks for the passkey, and the access token says CHALLENGE_SUCCEEDED', async () => {
     const { page, userId } = people.ada;
-    const request = await stepUp(userId, { amount: 5000 });
+    const request = await stepUp(userId, { amount: 5000, country: 'DE' });
     await page.goto(request.url.href);
     await page.getByRole('heading', { name: 'Confirm it’s you' }).waitFor();
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
@@ -121,7 +121,7 @@ describe('step-up actions in the browser', () => {
 
   it('Cancel: the application still gets a code, whose access token says CHALLENGE_FAILED', async () => {
     const { page, userId } = people.ada;
-    const request = await stepUp(userId, { amount: 5000 });
+    const request = await stepUp(userId, { amount: 5000, country: 'DE' });
     await page.goto(request.url.href);
     await page.getByRole('button', { name: 'Cancel' }).click();
     expect(await outcome(page, request)).toMatchObject({ sub: userId, action_state: 'CHALLENGE_FAILED', scope: '' });
@@ -142,7 +142,7 @@ describe('step-up actions in the browser', () => {
   }, 60_000);
 
   it('another person’s passkey does not pass: Bob’s browser cannot confirm Ada’s action, and Cancel reports CHALLENGE_FAILED', async () => {
-    const request = await stepUp(people.ada.userId, { amount: 5000 });
+    const request = await stepUp(people.ada.userId, { amount: 5000, country: 'DE' });
     const { page } = people.bob;
     await page.goto(request.url.href);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();

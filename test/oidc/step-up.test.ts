@@ -14,7 +14,7 @@ import {
 } from '../passkeys/fixtures.ts';
 import { admin, tenantWithKey } from '../support/admin.ts';
 import { startTestKeyway } from '../support/keyway.ts';
-import { authorize, cookiesOf, REDIRECT_URI, redeem, registerClient } from '../support/oidc.ts';
+import { authorize, basicAuth, cookiesOf, REDIRECT_URI, redeem, registerClient } from '../support/oidc.ts';
 import { pkcePair } from '../support/shared-fixtures.ts';
 import type { SoftAuthenticator } from '../support/soft-authenticator.ts';
 
@@ -148,13 +148,22 @@ describe('step-up actions: POST {issuer}/init-auth then authorize with token=', 
       const { location, verifier } = await authorizeWith(init.body.token as string);
       const { body, access } = await tokensFor(location, verifier);
       expect(access).toMatchObject({ action, action_state: 'BLOCK' });
+      // No sign-in happened: nothing says when the user authenticated, nor what they may do.
+      expect(access.auth_time).toBeUndefined();
+      expect(access.roles).toBeUndefined();
       expect(body.scope).toBe('');
       expect(body.id_token).toBeUndefined();
+      const introspected = await fetch(`${keyway.url}/${ctx.tenantId}/introspect`, {
+        method: 'POST',
+        headers: { Authorization: basicAuth(ctx.client), 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: body.access_token as string }),
+      });
+      expect(await introspected.json()).toMatchObject({ active: true, action, action_state: 'BLOCK' });
     }
   });
 
   it('CHALLENGE (the default): only the user’s passkeys are offered, the ceremony succeeds, the token says CHALLENGE_SUCCEEDED', async () => {
-    const init = await initAuth({ userId: ada.userId, action: 'withdraw', custom: { amount: 5000 } });
+    const init = await initAuth({ userId: ada.userId, action: 'withdraw', custom: { amount: 5000, country: 'DE' } });
     const { res, location, verifier } = await authorizeWith(init.body.token as string);
     const pending = await challengeOf(res, location);
     expect(pending.interaction).toMatchObject({ expectedUserId: ada.userId, prompt: 'login' });
@@ -179,7 +188,7 @@ describe('step-up actions: POST {issuer}/init-auth then authorize with token=', 
   });
 
   it('another user’s passkey is refused; Cancel then answers the application with a code that says CHALLENGE_FAILED', async () => {
-    const init = await initAuth({ userId: ada.userId, action: 'withdraw', custom: { amount: 5000 } });
+    const init = await initAuth({ userId: ada.userId, action: 'withdraw', custom: { amount: 5000, country: 'DE' } });
     const { res, location, verifier } = await authorizeWith(init.body.token as string);
     const pending = await challengeOf(res, location);
     const { verify } = await assertWith(pending, bob.phone, true);
@@ -285,8 +294,39 @@ describe('step-up actions: bad input', () => {
     const hinted = await initAuth({ userId: ada.userId, action: 'withdraw' });
     await expectAuthorizeError(hinted.body.token as string, 'invalid_request', { login_hint: 'bob@example.com' });
     const other = await registerClient(keyway, ctx.tenantId, { client_name: 'Other' });
-    const bound = await initAuth({ userId: ada.userId, action: 'withdraw', appId: other.client_id });
+    const bound = await initAuth({
+      userId: ada.userId,
+      action: 'withdraw',
+      custom: { amount: 1 },
+      appId: other.client_id,
+    });
     await expectAuthorizeError(bound.body.token as string, 'invalid_request');
+    // The refusal did not spend it: its own application still can.
+    const own = await authorize(keyway, ctx.tenantId, {
+      response_type: 'code',
+      client_id: other.client_id,
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: 'S256',
+      token: bound.body.token as string,
+    });
+    expect(own.location?.searchParams.get('code')).toBeTruthy();
+    // Without appId, a third-party application cannot take the token (it would skip the consent it needs).
+    const partner = await registerClient(keyway, ctx.tenantId, { client_name: 'Partner', first_party: false });
+    const loose = await initAuth({ userId: ada.userId, action: 'withdraw', custom: { amount: 1 } });
+    const taken = await authorize(keyway, ctx.tenantId, {
+      response_type: 'code',
+      client_id: partner.client_id,
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: 'S256',
+      state: 'st',
+      token: loose.body.token as string,
+    });
+    expect(taken.location?.searchParams.get('error')).toBe('invalid_request');
+    expect(taken.location?.searchParams.get('code')).toBeNull();
     const narrow = await initAuth({ userId: ada.userId, action: 'withdraw', scope: 'openid' });
     await expectAuthorizeError(narrow.body.token as string, 'invalid_scope');
   });
@@ -312,6 +352,36 @@ describe('step-up actions: bad input', () => {
     const other = await tenantWithKey(keyway, `stepup-x-${crypto.randomUUID().slice(0, 8)}`);
     const foreign = await initAuth({ userId: ada.userId, action: 'withdraw' }, `Bearer ${other.key}`);
     expect(foreign.res.status).toBe(404);
+  });
+
+  it('an external_id that looks like a Keyway user id (a UUID) is refused, so userId names one person only', async () => {
+    const r = await admin(keyway, 'PATCH', `/admin/tenants/${ctx.tenantId}/users/${bob.userId}`, {
+      body: { external_id: ada.userId },
+    });
+    expect(r.res.status).toBe(400);
+  });
+
+  it('Continue on the account page after the user was suspended confirms nothing', async () => {
+    const carol = await account(`carol-${crypto.randomUUID().slice(0, 6)}@example.com`);
+    const init = await initAuth({ userId: carol.userId, action: 'withdraw', redirectToSettings: true });
+    const { res, location } = await authorizeWith(init.body.token as string);
+    const pending = await challengeOf(res, location);
+    const { verify } = await assertWith(pending, carol.phone);
+    await admin(keyway, 'PATCH', `/admin/tenants/${ctx.tenantId}/users/${carol.userId}`, { body: { suspended: true } });
+    const finish = await fetch(`${keyway.url}/${ctx.tenantId}/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        cookie: `${pending.cookie}; ${cookiesOf(verify.res)}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ interaction: pending.interaction.id, csrf: pending.interaction.csrf, finish: '1' }),
+    });
+    expect(finish.status).toBe(403);
+    const feed = await keyway.store.events.readFeed(ctx.tenantId, { limit: 500, settledBeforeMs: Date.now() + 60_000 });
+    expect(
+      feed.events.find((e) => e.type === 'action.completed' && e.data.action_id === init.body.action_id),
+    ).toBeUndefined();
   });
 
   it('rules are validated when the tenant is changed', async () => {

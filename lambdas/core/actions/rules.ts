@@ -28,12 +28,16 @@ const FIELD_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const scalar = z.union([z.string().check(z.maxLength(500)), z.number(), z.boolean()]);
 export type Scalar = z.infer<typeof scalar>;
 
-/** Comparisons over one `custom` field; `in` takes a list, `exists` no value, the others one value. */
+/**
+ * Comparisons over one `custom` field: `eq`/`ne` with one value, the order comparisons with a number (a string's
+ * order is no amount's: "999" > "1000"), `in` with a list, `exists` with none.
+ */
 const Condition = z.union([
+  z.strictObject({ field: z.string().check(z.regex(FIELD_NAME)), op: z.enum(['eq', 'ne']), value: scalar }),
   z.strictObject({
     field: z.string().check(z.regex(FIELD_NAME)),
-    op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']),
-    value: scalar,
+    op: z.enum(['gt', 'gte', 'lt', 'lte']),
+    value: z.number(),
   }),
   z.strictObject({
     field: z.string().check(z.regex(FIELD_NAME)),
@@ -67,22 +71,37 @@ export const CustomFields = z
   .check(z.refine((fields) => Object.keys(fields).length <= 50, { message: 'at most 50 custom fields' }));
 export type CustomFields = z.infer<typeof CustomFields>;
 
-function holds(condition: Condition, custom: CustomFields): boolean {
+/**
+ * Whether a condition holds; `unknown` when the request cannot say: the field is missing, or of another type than the
+ * rule compares with (an amount sent as the string "5000"). Unknown never counts as false: see decide.
+ */
+function holds(condition: Condition, custom: CustomFields): boolean | 'unknown' {
   const actual = Object.hasOwn(custom, condition.field) ? custom[condition.field] : undefined;
   if (condition.op === 'exists') return actual !== undefined;
-  if (actual === undefined) return false;
-  if (condition.op === 'in') return condition.value.some((v) => v === actual);
+  if (actual === undefined) return 'unknown';
+  if (condition.op === 'in') {
+    if (!condition.value.some((v) => typeof v === typeof actual)) return 'unknown';
+    return condition.value.some((v) => v === actual);
+  }
+  if (typeof actual !== typeof condition.value) return 'unknown';
   if (condition.op === 'eq') return actual === condition.value;
   if (condition.op === 'ne') return actual !== condition.value;
-  // Order comparisons only between two numbers or two strings: anything else does not hold.
-  if (typeof actual !== typeof condition.value || typeof actual === 'boolean') return false;
-  const [a, b] = [actual as number | string, condition.value as number | string];
+  const [a, b] = [actual as number, condition.value as number];
   return condition.op === 'gt' ? a > b : condition.op === 'gte' ? a >= b : condition.op === 'lt' ? a < b : a <= b;
 }
+
+const STRICTNESS: Readonly<Record<Decision, number>> = { ALLOW: 0, CHALLENGE: 1, BLOCK: 2 };
 
 /** The decision for `action` with these `custom` fields under the tenant's rule set. */
 export function decide(actions: ActionsSetting | undefined, action: string, custom: CustomFields): Decision {
   const config = actions && Object.hasOwn(actions, action) ? actions[action] : undefined;
-  for (const rule of config?.rules ?? []) if (rule.when.every((c) => holds(c, custom))) return rule.outcome;
+  for (const rule of config?.rules ?? []) {
+    const results = rule.when.map((c) => holds(c, custom));
+    if (results.includes(false)) continue;
+    if (!results.includes('unknown')) return rule.outcome;
+    // A rule the request cannot rule out fails safe: the stricter of its outcome and a challenge (a missing amount
+    // does not earn an ALLOW, and a missing country does not escape a BLOCK).
+    return STRICTNESS[rule.outcome] >= STRICTNESS.CHALLENGE ? rule.outcome : 'CHALLENGE';
+  }
   return config?.default ?? 'CHALLENGE';
 }

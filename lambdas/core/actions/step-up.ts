@@ -7,6 +7,11 @@ import type { StepUp } from '../store/step-ups.ts';
 /** The JOSE `typ` of an init token: no other token of ours (access, ID) can be presented as one. */
 export const INIT_TOKEN_TYPE = 'kw-init+jwt';
 
+/** An init token is only for authorize: its own audience, so no verifier of access tokens can take it for one. */
+function initTokenAudience(issuer: string): string {
+  return `${issuer}/authorize`;
+}
+
 /** The step-up action an interaction signs in for (set by authorize from a claimed init token). */
 export interface PendingAction {
   readonly id: string;
@@ -16,7 +21,7 @@ export interface PendingAction {
 
 /**
  * The init token: signed by the tenant's key like its access tokens (RS256), naming only the step-up record (`jti`),
- * its user and action, bound to this tenant's issuer as `iss` and `aud`, for at most 10 minutes. What the backend sent
+ * its user and action, issued by this tenant (`iss`) for its authorize endpoint (`aud`), for at most 10 minutes. What the backend sent
  * (`custom`, scope, client) stays in the record: the token travels through the browser.
  */
 export function signInitToken(signer: Signer, issuer: string, stepUp: StepUp): Promise<string> {
@@ -24,7 +29,7 @@ export function signInitToken(signer: Signer, issuer: string, stepUp: StepUp): P
     { typ: INIT_TOKEN_TYPE },
     {
       iss: issuer,
-      aud: issuer,
+      aud: initTokenAudience(issuer),
       sub: stepUp.userId,
       jti: stepUp.id,
       action: stepUp.action,
@@ -46,7 +51,7 @@ export async function verifyInitToken(
   try {
     const { payload } = await jwtVerify(token, await localKeySet(signer), {
       issuer,
-      audience: issuer,
+      audience: initTokenAudience(issuer),
       typ: INIT_TOKEN_TYPE,
       algorithms: ['RS256'],
       currentDate: new Date(now * 1000),

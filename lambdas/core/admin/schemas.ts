@@ -148,9 +148,13 @@ const roles = z.array(RoleName).check(
 );
 const email = z.email().check(z.maxLength(254), z.toLowerCase());
 /** The tenant's own id for the person: printable, no spaces, unique in the tenant (step-up actions name users by it). */
-const externalId = z
-  .string()
-  .check(z.regex(/^[\x21-\x7e]{1,255}$/, { message: 'must be 1 to 255 printable characters' }));
+const externalId = z.string().check(
+  z.regex(/^[\x21-\x7e]{1,255}$/, { message: 'must be 1 to 255 printable characters' }),
+  // Keyway's own ids (`sub`) are UUIDs: an external id never looks like one, so `userId` names one person only.
+  z.refine((id) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id), {
+    message: 'must not be a UUID (Keyway user ids are)',
+  }),
+);
 
 export const CreateUser = z.strictObject({
   email,

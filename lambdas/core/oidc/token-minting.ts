@@ -136,6 +136,9 @@ export async function mintTokens(input: {
   const { aud, ttl } = input.target ?? accessTokenTarget(tenant, client, input.resource);
   // OIDC Core §2 / RFC 9470 §3: how the user signed in, for resource servers that require a class (or a recent sign-in).
   const acr = subject.kind === 'client' ? undefined : (subject.grant.acr ?? acrOf(subject.grant.amr));
+  // A step-up action that ended without a passed ceremony (ALLOW, BLOCK, Cancel) is no sign-in: no auth_time, no roles.
+  const action = subject.kind === 'client' ? undefined : subject.grant.action;
+  const signedIn = action === undefined || action.state === 'CHALLENGE_SUCCEEDED';
   const common = { iss: issuer, aud, exp: now + ttl, iat: now, nbf: now, client_id: client.clientId, scope };
   const claims: Record<string, unknown> =
     subject.kind === 'client'
@@ -151,10 +154,10 @@ export async function mintTokens(input: {
           sub: subject.user.userId,
           jti: newJti(subject.grant.grantId),
           tenant_id: tenant.id,
-          auth_time: subject.grant.authTime,
+          ...(signedIn ? { auth_time: subject.grant.authTime } : {}),
           ...(acr ? { acr } : {}),
           // Scopes narrow for an agent; roles would not: they stay out of what it carries.
-          ...(subject.kind === 'user' ? { roles: subject.user.roles } : {}),
+          ...(subject.kind === 'user' && signedIn ? { roles: subject.user.roles } : {}),
           ...(hasScope(scope, 'email') ? { email: subject.user.email } : {}),
           ...(subject.kind === 'delegated' ? { act: subject.act } : {}),
           // A step-up action's answer (init-auth): what happened, for the backend that asked.
@@ -173,8 +176,7 @@ export async function mintTokens(input: {
 
   const { user, grant } = subject;
   // An ID token says the user authenticated: not for an action that ended without a passed ceremony.
-  const authenticated = grant.action === undefined || grant.action.state === 'CHALLENGE_SUCCEEDED';
-  if (hasScope(scope, 'openid') && authenticated) {
+  if (hasScope(scope, 'openid') && signedIn) {
     tokens.id_token = await signer.sign(
       { typ: 'JWT' },
       {

@@ -52,19 +52,25 @@ export class StepUpRepository {
     );
   }
 
+  async find(tenantId: string, id: string): Promise<StepUp | undefined> {
+    const item = await this.table.get(keys.stepUp(tenantId, id), true);
+    return item ? strip<StepUp>(item) : undefined;
+  }
+
   /**
    * Spends the init token at authorize: one conditional update, so a replayed, expired or unknown token gets
    * undefined and two tabs cannot both start the flow.
    */
-  async claim(tenantId: string, id: string, now: number): Promise<StepUp | undefined> {
+  async claim(tenantId: string, id: string, userId: string, now: number): Promise<StepUp | undefined> {
     try {
       const out = await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: keys.stepUp(tenantId, id),
           UpdateExpression: 'SET claimedAt = :now',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(claimedAt) AND expiresAt > :now',
-          ExpressionAttributeValues: { ':now': now },
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(claimedAt) AND expiresAt > :now AND userId = :user',
+          ExpressionAttributeValues: { ':now': now, ':user': userId },
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { epochSeconds } from '../../clock.ts';
-import { InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from '../../errors.ts';
+import { InvalidGrant, InvalidRequest, InvalidScope, InvalidTarget, UnauthorizedClient } from '../../errors.ts';
 import { issuerOf } from '../../issuer.ts';
 import type { Client } from '../../store/clients.ts';
 import type { Resource } from '../../store/resources.ts';
@@ -63,6 +63,9 @@ async function exchangeToken(ctx: GrantContext) {
   if (actor.clientId !== client.clientId && !client.tokenExchange)
     throw new UnauthorizedClient(`The client ${client.clientId} may not present another client's actor_token.`);
   const parent = subject.grant;
+  // A step-up action's answer says whether one action was confirmed; only a passed challenge stands for the user.
+  if (parent.action !== undefined && parent.action.state !== 'CHALLENGE_SUCCEEDED')
+    throw new InvalidGrant('The subject token answers a step-up action that was not confirmed by the user.');
   const chain = parent.delegation;
   if ((chain?.actors.length ?? 0) >= MAX_DELEGATION_DEPTH)
     throw new InvalidRequest(`A delegation chain is at most ${MAX_DELEGATION_DEPTH} actors deep.`);
