@@ -145,6 +145,20 @@ async function main(): Promise<void> {
     await page.getByRole('heading', { name: 'Add a passkey' }).waitFor();
     await shoot(page, 'account-add-passkey');
 
+    // A step-up action (init-auth) with redirectToSettings: the challenge, then the account page's Continue.
+    const [me] = (await call('GET', '/admin/tenants/acme/users')).items as { id: string }[];
+    const init = await call('POST', '/acme/init-auth', {
+      userId: me!.id,
+      action: 'withdraw',
+      redirectToSettings: true,
+    });
+    await page.goto(authorizeUrl({ token: String(init.token) }));
+    await page.getByRole('heading', { name: 'Confirm it’s you' }).waitFor();
+    await shoot(page, 'step-up');
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('button', { name: /^Continue to / }).waitFor();
+    await shoot(page, 'step-up-settings');
+
     const device = (await (
       await fetch(`${issuer}/device_authorization`, {
         method: 'POST',
