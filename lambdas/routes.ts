@@ -115,6 +115,7 @@ export const routes: readonly Route[] = [
     methods: ['GET'],
     path: '/.well-known/oauth-authorization-server/{tenantId}',
     entry: 'lambdas/discovery/handler.ts',
+    stack: 'integrations',
     auth: 'public',
     access: { dynamodb: ['GetItem'], sign: false, publicKeys: false },
   },
@@ -124,6 +125,7 @@ export const routes: readonly Route[] = [
     methods: ['GET'],
     path: '/.well-known/openid-configuration/{tenantId}',
     entry: 'lambdas/discovery/handler.ts',
+    stack: 'integrations',
     auth: 'public',
     access: { dynamodb: ['GetItem'], sign: false, publicKeys: false },
   },
@@ -166,6 +168,7 @@ export const routes: readonly Route[] = [
     methods: ['POST', 'OPTIONS'],
     path: '/{tenantId}/par',
     entry: 'lambdas/par/handler.ts',
+    stack: 'integrations',
     auth: 'public',
     // tenant, client, the resource asked for; puts the pushed request (RFC 9126)
     access: { dynamodb: ['GetItem', 'PutItem'], sign: false, publicKeys: false },
