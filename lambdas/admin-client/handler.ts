@@ -69,6 +69,9 @@ async function patchClient(ctx: AdminContext) {
     ...(audience !== undefined ? { audience } : {}),
     ...(input.client_type ? { clientType: input.client_type } : {}),
     ...(input.first_party !== undefined ? { firstParty: input.first_party } : {}),
+    ...(input.require_pushed_authorization_requests !== undefined
+      ? { requirePushedAuthorizationRequests: input.require_pushed_authorization_requests }
+      : {}),
     ...(resources !== undefined ? { resources } : {}),
     ...(tokenExchange !== undefined ? { tokenExchange } : {}),
     ...(Object.keys(lifetimes).length > 0 ? { lifetimes: lifetimes as ClientLifetimes } : {}),

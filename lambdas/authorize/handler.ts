@@ -139,9 +139,9 @@ export async function authorize(req: HttpRequest): Promise<HttpResponse> {
     const resourceParam = requestedResource(req, params);
     // RFC 6749 §3.1, reported to the (validated) redirect URI like any other invalid request.
     if (req.repeated.length > 0) throw new InvalidRequest(`The parameter '${req.repeated[0]}' is repeated.`);
-    if (!pushed && tenant.settings.requirePushedAuthorizationRequests)
+    if (!pushed && (tenant.settings.requirePushedAuthorizationRequests || client.requirePushedAuthorizationRequests))
       throw new InvalidRequest(
-        'This tenant accepts only pushed authorization requests: POST them to the pushed_authorization_request_endpoint (RFC 9126 §5).',
+        'Only pushed authorization requests are accepted here: POST them to the pushed_authorization_request_endpoint (RFC 9126 §5, §6).',
       );
     const resource = await resolveResource(store, client, resourceParam);
     const valid = validateAuthorizationRequest(params, client, resource);

@@ -193,6 +193,33 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(location?.searchParams.get('code')).toBeTruthy();
   });
 
+  it('§6: a client registered with require_pushed_authorization_requests must push; the tenant’s other clients need not', async () => {
+    const strict = await registerClient(keyway, ctx.tenantId, { require_pushed_authorization_requests: true });
+    expect(strict.require_pushed_authorization_requests).toBe(true);
+    const plain = await authorize(
+      keyway,
+      ctx.tenantId,
+      { ...request().params, client_id: strict.client_id },
+      user.cookie,
+    );
+    expect(plain.location?.searchParams.get('error')).toBe('invalid_request');
+    const { body } = await push(request().params, { Authorization: basicAuth(strict) });
+    const pushed = await authorize(
+      keyway,
+      ctx.tenantId,
+      { client_id: strict.client_id, request_uri: body.request_uri as string },
+      user.cookie,
+    );
+    expect(pushed.location?.searchParams.get('code')).toBeTruthy();
+    const relaxed = await authorize(
+      keyway,
+      ctx.tenantId,
+      { ...request().params, client_id: ctx.client.client_id },
+      user.cookie,
+    );
+    expect(relaxed.location?.searchParams.get('code')).toBeTruthy();
+  });
+
   it('§5: a tenant that requires pushed requests refuses a plain authorization request and says so in discovery', async () => {
     const strict = await setupTenant(keyway, { requirePushedAuthorizationRequests: true });
     const strictUser = await signedInUser(keyway, strict.tenantId);

@@ -44,6 +44,7 @@ const field = {
   audience: z.url().check(z.maxLength(2000)),
   client_type: z.enum(['service', 'agent']),
   first_party: z.boolean(),
+  require_pushed_authorization_requests: z.boolean(),
   resources: ClientResources,
   token_exchange: TokenExchangePolicy,
   access_token_lifetime: integerIn(60, 86_400),
@@ -69,6 +70,8 @@ export const ClientMetadata = z.object({
    * consent page after sign-in, remembered per user and scopes; `offline_access` asks on any client.
    */
   first_party: z._default(field.first_party, true),
+  /** RFC 9126 §6: authorize takes only pushed requests (a `request_uri` from `{issuer}/par`) from this client. */
+  require_pushed_authorization_requests: z.optional(field.require_pushed_authorization_requests),
   /**
    * Keyway extension: the RFC 8707 resource servers (identifiers) the client may ask tokens for; absent: any the
    * tenant registered, `[]`: none. Not checked against the registered ones here (one may be registered later).
@@ -97,6 +100,7 @@ export const ClientMetadataPatch = z.object({
   audience: z.optional(z.nullable(field.audience)),
   client_type: z.optional(field.client_type),
   first_party: z.optional(field.first_party),
+  require_pushed_authorization_requests: z.optional(field.require_pushed_authorization_requests),
   resources: z.optional(z.nullable(field.resources)),
   token_exchange: z.optional(z.nullable(field.token_exchange)),
   access_token_lifetime: z.optional(z.nullable(field.access_token_lifetime)),
@@ -133,6 +137,7 @@ export function clientJson(client: Client) {
     ...(client.clientType ? { client_type: client.clientType } : {}),
     // Stored before the field existed: first-party, as every client was then.
     first_party: client.firstParty !== false,
+    require_pushed_authorization_requests: client.requirePushedAuthorizationRequests === true,
     resources: client.resources ?? null,
     token_exchange: client.tokenExchange
       ? {
@@ -181,6 +186,7 @@ export function newClient(
     ...(metadata.audience ? { audience: metadata.audience } : {}),
     ...(metadata.client_type ? { clientType: metadata.client_type } : {}),
     firstParty: metadata.first_party,
+    ...(metadata.require_pushed_authorization_requests ? { requirePushedAuthorizationRequests: true as const } : {}),
     ...(metadata.resources !== undefined ? { resources: metadata.resources } : {}),
     ...(metadata.token_exchange ? { tokenExchange: tokenExchangePolicy(metadata.token_exchange) } : {}),
     ...(Object.keys(lifetimes).length > 0 ? { lifetimes } : {}),

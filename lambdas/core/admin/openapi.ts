@@ -103,6 +103,8 @@ const clientFields = {
   client_type: z.optional(z.enum(['service', 'agent'])),
   /** false: a third-party client, whose sign-ins show the consent page. */
   first_party: z.boolean(),
+  /** RFC 9126 §6: only pushed authorization requests from this client. */
+  require_pushed_authorization_requests: z.boolean(),
   /** null: the client may ask for any resource the tenant registered. */
   resources: z.nullable(z.array(z.string())),
   /** null: the client may not act for users (RFC 8693 token exchange). */

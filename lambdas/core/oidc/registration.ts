@@ -37,6 +37,8 @@ export const RegistrationMetadata = z.object({
   token_endpoint_auth_method: m.token_endpoint_auth_method,
   client_name: m.client_name,
   scope: m.scope,
+  // RFC 9126 §6: registrable client metadata (a client may only make itself stricter).
+  require_pushed_authorization_requests: m.require_pushed_authorization_requests,
 });
 export type RegistrationMetadata = z.infer<typeof RegistrationMetadata>;
 

@@ -51,6 +51,8 @@ export interface Client {
    * field existed): first-party.
    */
   readonly firstParty?: boolean;
+  /** RFC 9126 §6: authorize takes only pushed requests from this client (the tenant may require them of all). */
+  readonly requirePushedAuthorizationRequests?: boolean;
   /**
    * Registered through the registration endpoint (RFC 7591): how, under which bounds, and the hash of its
    * registration access token (RFC 7592). Absent: registered by an administrator.
