@@ -1,4 +1,4 @@
-import { clientJson, metadataError } from '../core/admin/clients.ts';
+import { clientJson, metadataError, standardFields } from '../core/admin/clients.ts';
 import { safeEqual, sha256 } from '../core/crypto.ts';
 import { getStore } from '../core/deps.ts';
 import { InvalidClientMetadata, MethodNotAllowed } from '../core/errors.ts';
@@ -6,7 +6,6 @@ import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { requireTenant } from '../core/issuer.ts';
 import { grantTypesProblem } from '../core/oidc/grant-types.ts';
-import { webOrigins } from '../core/oidc/redirect-uris.ts';
 import {
   auditedChange,
   clientInformation,
@@ -71,16 +70,12 @@ async function update({ req, store, client, accessToken, nowMs }: Context): Prom
   if (grantsProblem) throw new InvalidClientMetadata(grantsProblem);
 
   // What an administrator set beyond RFC 7591 (resources, audience, lifetimes, …) stays as it is.
+  // RFC 7592 §2.2 replaces the metadata: a flag the update leaves out goes back to its default.
+  const { requirePushedAuthorizationRequests: _previous, ...kept } = client;
   const next: Client = {
-    ...client,
-    clientName: metadata.client_name ?? 'Unnamed client',
-    redirectUris: metadata.redirect_uris,
-    postLogoutRedirectUris: metadata.post_logout_redirect_uris,
-    grantTypes: metadata.grant_types,
-    tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
-    scope: metadata.scope,
+    ...kept,
+    ...standardFields(metadata),
     firstParty: constraints.firstParty,
-    allowedOrigins: webOrigins(metadata.redirect_uris),
     updatedAt: nowMs,
   };
   const data = clientJson(next);

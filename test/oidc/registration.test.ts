@@ -450,6 +450,20 @@ describe('client configuration endpoint (RFC 7592)', () => {
     expect((await call('GET', uri, { bearer: rat })).res.status).toBe(200);
   });
 
+  it('RFC 9126 §6: require_pushed_authorization_requests is registrable, and a PUT that leaves it out resets it', async () => {
+    const tenantId2 = await tenant();
+    const { token } = await initialAccessToken(tenantId2);
+    const r = await register(tenantId2, { ...WEB, require_pushed_authorization_requests: true }, token);
+    expect(r.res.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.require_pushed_authorization_requests).toBe(true);
+    const put = await call('PUT', r.body.registration_client_uri as string, {
+      bearer: r.body.registration_access_token as string,
+      body: { ...WEB, client_id: r.body.client_id, client_secret: r.body.client_secret },
+    });
+    expect(put.res.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body.require_pushed_authorization_requests).toBe(false);
+  });
+
   it('PUT (§2.2) replaces the metadata: omitted fields go back to their defaults; the admin API sees the change', async () => {
     const r = await call('PUT', uri, {
       bearer: rat,

@@ -176,24 +176,45 @@ export function newClient(
   const client: Client = {
     tenantId,
     clientId: randomToken(16),
+    ...standardFields(metadata),
+    ...(secret ? { secretHash: sha256(secret) } : {}),
+    ...(metadata.audience ? { audience: metadata.audience } : {}),
+    ...(metadata.client_type ? { clientType: metadata.client_type } : {}),
+    firstParty: metadata.first_party,
+    ...(metadata.resources !== undefined ? { resources: metadata.resources } : {}),
+    ...(metadata.token_exchange ? { tokenExchange: tokenExchangePolicy(metadata.token_exchange) } : {}),
+    ...(Object.keys(lifetimes).length > 0 ? { lifetimes } : {}),
+    issuedAt: now,
+  };
+  return secret ? { client, secret } : { client };
+}
+
+/**
+ * The RFC 7591 (and RFC 9126 §6) part of a client, from validated metadata: what creating a client and an RFC 7592
+ * update (which replaces it) both write.
+ */
+export function standardFields(
+  metadata: Pick<
+    z.infer<typeof ClientMetadata>,
+    | 'client_name'
+    | 'redirect_uris'
+    | 'post_logout_redirect_uris'
+    | 'grant_types'
+    | 'token_endpoint_auth_method'
+    | 'scope'
+    | 'require_pushed_authorization_requests'
+  >,
+) {
+  return {
     clientName: metadata.client_name ?? 'Unnamed client',
     redirectUris: metadata.redirect_uris,
     postLogoutRedirectUris: metadata.post_logout_redirect_uris,
     grantTypes: metadata.grant_types,
     tokenEndpointAuthMethod: metadata.token_endpoint_auth_method,
     scope: metadata.scope,
-    ...(secret ? { secretHash: sha256(secret) } : {}),
-    ...(metadata.audience ? { audience: metadata.audience } : {}),
-    ...(metadata.client_type ? { clientType: metadata.client_type } : {}),
-    firstParty: metadata.first_party,
-    ...(metadata.require_pushed_authorization_requests ? { requirePushedAuthorizationRequests: true as const } : {}),
-    ...(metadata.resources !== undefined ? { resources: metadata.resources } : {}),
-    ...(metadata.token_exchange ? { tokenExchange: tokenExchangePolicy(metadata.token_exchange) } : {}),
-    ...(Object.keys(lifetimes).length > 0 ? { lifetimes } : {}),
+    ...(metadata.require_pushed_authorization_requests ? { requirePushedAuthorizationRequests: true } : {}),
     allowedOrigins: webOrigins(metadata.redirect_uris),
-    issuedAt: now,
   };
-  return secret ? { client, secret } : { client };
 }
 
 /** The client named by the path, read strongly consistently (admin edits condition on what they read), or 404. */
