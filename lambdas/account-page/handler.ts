@@ -28,11 +28,12 @@ import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { type Locale, localeOf } from '../core/i18n/locales.ts';
 import { t } from '../core/i18n/messages.ts';
-import { findTenantOf, issuerOf } from '../core/issuer.ts';
+import { issuerOf } from '../core/issuer.ts';
 import { findClientOf } from '../core/oidc/client-metadata-documents.ts';
 import { clearCookie, SESSION_COOKIE } from '../core/oidc/cookies.ts';
 import { liveSession, loadInteraction } from '../core/oidc/sign-in.ts';
-import { renderEnrollPage, renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
+import { pageTenant } from '../core/passkeys/interaction-page.ts';
+import { renderEnrollPage, renderPageError } from '../core/passkeys/pages.ts';
 import { relyingPartyOf } from '../core/passkeys/relying-party.ts';
 import type { Store } from '../core/store/store.ts';
 import type { Tenant } from '../core/store/tenants.ts';
@@ -52,17 +53,10 @@ const seeAccount = (issuer: string, done?: string) => ({
  */
 export async function accountPage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
-  const tenant = await findTenantOf(req, store);
   const locale = localeOf(req);
-  if (!tenant)
-    return renderErrorPage(
-      404,
-      t(locale, 'error.notFound'),
-      t(locale, 'error.noSuchAccountAddress'),
-      req.traceId,
-      undefined,
-      { locale },
-    );
+  const found = await pageTenant(req, store, locale, 'error.noSuchAccountAddress');
+  if ('page' in found) return found.page;
+  const { tenant } = found;
   const issuer = issuerOf(req, tenant.id);
   try {
     const signedIn = await liveSession(req, store, tenant);

@@ -4,11 +4,11 @@ import { InvalidRequest } from '../core/errors.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { localeOf } from '../core/i18n/locales.ts';
-import { t } from '../core/i18n/messages.ts';
-import { findTenantOf, issuerOf } from '../core/issuer.ts';
+import { issuerOf } from '../core/issuer.ts';
 import { answerConsent, checkConsentForm, consentSubjects, loadPendingConsent } from '../core/oidc/consent-answer.ts';
 import { renderConsentPage } from '../core/oidc/consent-page.ts';
-import { renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
+import { pageTenant } from '../core/passkeys/interaction-page.ts';
+import { renderPageError } from '../core/passkeys/pages.ts';
 
 /**
  * GET|POST {issuer}/consent?interaction=… — OIDC Core §3.1.2.4: after the sign-in, the user is asked whether the
@@ -20,17 +20,10 @@ import { renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
  */
 export async function consentPage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
-  const tenant = await findTenantOf(req, store);
   let locale = localeOf(req);
-  if (!tenant)
-    return renderErrorPage(
-      404,
-      t(locale, 'error.notFound'),
-      t(locale, 'error.noSuchSignInAddress'),
-      req.traceId,
-      undefined,
-      { locale },
-    );
+  const found = await pageTenant(req, store, locale);
+  if ('page' in found) return found.page;
+  const { tenant } = found;
   try {
     if (req.repeated.length > 0)
       throw new InvalidRequest('The address or form is malformed; start again from the application.');

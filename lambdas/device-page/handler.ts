@@ -6,9 +6,10 @@ import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, redirect } from '../core/http/types.ts';
 import { type Locale, localeOf } from '../core/i18n/locales.ts';
 import { t } from '../core/i18n/messages.ts';
-import { findTenantOf, issuerOf } from '../core/issuer.ts';
+import { issuerOf } from '../core/issuer.ts';
 import { BROWSER_COOKIE, serializeCookie } from '../core/oidc/cookies.ts';
 import { liveSession } from '../core/oidc/sign-in.ts';
+import { pageTenant } from '../core/passkeys/interaction-page.ts';
 import { renderDevicePage, renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
 import { type DeviceAuthorization, normalizeUserCode } from '../core/store/devices.ts';
 import type { Store } from '../core/store/store.ts';
@@ -45,17 +46,10 @@ async function pendingDevice(store: Store, tenant: Tenant, raw: string | undefin
  */
 export async function devicePage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
-  const tenant = await findTenantOf(req, store);
   const locale = localeOf(req);
-  if (!tenant)
-    return renderErrorPage(
-      404,
-      t(locale, 'error.notFound'),
-      t(locale, 'error.noSuchSignInAddress'),
-      req.traceId,
-      undefined,
-      { locale },
-    );
+  const found = await pageTenant(req, store, locale);
+  if ('page' in found) return found.page;
+  const { tenant } = found;
   const issuer = issuerOf(req, tenant.id);
   const invalidCode = t(locale, 'device.invalidCode');
   try {

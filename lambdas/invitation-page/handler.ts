@@ -3,10 +3,9 @@ import { getStore } from '../core/deps.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import type { HttpRequest, HttpResponse } from '../core/http/types.ts';
 import { localeOf } from '../core/i18n/locales.ts';
-import { t } from '../core/i18n/messages.ts';
-import { findTenantOf } from '../core/issuer.ts';
+import { pageTenant } from '../core/passkeys/interaction-page.ts';
 import { acceptInvitation, showInvitation } from '../core/passkeys/invitation.ts';
-import { renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
+import { renderPageError } from '../core/passkeys/pages.ts';
 
 /**
  * GET|POST {issuer}/invitation — the link of an invitation email (core/passkeys/invitation.ts): GET shows who it is
@@ -15,17 +14,10 @@ import { renderErrorPage, renderPageError } from '../core/passkeys/pages.ts';
  */
 export async function invitationPage(req: HttpRequest): Promise<HttpResponse> {
   const store = getStore();
-  const tenant = await findTenantOf(req, store);
   const locale = localeOf(req);
-  if (!tenant)
-    return renderErrorPage(
-      404,
-      t(locale, 'error.notFound'),
-      t(locale, 'error.noSuchSignInAddress'),
-      req.traceId,
-      undefined,
-      { locale },
-    );
+  const found = await pageTenant(req, store, locale);
+  if ('page' in found) return found.page;
+  const { tenant } = found;
   try {
     return req.method === 'POST'
       ? await acceptInvitation(req, store, tenant)
