@@ -3,7 +3,7 @@ import { InvalidClient, InvalidRequest } from '../core/errors.ts';
 import { createTenantHandler } from '../core/http/tenant-handler.ts';
 import { type HttpRequest, type HttpResponse, json } from '../core/http/types.ts';
 import { issuerOf, requireTenant } from '../core/issuer.ts';
-import { acrOf } from '../core/oidc/acr.ts';
+import { acrOfGrant } from '../core/oidc/acr.ts';
 import { authenticateClient } from '../core/oidc/client-auth.ts';
 import { isResourceIdentifier } from '../core/oidc/resources.ts';
 import { findActiveToken } from '../core/oidc/token-lookup.ts';
@@ -27,11 +27,6 @@ async function mayIntrospect(store: Store, tenantId: string, callerId: string, c
     if (resource?.clientId === callerId) return true;
   }
   return false;
-}
-
-function acrClaim(grant: { readonly amr: readonly string[]; readonly acr?: string }): { acr?: string } {
-  const acr = grant.acr ?? acrOf(grant.amr);
-  return acr ? { acr } : {};
 }
 
 /**
@@ -80,6 +75,7 @@ export async function introspect(req: HttpRequest): Promise<HttpResponse> {
     });
   }
   if (found.kind === 'refresh_token' && found.token.clientId === client.clientId) {
+    const acr = acrOfGrant(found.grant);
     return json(200, {
       active: true,
       token_type: 'refresh_token',
@@ -88,7 +84,7 @@ export async function introspect(req: HttpRequest): Promise<HttpResponse> {
       sub: found.grant.userId,
       iss: issuer,
       auth_time: found.grant.authTime,
-      ...acrClaim(found.grant),
+      ...(acr !== undefined ? { acr } : {}),
       exp: found.token.expiresAt,
       tenant_id: tenant.id,
     });

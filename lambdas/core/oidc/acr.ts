@@ -22,6 +22,11 @@ export function acrOf(amr: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** The `acr` of a token family: as issued with its code, else (families stored before) from its `amr`. */
+export function acrOfGrant(grant: { readonly acr?: string | undefined; readonly amr: readonly string[] }) {
+  return grant.acr ?? acrOf(grant.amr);
+}
+
 /** What a request asks of the sign-in's class: one of `values` (OIDC Core §3.1.2.1 `acr_values`, §5.5.1.1 `claims`). */
 export interface AcrRequest {
   readonly values: readonly string[];

@@ -7,7 +7,7 @@ import type { Tenant } from '../store/tenants.ts';
 import type { Grant } from '../store/tokens.ts';
 import type { User } from '../store/users.ts';
 import type { ActClaim } from './access-token.ts';
-import { acrOf } from './acr.ts';
+import { acrOfGrant } from './acr.ts';
 import { hasScope } from './scopes.ts';
 
 /** The access token's `jti` carries its family id, so one BatchGetItem answers "is it still valid?". */
@@ -135,7 +135,7 @@ export async function mintTokens(input: {
   const { signer, issuer, tenant, client, scope, now, subject } = input;
   const { aud, ttl } = input.target ?? accessTokenTarget(tenant, client, input.resource);
   // OIDC Core §2 / RFC 9470 §3: how the user signed in, for resource servers that require a class (or a recent sign-in).
-  const acr = subject.kind === 'client' ? undefined : (subject.grant.acr ?? acrOf(subject.grant.amr));
+  const acr = subject.kind === 'client' ? undefined : acrOfGrant(subject.grant);
   // A step-up action that ended without a passed ceremony (ALLOW, BLOCK, Cancel) is no sign-in: no auth_time, no roles.
   const action = subject.kind === 'client' ? undefined : subject.grant.action;
   const signedIn = action === undefined || action.state === 'CHALLENGE_SUCCEEDED';
